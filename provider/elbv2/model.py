@@ -1,0 +1,249 @@
+"""The typed domain: every ELBv2 resource as a frozen dataclass, snake_case, no wire format.
+
+AWS defaults live next to the type they belong to (HealthCheck, Redirect), once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+
+Attributes = tuple[tuple[str, str], ...]  # sorted (key, value) pairs, values as AWS strings
+Tags = tuple[tuple[str, str], ...]  # (key, value) pairs in insertion order
+TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
+
+
+class Protocol(StrEnum):
+    HTTP = "HTTP"
+    HTTPS = "HTTPS"
+
+
+class TargetType(StrEnum):
+    INSTANCE = "instance"
+    IP = "ip"
+    LAMBDA = "lambda"
+    ALB = "alb"
+
+
+class ConditionField(StrEnum):
+    HOST_HEADER = "host-header"
+    PATH_PATTERN = "path-pattern"
+    HTTP_HEADER = "http-header"
+    HTTP_REQUEST_METHOD = "http-request-method"
+    QUERY_STRING = "query-string"
+    SOURCE_IP = "source-ip"
+
+
+class ActionType(StrEnum):
+    FORWARD = "forward"
+    REDIRECT = "redirect"
+    FIXED_RESPONSE = "fixed-response"
+
+
+@dataclass(frozen=True)
+class LoadBalancer:
+    arn: str
+    name: str
+    dns_name: str
+    scheme: str  # internet-facing | internal
+    ip_address_type: str  # ipv4 | dualstack
+    vpc_id: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+    created_time: datetime
+    attributes: Attributes = ()
+
+    @property
+    def id(self) -> str:
+        """The 16-hex id at the end of the ARN: ``.../app/web/50dc6c495c0c9188`` -> ``50dc6c495c0c9188``."""
+        return self.arn.rsplit("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """ALB health-check settings with AWS's defaults for HTTP/HTTPS instance and ip target groups."""
+
+    enabled: bool = True
+    protocol: Protocol = Protocol.HTTP
+    port: str = "traffic-port"  # or a port number as a string
+    path: str = "/"
+    interval_seconds: int = 30
+    timeout_seconds: int = 5
+    healthy_threshold_count: int = 5
+    unhealthy_threshold_count: int = 2
+    matcher: str = "200"  # "200", "200,202", "200-299"
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    arn: str
+    name: str
+    protocol: Protocol
+    protocol_version: str  # HTTP1 | HTTP2 | GRPC
+    port: int
+    vpc_id: str
+    target_type: TargetType
+    ip_address_type: str  # ipv4 | ipv6
+    health_check: HealthCheck
+    created_time: datetime
+    attributes: Attributes = ()
+
+    def attribute(self, key: str) -> str | None:
+        return dict(self.attributes).get(key)
+
+
+@dataclass(frozen=True)
+class Target:
+    target_group_arn: str
+    id: str  # an IP literal (ip targets) or a container name/id (instance targets)
+    port: int
+    registered_at: datetime
+    availability_zone: str | None = None
+    draining_since: datetime | None = None  # set by DeregisterTargets while deregistration_delay runs
+
+    @property
+    def key(self) -> TargetKey:
+        return (self.target_group_arn, self.id, self.port)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    arn: str
+    is_default: bool = False
+
+
+@dataclass(frozen=True)
+class Listener:
+    arn: str
+    load_balancer_arn: str
+    port: int
+    protocol: Protocol
+    ssl_policy: str | None = None
+    certificates: tuple[Certificate, ...] = ()
+    alpn_policy: tuple[str, ...] = ()
+    attributes: Attributes = ()
+
+
+@dataclass(frozen=True)
+class QueryPair:
+    key: str | None
+    value: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: ConditionField
+    values: tuple[str, ...] = ()  # host-header, path-pattern, http-header, method, source-ip values
+    header_name: str | None = None  # http-header only
+    query: tuple[QueryPair, ...] = ()  # query-string only
+    legacy: bool = False  # given through the legacy top-level Values; echoed the same way
+
+
+@dataclass(frozen=True)
+class TargetGroupTuple:
+    arn: str
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Forward:
+    target_groups: tuple[TargetGroupTuple, ...]
+    stickiness_enabled: bool = False
+    stickiness_duration: int | None = None  # seconds, 1..604800, required when enabled
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Fields not given keep the placeholders, which ALB expands from the request."""
+
+    status_code: str  # HTTP_301 | HTTP_302
+    protocol: str = "#{protocol}"
+    port: str = "#{port}"
+    host: str = "#{host}"
+    path: str = "/#{path}"
+    query: str = "#{query}"
+
+
+@dataclass(frozen=True)
+class FixedResponse:
+    status_code: str  # "200", "404", ...
+    content_type: str | None = None
+    message_body: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    type: ActionType
+    order: int | None = None
+    forward: Forward | None = None
+    redirect: Redirect | None = None
+    fixed_response: FixedResponse | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    arn: str
+    listener_arn: str
+    priority: int | None  # None for the listener's default rule
+    conditions: tuple[Condition, ...]
+    actions: tuple[Action, ...]
+
+    @property
+    def is_default(self) -> bool:
+        return self.priority is None
+
+    @property
+    def target_group_arns(self) -> tuple[str, ...]:
+        return tuple(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups)
+
+
+@dataclass(frozen=True)
+class State:
+    """The whole state at one version: what store.snapshot() returns and compiler.py consumes."""
+
+    version: int = 0
+    load_balancers: Mapping[str, LoadBalancer] = field(default_factory=dict)
+    target_groups: Mapping[str, TargetGroup] = field(default_factory=dict)
+    listeners: Mapping[str, Listener] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    targets: Mapping[TargetKey, Target] = field(default_factory=dict)
+    tags: Mapping[str, Tags] = field(default_factory=dict)
+
+    @cached_property
+    def rules_by_listener(self) -> Mapping[str, tuple[Rule, ...]]:
+        """Each listener's rules in evaluation order: numeric priority ascending, the default rule last."""
+        grouped: dict[str, list[Rule]] = {arn: [] for arn in self.listeners}
+        for rule in self.rules.values():
+            grouped.setdefault(rule.listener_arn, []).append(rule)
+        return {arn: tuple(sorted(rs, key=_evaluation_order)) for arn, rs in grouped.items()}
+
+    @cached_property
+    def targets_by_group(self) -> Mapping[str, tuple[Target, ...]]:
+        grouped: dict[str, list[Target]] = {arn: [] for arn in self.target_groups}
+        for target in self.targets.values():
+            grouped.setdefault(target.target_group_arn, []).append(target)
+        return {arn: tuple(sorted(ts, key=lambda t: (t.id, t.port))) for arn, ts in grouped.items()}
+
+    @cached_property
+    def rules_by_target_group(self) -> Mapping[str, tuple[Rule, ...]]:
+        """Which rules (default rules included) forward to each target group."""
+        grouped: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            for arn in dict.fromkeys(rule.target_group_arns):
+                grouped.setdefault(arn, []).append(rule)
+        return {arn: tuple(rs) for arn, rs in grouped.items()}
+
+    def load_balancer_of_target_group(self, tg_arn: str) -> str | None:
+        """A target group belongs to at most one load balancer: the one whose rules forward to it."""
+        for rule in self.rules_by_target_group.get(tg_arn, ()):
+            listener = self.listeners.get(rule.listener_arn)
+            if listener:
+                return listener.load_balancer_arn
+        return None
+
+
+def _evaluation_order(rule: Rule) -> tuple[int, int]:
+    return (1, 0) if rule.priority is None else (0, rule.priority)

@@ -1,0 +1,171 @@
+"""API errors: one small class per AWS error code; one handler in app.py renders the XML envelope.
+
+>>> raise PriorityInUse("Priority '10' is currently in use")   # -> 400 <Code>PriorityInUse</Code>
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    code = "InternalFailure"
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def fault(self) -> str:
+        return "Sender" if self.status < 500 else "Receiver"
+
+
+# Generic errors real ELBv2 uses that are not in the service model.
+class ValidationError(ApiError):
+    code = "ValidationError"
+
+
+class InvalidAction(ApiError):
+    code = "InvalidAction"
+
+
+class MissingAction(ApiError):
+    code = "MissingAction"
+
+
+class InvalidParameterValue(ApiError):
+    code = "InvalidParameterValue"
+
+
+class MalformedQueryString(ApiError):
+    code = "MalformedQueryString"
+
+
+class PayloadTooLarge(ApiError):
+    code = "RequestEntityTooLarge"
+    status = 413
+
+
+class UnsupportedOperation(ApiError):
+    code = "UnsupportedOperation"
+
+
+class AccessDenied(ApiError):
+    code = "AccessDenied"
+    status = 403
+
+
+# Modeled ELBv2 errors (service-2.json), all sender faults with HTTP 400.
+class LoadBalancerNotFound(ApiError):
+    code = "LoadBalancerNotFound"
+
+
+class TargetGroupNotFound(ApiError):
+    code = "TargetGroupNotFound"
+
+
+class ListenerNotFound(ApiError):
+    code = "ListenerNotFound"
+
+
+class RuleNotFound(ApiError):
+    code = "RuleNotFound"
+
+
+class PriorityInUse(ApiError):
+    code = "PriorityInUse"
+
+
+class DuplicateLoadBalancerName(ApiError):
+    code = "DuplicateLoadBalancerName"
+
+
+class DuplicateTargetGroupName(ApiError):
+    code = "DuplicateTargetGroupName"
+
+
+class DuplicateListener(ApiError):
+    code = "DuplicateListener"
+
+
+class DuplicateTagKeys(ApiError):
+    code = "DuplicateTagKeys"
+
+
+class TooManyTags(ApiError):
+    code = "TooManyTags"
+
+
+class TooManyTargetGroups(ApiError):
+    code = "TooManyTargetGroups"
+
+
+class TooManyRules(ApiError):
+    code = "TooManyRules"
+
+
+class TooManyActions(ApiError):
+    code = "TooManyActions"
+
+
+class TooManyTargets(ApiError):
+    code = "TooManyTargets"
+
+
+class TooManyListeners(ApiError):
+    code = "TooManyListeners"
+
+
+class TooManyLoadBalancers(ApiError):
+    code = "TooManyLoadBalancers"
+
+
+class TargetGroupAssociationLimit(ApiError):
+    code = "TargetGroupAssociationLimit"
+
+
+class InvalidConfigurationRequest(ApiError):
+    code = "InvalidConfigurationRequest"
+
+
+class InvalidLoadBalancerAction(ApiError):
+    code = "InvalidLoadBalancerAction"
+
+
+class IncompatibleProtocols(ApiError):
+    code = "IncompatibleProtocols"
+
+
+class UnsupportedProtocol(ApiError):
+    code = "UnsupportedProtocol"
+
+
+class OperationNotPermitted(ApiError):
+    code = "OperationNotPermitted"
+
+
+class ResourceInUse(ApiError):
+    code = "ResourceInUse"
+
+
+class InvalidTarget(ApiError):
+    code = "InvalidTarget"
+
+
+class SSLPolicyNotFound(ApiError):
+    code = "SSLPolicyNotFound"
+
+
+class CertificateNotFound(ApiError):
+    code = "CertificateNotFound"
+
+
+class InvalidScheme(ApiError):
+    code = "InvalidScheme"
+
+
+class InvalidSubnet(ApiError):
+    code = "InvalidSubnet"
+
+
+class InvalidSecurityGroup(ApiError):
+    code = "InvalidSecurityGroup"

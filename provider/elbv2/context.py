@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from provider.health import HealthMonitor
@@ -13,6 +13,13 @@ if TYPE_CHECKING:
 
 Params = Mapping[str, Any]  # parsed request, snake_case keys, shaped by the operation's input shape
 Result = dict[str, Any]  # snake_case keys matching the operation's output shape members
+
+
+class InstanceResolver(Protocol):
+    """Resolves `instance` target ids (Docker container names or ids); see provider/containers.py."""
+
+    def validate(self, target_id: str) -> None:
+        """Raise errors.InvalidTarget with the reason when the id cannot be a target."""
 
 
 def utcnow() -> datetime:
@@ -23,6 +30,7 @@ def utcnow() -> datetime:
 class Context:
     store: Store
     health: HealthMonitor
+    instances: InstanceResolver | None = None  # None: no Docker engine, instance targets are refused
     region: str = "us-east-1"
     account: str = "123456789012"
     now: Callable[[], datetime] = utcnow

@@ -1,0 +1,20 @@
+"""ApiError -> the query-protocol error envelope.
+
+>>> render_error(PriorityInUse("Priority '10' is currently in use"), "req-1")
+b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code>
+<Message>Priority '10' is currently in use</Message></Error><RequestId>req-1</RequestId></ErrorResponse>'
+"""
+
+from __future__ import annotations
+
+from provider.aws.model import NAMESPACE
+from provider.aws.xmltext import escape
+from provider.errors import ApiError
+
+
+def render_error(error: ApiError, request_id: str) -> bytes:
+    return (
+        f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
+        f"<Message>{escape(error.message)}</Message></Error><RequestId>{escape(request_id)}</RequestId>"
+        "</ErrorResponse>"
+    ).encode()

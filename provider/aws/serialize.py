@@ -1,0 +1,151 @@
+"""Result dict (snake_case keys) -> query-protocol XML, walking the operation's output shape.
+
+>>> render_result("DescribeRules", {"rules": [{"priority": "10", "is_default": False}]}, "req-1")
+b'<DescribeRulesResponse xmlns="..."><DescribeRulesResult><Rules><member><Priority>10</Priority>
+<IsDefault>false</IsDefault></member></Rules></DescribeRulesResult><ResponseMetadata>...'
+
+Each shape compiles once into a writer closure that appends strings to a list; missing keys and None are
+left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from provider.aws.model import NAMESPACE, OPS, Shape
+from provider.aws.xmltext import escape
+
+Emit = Callable[[str], None]
+Writer = Callable[[Any, Emit], None]
+
+_writers: dict[str, Writer] = {}
+
+
+def _text(value: Any) -> str:
+    if type(value) is str:
+        return value
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+def _write_string(value: Any, emit: Emit) -> None:
+    emit(escape(_text(value)))
+
+
+def _write_integer(value: Any, emit: Emit) -> None:
+    emit(str(int(value)))
+
+
+def _write_double(value: Any, emit: Emit) -> None:
+    emit(repr(float(value)))
+
+
+def _write_boolean(value: Any, emit: Emit) -> None:
+    if isinstance(value, str):
+        value = value.lower() == "true"
+    emit("true" if value else "false")
+
+
+def _write_timestamp(value: Any, emit: Emit) -> None:
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        emit(moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    elif isinstance(value, int | float):
+        emit(datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    else:
+        emit(escape(_text(value)))
+
+
+_SCALAR_WRITERS: dict[str, Writer] = {
+    "string": _write_string,
+    "integer": _write_integer,
+    "long": _write_integer,
+    "double": _write_double,
+    "float": _write_double,
+    "boolean": _write_boolean,
+    "timestamp": _write_timestamp,
+}
+
+
+def _structure_writer(shape: Shape) -> Writer:
+    fields = tuple(
+        (member.snake, f"<{member.wire}>", f"</{member.wire}>", writer_for(member.shape))
+        for member in shape.members.values()
+    )
+
+    def write(value: Mapping[str, Any], emit: Emit) -> None:
+        get = value.get
+        for key, open_tag, close_tag, writer in fields:
+            item = get(key)
+            if item is not None:
+                emit(open_tag)
+                writer(item, emit)
+                emit(close_tag)
+
+    return write
+
+
+def _list_writer(shape: Shape) -> Writer:
+    assert shape.member is not None
+    element = writer_for(shape.member)
+
+    def write(value: Any, emit: Emit) -> None:
+        for item in value:
+            if item is not None:
+                emit("<member>")
+                element(item, emit)
+                emit("</member>")
+
+    return write
+
+
+def _map_writer(shape: Shape) -> Writer:
+    assert shape.key is not None and shape.value is not None
+    key_writer, value_writer = writer_for(shape.key), writer_for(shape.value)
+
+    def write(value: Mapping[Any, Any], emit: Emit) -> None:
+        for key, item in value.items():
+            emit("<entry><key>")
+            key_writer(key, emit)
+            emit("</key><value>")
+            if item is not None:
+                value_writer(item, emit)
+            emit("</value></entry>")
+
+    return write
+
+
+def writer_for(shape: Shape) -> Writer:
+    """The (cached) writer for a shape; a trampoline is registered first so recursive shapes terminate."""
+    cached = _writers.get(shape.name)
+    if cached is not None:
+        return cached
+    scalar = _SCALAR_WRITERS.get(shape.type)
+    if scalar is not None:
+        _writers[shape.name] = scalar
+        return scalar
+    _writers[shape.name] = lambda value, emit: _writers[shape.name](value, emit)
+    build = {"structure": _structure_writer, "list": _list_writer, "map": _map_writer}.get(shape.type)
+    if build is None:
+        raise TypeError(f"shape {shape.name} has unsupported type {shape.type}")
+    writer = _writers[shape.name] = build(shape)
+    return writer
+
+
+def render_result(action: str, result: Mapping[str, Any], request_id: str) -> bytes:
+    """Render a successful response; `action` must be one of OPERATIONS (a KeyError otherwise)."""
+    output = OPS[action].output
+    parts = [f'<{action}Response xmlns="{NAMESPACE}">']
+    if output.members:
+        parts.append(f"<{action}Result>")
+        writer_for(output)(result, parts.append)
+        parts.append(f"</{action}Result>")
+    else:
+        parts.append(f"<{action}Result/>")
+    parts.append(f"<ResponseMetadata><RequestId>{escape(request_id)}</RequestId></ResponseMetadata>")
+    parts.append(f"</{action}Response>")
+    return "".join(parts).encode()

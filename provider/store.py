@@ -1,0 +1,359 @@
+"""The state store: DuckDB for durability, an immutable in-memory State for every read.
+
+Reads never touch DuckDB: ``snapshot()`` hands out the State published by the last commit. Writes go through
+``with store.write() as tx:``, one writer at a time; on a clean exit the net changes are written in one DuckDB
+transaction and a new State (version + 1) is published. This is the only module that imports duckdb.
+
+Durability: DuckDB appends each commit to its write-ahead log (``<db>.wal``) and fdatasync()s it before COMMIT
+returns (checked with strace on duckdb 2.0.1: write + fdatasync per commit), and replays the log on open. So an
+acknowledged write survives kill -9 (and power loss, once the .wal file's directory entry is on disk) with
+DuckDB's defaults; nothing here may turn that off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType, NoneType, UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import duckdb
+
+from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
+
+SCHEMA_VERSION = 1
+
+Record = LoadBalancer | TargetGroup | Listener | Rule | Target
+Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE listeners (
+    arn TEXT PRIMARY KEY, load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (load_balancer_arn, port));
+CREATE TABLE rules (
+    arn TEXT PRIMARY KEY, listener_arn TEXT NOT NULL, priority INTEGER, doc TEXT NOT NULL,
+    UNIQUE (listener_arn, priority));
+CREATE TABLE rule_target_groups (
+    rule_arn TEXT NOT NULL, action_index INTEGER NOT NULL, position INTEGER NOT NULL,
+    target_group_arn TEXT NOT NULL, weight INTEGER NOT NULL,
+    PRIMARY KEY (rule_arn, action_index, position));
+CREATE TABLE targets (
+    target_group_arn TEXT NOT NULL, id TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (target_group_arn, id, port));
+CREATE TABLE tags (
+    arn TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (arn, position), UNIQUE (arn, key));
+"""
+
+
+class StoreConflict(Exception):
+    """A DuckDB constraint rejected the commit (duplicate name, port, priority...); nothing was written."""
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One record type: its table, the State field holding it, and the fields lifted into real columns.
+
+    The first ``key_len`` columns are the primary key (and the State dict key). Every other field lives in
+    the ``doc`` JSON column, so a field added to model.py needs no change here.
+    """
+
+    name: str
+    field: str
+    columns: tuple[str, ...]
+    key_len: int = 1
+
+
+_TABLES: Mapping[type, _Table] = {
+    LoadBalancer: _Table("load_balancers", "load_balancers", ("arn", "name")),
+    TargetGroup: _Table("target_groups", "target_groups", ("arn", "name")),
+    Listener: _Table("listeners", "listeners", ("arn", "load_balancer_arn", "port")),
+    Rule: _Table("rules", "rules", ("arn", "listener_arn", "priority")),
+    Target: _Table("targets", "targets", ("target_group_arn", "id", "port"), key_len=3),
+}
+
+
+class Transaction:
+    """The caller's view inside ``store.write()``: read-your-writes state plus put/delete/set_tags."""
+
+    def __init__(self, base: State) -> None:
+        self._base = base
+        self._work: dict[str, dict[Any, Any]] = {}  # State field -> this transaction's private copy
+        self._touched: dict[str, set[Any]] = {}
+        self._state: State | None = base
+        self._closed = False
+
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            # Copies, not views: a State handed out must not change under its (cached_property) indexes.
+            changed = {name: MappingProxyType(dict(d)) for name, d in self._work.items()}
+            self._state = _replace(self._base, self._base.version, changed)
+        return self._state
+
+    def put(self, obj: Record) -> None:
+        self._set(_table(obj).field, _key(obj), obj)
+
+    def delete(self, obj: Record) -> None:
+        self._set(_table(obj).field, _key(obj), None)
+        if not isinstance(obj, Target):  # a resource's tags go with it
+            self._set("tags", obj.arn, None)
+
+    def set_tags(self, arn: str, tags: Tags) -> None:
+        self._set("tags", arn, tuple(tags) or None)
+
+    def _set(self, name: str, key: Any, value: Any) -> None:
+        """value None deletes. The first change to a State field copies that one mapping, once."""
+        if self._closed:
+            raise RuntimeError("transaction is closed")
+        if name not in self._work:
+            self._work[name] = dict(getattr(self._base, name))
+            self._touched[name] = set()
+        if value is None:
+            self._work[name].pop(key, None)
+        else:
+            self._work[name][key] = value
+        self._touched[name].add(key)
+        self._state = None
+
+    def _changes(self) -> dict[str, dict[Any, Any]]:
+        """State field -> {key: new value or None (deleted)}, only for keys whose value really changed."""
+        out: dict[str, dict[Any, Any]] = {}
+        for name, keys in self._touched.items():
+            base: Mapping[Any, Any] = getattr(self._base, name)
+            work = self._work[name]
+            diff = {k: work.get(k) for k in keys if work.get(k) != base.get(k)}
+            if diff:
+                out[name] = diff
+        return out
+
+
+class Store:
+    def __init__(self, path: str) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = duckdb.connect(path)
+        if not self._db.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'").fetchall():
+            self._db.execute("BEGIN")
+            self._db.execute(_SCHEMA)
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?), ('state_version', '0')", [str(SCHEMA_VERSION)]
+            )
+            self._db.execute("COMMIT")
+        found = int(self._meta("schema_version"))
+        if found != SCHEMA_VERSION:  # migrations from older versions go here when there are any
+            raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
+        self._state = self._load(int(self._meta("state_version")))
+
+    @property
+    def version(self) -> int:
+        return self._state.version
+
+    def snapshot(self) -> State:
+        return self._state
+
+    def write(self) -> contextlib.AbstractContextManager[Transaction]:
+        return self._write()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def rules_using_target_group(self, target_group_arn: str) -> tuple[str, ...]:
+        """ARNs of the committed rules whose forward actions name the target group, sorted (a SQL query)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT rule_arn FROM rule_target_groups WHERE target_group_arn = ? ORDER BY rule_arn",
+                [target_group_arn],
+            ).fetchall()
+        return tuple(r[0] for r in rows)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Transaction]:
+        with self._lock:
+            tx = Transaction(self._state)
+            try:
+                yield tx
+            finally:
+                tx._closed = True
+            changes = tx._changes()
+            if not changes:
+                return
+            version = self._state.version + 1
+            self._commit(changes, version)
+            published = {name: MappingProxyType(tx._work[name]) for name in changes}  # tx is closed: hand over
+            self._state = _replace(self._state, version, published)
+
+    def _commit(self, changes: Mapping[str, Mapping[Any, Any]], version: int) -> None:
+        deletes: list[tuple[str, tuple[str, ...], list[Any]]] = []  # (table, key columns, keys)
+        inserts: list[tuple[str, list[tuple[Any, ...]]]] = []  # (table, rows)
+        for kind, table in _TABLES.items():
+            diff = changes.get(table.field, {})
+            if not diff:
+                continue
+            keys = list(diff) if table.key_len > 1 else [(k,) for k in diff]
+            deletes.append((table.name, table.columns[: table.key_len], keys))
+            rows = [_row(table, obj) for obj in diff.values() if obj is not None]
+            inserts.append((table.name, [r for r, _ in rows]))
+            if kind is Rule:
+                deletes.append(("rule_target_groups", ("rule_arn",), keys))
+                inserts.append(("rule_target_groups", [tg for _, tgs in rows for tg in tgs]))
+        if tag_diff := changes.get("tags"):
+            deletes.append(("tags", ("arn",), [(arn,) for arn in tag_diff]))
+            tags = [(arn, i, k, v) for arn, ts in tag_diff.items() if ts for i, (k, v) in enumerate(ts)]
+            inserts.append(("tags", tags))
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            # Every touched row is deleted before any row is inserted, so the unique checks only ever see the
+            # final values: swapping two rules' priorities in one transaction never collides midway.
+            for name, columns, keys in deletes:
+                match = " AND ".join(f"{name}.{c} = k.{c}" for c in columns)
+                picks = ", ".join(f"unnest(?) AS {c}" for c in columns)
+                db.execute(f"DELETE FROM {name} USING (SELECT {picks}) AS k WHERE {match}", _columns(keys))
+            for name, rows in inserts:
+                if rows:
+                    picks = ", ".join("unnest(?)" for _ in rows[0])
+                    db.execute(f"INSERT INTO {name} SELECT {picks}", _columns(rows))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'state_version'", [str(version)])
+            db.execute("COMMIT")
+        except BaseException as e:
+            with contextlib.suppress(duckdb.Error):
+                db.execute("ROLLBACK")
+            if isinstance(e, duckdb.ConstraintException):
+                raise StoreConflict(str(e)) from e
+            raise
+
+    def _meta(self, key: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        if row is None:
+            raise RuntimeError(f"meta table has no {key!r}")
+        return str(row[0])
+
+    def _load(self, version: int) -> State:
+        loaded: dict[str, Mapping[Any, Any]] = {}
+        tgs: dict[str, dict[int, list[Json]]] = {}
+        for rule_arn, index, arn, weight in self._db.execute(
+            "SELECT rule_arn, action_index, target_group_arn, weight FROM rule_target_groups ORDER BY ALL"
+        ).fetchall():
+            tgs.setdefault(rule_arn, {}).setdefault(index, []).append({"arn": arn, "weight": weight})
+        for kind, table in _TABLES.items():
+            d: dict[Any, Any] = {}
+            for row in self._db.execute(f"SELECT {', '.join(table.columns)}, doc FROM {table.name}").fetchall():
+                data = json.loads(row[-1]) | dict(zip(table.columns, row[:-1], strict=True))
+                for index, groups in tgs.get(data["arn"], {}).items() if kind is Rule else ():
+                    data["actions"][index]["forward"]["target_groups"] = groups
+                obj = _decode(kind, data)
+                d[_key(obj)] = obj
+            loaded[table.field] = MappingProxyType(d)
+        tags: dict[str, list[tuple[str, str]]] = {}
+        for arn, key, value in self._db.execute("SELECT arn, key, value FROM tags ORDER BY arn, position").fetchall():
+            tags.setdefault(arn, []).append((key, value))
+        loaded["tags"] = MappingProxyType({arn: tuple(ts) for arn, ts in tags.items()})
+        return _replace(State(), version, loaded)
+
+
+def _replace(state: State, version: int, changed: Mapping[str, Mapping[Any, Any]]) -> State:
+    """A new State sharing every mapping of ``state`` except the changed ones (no cached indexes carried)."""
+    current = {f.name: getattr(state, f.name) for f in fields(State) if f.name != "version"}
+    return State(version=version, **(current | dict(changed)))
+
+
+def _table(obj: Record) -> _Table:
+    table = _TABLES.get(type(obj))
+    if table is None:
+        raise TypeError(f"not a storable record: {type(obj).__name__}")
+    return table
+
+
+def _key(obj: Record) -> Any:
+    return obj.key if isinstance(obj, Target) else obj.arn
+
+
+def _row(table: _Table, obj: Record) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The table row for obj, and for a rule its rule_target_groups rows (taken out of the doc)."""
+    data = _encode(obj)
+    assert isinstance(data, dict)
+    lifted = tuple(data.pop(c) for c in table.columns)
+    tgs: list[tuple[Any, ...]] = []
+    actions = data.get("actions") if isinstance(obj, Rule) else None
+    for index, action in enumerate(actions if isinstance(actions, list) else []):
+        forward = action.get("forward") if isinstance(action, dict) else None
+        if isinstance(forward, dict):
+            groups = forward.pop("target_groups")
+            assert isinstance(groups, list)
+            for position, tg in enumerate(groups):
+                assert isinstance(tg, dict)
+                tgs.append((lifted[0], index, position, tg["arn"], tg["weight"]))
+    return (*lifted, json.dumps(data, sort_keys=True, separators=(",", ":"))), tgs
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Rows -> one list per column, the shape ``unnest(?)`` wants (one statement for any number of rows)."""
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+# The codec: dataclass <-> JSON, driven by the dataclass type hints.
+
+
+def _encode(value: object) -> Json:
+    """``HealthCheck(port="80")`` -> ``{"enabled": true, "port": "80", ...}``; datetimes as ISO-8601 UTC."""
+    if isinstance(value, Enum):
+        return _encode(value.value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime cannot be stored: {value!r}")
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _decode(tp: Any, data: Json) -> Any:
+    """The inverse of _encode for the type ``tp``; missing dataclass fields take their defaults."""
+    origin = get_origin(tp)
+    if origin is Union or origin is UnionType:
+        args = [a for a in get_args(tp) if a is not NoneType]
+        if data is None:
+            return None
+        if len(args) != 1:
+            raise TypeError(f"cannot decode the union {tp}")
+        return _decode(args[0], data)
+    if origin is tuple:
+        assert isinstance(data, list)
+        items = get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(_decode(items[0], v) for v in data)
+        return tuple(_decode(a, v) for a, v in zip(items, data, strict=True))
+    if isinstance(tp, type) and is_dataclass(tp):
+        assert isinstance(data, dict)
+        hints = _hints(tp)
+        return tp(**{f.name: _decode(hints[f.name], data[f.name]) for f in fields(tp) if f.init and f.name in data})
+    if tp is datetime:
+        assert isinstance(data, str)
+        return datetime.fromisoformat(data)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return tp(data)
+    if tp in (str, int, bool, float):
+        return data
+    raise TypeError(f"cannot decode {tp}")
+
+
+@cache
+def _hints(tp: type) -> dict[str, Any]:
+    return get_type_hints(tp)

@@ -1,0 +1,31 @@
+# Two commands on a fresh clone: `make run` and `make test`. Each creates or refreshes .venv first.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run serve test lint venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(VENV)/bin/elbv2-provider up
+
+serve: venv
+	$(VENV)/bin/elbv2-provider serve
+
+test: venv
+	$(VENV)/bin/ruff check provider tests bench
+	$(VENV)/bin/pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check provider tests bench
+	$(VENV)/bin/mypy provider
+
+clean:
+	rm -rf $(VENV) .elbv2

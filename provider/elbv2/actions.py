@@ -1,0 +1,192 @@
+"""Rule and default actions: forward (weighted, sticky), redirect, fixed-response. Parse, validate, render.
+
+>>> parse_actions(state, lb_arn, Protocol.HTTP, [{"type": "forward", "target_group_arn": tg}])
+(Action(type=<ActionType.FORWARD: 'forward'>, forward=Forward(target_groups=(TargetGroupTuple(tg, 1),)...)),)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provider.elbv2 import limits
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    FixedResponse,
+    Forward,
+    Protocol,
+    Redirect,
+    State,
+    TargetGroupTuple,
+)
+from provider.errors import (
+    InvalidLoadBalancerAction,
+    TargetGroupAssociationLimit,
+    TargetGroupNotFound,
+    ValidationError,
+)
+
+CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
+MAX_MESSAGE_BODY = 1024
+UNSUPPORTED_TYPES = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
+
+
+def parse_actions(
+    state: State, load_balancer_arn: str, protocol: Protocol, raw: Sequence[Mapping[str, Any]]
+) -> tuple[Action, ...]:
+    """Typed, validated actions for a rule (or a listener's default actions) on one load balancer."""
+    if not raw:
+        raise ValidationError("At least one action must be specified")
+    if len(raw) > 1:
+        raise InvalidLoadBalancerAction(
+            "A rule can have only one forward, redirect or fixed-response action "
+            "(authenticate actions are not supported by elbv2-provider)"
+        )
+    action = _parse_one(raw[0], protocol)
+    if action.forward:
+        check_target_groups(state, load_balancer_arn, action.forward)
+    return (action,)
+
+
+def _parse_one(raw: Mapping[str, Any], protocol: Protocol) -> Action:
+    kind = raw.get("type")
+    if kind in UNSUPPORTED_TYPES:
+        raise InvalidLoadBalancerAction(f"Action type '{kind}' is not supported by elbv2-provider")
+    try:
+        action_type = ActionType(kind)
+    except ValueError:
+        raise ValidationError(f"Action type '{kind}' must be one of [forward, redirect, fixed-response]") from None
+    order = raw.get("order")
+    if action_type is ActionType.FORWARD:
+        return Action(action_type, order, forward=_forward(raw))
+    if action_type is ActionType.REDIRECT:
+        return Action(action_type, order, redirect=_redirect(raw.get("redirect_config"), protocol))
+    return Action(action_type, order, fixed_response=_fixed_response(raw.get("fixed_response_config")))
+
+
+def _forward(raw: Mapping[str, Any]) -> Forward:
+    arn: str | None = raw.get("target_group_arn")
+    config: Mapping[str, Any] | None = raw.get("forward_config")
+    if config is None:
+        if not arn:
+            raise ValidationError("A forward action needs a 'TargetGroupArn' or a 'ForwardConfig'")
+        return Forward((TargetGroupTuple(arn),))
+    groups = tuple(
+        TargetGroupTuple(g.get("target_group_arn") or "", 1 if g.get("weight") is None else g["weight"])
+        for g in config.get("target_groups") or ()
+    )
+    if not groups:
+        raise ValidationError("A 'ForwardConfig' needs at least one target group")
+    if arn and (len(groups) != 1 or groups[0].arn != arn):
+        raise ValidationError(
+            "When both 'TargetGroupArn' and 'ForwardConfig' are given, ForwardConfig must hold only that target group"
+        )
+    if len(groups) > limits.TARGET_GROUPS_PER_ACTION:
+        raise ValidationError(
+            f"A forward action can have at most {limits.TARGET_GROUPS_PER_ACTION} target groups, not {len(groups)}"
+        )
+    for group in groups:
+        if not group.arn:
+            raise ValidationError("Every target group in a 'ForwardConfig' needs a 'TargetGroupArn'")
+        if not 0 <= group.weight <= limits.MAX_WEIGHT:
+            raise ValidationError(f"Target group weight '{group.weight}' must be between 0 and {limits.MAX_WEIGHT}")
+    if len({g.arn for g in groups}) != len(groups):
+        raise ValidationError("A target group can appear only once in a 'ForwardConfig'")
+    stickiness = config.get("target_group_stickiness_config") or {}
+    enabled = bool(stickiness.get("enabled"))
+    duration = stickiness.get("duration_seconds")
+    if enabled and duration is None:
+        raise ValidationError("'DurationSeconds' is required when target group stickiness is enabled")
+    if duration is not None and not 1 <= duration <= limits.MAX_STICKINESS_SECONDS:
+        raise ValidationError(
+            f"Stickiness 'DurationSeconds' must be between 1 and {limits.MAX_STICKINESS_SECONDS}, not {duration}"
+        )
+    return Forward(groups, enabled, duration)
+
+
+def check_target_groups(state: State, load_balancer_arn: str, forward: Forward) -> None:
+    """Every group exists and belongs to no other load balancer (a target group serves at most one)."""
+    missing = [g.arn for g in forward.target_groups if g.arn not in state.target_groups]
+    if missing:
+        raise TargetGroupNotFound(f"One or more target groups not found: {', '.join(missing)}")
+    for group in forward.target_groups:
+        owner = state.load_balancer_of_target_group(group.arn)
+        if owner is not None and owner != load_balancer_arn:
+            raise TargetGroupAssociationLimit(
+                f"The following target groups cannot be associated with more than one load balancer: {group.arn}"
+            )
+
+
+def _redirect(raw: Mapping[str, Any] | None, listener_protocol: Protocol) -> Redirect:
+    if raw is None:
+        raise ValidationError("A redirect action needs a 'RedirectConfig'")
+    given = {k: raw[k] for k in ("protocol", "port", "host", "path", "query") if raw.get(k) is not None}
+    redirect = Redirect(status_code=raw["status_code"], **given)
+    if redirect.port != "#{port}" and not (redirect.port.isdigit() and 1 <= int(redirect.port) <= 65535):
+        raise ValidationError(f"Redirect port '{redirect.port}' must be 1-65535 or #{{port}}")
+    if not 1 <= len(redirect.host) <= 128:
+        raise ValidationError("Redirect host must be 1-128 characters")
+    if not redirect.path.startswith("/") or len(redirect.path) > 128:
+        raise ValidationError("Redirect path must start with '/' and be at most 128 characters")
+    if redirect.query.startswith("?") or len(redirect.query) > 128:
+        raise ValidationError("Redirect query must not start with '?' and be at most 128 characters")
+    if listener_protocol is Protocol.HTTPS and redirect.protocol == "HTTP":
+        raise InvalidLoadBalancerAction("You cannot redirect from HTTPS to HTTP")
+    default = Redirect(status_code=redirect.status_code)
+    if (redirect.protocol, redirect.port, redirect.host, redirect.path) == (
+        default.protocol,
+        default.port,
+        default.host,
+        default.path,
+    ):
+        raise InvalidLoadBalancerAction(
+            "The redirect would loop: change at least one of protocol, port, host or path"
+        )
+    return redirect
+
+
+def _fixed_response(raw: Mapping[str, Any] | None) -> FixedResponse:
+    if raw is None:
+        raise ValidationError("A fixed-response action needs a 'FixedResponseConfig'")
+    content_type = raw.get("content_type")
+    if content_type is not None and content_type not in CONTENT_TYPES:
+        raise ValidationError(f"Content type '{content_type}' must be one of [{', '.join(CONTENT_TYPES)}]")
+    body = raw.get("message_body")
+    if body is not None and len(body) > MAX_MESSAGE_BODY:
+        raise ValidationError(f"The fixed-response message body must be at most {MAX_MESSAGE_BODY} characters")
+    return FixedResponse(raw["status_code"], content_type, body)
+
+
+def render_action(action: Action) -> dict[str, Any]:
+    """The Action as the output shape wants it; single-group forwards carry both forms, as AWS answers."""
+    out: dict[str, Any] = {"type": action.type.value, "order": action.order}
+    if action.forward:
+        groups = action.forward.target_groups
+        if len(groups) == 1:
+            out["target_group_arn"] = groups[0].arn
+        stickiness: dict[str, Any] = {"enabled": action.forward.stickiness_enabled}
+        if action.forward.stickiness_duration is not None:
+            stickiness["duration_seconds"] = action.forward.stickiness_duration
+        out["forward_config"] = {
+            "target_groups": [{"target_group_arn": g.arn, "weight": g.weight} for g in groups],
+            "target_group_stickiness_config": stickiness,
+        }
+    if action.redirect:
+        r = action.redirect
+        out["redirect_config"] = {
+            "protocol": r.protocol,
+            "port": r.port,
+            "host": r.host,
+            "path": r.path,
+            "query": r.query,
+            "status_code": r.status_code,
+        }
+    if action.fixed_response:
+        f = action.fixed_response
+        out["fixed_response_config"] = {
+            "status_code": f.status_code,
+            "content_type": f.content_type,
+            "message_body": f.message_body,
+        }
+    return out

@@ -1,0 +1,251 @@
+"""Listeners: Create/Describe/Modify/Delete, their attributes and certificates.
+
+A listener's DefaultActions live on its default rule (priority None), so DescribeRules and the compiler see
+one list of rules per listener.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from provider.elbv2 import arns, limits, tags
+from provider.elbv2.account import SSL_POLICY_NAMES
+from provider.elbv2.actions import parse_actions, render_action
+from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.model import Action, Certificate, Listener, Protocol, Rule, State
+from provider.elbv2.paging import page
+from provider.elbv2.rules import find_listener
+from provider.errors import (
+    CertificateNotFound,
+    DuplicateListener,
+    LoadBalancerNotFound,
+    OperationNotPermitted,
+    SSLPolicyNotFound,
+    TooManyListeners,
+    UnsupportedProtocol,
+    ValidationError,
+)
+
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+LISTENER_ATTRIBUTE_DEFAULTS: Mapping[str, str] = {
+    "routing.http.response.server.enabled": "true",
+    "routing.http.response.strict_transport_security.header_value": "",
+    "routing.http.response.access_control_allow_origin.header_value": "",
+    "routing.http.response.x_content_type_options.header_value": "",
+    "routing.http.response.x_frame_options.header_value": "",
+    "routing.http.response.content_security_policy.header_value": "",
+}
+
+
+def create_listener(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        state = tx.state
+        lb_arn = p["load_balancer_arn"]
+        if lb_arn not in state.load_balancers:
+            raise LoadBalancerNotFound(f"Load balancer '{lb_arn}' not found")
+        protocol = _protocol(p.get("protocol") or "HTTP")
+        wanted = Listener(
+            arn="",
+            load_balancer_arn=lb_arn,
+            port=p["port"],
+            protocol=protocol,
+            ssl_policy=_ssl_policy(protocol, p.get("ssl_policy")),
+            certificates=_certificates(protocol, p.get("certificates")),
+            alpn_policy=tuple(p.get("alpn_policy") or ()),
+            attributes=tuple(sorted(LISTENER_ATTRIBUTE_DEFAULTS.items())),
+        )
+        actions = parse_actions(state, lb_arn, protocol, p["default_actions"])
+        siblings = [listener for listener in state.listeners.values() if listener.load_balancer_arn == lb_arn]
+        existing = next((x for x in siblings if x.port == wanted.port), None)
+        if existing is not None:
+            if replace(existing, arn="") == wanted and default_rule(state, existing.arn).actions == actions:
+                return {"listeners": [render_listener(state, existing)]}  # identical: idempotent, like AWS
+            raise DuplicateListener(f"A listener already exists on port {wanted.port} of this load balancer")
+        if len(siblings) >= limits.LISTENERS_PER_LOAD_BALANCER:
+            raise TooManyListeners(f"A load balancer can have at most {limits.LISTENERS_PER_LOAD_BALANCER} listeners")
+        listener = replace(wanted, arn=arns.listener(lb_arn))
+        tx.put(listener)
+        tx.put(Rule(arns.rule(listener.arn), listener.arn, None, (), actions))
+        tx.set_tags(listener.arn, tags.validate_tags(p.get("tags")))
+        return {"listeners": [render_listener(tx.state, listener)]}
+
+
+def describe_listeners(ctx: Context, p: Params) -> Result:
+    state = ctx.store.snapshot()
+    lb_arn, listener_arns = p.get("load_balancer_arn"), p.get("listener_arns")
+    if bool(lb_arn) == (listener_arns is not None):
+        raise ValidationError("You must specify either listener ARNs or a load balancer ARN, but not both")
+    if lb_arn:
+        if lb_arn not in state.load_balancers:
+            raise LoadBalancerNotFound(f"Load balancer '{lb_arn}' not found")
+        found = sorted((x for x in state.listeners.values() if x.load_balancer_arn == lb_arn), key=lambda x: x.port)
+    else:
+        found = [find_listener(state, arn) for arn in listener_arns]
+    shown, marker = page(found, p.get("marker"), p.get("page_size"))
+    return {"listeners": [render_listener(state, x) for x in shown], "next_marker": marker}
+
+
+def modify_listener(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        state = tx.state
+        listener = find_listener(state, p["listener_arn"])
+        protocol = _protocol(p["protocol"]) if p.get("protocol") else listener.protocol
+        port = p.get("port") or listener.port
+        clash = any(
+            x.port == port and x.arn != listener.arn and x.load_balancer_arn == listener.load_balancer_arn
+            for x in state.listeners.values()
+        )
+        if clash:
+            raise DuplicateListener(f"A listener already exists on port {port} of this load balancer")
+        certificates = listener.certificates
+        if p.get("certificates") is not None:
+            certificates = _certificates(protocol, p["certificates"]) + tuple(
+                c for c in listener.certificates if not c.is_default
+            )
+        elif protocol is Protocol.HTTPS and not certificates:
+            raise ValidationError("A certificate must be specified for HTTPS listeners")
+        policy = p.get("ssl_policy") or listener.ssl_policy
+        listener = replace(
+            listener,
+            port=port,
+            protocol=protocol,
+            ssl_policy=_ssl_policy(protocol, policy),
+            certificates=certificates if protocol is Protocol.HTTPS else (),
+            alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
+        )
+        tx.put(listener)
+        if p.get("default_actions") is not None:
+            actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"])
+            tx.put(replace(default_rule(state, listener.arn), actions=actions))
+        return {"listeners": [render_listener(tx.state, listener)]}
+
+
+def delete_listener(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        listener = find_listener(tx.state, p["listener_arn"])
+        delete_with_rules(tx, tx.state, listener)
+    return {}
+
+
+def delete_with_rules(tx: Any, state: State, listener: Listener) -> None:
+    """Delete a listener, its rules and their tags (also used when a load balancer goes)."""
+    for rule in state.rules_by_listener.get(listener.arn, ()):
+        tx.delete(rule)
+        tx.set_tags(rule.arn, ())
+    tx.delete(listener)
+    tx.set_tags(listener.arn, ())
+
+
+def describe_listener_attributes(ctx: Context, p: Params) -> Result:
+    listener = find_listener(ctx.store.snapshot(), p["listener_arn"])
+    return {"attributes": [{"key": k, "value": v} for k, v in listener.attributes]}
+
+
+def modify_listener_attributes(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        listener = find_listener(tx.state, p["listener_arn"])
+        attributes = dict(listener.attributes)
+        for item in p["attributes"]:
+            key, value = item.get("key"), item.get("value")
+            if key not in LISTENER_ATTRIBUTE_DEFAULTS:
+                raise ValidationError(f"Listener attribute key '{key}' is not recognized")
+            if key == "routing.http.response.server.enabled" and value not in ("true", "false"):
+                raise ValidationError(f"Listener attribute '{key}' must be 'true' or 'false'")
+            attributes[key] = value or ""
+        listener = replace(listener, attributes=tuple(sorted(attributes.items())))
+        tx.put(listener)
+    return {"attributes": [{"key": k, "value": v} for k, v in listener.attributes]}
+
+
+def add_listener_certificates(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        listener = find_listener(tx.state, p["listener_arn"])
+        added = tuple(Certificate(c["certificate_arn"]) for c in p["certificates"] if c.get("certificate_arn"))
+        known = {c.arn for c in listener.certificates}
+        certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
+        if len(certificates) > limits.CERTIFICATES_PER_LISTENER:
+            raise ValidationError(f"A listener can have at most {limits.CERTIFICATES_PER_LISTENER} certificates")
+        tx.put(replace(listener, certificates=certificates))
+    return {"certificates": [_render_certificate(c) for c in added]}
+
+
+def describe_listener_certificates(ctx: Context, p: Params) -> Result:
+    listener = find_listener(ctx.store.snapshot(), p["listener_arn"])
+    shown, marker = page(listener.certificates, p.get("marker"), p.get("page_size"))
+    return {"certificates": [_render_certificate(c) for c in shown], "next_marker": marker}
+
+
+def remove_listener_certificates(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        listener = find_listener(tx.state, p["listener_arn"])
+        removed = {c.get("certificate_arn") for c in p["certificates"]}
+        if any(c.is_default and c.arn in removed for c in listener.certificates):
+            raise OperationNotPermitted("The default certificate of a listener cannot be removed")
+        tx.put(replace(listener, certificates=tuple(c for c in listener.certificates if c.arn not in removed)))
+    return {}
+
+
+def default_rule(state: State, listener_arn: str) -> Rule:
+    return state.rules_by_listener[listener_arn][-1]
+
+
+def _protocol(value: str) -> Protocol:
+    try:
+        return Protocol(value)
+    except ValueError:
+        raise UnsupportedProtocol(f"Protocol '{value}' is not supported by an Application Load Balancer") from None
+
+
+def _ssl_policy(protocol: Protocol, policy: str | None) -> str | None:
+    if protocol is not Protocol.HTTPS:
+        return None
+    policy = policy or DEFAULT_SSL_POLICY
+    if policy not in SSL_POLICY_NAMES:
+        raise SSLPolicyNotFound(f"SSL policy '{policy}' not found")
+    return policy
+
+
+def _certificates(protocol: Protocol, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
+    if protocol is not Protocol.HTTPS:
+        return ()
+    arns_given = [c.get("certificate_arn") for c in raw or ()]
+    if not arns_given:
+        raise ValidationError("A certificate must be specified for HTTPS listeners")
+    if len(arns_given) > 1:
+        raise ValidationError("Only one default certificate can be given; add more with AddListenerCertificates")
+    if not arns_given[0] or not arns_given[0].startswith("arn:"):
+        raise CertificateNotFound(f"Certificate '{arns_given[0]}' not found")
+    return (Certificate(arns_given[0], is_default=True),)
+
+
+def _render_certificate(c: Certificate) -> dict[str, Any]:
+    return {"certificate_arn": c.arn, "is_default": c.is_default}
+
+
+def render_listener(state: State, listener: Listener) -> dict[str, Any]:
+    actions: Sequence[Action] = default_rule(state, listener.arn).actions
+    return {
+        "listener_arn": listener.arn,
+        "load_balancer_arn": listener.load_balancer_arn,
+        "port": listener.port,
+        "protocol": listener.protocol.value,
+        "certificates": [{"certificate_arn": c.arn} for c in listener.certificates if c.is_default] or None,
+        "ssl_policy": listener.ssl_policy,
+        "default_actions": [render_action(a) for a in actions],
+        "alpn_policy": list(listener.alpn_policy) or None,
+    }
+
+
+OPERATIONS: dict[str, Handler] = {
+    "CreateListener": create_listener,
+    "DescribeListeners": describe_listeners,
+    "ModifyListener": modify_listener,
+    "DeleteListener": delete_listener,
+    "DescribeListenerAttributes": describe_listener_attributes,
+    "ModifyListenerAttributes": modify_listener_attributes,
+    "AddListenerCertificates": add_listener_certificates,
+    "DescribeListenerCertificates": describe_listener_certificates,
+    "RemoveListenerCertificates": remove_listener_certificates,
+}

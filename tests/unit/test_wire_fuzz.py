@@ -27,13 +27,13 @@ def _parse(body: bytes, query: bytes = b"") -> None:
     assert isinstance(result, Request)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.binary(max_size=300), st.binary(max_size=60))
 def test_arbitrary_bytes(body: bytes, query: bytes) -> None:
     _parse(body, query)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=500, deadline=None, database=None)
 @given(
     st.sampled_from(sorted(OPERATIONS)),
     st.lists(st.tuples(st.lists(SEGMENTS, min_size=1, max_size=9), VALUES), max_size=12),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -29,6 +29,7 @@ import duckdb
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
 
 SCHEMA_VERSION = 1
+_FEW = 4  # up to this many rows a DELETE per key beats one DELETE joined against the whole key list
 
 Record = LoadBalancer | TargetGroup | Listener | Rule | Target
 Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
@@ -202,7 +203,9 @@ class Store:
             diff = changes.get(table.field, {})
             if not diff:
                 continue
-            keys = list(diff) if table.key_len > 1 else [(k,) for k in diff]
+            base: Mapping[Any, Any] = getattr(self._state, table.field)
+            # The published State mirrors the tables, so only keys it holds have rows to delete.
+            keys = [k if table.key_len > 1 else (k,) for k in diff if k in base]
             deletes.append((table.name, table.columns[: table.key_len], keys))
             rows = [_row(table, obj) for obj in diff.values() if obj is not None]
             inserts.append((table.name, [r for r, _ in rows]))
@@ -210,7 +213,7 @@ class Store:
                 deletes.append(("rule_target_groups", ("rule_arn",), keys))
                 inserts.append(("rule_target_groups", [tg for _, tgs in rows for tg in tgs]))
         if tag_diff := changes.get("tags"):
-            deletes.append(("tags", ("arn",), [(arn,) for arn in tag_diff]))
+            deletes.append(("tags", ("arn",), [(arn,) for arn in tag_diff if arn in self._state.tags]))
             tags = [(arn, i, k, v) for arn, ts in tag_diff.items() if ts for i, (k, v) in enumerate(ts)]
             inserts.append(("tags", tags))
         db = self._db
@@ -219,9 +222,13 @@ class Store:
             # Every touched row is deleted before any row is inserted, so the unique checks only ever see the
             # final values: swapping two rules' priorities in one transaction never collides midway.
             for name, columns, keys in deletes:
-                match = " AND ".join(f"{name}.{c} = k.{c}" for c in columns)
-                picks = ", ".join(f"unnest(?) AS {c}" for c in columns)
-                db.execute(f"DELETE FROM {name} USING (SELECT {picks}) AS k WHERE {match}", _columns(keys))
+                if len(keys) <= _FEW:  # equality on the key uses the index; a join would scan the table
+                    for key in keys:
+                        db.execute(f"DELETE FROM {name} WHERE {' AND '.join(f'{c} = ?' for c in columns)}", key)
+                else:
+                    match = " AND ".join(f"{name}.{c} = k.{c}" for c in columns)
+                    picks = ", ".join(f"unnest(?) AS {c}" for c in columns)
+                    db.execute(f"DELETE FROM {name} USING (SELECT {picks}) AS k WHERE {match}", _columns(keys))
             for name, rows in inserts:
                 if rows:
                     picks = ", ".join("unnest(?)" for _ in rows[0])
@@ -254,7 +261,7 @@ class Store:
                 data = json.loads(row[-1]) | dict(zip(table.columns, row[:-1], strict=True))
                 for index, groups in tgs.get(data["arn"], {}).items() if kind is Rule else ():
                     data["actions"][index]["forward"]["target_groups"] = groups
-                obj = _decode(kind, data)
+                obj = _decoder(kind)(data)
                 d[_key(obj)] = obj
             loaded[table.field] = MappingProxyType(d)
         tags: dict[str, list[tuple[str, str]]] = {}
@@ -320,40 +327,44 @@ def _encode(value: object) -> Json:
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def _decode(tp: Any, data: Json) -> Any:
-    """The inverse of _encode for the type ``tp``; missing dataclass fields take their defaults."""
+@cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """The inverse of _encode for the type ``tp``, built once per type; missing dataclass fields take defaults."""
     origin = get_origin(tp)
     if origin is Union or origin is UnionType:
         args = [a for a in get_args(tp) if a is not NoneType]
-        if data is None:
-            return None
         if len(args) != 1:
             raise TypeError(f"cannot decode the union {tp}")
-        return _decode(args[0], data)
+        inner = _decoder(args[0])
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
-        assert isinstance(data, list)
         items = get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:
-            return tuple(_decode(items[0], v) for v in data)
-        return tuple(_decode(a, v) for a, v in zip(items, data, strict=True))
+            item = _decoder(items[0])
+            return lambda data: tuple(map(item, data))
+        parts = tuple(_decoder(a) for a in items)
+        return lambda data: tuple(part(v) for part, v in zip(parts, data, strict=True))
     if isinstance(tp, type) and is_dataclass(tp):
-        assert isinstance(data, dict)
-        hints = _hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], data[f.name]) for f in fields(tp) if f.init and f.name in data})
+        hints = get_type_hints(tp)
+        members = tuple((f.name, _decoder(hints[f.name])) for f in fields(tp) if f.init)
+        return lambda data: tp(**{name: decode(data[name]) for name, decode in members if name in data})
     if tp is datetime:
-        assert isinstance(data, str)
-        return datetime.fromisoformat(data)
+        return datetime.fromisoformat
     if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp(data)
+        return tp
     if tp in (str, int, bool, float):
-        return data
+        return _same
     raise TypeError(f"cannot decode {tp}")
 
 
+def _same(data: Any) -> Any:
+    return data
+
+
 @cache
-def _hints(tp: type) -> dict[str, Any]:
-    return get_type_hints(tp)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))

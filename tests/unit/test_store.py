@@ -263,6 +263,21 @@ def test_priority_swap_in_one_transaction(db: Path) -> None:
     assert (state.rules["arn:a"].priority, state.rules["arn:b"].priority) == (10, 5)
 
 
+@pytest.mark.parametrize("count", [pytest.param(2, id="few-rows"), pytest.param(12, id="many-rows")])
+def test_shifting_every_priority_by_one_then_deleting_all(db: Path, count: int) -> None:
+    rules = [rule(p, f"arn:r{p}") for p in range(1, count + 1)]
+    store = Store(str(db))
+    committed(store, *rules)
+    committed(store, *(replace(r, priority=r.priority + 1) for r in rules if r.priority))
+    assert sorted(r.priority or 0 for r in reopened(db, store).rules.values()) == list(range(2, count + 2))
+    store = Store(str(db))
+    with store.write() as tx:
+        for r in rules:
+            tx.delete(r)
+    assert store.rules_using_target_group(tg("blue").arn) == ()
+    assert reopened(db, store).rules == {}
+
+
 def test_rules_using_target_group_is_a_query() -> None:
     store = Store(":memory:")
     committed(store, rule(1, "arn:r1", (forward("blue"),)), rule(2, "arn:r2", (forward("green", "blue"),)))

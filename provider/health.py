@@ -1,11 +1,31 @@
-"""Target health with ALB semantics. (Interim: every registered target reports `initial` until the
-prober lands; routable targets are all registered, non-draining targets.)"""
+"""Target health with ALB semantics: the state machine (pure functions) and the monitor the API and the
+compiler read. The probes themselves run in provider/prober.py.
+
+Decisions (from the ALB user guide, target-group-health-checks.md):
+- A newly registered target reports `initial` (Elb.RegistrationInProgress until its first probe result,
+  then Elb.InitialHealthChecking). "After your target is registered, it must pass one health check to be
+  considered healthy": one success moves initial -> healthy; unhealthy_threshold_count failures in a row
+  move it to unhealthy. After that, healthy_threshold_count successes / unhealthy_threshold_count failures
+  in a row move it between healthy and unhealthy.
+- Routing: an ALB routes only to healthy targets (and to `unavailable` ones, whose checks are disabled).
+  "If a target group contains only unhealthy registered targets, the load balancer routes requests to all
+  those targets" (fail open). `initial` targets count as not healthy: they get no traffic while a healthy
+  target exists, and they are routed when none is (a fresh group serves at once, as on AWS).
+- Never routed, fail-open or not: draining targets (no new requests), and instance targets whose
+  container is stopped (`unused`, Target.InvalidState, like a stopped EC2 instance).
+- Targets of a group that no rule forwards to are `unused` (Target.NotInUse) and are not probed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from provider.elbv2.model import State, Target
+from provider.elbv2.model import HealthCheck, State, Target, TargetGroup, TargetKey
+
+DEREGISTRATION_DELAY_SECONDS = 300  # AWS default of deregistration_delay.timeout_seconds
 
 
 @dataclass(frozen=True)
@@ -15,15 +35,192 @@ class TargetHealth:
     description: str | None = None
 
 
-class HealthMonitor:
-    """Decides each target's health; `version` bumps whenever a routable set changes."""
+REGISTERING = TargetHealth("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+INITIAL_CHECKS = TargetHealth("initial", "Elb.InitialHealthChecking", "Initial health checks in progress")
+HEALTHY = TargetHealth("healthy")
+NOT_REGISTERED = TargetHealth("unused", "Target.NotRegistered", "Target is not registered to the target group")
+NOT_IN_USE = TargetHealth(
+    "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
+)
+STOPPED = TargetHealth("unused", "Target.InvalidState", "Target is in the stopped state")
+DRAINING = TargetHealth("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
+DISABLED = TargetHealth("unavailable", "Target.HealthCheckDisabled", "Health checks are disabled")
 
-    version: int = 0
+
+class Outcome(StrEnum):
+    """What one probe saw."""
+
+    OK = "ok"
+    CODE_MISMATCH = "code-mismatch"  # answered with a status the matcher rejects
+    TIMEOUT = "timeout"  # no status line within the timeout
+    FAILED = "failed"  # connection refused, reset, no address...
+
+
+@dataclass(frozen=True)
+class Probe:
+    outcome: Outcome
+    code: int | None = None  # the status code for CODE_MISMATCH
+
+    def unhealthy(self) -> TargetHealth:
+        if self.outcome is Outcome.CODE_MISMATCH:
+            return TargetHealth(
+                "unhealthy", "Target.ResponseCodeMismatch", f"Health checks failed with these codes: [{self.code}]"
+            )
+        if self.outcome is Outcome.TIMEOUT:
+            return TargetHealth("unhealthy", "Target.Timeout", "Request timed out")
+        return TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks failed")
+
+
+@dataclass(frozen=True)
+class Record:
+    """The probe history of one registration of one target: its current verdict and the current streak."""
+
+    registered_at: datetime
+    health: TargetHealth = REGISTERING
+    successes: int = 0  # consecutive
+    failures: int = 0  # consecutive
+
+
+def observe(record: Record, probe: Probe, check: HealthCheck) -> Record:
+    """The record after one more probe result.
+
+    >>> observe(Record(t), Probe(Outcome.OK), HealthCheck()).health.state   # one pass ends `initial`
+    'healthy'
+    """
+    ok = probe.outcome is Outcome.OK
+    successes = record.successes + 1 if ok else 0
+    failures = 0 if ok else record.failures + 1
+    current = record.health.state
+    health = INITIAL_CHECKS if current == "initial" else record.health
+    if ok and current != "healthy" and successes >= (1 if current == "initial" else check.healthy_threshold_count):
+        health = HEALTHY
+    elif not ok and failures >= check.unhealthy_threshold_count:
+        health = probe.unhealthy()  # the latest failure names the reason
+    return replace(record, health=health, successes=successes, failures=failures)
+
+
+def in_use(state: State, tg_arn: str) -> bool:
+    """Some rule (a listener's default rule included) forwards to the group."""
+    return any(rule.listener_arn in state.listeners for rule in state.rules_by_target_group.get(tg_arn, ()))
+
+
+def probed(state: State, target: Target, stopped: frozenset[str]) -> bool:
+    """Whether the prober should be checking this target now."""
+    tg = state.target_groups.get(target.target_group_arn)
+    return (
+        tg is not None
+        and tg.health_check.enabled
+        and target.draining_since is None
+        and target.id not in stopped
+        and in_use(state, tg.arn)
+    )
+
+
+def health_of(state: State, target: Target, record: Record | None, stopped: frozenset[str]) -> TargetHealth:
+    """What DescribeTargetHealth reports for ``target`` (looked up again in ``state``)."""
+    current = state.targets.get(target.key)
+    tg = state.target_groups.get(target.target_group_arn)
+    if current is None or tg is None:
+        return NOT_REGISTERED
+    if current.draining_since is not None:
+        return DRAINING
+    if not in_use(state, tg.arn):
+        return NOT_IN_USE
+    if current.id in stopped:
+        return STOPPED
+    if not tg.health_check.enabled:
+        return DISABLED
+    if record is None or record.registered_at != current.registered_at:
+        return REGISTERING
+    return record.health
+
+
+def routable_targets(
+    state: State, tg_arn: str, records: Mapping[TargetKey, Record], stopped: frozenset[str]
+) -> tuple[Target, ...]:
+    """Healthy and unavailable targets; when there are none, every registered live target (fail open)."""
+    live = [t for t in state.targets_by_group.get(tg_arn, ()) if t.draining_since is None and t.id not in stopped]
+    serving = [t for t in live if health_of(state, t, records.get(t.key), stopped).state in ("healthy", "unavailable")]
+    return tuple(serving or live)
+
+
+def deregistration_delay(tg: TargetGroup | None) -> float:
+    raw = tg.attribute("deregistration_delay.timeout_seconds") if tg else None
+    return float(raw) if raw is not None else float(DEREGISTRATION_DELAY_SECONDS)
+
+
+def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Target, ...]:
+    """Draining targets whose deregistration delay (scaled) is over: the prober deletes them."""
+    out = []
+    for t in state.targets.values():
+        if t.draining_since is not None:
+            delay = deregistration_delay(state.target_groups.get(t.target_group_arn)) * time_scale
+            if now - t.draining_since >= timedelta(seconds=delay):
+                out.append(t)
+    return tuple(out)
+
+
+class HealthMonitor:
+    """Each target's health; `version` bumps whenever some group's routable set changes.
+
+    The prober feeds it probe results (`record_probe`), provider/containers.py the stopped containers
+    (`set_stopped`); the API reads `describe`, the compiler `routable` and `version`.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[TargetKey, Record] = {}
+        self._stopped: frozenset[str] = frozenset()
+        self._routes: dict[str, tuple[TargetKey, ...]] = {}
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def stopped(self) -> frozenset[str]:
+        return self._stopped
 
     def describe(self, state: State, target: Target) -> TargetHealth:
-        if target.draining_since is not None:
-            return TargetHealth("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
-        return TargetHealth("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+        return health_of(state, target, self._records.get(target.key), self._stopped)
 
     def routable(self, state: State, target_group_arn: str) -> tuple[Target, ...]:
-        return tuple(t for t in state.targets_by_group.get(target_group_arn, ()) if t.draining_since is None)
+        return routable_targets(state, target_group_arn, self._records, self._stopped)
+
+    def record_probe(self, state: State, target: Target, probe: Probe) -> TargetHealth:
+        """Count one probe of ``target`` under its group's current settings; returns the new health."""
+        tg = state.target_groups.get(target.target_group_arn)
+        current = state.targets.get(target.key)
+        if tg is None or current is None:
+            return NOT_REGISTERED
+        record = self._records.get(target.key)
+        if record is None or record.registered_at != current.registered_at:
+            record = Record(current.registered_at)
+        record = observe(record, probe, tg.health_check)
+        self._records[target.key] = record
+        self.refresh(state)
+        return record.health
+
+    def set_stopped(self, state: State, target_ids: Iterable[str]) -> None:
+        """Targets whose container is not running; a target leaving or entering this set starts over."""
+        stopped = frozenset(target_ids)
+        changed = stopped ^ self._stopped
+        self._stopped = stopped
+        for key in [k for k in self._records if k[1] in changed]:
+            del self._records[key]
+        self.refresh(state)
+
+    def forget(self, keep: Iterable[TargetKey]) -> None:
+        """Drop the records of targets that are gone or no longer probed (they start over as `initial`)."""
+        wanted = set(keep)
+        for key in [k for k in self._records if k not in wanted]:
+            del self._records[key]
+
+    def refresh(self, state: State) -> bool:
+        """Recompute every group's routable set; bump `version` when one changed. True when it did."""
+        routes = {arn: tuple(t.key for t in self.routable(state, arn)) for arn in state.target_groups}
+        if routes == self._routes:
+            return False
+        self._routes = routes
+        self._version += 1
+        return True

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Make a Docker engine reachable for tests/docker: reuse a running one, else install Debian's docker.io
+# (when dockerd is missing) and start dockerd with the vfs storage driver, which works without overlayfs
+# support inside containers and CI sandboxes. Idempotent; prints what it did. Needs root to start an engine.
+set -euo pipefail
+
+LOG=${DOCKERD_LOG:-/tmp/dockerd.log}
+WAIT_SECONDS=${DOCKERD_WAIT_SECONDS:-60}
+
+if docker info >/dev/null 2>&1; then
+    echo "docker.sh: engine already reachable ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
+    exit 0
+fi
+
+if ! command -v dockerd >/dev/null 2>&1; then
+    echo "docker.sh: dockerd missing, installing docker.io with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "docker.sh: not root, cannot start dockerd" >&2
+    exit 1
+fi
+
+echo "docker.sh: starting dockerd --storage-driver=vfs (log: $LOG)"
+nohup dockerd --storage-driver=vfs >"$LOG" 2>&1 &
+echo "$!" >/tmp/dockerd.pid
+
+for _ in $(seq 1 "$WAIT_SECONDS"); do
+    if docker info >/dev/null 2>&1; then
+        echo "docker.sh: engine up ($(docker info --format '{{.ServerVersion}}'), pid $(cat /tmp/dockerd.pid))"
+        exit 0
+    fi
+    sleep 1
+done
+echo "docker.sh: dockerd did not answer within ${WAIT_SECONDS}s; last log lines:" >&2
+tail -n 30 "$LOG" >&2
+exit 1

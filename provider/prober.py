@@ -1,0 +1,130 @@
+"""The background health prober: one schedule per probed target, a bounded number of probes in flight.
+
+Every probe reads its group's settings from the latest snapshot, so ModifyTargetGroup takes effect at the
+next probe. Like ALB, a target is checked every interval whatever the probe took ("each health check
+request is independent and lasts the entire interval"). The same loop ends deregistration delays: a
+draining target whose delay is over is deleted from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from provider import probe
+from provider.elbv2.model import HealthCheck, State, Target, TargetKey, TargetType
+from provider.elbv2.model import Protocol as HttpProtocol
+from provider.health import Outcome, Probe, drained, probed
+from provider.runtime import Runtime
+
+log = logging.getLogger("elbv2.health")
+
+MAX_PROBES_IN_FLIGHT = 64
+TICK_SECONDS = 0.1  # how often the schedules are matched to the store and drained targets are removed
+
+
+@runtime_checkable
+class Addresses(Protocol):
+    """Instance resolvers that can also say where a container listens (provider/containers.py)."""
+
+    def address(self, target_id: str) -> str | None: ...
+
+
+async def run_health(runtime: Runtime) -> None:
+    """Probe every target of every group in use until cancelled (an app background task)."""
+    await Prober(runtime).run()
+
+
+class Prober:
+    def __init__(self, runtime: Runtime, concurrency: int = MAX_PROBES_IN_FLIGHT) -> None:
+        self._runtime = runtime
+        self._scale = runtime.settings.health_time_scale
+        self._slots = asyncio.Semaphore(concurrency)
+        self._schedules: dict[TargetKey, tuple[datetime, asyncio.Task[None]]] = {}
+        self._seen: tuple[int, frozenset[str]] | None = None
+
+    async def run(self) -> None:
+        try:
+            while True:
+                state = self._runtime.store.snapshot()
+                self._sync(state)
+                await self._expire(state)
+                await asyncio.sleep(TICK_SECONDS)
+        finally:
+            tasks = [task for _, task in self._schedules.values()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _sync(self, state: State) -> None:
+        """Start and stop schedules to match the probed targets; runs when the state or stopped set changed."""
+        health = self._runtime.health
+        seen = (state.version, health.stopped)
+        if seen == self._seen:
+            return
+        self._seen = seen
+        wanted = {t.key: t for t in state.targets.values() if probed(state, t, health.stopped)}
+        for key, (registered_at, task) in list(self._schedules.items()):
+            target = wanted.get(key)
+            if target is None or target.registered_at != registered_at or task.done():
+                task.cancel()
+                del self._schedules[key]
+        for key, target in wanted.items():
+            if key not in self._schedules:
+                self._schedules[key] = (target.registered_at, asyncio.create_task(self._schedule(key)))
+        health.forget(wanted)
+        health.refresh(state)
+
+    async def _schedule(self, key: TargetKey) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            state = self._runtime.store.snapshot()
+            target = state.targets.get(key)
+            tg = state.target_groups.get(key[0])
+            if target is None or tg is None:
+                return
+            check = tg.health_check
+            started = loop.time()
+            async with self._slots:
+                seen = await self._probe(target, check)
+            state = self._runtime.store.snapshot()  # a probe must not revive a target removed meanwhile
+            if probed(state, target, self._runtime.health.stopped) and state.targets.get(key) == target:
+                self._runtime.health.record_probe(state, target, seen)
+            await asyncio.sleep(max(0.0, started + check.interval_seconds * self._scale - loop.time()))
+
+    async def _probe(self, target: Target, check: HealthCheck) -> Probe:
+        host = await self._address(target)
+        if host is None:
+            return Probe(Outcome.FAILED)
+        port = target.port if check.port == "traffic-port" else int(check.port)
+        timeout = check.timeout_seconds * self._scale
+        https = check.protocol is HttpProtocol.HTTPS
+        return await probe.check(host, port, check.path, check.matcher, timeout, https=https)
+
+    async def _address(self, target: Target) -> str | None:
+        tg = self._runtime.store.snapshot().target_groups.get(target.target_group_arn)
+        if tg is None or tg.target_type != TargetType.INSTANCE:
+            return target.id  # an ip target
+        instances = self._runtime.instances
+        if isinstance(instances, Addresses):
+            return await asyncio.to_thread(instances.address, target.id)
+        return None
+
+    async def _expire(self, state: State) -> None:
+        """Delete the draining targets whose deregistration delay is over (one transaction)."""
+        done = drained(state, datetime.now(UTC), self._scale)
+        if not done:
+            return
+
+        def delete() -> None:
+            with self._runtime.store.write() as tx:
+                for target in done:
+                    if tx.state.targets.get(target.key) == target:  # not re-registered meanwhile
+                        tx.delete(target)
+
+        try:
+            await asyncio.to_thread(delete)
+        except Exception:  # the store refused; the next tick tries again
+            log.exception("could not remove drained targets")

@@ -1,0 +1,80 @@
+"""Account-wide reads (DescribeAccountLimits, DescribeSSLPolicies) and the operations we do not support.
+
+>>> OPERATIONS["CreateTrustStore"](ctx, {})   # raises UnsupportedOperation (400)
+"""
+
+from __future__ import annotations
+
+from provider.elbv2 import limits, paging
+from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.load_balancers import MAX_LOAD_BALANCERS
+from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, POLICIES, SSL_POLICY_NAMES
+from provider.elbv2.target_groups import MAX_TARGET_GROUPS
+from provider.elbv2.targets import MAX_TARGETS_PER_GROUP
+from provider.errors import SSLPolicyNotFound, UnsupportedOperation
+
+__all__ = ["DEFAULT_SSL_POLICY", "OPERATIONS", "SSL_POLICY_NAMES"]
+
+# The quotas this server enforces, under AWS's names for them.
+ACCOUNT_LIMITS: tuple[tuple[str, int], ...] = (
+    ("application-load-balancers", MAX_LOAD_BALANCERS),
+    ("target-groups", MAX_TARGET_GROUPS),
+    ("targets-per-application-load-balancer", MAX_TARGETS_PER_GROUP),
+    ("listeners-per-application-load-balancer", limits.LISTENERS_PER_LOAD_BALANCER),
+    ("rules-per-application-load-balancer", limits.RULES_PER_LOAD_BALANCER),
+    ("condition-values-per-alb-rule", limits.VALUES_PER_RULE),
+    ("condition-wildcards-per-alb-rule", limits.WILDCARDS_PER_RULE),
+    ("target-groups-per-application-load-balancer", 100),
+    ("target-groups-per-action-on-application-load-balancer", limits.TARGET_GROUPS_PER_ACTION),
+    ("certificates-per-application-load-balancer", limits.CERTIFICATES_PER_LISTENER),
+)
+
+UNSUPPORTED = (
+    "CreateTrustStore",
+    "DeleteTrustStore",
+    "DescribeTrustStores",
+    "ModifyTrustStore",
+    "AddTrustStoreRevocations",
+    "RemoveTrustStoreRevocations",
+    "DescribeTrustStoreRevocations",
+    "DescribeTrustStoreAssociations",
+    "GetTrustStoreCaCertificatesBundle",
+    "GetTrustStoreRevocationContent",
+    "DeleteSharedTrustStoreAssociation",
+    "DescribeCapacityReservation",
+    "ModifyCapacityReservation",
+    "ModifyIpPools",
+    "GetResourcePolicy",
+)
+
+
+def describe_account_limits(ctx: Context, p: Params) -> Result:
+    items, next_marker = paging.page(ACCOUNT_LIMITS, p.get("marker"), p.get("page_size"))
+    return {"limits": [{"name": name, "max": str(most)} for name, most in items], "next_marker": next_marker}
+
+
+def describe_ssl_policies(ctx: Context, p: Params) -> Result:
+    names = list(dict.fromkeys(p.get("names") or ()))
+    missing = [n for n in names if n not in POLICIES]
+    if missing:
+        raise SSLPolicyNotFound(f"SSL policy '{missing[0]}' not found")
+    if p.get("load_balancer_type") == "gateway":
+        chosen = []
+    else:
+        chosen = [POLICIES[n] for n in names] if names else list(POLICIES.values())
+    items, next_marker = paging.page(chosen, p.get("marker"), p.get("page_size"))
+    return {"ssl_policies": [policy.shape() for policy in items], "next_marker": next_marker}
+
+
+def unsupported(operation: str) -> Handler:
+    def handler(ctx: Context, p: Params) -> Result:
+        raise UnsupportedOperation(f"{operation} is not supported by elbv2-provider")
+
+    return handler
+
+
+OPERATIONS: dict[str, Handler] = {
+    "DescribeAccountLimits": describe_account_limits,
+    "DescribeSSLPolicies": describe_ssl_policies,
+    **{operation: unsupported(operation) for operation in UNSUPPORTED},
+}

@@ -1,0 +1,73 @@
+"""Key/value attribute tables (load balancers, target groups): one spec per known key, values as AWS strings.
+
+>>> merge(SPECS, current=(), changes=[{"key": "stickiness.enabled", "value": "true"}])
+(('stickiness.enabled', 'true'), ...every other key with its default, sorted)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from provider.elbv2.model import Attributes
+from provider.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Spec:
+    default: str
+    valid: Callable[[str], bool]
+    expected: str  # what a valid value looks like, for the error message
+
+
+Specs = Mapping[str, Spec]
+
+
+def boolean(default: str) -> Spec:
+    return Spec(default, lambda v: v in ("true", "false"), "'true' or 'false'")
+
+
+def integer(default: str, low: int, high: int, *extra: str) -> Spec:
+    """An integer in [low, high], or one of the ``extra`` literals (e.g. ``off``)."""
+
+    def valid(value: str) -> bool:
+        return value in extra or (value.isdigit() and low <= int(value) <= high)
+
+    words = "".join(f" or '{e}'" for e in extra)
+    return Spec(default, valid, f"an integer from {low} to {high}{words}")
+
+
+def choice(default: str, *values: str) -> Spec:
+    return Spec(default, lambda v: v in values, "one of " + ", ".join(f"'{v}'" for v in values))
+
+
+def text(default: str, max_length: int = 1024) -> Spec:
+    return Spec(default, lambda v: len(v) <= max_length, f"at most {max_length} characters")
+
+
+def defaults(specs: Specs) -> Attributes:
+    return tuple(sorted((key, spec.default) for key, spec in specs.items()))
+
+
+def effective(specs: Specs, current: Attributes) -> dict[str, str]:
+    """Every known key: the stored value where there is one, else the default."""
+    return {key: spec.default for key, spec in specs.items()} | {k: v for k, v in current if k in specs}
+
+
+def merge(specs: Specs, current: Attributes, changes: Iterable[Mapping[str, object]]) -> Attributes:
+    """Validate each change against its key's spec and apply it; the full set comes back sorted."""
+    values = effective(specs, current)
+    for change in changes:
+        key = str(change.get("key") or "")
+        value = str(change.get("value") if change.get("value") is not None else "")
+        spec = specs.get(key)
+        if spec is None:
+            raise ValidationError(f"Attribute key '{key}' is not recognized")
+        if not spec.valid(value):
+            raise ValidationError(f"Attribute '{key}' value '{value}' is not valid: expected {spec.expected}")
+        values[key] = value
+    return tuple(sorted(values.items()))
+
+
+def shape(attributes: Attributes) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in attributes]

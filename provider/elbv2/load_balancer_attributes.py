@@ -1,0 +1,62 @@
+"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from provider.elbv2 import attributes, lookup
+from provider.elbv2.attributes import boolean, choice, integer, text
+from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.model import Attributes
+from provider.errors import InvalidConfigurationRequest
+
+LOAD_BALANCER_ATTRIBUTES: attributes.Specs = {
+    "deletion_protection.enabled": boolean("false"),
+    "idle_timeout.timeout_seconds": integer("60", 1, 4000),
+    "routing.http2.enabled": boolean("true"),
+    "access_logs.s3.enabled": boolean("false"),
+    "access_logs.s3.bucket": text(""),
+    "access_logs.s3.prefix": text(""),
+    "connection_logs.s3.enabled": boolean("false"),
+    "connection_logs.s3.bucket": text(""),
+    "connection_logs.s3.prefix": text(""),
+    "routing.http.drop_invalid_header_fields.enabled": boolean("false"),
+    "routing.http.desync_mitigation_mode": choice("defensive", "monitor", "defensive", "strictest"),
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": boolean("false"),
+    "routing.http.xff_client_port.enabled": boolean("false"),
+    "routing.http.xff_header_processing.mode": choice("append", "append", "preserve", "remove"),
+    "routing.http.preserve_host_header.enabled": boolean("false"),
+    "waf.fail_open.enabled": boolean("false"),
+    "client_keep_alive.seconds": integer("3600", 60, 604800),
+    "zonal_shift.config.enabled": boolean("false"),
+}
+LOAD_BALANCER_ATTRIBUTE_DEFAULTS: Attributes = attributes.defaults(LOAD_BALANCER_ATTRIBUTES)
+
+
+def check_combination(values: Mapping[str, str]) -> None:
+    """Rules across keys: enabled logs need a bucket to write to."""
+    for logs in ("access_logs", "connection_logs"):
+        if values[f"{logs}.s3.enabled"] == "true" and not values[f"{logs}.s3.bucket"]:
+            raise InvalidConfigurationRequest(f"The value of '{logs}.s3.bucket' cannot be empty when logs are enabled")
+
+
+def describe_load_balancer_attributes(ctx: Context, p: Params) -> Result:
+    lb = lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
+    values = attributes.effective(LOAD_BALANCER_ATTRIBUTES, lb.attributes)
+    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
+
+
+def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
+        merged = attributes.merge(LOAD_BALANCER_ATTRIBUTES, lb.attributes, p.get("attributes") or [])
+        check_combination(dict(merged))
+        tx.put(replace(lb, attributes=merged))
+    return {"attributes": attributes.shape(merged)}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
+    "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
+}

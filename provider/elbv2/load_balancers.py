@@ -1,0 +1,191 @@
+"""Application Load Balancers: create (idempotent), describe, delete (with listeners and rules), network settings.
+
+There is no EC2 backend: subnets and security groups are stored and echoed as given, zones are invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from provider.elbv2 import arns, load_balancer_attributes, lookup, network, paging
+from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.load_balancer_attributes import LOAD_BALANCER_ATTRIBUTE_DEFAULTS
+from provider.elbv2.model import LoadBalancer
+from provider.elbv2.names import validate_load_balancer_name
+from provider.elbv2.tags import validate_tags
+from provider.errors import (
+    DuplicateLoadBalancerName,
+    LoadBalancerNotFound,
+    OperationNotPermitted,
+    TooManyLoadBalancers,
+    ValidationError,
+)
+
+MAX_LOAD_BALANCERS = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What CreateLoadBalancer decides; an identical re-create returns the existing load balancer."""
+
+    scheme: str = "internet-facing"
+    ip_address_type: str = "ipv4"
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+
+    def matches(self, lb: LoadBalancer) -> bool:
+        return (self.scheme, self.ip_address_type) == (lb.scheme, lb.ip_address_type) and (
+            set(self.subnets),
+            set(self.security_groups),
+        ) == (set(lb.subnets), set(lb.security_groups))
+
+
+def settings_from(p: Params) -> Settings:
+    load_balancer_type = p.get("type") or "application"
+    if load_balancer_type != "application":
+        raise ValidationError(
+            f"Load balancer type '{load_balancer_type}' is not supported by elbv2-provider: only 'application'"
+        )
+    return Settings(
+        scheme=p.get("scheme") or Settings.scheme,
+        ip_address_type=p.get("ip_address_type") or Settings.ip_address_type,
+        subnets=subnets_from(p),
+        security_groups=tuple(p.get("security_groups") or ()),
+    )
+
+
+def subnets_from(p: Params) -> tuple[str, ...]:
+    """Subnets or SubnetMappings (only their SubnetId matters to an ALB), not both."""
+    subnets, mappings = p.get("subnets"), p.get("subnet_mappings")
+    if subnets and mappings:
+        raise ValidationError("You can specify subnets or subnet mappings, not both")
+    if mappings:
+        return tuple(str(m.get("subnet_id") or "") for m in mappings)
+    return tuple(subnets or ())
+
+
+def shape(lb: LoadBalancer) -> dict[str, Any]:
+    region = network.region_of(lb.arn)
+    return {
+        "load_balancer_arn": lb.arn,
+        "dns_name": lb.dns_name,
+        "canonical_hosted_zone_id": network.hosted_zone_id(region),
+        "created_time": lb.created_time,
+        "load_balancer_name": lb.name,
+        "scheme": lb.scheme,
+        "vpc_id": lb.vpc_id,
+        "state": {"code": "active"},  # nothing to provision: `wait load-balancer-available` ends at once
+        "type": "application",
+        "availability_zones": network.availability_zones(region, lb.subnets),
+        "security_groups": list(lb.security_groups),
+        "ip_address_type": lb.ip_address_type,
+    }
+
+
+def _by_name(load_balancers: Mapping[str, LoadBalancer], name: str) -> LoadBalancer | None:
+    return next((lb for lb in load_balancers.values() if lb.name == name), None)
+
+
+def create_load_balancer(ctx: Context, p: Params) -> Result:
+    name = p["name"]
+    validate_load_balancer_name(name)
+    settings, tags = settings_from(p), validate_tags(p.get("tags"))
+    with ctx.store.write() as tx:
+        existing = _by_name(tx.state.load_balancers, name)
+        if existing is not None:
+            if not settings.matches(existing):
+                raise DuplicateLoadBalancerName(
+                    f"A load balancer with the same name '{name}' exists, but with different settings"
+                )
+            return {"load_balancers": [shape(existing)]}
+        if len(tx.state.load_balancers) >= MAX_LOAD_BALANCERS:
+            raise TooManyLoadBalancers(f"The maximum of {MAX_LOAD_BALANCERS} load balancers has been reached")
+        arn = arns.load_balancer(ctx.region, ctx.account, name)
+        lb = LoadBalancer(
+            arn=arn,
+            name=name,
+            dns_name=arns.dns_name(arn, name, settings.scheme, ctx.region),
+            scheme=settings.scheme,
+            ip_address_type=settings.ip_address_type,
+            vpc_id=network.DEFAULT_VPC_ID,
+            subnets=settings.subnets,
+            security_groups=settings.security_groups,
+            created_time=ctx.now(),
+            attributes=LOAD_BALANCER_ATTRIBUTE_DEFAULTS,
+        )
+        tx.put(lb)
+        tx.set_tags(arn, tags)
+    return {"load_balancers": [shape(lb)]}
+
+
+def describe_load_balancers(ctx: Context, p: Params) -> Result:
+    state = ctx.store.snapshot()
+    wanted_arns, names = p.get("load_balancer_arns"), p.get("names")
+    if wanted_arns and names:
+        raise ValidationError("Load balancer names and load balancer ARNs cannot be specified at the same time")
+    if wanted_arns:
+        found = [lookup.load_balancer(state, arn) for arn in dict.fromkeys(wanted_arns)]
+    elif names:
+        missing = [n for n in names if _by_name(state.load_balancers, n) is None]
+        if missing:
+            raise LoadBalancerNotFound(f"Load balancers '{missing}' not found")
+        found = [lb for lb in state.load_balancers.values() if lb.name in set(names)]
+    else:
+        found = list(state.load_balancers.values())
+    items, next_marker = paging.page(sorted(found, key=lambda lb: lb.name), p.get("marker"), p.get("page_size"))
+    return {"load_balancers": [shape(lb) for lb in items], "next_marker": next_marker}
+
+
+def delete_load_balancer(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        lb = tx.state.load_balancers.get(p["load_balancer_arn"])
+        if lb is None:  # AWS answers an unknown or already deleted ARN with success
+            return {}
+        if dict(lb.attributes).get("deletion_protection.enabled") == "true":
+            raise OperationNotPermitted(
+                f"Load balancer '{lb.arn}' cannot be deleted because deletion protection is enabled"
+            )
+        listeners = [li for li in tx.state.listeners.values() if li.load_balancer_arn == lb.arn]
+        for listener in listeners:
+            for rule in tx.state.rules_by_listener.get(listener.arn, ()):
+                tx.delete(rule)
+            tx.delete(listener)
+        tx.delete(lb)
+    return {}
+
+
+def set_security_groups(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
+        lb = replace(lb, security_groups=tuple(p.get("security_groups") or ()))
+        tx.put(lb)
+    return {"security_group_ids": list(lb.security_groups)}
+
+
+def set_subnets(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
+        lb = replace(lb, subnets=subnets_from(p), ip_address_type=p.get("ip_address_type") or lb.ip_address_type)
+        tx.put(lb)
+    zones = network.availability_zones(network.region_of(lb.arn), lb.subnets)
+    return {"availability_zones": zones, "ip_address_type": lb.ip_address_type}
+
+
+def set_ip_address_type(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        lb = replace(lookup.load_balancer(tx.state, p["load_balancer_arn"]), ip_address_type=p["ip_address_type"])
+        tx.put(lb)
+    return {"ip_address_type": lb.ip_address_type}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "CreateLoadBalancer": create_load_balancer,
+    "DescribeLoadBalancers": describe_load_balancers,
+    "DeleteLoadBalancer": delete_load_balancer,
+    "SetSecurityGroups": set_security_groups,
+    "SetSubnets": set_subnets,
+    "SetIpAddressType": set_ip_address_type,
+    **load_balancer_attributes.OPERATIONS,
+}

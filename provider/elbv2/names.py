@@ -1,0 +1,38 @@
+"""Resource-name rules shared by load balancers and target groups (elbv2-api.md 2).
+
+>>> validate_load_balancer_name("web")          # -> None
+>>> validate_target_group_name("-blue")         # raises ValidationError
+"""
+
+from __future__ import annotations
+
+import re
+
+from provider.errors import ValidationError
+
+MAX_NAME_LENGTH = 32
+_ALLOWED = re.compile(r"[A-Za-z0-9-]+")
+
+
+def validate_load_balancer_name(name: str) -> None:
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(f"Load balancer name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
+    if not _ALLOWED.fullmatch(name):
+        raise ValidationError(
+            f"Load balancer name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+        )
+    if name.startswith("-") or name.endswith("-"):
+        raise ValidationError(f"Load balancer name '{name}' cannot begin or end with '-' character")
+    if name.lower().startswith("internal-"):
+        raise ValidationError(f"Load balancer name '{name}' cannot begin with 'internal-'")
+
+
+def validate_target_group_name(name: str) -> None:
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(f"Target group name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
+    if not _ALLOWED.fullmatch(name):
+        raise ValidationError(
+            f"Target group name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+        )
+    if name.startswith("-") or name.endswith("-"):
+        raise ValidationError(f"Target group name '{name}' cannot begin or end with '-' character")

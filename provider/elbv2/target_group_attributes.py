@@ -1,0 +1,82 @@
+"""Target-group attributes (stickiness, deregistration delay, algorithm...): known keys, AWS defaults, two ops.
+
+The full effective set is stored on the TargetGroup, so the compiler reads ``tg.attribute(key)`` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from provider.elbv2 import attributes, limits, lookup
+from provider.elbv2.attributes import Spec, boolean, choice, integer
+from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.model import Attributes
+from provider.errors import InvalidConfigurationRequest
+
+RESERVED_COOKIE_PREFIXES = ("AWSALB", "AWSALBAPP", "AWSALBTG")
+
+
+def _cookie_name_ok(value: str) -> bool:
+    return len(value) <= 256 and not value.upper().startswith(RESERVED_COOKIE_PREFIXES)
+
+
+TARGET_GROUP_ATTRIBUTES: attributes.Specs = {
+    "deregistration_delay.timeout_seconds": integer("300", 0, 3600),
+    "stickiness.enabled": boolean("false"),
+    "stickiness.type": choice("lb_cookie", "lb_cookie", "app_cookie"),
+    "stickiness.lb_cookie.duration_seconds": integer("86400", 1, limits.MAX_STICKINESS_SECONDS),
+    "stickiness.app_cookie.cookie_name": Spec(
+        "", _cookie_name_ok, "a cookie name not starting with " + ", ".join(RESERVED_COOKIE_PREFIXES)
+    ),
+    "stickiness.app_cookie.duration_seconds": integer("86400", 1, limits.MAX_STICKINESS_SECONDS),
+    "load_balancing.algorithm.type": choice(
+        "round_robin", "round_robin", "least_outstanding_requests", "weighted_random"
+    ),
+    "load_balancing.algorithm.anomaly_mitigation": choice("off", "on", "off"),
+    "slow_start.duration_seconds": Spec(
+        "0", lambda v: v == "0" or (v.isdigit() and 30 <= int(v) <= 900), "0 or an integer from 30 to 900"
+    ),
+    "load_balancing.cross_zone.enabled": choice(
+        "use_load_balancer_configuration", "true", "false", "use_load_balancer_configuration"
+    ),
+    "target_group_health.dns_failover.minimum_healthy_targets.count": integer("off", 1, 1000, "off"),
+    "target_group_health.dns_failover.minimum_healthy_targets.percentage": integer("off", 1, 100, "off"),
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": integer("1", 1, 1000),
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": integer("off", 1, 100, "off"),
+    "waf.fail_open.enabled": boolean("false"),
+}
+TARGET_GROUP_ATTRIBUTE_DEFAULTS: Attributes = attributes.defaults(TARGET_GROUP_ATTRIBUTES)
+
+
+def check_combination(values: Mapping[str, str]) -> None:
+    """Rules across keys that AWS answers with InvalidConfigurationRequest."""
+    app_cookie = values["stickiness.type"] == "app_cookie"
+    if values["stickiness.enabled"] == "true" and app_cookie and not values["stickiness.app_cookie.cookie_name"]:
+        raise InvalidConfigurationRequest("stickiness.app_cookie.cookie_name is required for app_cookie stickiness")
+    algorithm = values["load_balancing.algorithm.type"]
+    if values["load_balancing.algorithm.anomaly_mitigation"] == "on" and algorithm != "weighted_random":
+        raise InvalidConfigurationRequest("Anomaly mitigation is only available with the weighted_random algorithm")
+    if values["slow_start.duration_seconds"] != "0" and algorithm == "weighted_random":
+        raise InvalidConfigurationRequest("Slow start cannot be combined with the weighted_random algorithm")
+
+
+def describe_target_group_attributes(ctx: Context, p: Params) -> Result:
+    tg = lookup.target_group(ctx.store.snapshot(), p["target_group_arn"])
+    values = attributes.effective(TARGET_GROUP_ATTRIBUTES, tg.attributes)
+    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
+
+
+def modify_target_group_attributes(ctx: Context, p: Params) -> Result:
+    with ctx.store.write() as tx:
+        tg = lookup.target_group(tx.state, p["target_group_arn"])
+        merged = attributes.merge(TARGET_GROUP_ATTRIBUTES, tg.attributes, p.get("attributes") or [])
+        check_combination(dict(merged))
+        tx.put(replace(tg, attributes=merged))
+    return {"attributes": attributes.shape(merged)}
+
+
+OPERATIONS: dict[str, Handler] = {
+    "DescribeTargetGroupAttributes": describe_target_group_attributes,
+    "ModifyTargetGroupAttributes": modify_target_group_attributes,
+}

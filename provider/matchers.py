@@ -1,0 +1,177 @@
+"""ALB rule conditions -> Traefik v3 rule expressions. Pure string work, no Traefik config shapes.
+
+Every user value is emitted as a double-quoted, ASCII-only Go string literal (``go_quote``), and every value
+that goes into a regex is RE2-escaped (``re_escape``) except for the ALB wildcards ``*`` and ``?``. A value can
+therefore never change the structure of a rule: a backtick, a quote, ``)``, ``||`` or ``&&`` is data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+
+from provider.elbv2.model import Condition, ConditionField, QueryPair
+
+_HOSTNAME = re.compile(r"[A-Za-z0-9.-]+")
+_RE2_META = frozenset("\\.+*?()|[]{}^$")
+_KEY_CASE_EXPANSION_MAX_LETTERS = 4  # 2**4 = 16 QueryRegexp variants at most per key
+
+
+def go_quote(value: str) -> str:
+    """A double-quoted Go string literal, ASCII only: ``a"b`` -> ``"a\\"b"``, ``é`` -> ``"\\u00e9"``."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif 0xD800 <= code <= 0xDFFF:  # a lone surrogate is not valid Go source: it can never match anyway
+            out.append("\\ufffd")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def re_escape(value: str) -> str:
+    """RE2-escape so the value matches only itself: ``a.b*`` -> ``a\\.b\\*``, ``é`` -> ``\\x{e9}``.
+
+    RE2 metacharacters get a backslash, other printable ASCII stays, everything else (space, controls,
+    non-ASCII) becomes ``\\x{hex}`` so the pattern stays ASCII, which ``HostRegexp`` requires.
+    """
+    out: list[str] = []
+    for ch in value:
+        if ch in _RE2_META:
+            out.append("\\" + ch)
+        elif 0x21 <= ord(ch) < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\x{{{ord(ch):x}}}")
+    return "".join(out)
+
+
+def _tokens(pattern: str, backslash_escapes: bool) -> list[str]:
+    """Split into literal characters and the wildcards ``*``/``?`` (``\\*`` is a literal when escapes apply)."""
+    tokens: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if backslash_escapes and ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*?\\":
+            tokens.append("\\" + pattern[i + 1])
+            i += 2
+            continue
+        tokens.append(ch)
+        i += 1
+    return tokens
+
+
+def wildcard_regex(pattern: str, *, case_insensitive: bool, backslash_escapes: bool = False) -> str:
+    """ALB wildcard pattern -> anchored RE2: ``/a*/b?`` -> ``(?s)^/a.*/b.$``; ``*`` may cross ``/`` and ``.``."""
+    body = []
+    for tok in _tokens(pattern, backslash_escapes):
+        if tok == "*":
+            body.append(".*")
+        elif tok == "?":
+            body.append(".")
+        else:
+            body.append(re_escape(tok[-1]))
+    flags = "(?is)" if case_insensitive else "(?s)"
+    return f"{flags}^{''.join(body)}$"
+
+
+def _has_wildcard(pattern: str, backslash_escapes: bool = False) -> bool:
+    return any(tok in ("*", "?") for tok in _tokens(pattern, backslash_escapes))
+
+
+def _unescape(pattern: str) -> str:
+    return "".join(tok[-1] for tok in _tokens(pattern, True))
+
+
+def path_matcher(value: str) -> str:
+    """Case-sensitive whole-path match: ``/api/*`` -> ``PathPrefix("/api/")``, ``/a?c`` -> ``PathRegexp(...)``."""
+    if not _has_wildcard(value) and value.startswith("/"):
+        return f"Path({go_quote(value)})"
+    head, star, tail = value.partition("*")
+    if star and not tail and head.startswith("/") and not _has_wildcard(head):
+        return f"PathPrefix({go_quote(head)})"
+    return f"PathRegexp({go_quote(wildcard_regex(value, case_insensitive=False))})"
+
+
+def host_matcher(value: str) -> str:
+    """Case-insensitive; ``*`` spans dots: ``*.example.com`` -> ``HostRegexp("(?is)^.*\\.example\\.com$")``."""
+    if not _has_wildcard(value) and _HOSTNAME.fullmatch(value):
+        return f"Host({go_quote(value)})"
+    return f"HostRegexp({go_quote(wildcard_regex(value, case_insensitive=True))})"
+
+
+def header_matcher(name: str, value: str) -> str:
+    """Name as given (Traefik canonicalises it), value case-insensitive with wildcards."""
+    return f"HeaderRegexp({go_quote(name)}, {go_quote(wildcard_regex(value, case_insensitive=True))})"
+
+
+def key_variants(key: str) -> tuple[str, ...]:
+    """Spellings of a query key to look up, because Traefik's query lookup is case-sensitive.
+
+    Keys with at most 4 cased letters get every spelling (``id`` -> ``ID, Id, iD, id``); longer keys get
+    the key as written, lower, UPPER and Capitalized (``userId`` -> ``USERID, Userid, userId, userid``).
+    """
+    letters = [i for i, ch in enumerate(key) if ch.lower() != ch.upper()]
+    if len(letters) <= _KEY_CASE_EXPANSION_MAX_LETTERS:
+        spellings = set()
+        for combo in itertools.product((str.lower, str.upper), repeat=len(letters)):
+            chars = list(key)
+            for idx, fold in zip(letters, combo, strict=True):
+                chars[idx] = fold(chars[idx])
+            spellings.add("".join(chars))
+        return tuple(sorted(spellings))
+    return tuple(sorted({key, key.lower(), key.upper(), key[:1].upper() + key[1:].lower()}))
+
+
+def query_matchers(pair: QueryPair) -> list[str]:
+    """One ``QueryRegexp`` per key spelling; [] when Traefik cannot express the pair (no key, wildcard key)."""
+    if pair.key is None or _has_wildcard(pair.key, backslash_escapes=True):
+        return []
+    value_re = go_quote(wildcard_regex(pair.value, case_insensitive=True, backslash_escapes=True))
+    return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(_unescape(pair.key))]
+
+
+def condition_expr(cond: Condition) -> str | None:
+    """OR within the condition's values; None when no value can ever match (the rule then never matches)."""
+    parts: list[str]
+    match cond.field:
+        case ConditionField.PATH_PATTERN:
+            parts = [path_matcher(v) for v in cond.values]
+        case ConditionField.HOST_HEADER:
+            parts = [host_matcher(v) for v in cond.values]
+        case ConditionField.HTTP_HEADER:
+            parts = [header_matcher(cond.header_name or "", v) for v in cond.values]
+        case ConditionField.HTTP_REQUEST_METHOD:
+            parts = [f"Method({go_quote(v)})" for v in cond.values]
+        case ConditionField.SOURCE_IP:
+            parts = [f"ClientIP({go_quote(v)})" for v in cond.values]
+        case ConditionField.QUERY_STRING:
+            parts = [m for pair in cond.query for m in query_matchers(pair)]
+    return _any_of(parts)
+
+
+def _any_of(parts: Iterable[str]) -> str | None:
+    unique = list(dict.fromkeys(parts))
+    if not unique:
+        return None
+    return unique[0] if len(unique) == 1 else "(" + " || ".join(unique) + ")"
+
+
+def rule_expr(conditions: Iterable[Condition]) -> str | None:
+    """AND across conditions: ``[path /a, method GET]`` -> ``Path("/a") && Method("GET")``; no conditions ->
+    ``PathPrefix("/")``; None when some condition can never match."""
+    exprs: list[str] = []
+    for cond in conditions:
+        expr = condition_expr(cond)
+        if expr is None:
+            return None
+        exprs.append(expr)
+    return " && ".join(exprs) if exprs else 'PathPrefix("/")'

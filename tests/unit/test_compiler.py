@@ -1,0 +1,518 @@
+"""compiler.py + matchers.py: table-driven over the ALB -> Traefik mapping (DESIGN.md)."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from provider import matchers
+from provider.compiler import (
+    PLACEHOLDER_SERVICE,
+    CompileOptions,
+    compile_config,
+    fixed_responses,
+    for_port,
+    redirect_replacement,
+    serialize,
+)
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    Condition,
+    ConditionField,
+    FixedResponse,
+    Forward,
+    HealthCheck,
+    Listener,
+    LoadBalancer,
+    Protocol,
+    QueryPair,
+    Redirect,
+    Rule,
+    State,
+    TargetGroup,
+    TargetGroupTuple,
+    TargetType,
+)
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
+OPTS = CompileOptions(fixed_response_url="http://127.0.0.1:8080")
+
+
+# ---- tiny state builders ------------------------------------------------------------------------------------
+def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> LoadBalancer:
+    return LoadBalancer(
+        arn=f"{ARN}:loadbalancer/app/{name}/{lb_id}",
+        name=name,
+        dns_name=f"{name}-1.us-east-1.elb.amazonaws.com",
+        scheme="internet-facing",
+        ip_address_type="ipv4",
+        vpc_id="vpc-1",
+        subnets=(),
+        security_groups=(),
+        created_time=T0 + timedelta(seconds=age),
+    )
+
+
+def tg(name: str, protocol: Protocol = Protocol.HTTP, **attrs: str) -> TargetGroup:
+    return TargetGroup(
+        arn=f"{ARN}:targetgroup/{name}/{abs(hash(name)) % 10**16:016d}",
+        name=name,
+        protocol=protocol,
+        protocol_version="HTTP1",
+        port=80,
+        vpc_id="vpc-1",
+        target_type=TargetType.IP,
+        ip_address_type="ipv4",
+        health_check=HealthCheck(),
+        created_time=T0,
+        attributes=tuple(sorted((k.replace("_", ".", 1), v) for k, v in attrs.items())),
+    )
+
+
+def listener(balancer: LoadBalancer, port: int = 80, protocol: Protocol = Protocol.HTTP) -> Listener:
+    return Listener(
+        arn=f"{balancer.arn.replace(':loadbalancer/', ':listener/')}/l{port:015d}",
+        load_balancer_arn=balancer.arn,
+        port=port,
+        protocol=protocol,
+    )
+
+
+def rule(li: Listener, priority: int | None, action: Action, *conditions: Condition, rid: str = "") -> Rule:
+    rid = rid or ("default" if priority is None else f"r{priority:015d}")
+    return Rule(
+        arn=li.arn.replace(":listener/", ":listener-rule/") + "/" + rid,
+        listener_arn=li.arn,
+        priority=priority,
+        conditions=conditions,
+        actions=(action,),
+    )
+
+
+def fwd(*groups: tuple[TargetGroup, int], sticky: int | None = None) -> Action:
+    tuples = tuple(TargetGroupTuple(g.arn, w) for g, w in groups)
+    return Action(ActionType.FORWARD, forward=Forward(tuples, sticky is not None, sticky))
+
+
+def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
+    return Condition(field=field, values=values, header_name=header)
+
+
+def query(*pairs: tuple[str | None, str]) -> Condition:
+    return Condition(field=ConditionField.QUERY_STRING, query=tuple(QueryPair(k, v) for k, v in pairs))
+
+
+def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGroup], lbs: list[LoadBalancer]) -> State:
+    return State(
+        load_balancers={b.arn: b for b in lbs},
+        target_groups={g.arn: g for g in tgs},
+        listeners={li.arn: li for li in listeners},
+        rules={r.arn: r for r in rules},
+    )
+
+
+WEB = lb()
+L80 = listener(WEB)
+L443 = listener(WEB, 443, Protocol.HTTPS)
+BLUE, GREEN = tg("blue"), tg("green")
+SERVERS = {BLUE.arn: [("127.0.0.1", 9001), ("::1", 9002)], GREEN.arn: [("127.0.0.1", 9003)]}
+
+
+def compile_rules(*rules: Rule, tgs: tuple[TargetGroup, ...] = (BLUE, GREEN), port: int | None = None) -> Any:
+    listeners = list({r.listener_arn: li for r in rules for li in (L80, L443) if li.arn == r.listener_arn}.values())
+    return compile_config(make_state(list(rules), listeners, list(tgs), [WEB]), SERVERS, OPTS, port=port)
+
+
+def go_unquote(literal: str) -> str:
+    assert re.fullmatch(r'"(?:[^"\\]|\\.)*"', literal), literal
+    return codecs.decode(literal[1:-1], "unicode_escape")
+
+
+def re2_fullmatch(pattern: str, text: str) -> bool:
+    """Evaluate the RE2 subset the matchers emit with Python's re: flags, ^...$, \\x{hex}."""
+    m = re.fullmatch(r"\(\?([a-z]+)\)\^(.*)\$", pattern, re.S)
+    assert m, pattern
+    body = re.sub(r"\\x\{([0-9a-f]+)\}", lambda g: re.escape(chr(int(g.group(1), 16))), m.group(2))
+    flags = (re.I if "i" in m.group(1) else 0) | (re.S if "s" in m.group(1) else 0)
+    return re.fullmatch(body, text, flags) is not None
+
+
+# ---- condition translation ---------------------------------------------------------------------------------
+P, H, HDR, M, IP = (
+    ConditionField.PATH_PATTERN,
+    ConditionField.HOST_HEADER,
+    ConditionField.HTTP_HEADER,
+    ConditionField.HTTP_REQUEST_METHOD,
+    ConditionField.SOURCE_IP,
+)
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        pytest.param(cond(P, "/api/*"), 'PathPrefix("/api/")', id="path-prefix"),
+        pytest.param(cond(P, "/api*"), 'PathPrefix("/api")', id="path-prefix-no-slash"),
+        pytest.param(cond(P, "/exact"), 'Path("/exact")', id="path-exact"),
+        pytest.param(cond(P, "/a?c"), 'PathRegexp("(?s)^/a.c$")', id="path-question"),
+        pytest.param(cond(P, "*.jpg"), 'PathRegexp("(?s)^.*\\\\.jpg$")', id="path-leading-star"),
+        pytest.param(cond(P, "/a", "/b/*"), '(Path("/a") || PathPrefix("/b/"))', id="path-or"),
+        pytest.param(cond(H, "example.com"), 'Host("example.com")', id="host-exact"),
+        pytest.param(cond(H, "*.example.com"), 'HostRegexp("(?is)^.*\\\\.example\\\\.com$")', id="host-wildcard"),
+        pytest.param(cond(HDR, "a*", header="X-Env"), 'HeaderRegexp("X-Env", "(?is)^a.*$")', id="header"),
+        pytest.param(cond(M, "GET", "POST"), '(Method("GET") || Method("POST"))', id="method-or"),
+        pytest.param(cond(IP, "10.0.0.0/8"), 'ClientIP("10.0.0.0/8")', id="source-ip"),
+        pytest.param(
+            query(("v", "1*")),
+            '(QueryRegexp("V", "(?is)^1.*$") || QueryRegexp("v", "(?is)^1.*$"))',
+            id="query-key-both-cases",
+        ),
+        pytest.param(
+            query(("k", "a\\*")),
+            '(QueryRegexp("K", "(?is)^a\\\\*$") || QueryRegexp("k", "(?is)^a\\\\*$"))',
+            id="query-escaped-star-literal",
+        ),
+        pytest.param(query((None, "x")), None, id="query-no-key-unsupported"),
+        pytest.param(query(("k*", "x")), None, id="query-wildcard-key-unsupported"),
+    ],
+)
+def test_condition_expr(condition: Condition, expected: str | None) -> None:
+    assert matchers.condition_expr(condition) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ci", "text", "matches"),
+    [
+        pytest.param("/api/*", False, "/api/", True, id="prefix-matches-slash"),
+        pytest.param("/api/*", False, "/api/x/y", True, id="prefix-crosses-slash"),
+        pytest.param("/api/*", False, "/api", False, id="prefix-not-bare"),
+        pytest.param("/a?c", False, "/abc", True, id="q-one-char"),
+        pytest.param("/a?c", False, "/ac", False, id="q-not-zero"),
+        pytest.param("/a?c", False, "/abbc", False, id="q-not-two"),
+        pytest.param("/API", False, "/api", False, id="path-case-sensitive"),
+        pytest.param("*.example.com", True, "a.b.example.com", True, id="host-star-crosses-dots"),
+        pytest.param("*.example.com", True, "example.com", False, id="host-star-needs-dot"),
+        pytest.param("*.example.com", True, "A.EXAMPLE.COM", True, id="host-case-insensitive"),
+        pytest.param("a.c", True, "abc", False, id="dot-is-literal"),
+        pytest.param("(x)|[y]+", False, "(x)|[y]+", True, id="metachars-literal"),
+        pytest.param("(x)|[y]+", False, "x", False, id="metachars-no-alternation"),
+        pytest.param("é*ß", True, "éxxß", True, id="unicode"),
+        pytest.param("a\nb", False, "a\nb", True, id="newline-literal"),
+    ],
+)
+def test_wildcard_semantics(pattern: str, ci: bool, text: str, matches: bool) -> None:
+    assert re2_fullmatch(matchers.wildcard_regex(pattern, case_insensitive=ci), text) is matches
+
+
+@pytest.mark.parametrize(
+    ("key", "spellings"),
+    [
+        pytest.param("id", ("ID", "Id", "iD", "id"), id="short-all"),
+        pytest.param("a1", ("A1", "a1"), id="digits-fixed"),
+        pytest.param("userId", ("USERID", "Userid", "userId", "userid"), id="long-common-forms"),
+    ],
+)
+def test_key_variants(key: str, spellings: tuple[str, ...]) -> None:
+    assert matchers.key_variants(key) == spellings
+
+
+HOSTILE = [
+    "a`b",
+    'a"b',
+    "a\\b",
+    'x") || Path("/',
+    "`) || PathPrefix(`/",
+    "(a) && b || c",
+    ".*+?^$[]{}|",
+    "é☃😀",
+    "a" * 5000,
+    "\x00\x1f\x7f",
+    "\ud800",
+]
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=f"hostile-{i}") for i, v in enumerate(HOSTILE)])
+def test_go_quote_is_one_literal(value: str) -> None:
+    literal = matchers.go_quote(value)
+    assert literal.isascii()
+    assert go_unquote(literal) == (value if value != "\ud800" else "\ufffd")
+
+
+@given(st.text())
+def test_go_quote_round_trips(value: str) -> None:
+    value = value.encode("utf-8", "replace").decode()
+    assert go_unquote(matchers.go_quote(value)) == value
+
+
+@given(st.text(min_size=1), st.text())
+def test_re_escape_matches_only_itself(value: str, other: str) -> None:
+    pattern = "(?s)^" + matchers.re_escape(value) + "$"
+    assert pattern.isascii()
+    assert re2_fullmatch(pattern, value)
+    assert re2_fullmatch(pattern, other) is (other == value)
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=f"hostile-{i}") for i, v in enumerate(HOSTILE[:9])])
+def test_hostile_values_stay_inside_their_literals(value: str) -> None:
+    literal_key = value.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+    for c in (
+        cond(P, value),
+        cond(H, value),
+        cond(HDR, value, header=value),
+        cond(M, value),
+        query((literal_key, value)),
+    ):
+        expr = matchers.condition_expr(c)
+        assert expr is not None
+        literals = re.findall(r'"(?:[^"\\]|\\.)*"', expr)
+        skeleton = re.sub(r'"(?:[^"\\]|\\.)*"', "S", expr)
+        assert re.fullmatch(r"\(?[A-Za-z]+\(S(, S)?\)( \|\| [A-Za-z]+\(S(, S)?\))*\)?", skeleton), skeleton
+        assert all(lit.isascii() for lit in literals)
+
+
+def test_conditions_and_across() -> None:
+    expr = matchers.rule_expr([cond(P, "/a"), cond(M, "GET")])
+    assert expr == 'Path("/a") && Method("GET")'
+    assert matchers.rule_expr([cond(P, "/a"), query((None, "x"))]) is None
+
+
+# ---- routers, priorities, services ---------------------------------------------------------------------------
+def test_priorities_and_names() -> None:
+    cfg = compile_rules(rule(L80, 5, fwd((BLUE, 1)), cond(P, "/a")), rule(L80, None, fwd((GREEN, 1))))
+    routers = cfg["http"]["routers"]
+    assert routers["web-80-p5-r000000000000005"] == {
+        "entryPoints": ["listener80"],
+        "priority": 99995,
+        "rule": 'Path("/a")',
+        "service": "tg-blue",
+    }
+    assert routers["web-80-default-default"]["priority"] == 1
+    assert routers["web-80-default-default"]["rule"] == 'PathPrefix("/")'
+
+
+def test_forward_single_target_group() -> None:
+    svc = compile_rules(rule(L80, None, fwd((BLUE, 1))))["http"]["services"]["tg-blue"]
+    assert svc == {
+        "loadBalancer": {
+            "passHostHeader": True,
+            "servers": [{"url": "http://127.0.0.1:9001"}, {"url": "http://[::1]:9002"}],
+        }
+    }
+
+
+def test_no_routable_servers_gives_empty_load_balancer() -> None:
+    empty = tg("empty")
+    cfg = compile_rules(rule(L80, None, fwd((empty, 1))), tgs=(empty,))
+    assert cfg["http"]["services"]["tg-empty"]["loadBalancer"]["servers"] == []
+
+
+def test_https_target_group_uses_https_and_skips_verify() -> None:
+    secure = tg("secure", Protocol.HTTPS)
+    cfg = compile_config(
+        make_state([rule(L80, None, fwd((secure, 1)))], [L80], [secure], [WEB]),
+        {secure.arn: [("127.0.0.1", 8443)]},
+        OPTS,
+    )
+    lb_ = cfg["http"]["services"]["tg-secure"]["loadBalancer"]
+    assert lb_["servers"] == [{"url": "https://127.0.0.1:8443"}]
+    assert cfg["http"]["serversTransports"][lb_["serversTransport"]] == {"insecureSkipVerify": True}
+
+
+@pytest.mark.parametrize(
+    ("weights", "children"),
+    [
+        pytest.param((95, 5), [("tg-blue", 95), ("tg-green", 5)], id="95-5"),
+        pytest.param((100, 0), [("tg-blue", 100), ("tg-green", 0)], id="weight-0-kept-as-0"),
+        pytest.param((0, 0), [("tg-blue", 0), ("tg-green", 0)], id="all-0-answers-503"),
+    ],
+)
+def test_weighted_forward(weights: tuple[int, int], children: list[tuple[str, int]]) -> None:
+    cfg = compile_rules(rule(L80, 1, fwd((BLUE, weights[0]), (GREEN, weights[1])), cond(P, "/w")))
+    router = cfg["http"]["routers"]["web-80-p1-r000000000000001"]
+    weighted = cfg["http"]["services"][router["service"]]["weighted"]
+    assert [(c["name"], c["weight"]) for c in weighted["services"]] == children
+    assert "sticky" not in weighted
+
+
+@pytest.mark.parametrize(
+    ("li", "secure"),
+    [pytest.param(L80, False, id="http-not-secure"), pytest.param(L443, True, id="https-secure")],
+)
+def test_group_stickiness_cookie(li: Listener, secure: bool) -> None:
+    cfg = compile_rules(rule(li, None, fwd((BLUE, 1), (GREEN, 1), sticky=3600)))
+    router = next(iter(cfg["http"]["routers"].values()))
+    assert ("tls" in router) is secure
+    assert cfg["http"]["services"][router["service"]]["weighted"]["sticky"] == {
+        "cookie": {"name": "AWSALBTG", "maxAge": 3600, "httpOnly": True, "secure": secure, "path": "/"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("attrs", "li", "service", "cookie"),
+    [
+        pytest.param(
+            {"stickiness_enabled": "true", "stickiness_lb_cookie.duration_seconds": "60"},
+            L80,
+            "tg-s",
+            {"name": "AWSALB", "maxAge": 60, "httpOnly": True, "secure": False, "path": "/"},
+            id="lb-cookie",
+        ),
+        pytest.param(
+            {"stickiness_enabled": "true"},
+            L443,
+            "tg-s-tls",
+            {"name": "AWSALB", "maxAge": 86400, "httpOnly": True, "secure": True, "path": "/"},
+            id="lb-cookie-https-variant",
+        ),
+        pytest.param(
+            {
+                "stickiness_enabled": "true",
+                "stickiness_type": "app_cookie",
+                "stickiness_app_cookie.duration_seconds": "30",
+            },
+            L80,
+            "tg-s",
+            {"name": "AWSALBAPP", "maxAge": 30, "httpOnly": True, "secure": False, "path": "/"},
+            id="app-cookie-approximation",
+        ),
+        pytest.param({"stickiness_enabled": "false"}, L80, "tg-s", None, id="disabled"),
+    ],
+)
+def test_target_group_stickiness(attrs: dict[str, str], li: Listener, service: str, cookie: Any) -> None:
+    sticky_tg = tg("s", **attrs)
+    cfg = compile_rules(rule(li, None, fwd((sticky_tg, 1))), tgs=(sticky_tg,))
+    lb_ = cfg["http"]["services"][service]["loadBalancer"]
+    assert lb_.get("sticky", {}).get("cookie") == cookie
+
+
+# ---- redirect, fixed response --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("redirect", "li", "replacement"),
+    [
+        pytest.param(
+            Redirect("HTTP_301", protocol="HTTPS", port="443"),
+            L80,
+            "https://${1}:443/${2}${3}",
+            id="http-to-https-defaults",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="new.example.com", path="/v2/#{path}", query="a=1&#{query}"),
+            L80,
+            "http://new.example.com:80/v2/${2}?a=1&${4}",
+            id="templates",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", path="/#{host}/#{port}", query=""),
+            L443,
+            "https://${1}:443/${1}/443",
+            id="placeholders-in-path-no-query",
+        ),
+        pytest.param(Redirect("HTTP_302", host="a$1b"), L80, "http://a$$1b:80/${2}${3}", id="dollar-escaped"),
+    ],
+)
+def test_redirect_replacement(redirect: Redirect, li: Listener, replacement: str) -> None:
+    assert redirect_replacement(redirect, li) == replacement
+
+
+def test_redirect_router() -> None:
+    action = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", protocol="HTTPS", port="443"))
+    cfg = compile_rules(rule(L80, None, action))
+    router = cfg["http"]["routers"]["web-80-default-default"]
+    assert router["service"] == "noop@internal"
+    mw = cfg["http"]["middlewares"][router["middlewares"][0]]["redirectRegex"]
+    assert mw["permanent"] is True
+    expanded = re.sub(r"\$\{(\d)\}", r"\\\1", mw["replacement"])
+    for url, location in [
+        ("http://h.example:80/a/b?x=1", "https://h.example:443/a/b?x=1"),
+        ("http://h.example/", "https://h.example:443/"),
+        ("http://[::1]:80/p", "https://[::1]:443/p"),
+    ]:
+        assert re.sub(mw["regex"], expanded, url).replace("\\", "") == location
+
+
+def test_fixed_response() -> None:
+    action = Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("418", "text/plain", "teapot"))
+    state = make_state([rule(L80, 3, action, cond(P, "/tea"), rid="fixedid")], [L80], [], [WEB])
+    cfg = compile_config(state, {}, OPTS)
+    router = cfg["http"]["routers"]["web-80-p3-fixedid"]
+    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__fixed/fixedid"}}
+    assert cfg["http"]["services"][router["service"]]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
+    assert fixed_responses(state) == {"fixedid": FixedResponse("418", "text/plain", "teapot")}
+
+
+# ---- whole config: determinism, split, empty, two LBs --------------------------------------------------------
+def test_deterministic_bytes() -> None:
+    rules = [rule(L80, p, fwd((BLUE, p), (GREEN, 1)), cond(P, f"/{p}/*")) for p in range(1, 30)]
+    a = serialize(compile_rules(*rules))
+    b = serialize(compile_rules(*reversed(rules)))
+    assert a == b
+    assert json.loads(a) == compile_rules(*rules)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [pytest.param(State(), id="empty"), pytest.param(make_state([], [L80], [BLUE], [WEB]), id="listener-no-rules")],
+)
+def test_nothing_to_route_is_still_complete(state: State) -> None:
+    cfg = compile_config(state, {}, OPTS)
+    assert cfg == {
+        "http": {
+            "services": {
+                PLACEHOLDER_SERVICE: {
+                    "loadBalancer": {"passHostHeader": True, "servers": [{"url": OPTS.fixed_response_url}]}
+                }
+            }
+        }
+    }
+
+
+def test_per_port_split() -> None:
+    sticky_tg = tg("s", stickiness_enabled="true")
+    rules = [
+        rule(L80, 1, fwd((BLUE, 1), (GREEN, 1)), cond(P, "/x")),
+        rule(L80, None, fwd((BLUE, 1))),
+        rule(L443, None, fwd((sticky_tg, 1))),
+    ]
+    whole = compile_rules(*rules, tgs=(BLUE, GREEN, sticky_tg))
+    p80 = for_port(whole, 80)
+    assert set(p80["http"]["routers"]) == {"web-80-p1-r000000000000001", "web-80-default-default"}
+    assert set(p80["http"]["services"]) == {"rule-r000000000000001", "tg-blue", "tg-green", PLACEHOLDER_SERVICE}
+    assert p80 == compile_rules(*rules, tgs=(BLUE, GREEN, sticky_tg), port=80)
+    assert set(for_port(whole, 443)["http"]["services"]) == {"tg-s-tls", PLACEHOLDER_SERVICE}
+    assert for_port(whole, 8080) == {
+        "http": {"services": {PLACEHOLDER_SERVICE: whole["http"]["services"][PLACEHOLDER_SERVICE]}}
+    }
+
+
+def test_two_load_balancers_on_one_port() -> None:
+    old, new = lb("old", "aaaa000000000001", age=0), lb("new", "bbbb000000000002", age=10)
+    l_old, l_new = listener(old), listener(new)
+    state = make_state(
+        [
+            rule(l_old, None, fwd((BLUE, 1))),
+            rule(l_new, None, fwd((GREEN, 1))),
+            rule(l_new, 7, fwd((GREEN, 1)), cond(P, "/n")),
+        ],
+        [l_old, l_new],
+        [BLUE, GREEN],
+        [new, old],
+    )
+    routers = compile_config(state, SERVERS, OPTS)["http"]["routers"]
+    host = '(Host("new-1.us-east-1.elb.amazonaws.com") || Host("new.localhost"))'
+    assert routers["old-80-default-default"] == {
+        "entryPoints": ["listener80"],
+        "priority": 1,
+        "rule": 'PathPrefix("/")',
+        "service": "tg-blue",
+    }
+    assert routers["new-80-default-default"]["rule"] == f'PathPrefix("/") && {host}'
+    assert routers["new-80-default-default"]["priority"] == 200001
+    assert routers["new-80-p7-r000000000000007"]["priority"] == 299993

@@ -1,0 +1,134 @@
+"""A real Docker engine (started with .ci/docker.sh when none answers and we may), the test image, containers
+torn down by id, and a provider runtime with the prober and the container follower running on a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import docker
+import pytest
+
+from provider.containers import DockerInstances, connect, run_containers
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    Forward,
+    HealthCheck,
+    Listener,
+    Protocol,
+    Rule,
+    TargetGroup,
+    TargetGroupTuple,
+    TargetType,
+)
+from provider.health import HealthMonitor
+from provider.prober import run_health
+from provider.runtime import Runtime
+from provider.settings import Settings
+from provider.store import Store
+from tests.conftest import ROOT
+from tests.docker.images import build, busybox
+
+pytestmark = pytest.mark.docker
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
+FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
+
+
+def _engine() -> DockerInstances | None:
+    instances = connect(Settings())
+    if instances is None and os.geteuid() == 0:
+        subprocess.run([str(ROOT / ".ci" / "docker.sh")], timeout=600, check=False)
+        instances = connect(Settings())
+    return instances
+
+
+@pytest.fixture(scope="session")
+def engine() -> DockerInstances:
+    instances = _engine()
+    if instances is None:
+        pytest.skip("no Docker engine reachable and none could be started (.ci/docker.sh)")
+    return instances
+
+
+@pytest.fixture(scope="session")
+def image(engine: DockerInstances) -> str:
+    binary = busybox()
+    if binary is None:
+        pytest.skip("no static busybox to build the test image (apt-get install busybox-static)")
+    return build(engine.client, binary)
+
+
+Run = Callable[..., str]
+
+
+@pytest.fixture
+def run_container(engine: DockerInstances, image: str) -> Iterator[Run]:
+    """Start a container of the test image; returns its name. Removed by id at teardown."""
+    started: list[str] = []
+
+    def run(labels: dict[str, str] | None = None) -> str:
+        name = f"elbv2-test-{uuid.uuid4().hex[:8]}"
+        container = engine.client.containers.run(image, name=name, labels=labels or {}, detach=True)
+        started.append(container.id)
+        return name
+
+    yield run
+    for cid in started:
+        with contextlib.suppress(docker.errors.NotFound):
+            engine.client.api.remove_container(cid, force=True)
+
+
+def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup:
+    arn = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/{uuid.uuid4().hex[:16]}"
+    attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
+    return TargetGroup(
+        arn,
+        name,
+        Protocol.HTTP,
+        "HTTP1",
+        80,
+        "vpc-1",
+        TargetType.INSTANCE,
+        "ipv4",
+        check,
+        datetime.now(UTC),
+        attributes,
+    )
+
+
+def use(tg: TargetGroup) -> tuple[Listener, Rule]:
+    """A listener whose default rule forwards to the group, so its targets are in use and probed."""
+    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(tg.arn),)))
+    return Listener(LISTENER, "lb", 80, Protocol.HTTP), Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+
+
+@pytest.fixture
+def runtime(engine: DockerInstances) -> Iterator[Runtime]:
+    """A store in memory and a fresh resolver, with run_health and run_containers on their own loop thread."""
+    instances = DockerInstances(engine.client)
+    rt = Runtime(Settings(health_time_scale=0.1), Store(":memory:"), HealthMonitor(), instances)
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(_background(rt))
+
+    def run() -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield rt
+    loop.call_soon_threadsafe(task.cancel)
+    thread.join(15)
+    loop.close()
+    rt.store.close()
+
+
+async def _background(rt: Runtime) -> None:
+    await asyncio.gather(run_health(rt), run_containers(rt))

@@ -149,13 +149,15 @@ class Store:
             self._db.execute("BEGIN")
             self._db.execute(_SCHEMA)
             self._db.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?), ('state_version', '0')", [str(SCHEMA_VERSION)]
+                "INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
             self._db.execute("COMMIT")
         found = int(self._meta("schema_version"))
         if found != SCHEMA_VERSION:  # migrations from older versions go here when there are any
             raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
-        self._state = self._load(int(self._meta("state_version")))
+        # The version orders states within one process (compiled-config cache keys); it need not survive a
+        # restart, and persisting it would cost one more statement on every commit.
+        self._state = self._load(0)
 
     @property
     def version(self) -> int:
@@ -233,7 +235,6 @@ class Store:
                 if rows:
                     picks = ", ".join("unnest(?)" for _ in rows[0])
                     db.execute(f"INSERT INTO {name} SELECT {picks}", _columns(rows))
-            db.execute("UPDATE meta SET value = ? WHERE key = 'state_version'", [str(version)])
             db.execute("COMMIT")
         except BaseException as e:
             with contextlib.suppress(duckdb.Error):

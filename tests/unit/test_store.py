@@ -125,6 +125,11 @@ def committed(store: Store, *records: Record) -> None:
             tx.put(record)
 
 
+def contents(state: State) -> State:
+    """The state without its version: versions order states within one process and restart at 0."""
+    return replace(state, version=0)
+
+
 def reopened(path: Path, store: Store) -> State:
     store.close()
     again = Store(str(path))
@@ -148,7 +153,7 @@ def test_put_delete_and_tags_survive_reopen(db: Path, record: Record) -> None:
         tx.set_tags(tg().arn, (("a", "1"),))
     before = store.snapshot()
     after = reopened(db, store)
-    assert after == before
+    assert contents(after) == contents(before)
     assert after.tags == {LB_ARN: (("team", "web"), ("env", "dev")), tg().arn: (("a", "1"),)}
 
     store = Store(str(db))
@@ -157,7 +162,7 @@ def test_put_delete_and_tags_survive_reopen(db: Path, record: Record) -> None:
         tx.set_tags(tg().arn, ())
     before = store.snapshot()
     assert before.version == after.version + 1
-    assert reopened(db, store) == before
+    assert contents(reopened(db, store)) == contents(before)
     assert all(record not in m.values() for m in (before.load_balancers, before.rules, before.targets))
     assert tg().arn not in before.tags
     assert (LB_ARN in before.tags) == (record != lb())  # deleting a resource drops its tags
@@ -193,7 +198,7 @@ def test_version_bumps_once_per_changing_commit(db: Path, change: Callable[..., 
         change(tx)
     assert store.version == store.snapshot().version == old.version + bumps
     assert (store.snapshot() is old) == (bumps == 0)
-    assert reopened(db, store).version == old.version + bumps
+    assert contents(reopened(db, store)) == contents(store.snapshot())
 
 
 def test_snapshot_is_immutable_and_tx_reads_its_own_writes() -> None:
@@ -227,7 +232,7 @@ def test_exception_inside_with_writes_nothing(db: Path) -> None:
         tx.delete(lb())
         raise KeyError("boom")
     assert store.snapshot() is old
-    assert reopened(db, store) == old
+    assert contents(reopened(db, store)) == contents(old)
 
 
 @pytest.mark.parametrize(
@@ -320,7 +325,7 @@ def test_acknowledged_writes_survive_kill_9(db: Path) -> None:
     targets = {t.id for t in store.snapshot().targets.values()}
     store.close()
     assert {f"10.0.{i // 250}.{i % 250}" for i in acknowledged} <= targets
-    assert store.snapshot().version == len(targets) >= len(acknowledged)
+    assert len(targets) >= len(acknowledged)
 
 
 def test_concurrent_writers_serialize(db: Path) -> None:
@@ -343,7 +348,7 @@ def test_concurrent_writers_serialize(db: Path) -> None:
     assert state.version == threads * per_thread
     assert len(state.targets) == threads * per_thread
     assert state.tags["counter"] == (("n", str(threads * per_thread)),)
-    assert reopened(db, store) == state
+    assert contents(reopened(db, store)) == contents(state)
 
 
 def test_naive_datetime_is_refused_before_anything_is_written() -> None:

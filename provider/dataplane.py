@@ -1,11 +1,133 @@
-"""Routes Traefik uses: the compiled dynamic configuration and fixed responses. (Filled in by the data-plane work.)"""
+"""Routes Traefik uses: the compiled dynamic configuration (whole, or one listener port's part) and the
+fixed responses that fixed-response routers forward back to this server.
+
+The config is compiled once per (store version, health version) pair, on the first poll after a change, in a
+worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import asyncio
+import hmac
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from provider.compiler import CompileOptions, Config, compile_config, fixed_responses, for_port, serialize
+from provider.elbv2.model import FixedResponse, State, TargetType
 from provider.runtime import Runtime
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@runtime_checkable
+class Addresses(Protocol):
+    """Instance resolvers that can say where a container listens (provider/containers.py)."""
+
+    def address(self, target_id: str) -> str | None: ...
+
+
+@dataclass
+class Compiled:
+    key: tuple[int, int]  # (store version, health version)
+    config: Config
+    body: bytes
+    fixed: dict[str, FixedResponse]
+    ports: dict[int, bytes] = field(default_factory=dict)
+
+    def port_body(self, port: int) -> bytes:
+        if port not in self.ports:
+            self.ports[port] = serialize(for_port(self.config, port))
+        return self.ports[port]
+
+
+def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
+    """Target group ARN -> sorted routable endpoints; instance targets without an address are left out."""
+    addresses = runtime.instances if isinstance(runtime.instances, Addresses) else None
+    servers: dict[str, list[tuple[str, int]]] = {}
+    for arn, tg in state.target_groups.items():
+        endpoints: set[tuple[str, int]] = set()
+        for target in runtime.health.routable(state, arn):
+            if tg.target_type == TargetType.IP:
+                endpoints.add((target.id, target.port))
+            elif tg.target_type == TargetType.INSTANCE and addresses is not None:
+                host = addresses.address(target.id)
+                if host:
+                    endpoints.add((host, target.port))
+        servers[arn] = sorted(endpoints)
+    return servers
+
+
+class ConfigCache:
+    """Compiles lazily, once per change; concurrent polls after a change share one compilation."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.options = CompileOptions(fixed_response_url=runtime.settings.base_url)
+        self._current: Compiled | None = None
+        self._lock = asyncio.Lock()
+
+    def _key(self) -> tuple[int, int]:
+        return (self.runtime.store.version, self.runtime.health.version)
+
+    async def get(self) -> Compiled:
+        current = self._current
+        if current is not None and current.key == self._key():
+            return current
+        async with self._lock:
+            if self._current is None or self._current.key != self._key():
+                self._current = await asyncio.to_thread(self.compile)
+            return self._current
+
+    def compile(self) -> Compiled:
+        # The versions are read before the snapshot, so the content is never older than its key.
+        key = self._key()
+        state = self.runtime.store.snapshot()
+        config = compile_config(state, routable_servers(self.runtime, state), self.options)
+        return Compiled(key=key, config=config, body=serialize(config), fixed=fixed_responses(state))
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
-    return []
+    cache = ConfigCache(runtime)
+    token = runtime.settings.provider_token
+
+    def denied(request: Request) -> Response | None:
+        if not token:
+            return None
+        given = request.headers.get("authorization")
+        if given is None:
+            return PlainTextResponse("missing bearer token\n", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return PlainTextResponse("wrong bearer token\n", status_code=403)
+        return None
+
+    async def whole(request: Request) -> Response:
+        refusal = denied(request)
+        if refusal is not None:
+            return refusal
+        return Response((await cache.get()).body, media_type="application/json")
+
+    async def one_port(request: Request) -> Response:
+        refusal = denied(request)
+        if refusal is not None:
+            return refusal
+        return Response((await cache.get()).port_body(request.path_params["port"]), media_type="application/json")
+
+    async def fixed(request: Request) -> Response:
+        found = (await cache.get()).fixed.get(request.path_params["key"])
+        if found is None:  # the rule was deleted and Traefik has not reloaded yet
+            return PlainTextResponse("no such fixed response\n", status_code=404)
+        return Response(
+            (found.message_body or "").encode(),
+            status_code=int(found.status_code),
+            media_type=found.content_type or "text/plain",
+        )
+
+    return [
+        Route("/traefik/config", whole, methods=["GET"]),
+        Route("/traefik/config/{port:int}", one_port, methods=["GET"]),
+        Route("/__fixed/{key}", fixed, methods=ALL_METHODS),
+    ]

@@ -62,7 +62,7 @@ def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> Load
     )
 
 
-def tg(name: str, protocol: Protocol = Protocol.HTTP, **attrs: str) -> TargetGroup:
+def tg(name: str, protocol: Protocol = Protocol.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
     return TargetGroup(
         arn=f"{ARN}:targetgroup/{name}/{abs(hash(name)) % 10**16:016d}",
         name=name,
@@ -74,7 +74,7 @@ def tg(name: str, protocol: Protocol = Protocol.HTTP, **attrs: str) -> TargetGro
         ip_address_type="ipv4",
         health_check=HealthCheck(),
         created_time=T0,
-        attributes=tuple(sorted((k.replace("_", ".", 1), v) for k, v in attrs.items())),
+        attributes=tuple(sorted((attrs or {}).items())),
     )
 
 
@@ -359,14 +359,14 @@ def test_group_stickiness_cookie(li: Listener, secure: bool) -> None:
     ("attrs", "li", "service", "cookie"),
     [
         pytest.param(
-            {"stickiness_enabled": "true", "stickiness_lb_cookie.duration_seconds": "60"},
+            {"stickiness.enabled": "true", "stickiness.lb_cookie.duration_seconds": "60"},
             L80,
             "tg-s",
             {"name": "AWSALB", "maxAge": 60, "httpOnly": True, "secure": False, "path": "/"},
             id="lb-cookie",
         ),
         pytest.param(
-            {"stickiness_enabled": "true"},
+            {"stickiness.enabled": "true"},
             L443,
             "tg-s-tls",
             {"name": "AWSALB", "maxAge": 86400, "httpOnly": True, "secure": True, "path": "/"},
@@ -374,20 +374,20 @@ def test_group_stickiness_cookie(li: Listener, secure: bool) -> None:
         ),
         pytest.param(
             {
-                "stickiness_enabled": "true",
-                "stickiness_type": "app_cookie",
-                "stickiness_app_cookie.duration_seconds": "30",
+                "stickiness.enabled": "true",
+                "stickiness.type": "app_cookie",
+                "stickiness.app_cookie.duration_seconds": "30",
             },
             L80,
             "tg-s",
             {"name": "AWSALBAPP", "maxAge": 30, "httpOnly": True, "secure": False, "path": "/"},
             id="app-cookie-approximation",
         ),
-        pytest.param({"stickiness_enabled": "false"}, L80, "tg-s", None, id="disabled"),
+        pytest.param({"stickiness.enabled": "false"}, L80, "tg-s", None, id="disabled"),
     ],
 )
 def test_target_group_stickiness(attrs: dict[str, str], li: Listener, service: str, cookie: Any) -> None:
-    sticky_tg = tg("s", **attrs)
+    sticky_tg = tg("s", attrs=attrs)
     cfg = compile_rules(rule(li, None, fwd((sticky_tg, 1))), tgs=(sticky_tg,))
     lb_ = cfg["http"]["services"][service]["loadBalancer"]
     assert lb_.get("sticky", {}).get("cookie") == cookie
@@ -475,7 +475,7 @@ def test_nothing_to_route_is_still_complete(state: State) -> None:
 
 
 def test_per_port_split() -> None:
-    sticky_tg = tg("s", stickiness_enabled="true")
+    sticky_tg = tg("s", attrs={"stickiness.enabled": "true"})
     rules = [
         rule(L80, 1, fwd((BLUE, 1), (GREEN, 1)), cond(P, "/x")),
         rule(L80, None, fwd((BLUE, 1))),

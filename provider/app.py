@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider import api, dataplane
+from provider import api, containers, dataplane
 from provider.health import HealthMonitor
+from provider.prober import run_health
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
@@ -21,17 +22,21 @@ from provider.store import Store
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers)
+
+
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:
-    """The whole server; `background` coroutines (health prober, Traefik supervisor) run for its lifetime."""
+    """The whole server; the health prober, the Docker follower and `background` (the Traefik supervisor in
+    `up` mode) run for its lifetime."""
     store = Store(settings.db)
-    runtime = Runtime(settings=settings, store=store, health=HealthMonitor())
+    runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=containers.connect(settings))
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(task(runtime)) for task in background]
+        tasks = [asyncio.create_task(task(runtime)) for task in (*ALWAYS, *background)]
         try:
             yield
         finally:

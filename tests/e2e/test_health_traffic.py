@@ -1,0 +1,201 @@
+"""DescribeTargetHealth agrees with the traffic through a real Traefik, and the aws CLI waiters complete.
+
+The server runs in-process (create_app with the prober and the Traefik supervisor as background tasks) at a
+health time scale of 0.1; backends on loopback answer the traffic path with their name whatever their
+health check says, so a request routed to an unhealthy target would show.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from provider.app import create_app
+from provider.prober import run_health
+from provider.settings import Settings
+from provider.supervisor import supervise
+from tests.api.conftest import aws_cli, elbv2_client
+from tests.conftest import free_port
+
+
+class Backend:
+    """Answers /health with `status` and every other path with its name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.status = 200
+        backend = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                code, body = (backend.status, b"health\n") if self.path == "/health" else (200, backend.name.encode())
+                self.send_response(code)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class World:
+    url: str
+    elbv2: Any
+    tg_arn: str
+    listener_port: int
+    backends: dict[str, Backend]
+
+    def states(self) -> dict[str, str]:
+        descriptions = self.elbv2.describe_target_health(TargetGroupArn=self.tg_arn)["TargetHealthDescriptions"]
+        by_port = {b.port: name for name, b in self.backends.items()}
+        return {by_port[d["Target"]["Port"]]: d["TargetHealth"]["State"] for d in descriptions}
+
+    def register(self, *names: str) -> None:
+        targets = [{"Id": "127.0.0.1", "Port": self.backends[n].port} for n in names]
+        self.elbv2.register_targets(TargetGroupArn=self.tg_arn, Targets=targets)
+
+    def traffic(self, count: int = 30) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        with httpx.Client(timeout=5) as client:
+            for _ in range(count):
+                r = client.get(f"http://127.0.0.1:{self.listener_port}/")
+                key = r.text if r.status_code == 200 else str(r.status_code)
+                seen[key] = seen.get(key, 0) + 1
+        return seen
+
+
+def wait_for(what: str, predicate: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout}s: {what}")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    port = free_port()
+    settings = Settings(
+        port=port,
+        db=str(tmp_path / "state.duckdb"),
+        dashboard_port=free_port(),
+        health_time_scale=0.1,
+        poll_interval_ms=100,
+    )
+    app = create_app(settings, background=(run_health, supervise))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    backends = {name: Backend(name) for name in ("a", "b", "c")}
+    try:
+        wait_for("server up", lambda: server.started, 15)
+        url = f"http://127.0.0.1:{port}"
+        elbv2 = elbv2_client(url)
+        lb = elbv2.create_load_balancer(Name="lb", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+        tg = elbv2.create_target_group(
+            Name="web",
+            Protocol="HTTP",
+            Port=80,
+            VpcId=lb["VpcId"],
+            TargetType="ip",
+            HealthCheckPath="/health",
+            HealthCheckIntervalSeconds=5,
+            HealthCheckTimeoutSeconds=2,
+            HealthyThresholdCount=2,
+            UnhealthyThresholdCount=2,
+        )["TargetGroups"][0]
+        elbv2.modify_target_group_attributes(
+            TargetGroupArn=tg["TargetGroupArn"],
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "20"}],  # 2 s at scale 0.1
+        )
+        listener_port = free_port()
+        elbv2.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=listener_port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}],
+        )
+        yield World(url, elbv2, tg["TargetGroupArn"], listener_port, backends)
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        for b in backends.values():
+            b.close()
+
+
+def steady(world: World, expected: set[str]) -> Callable[[], bool]:
+    """True once a burst of requests reaches exactly `expected` (Traefik has applied the config)."""
+    return lambda: set(world.traffic(20)) == expected
+
+
+def test_described_health_is_what_the_traffic_does(world: World) -> None:
+    world.register("a", "b")
+    wait_for("a, b healthy", lambda: world.states() == {"a": "healthy", "b": "healthy"})
+    wait_for("traffic to a and b", steady(world, {"a", "b"}))
+
+    world.backends["b"].status = 503
+    wait_for("b unhealthy", lambda: world.states()["b"] == "unhealthy")
+    wait_for("traffic to a only", steady(world, {"a"}))
+    assert world.traffic(50) == {"a": 50}  # the unhealthy target gets nothing
+
+    world.elbv2.deregister_targets(
+        TargetGroupArn=world.tg_arn, Targets=[{"Id": "127.0.0.1", "Port": world.backends["a"].port}]
+    )
+    assert world.states()["a"] == "draining"
+    wait_for("fail open to b, the only target left", steady(world, {"b"}))
+    assert world.states() == {"a": "draining", "b": "unhealthy"}
+    assert "a" not in world.traffic(50)  # the draining target gets nothing, even failing open
+    wait_for("a gone after the delay", lambda: set(world.states()) == {"b"})
+
+
+@pytest.mark.slow
+def test_aws_cli_waiters_complete(world: World) -> None:
+    aws = aws_cli(world.url)
+    port = str(world.backends["c"].port)
+    aws("elbv2", "register-targets", "--target-group-arn", world.tg_arn, "--targets", f"Id=127.0.0.1,Port={port}")
+    aws(
+        "elbv2",
+        "wait",
+        "target-in-service",
+        "--target-group-arn",
+        world.tg_arn,
+        "--targets",
+        f"Id=127.0.0.1,Port={port}",
+    )
+    assert world.states() == {"c": "healthy"}
+    aws("elbv2", "deregister-targets", "--target-group-arn", world.tg_arn, "--targets", f"Id=127.0.0.1,Port={port}")
+    aws(
+        "elbv2",
+        "wait",
+        "target-deregistered",
+        "--target-group-arn",
+        world.tg_arn,
+        "--targets",
+        f"Id=127.0.0.1,Port={port}",
+    )
+    assert world.states() == {}

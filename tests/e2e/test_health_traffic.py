@@ -1,6 +1,6 @@
 """DescribeTargetHealth agrees with the traffic through a real Traefik, and the aws CLI waiters complete.
 
-The server runs in-process (create_app with the prober and the Traefik supervisor as background tasks) at a
+The server runs in-process (create_app runs the prober; the Traefik supervisor is added) at a
 health time scale of 0.1; backends on loopback answer the traffic path with their name whatever their
 health check says, so a request routed to an unhealthy target would show.
 """
@@ -20,7 +20,6 @@ import pytest
 import uvicorn
 
 from provider.app import create_app
-from provider.prober import run_health
 from provider.settings import Settings
 from provider.supervisor import supervise
 from tests.api.conftest import aws_cli, elbv2_client
@@ -107,7 +106,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         health_time_scale=0.1,
         poll_interval_ms=100,
     )
-    app = create_app(settings, background=(run_health, supervise))
+    app = create_app(settings, background=(supervise,))  # the prober always runs
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

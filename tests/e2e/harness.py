@@ -176,7 +176,12 @@ class Traefik:
         if set(routers) != set(http_.get("routers", {})):
             return False
         for name, want in http_.get("routers", {}).items():
-            if routers[name].get("rule") != want["rule"] or routers[name].get("priority") != want["priority"]:
+            got = routers[name]
+            if (got.get("rule"), got.get("priority")) != (want["rule"], want["priority"]):
+                return False
+            if got.get("service", "").removesuffix("@http") != want["service"]:
+                return False
+            if [m.removesuffix("@http") for m in got.get("middlewares", [])] != want.get("middlewares", []):
                 return False
         services = {n.removesuffix("@http"): s for n, s in raw.get("services", {}).items() if n.endswith("@http")}
         for name, want in http_.get("services", {}).items():
@@ -190,6 +195,12 @@ class Traefik:
             if "weighted" in want:
                 pairs = [(c["name"], c.get("weight")) for c in got.get("weighted", {}).get("services", [])]
                 if pairs != [(c["name"], c["weight"]) for c in want["weighted"]["services"]]:
+                    return False
+        middlewares = {n.removesuffix("@http"): m for n, m in raw.get("middlewares", {}).items()}
+        for name, want in http_.get("middlewares", {}).items():
+            for kind, conf in want.items():
+                got = middlewares.get(name, {}).get(kind, {})
+                if any(got.get(k) != v for k, v in conf.items() if v is not False):
                     return False
         return True
 

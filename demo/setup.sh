@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The canary demo, with the aws CLI: a load balancer, target groups v1 and v2 (ip targets), a listener,
+# and a rule sending 95% of /app/* to v1 and 5% to v2. Safe to run again: what exists is reused.
+# Environment (compose sets these): ENDPOINT, V1_ADDR, V2_ADDR, BACKEND_PORT, V1_PORT, V2_PORT, LISTENER_PORT.
+set -euo pipefail
+
+ENDPOINT=${ENDPOINT:-http://provider:8080}
+LISTENER_PORT=${LISTENER_PORT:-8000}
+BACKEND_PORT=${BACKEND_PORT:-8080}
+V1_ADDR=${V1_ADDR:-172.28.5.11} V1_PORT=${V1_PORT:-$BACKEND_PORT}
+V2_ADDR=${V2_ADDR:-172.28.5.12} V2_PORT=${V2_PORT:-$BACKEND_PORT}
+export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
+export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
+
+elb() { aws --endpoint-url "$ENDPOINT" --output text elbv2 "$@"; }
+
+for _ in $(seq 60); do elb describe-load-balancers >/dev/null 2>&1 && break; sleep 1; done
+
+lb=$(elb create-load-balancer --name demo --subnets subnet-demo-a subnet-demo-b \
+  --query 'LoadBalancers[0].LoadBalancerArn')
+vpc=$(elb describe-load-balancers --load-balancer-arns "$lb" --query 'LoadBalancers[0].VpcId')
+
+target_group() {  # name address port -> arn
+  local arn
+  arn=$(elb create-target-group --name "$1" --protocol HTTP --port "$3" --target-type ip --vpc-id "$vpc" \
+    --health-check-path / --health-check-interval-seconds 5 --health-check-timeout-seconds 2 \
+    --healthy-threshold-count 2 --query 'TargetGroups[0].TargetGroupArn')
+  elb register-targets --target-group-arn "$arn" --targets "Id=$2,Port=$3" >/dev/null
+  echo "$arn"
+}
+v1=$(target_group v1 "$V1_ADDR" "$V1_PORT")
+v2=$(target_group v2 "$V2_ADDR" "$V2_PORT")
+
+listener=$(elb describe-listeners --load-balancer-arn "$lb" \
+  --query "Listeners[?Port==\`$LISTENER_PORT\`].ListenerArn | [0]")
+if [ -z "$listener" ] || [ "$listener" = None ]; then
+  listener=$(elb create-listener --load-balancer-arn "$lb" --protocol HTTP --port "$LISTENER_PORT" \
+    --default-actions "Type=forward,TargetGroupArn=$v1" --query 'Listeners[0].ListenerArn')
+fi
+
+canary="[{\"Type\":\"forward\",\"ForwardConfig\":{\"TargetGroups\":[
+  {\"TargetGroupArn\":\"$v1\",\"Weight\":95},{\"TargetGroupArn\":\"$v2\",\"Weight\":5}]}}]"
+rule=$(elb describe-rules --listener-arn "$listener" --query "Rules[?Priority=='10'].RuleArn | [0]")
+if [ -z "$rule" ] || [ "$rule" = None ]; then
+  elb create-rule --listener-arn "$listener" --priority 10 \
+    --conditions 'Field=path-pattern,Values=/app/*' --actions "$canary" >/dev/null
+else
+  elb modify-rule --rule-arn "$rule" --actions "$canary" >/dev/null
+fi
+
+echo "canary ready: listener $LISTENER_PORT, /app/* -> v1 95% / v2 5%"
+echo "  for i in \$(seq 100); do curl -s localhost:$LISTENER_PORT/app/; done | sort | uniq -c"

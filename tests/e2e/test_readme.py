@@ -1,0 +1,52 @@
+"""The README's canary commands, executed verbatim against `elbv2-provider up` with a real Traefik."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, ROOT, free_port, start_server
+
+
+def readme_block(name: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    found = re.search(rf"<!-- readme-test: {name} -->\n```bash\n(.*?)```", text, re.S)
+    assert found, f"README has no block marked readme-test: {name}"
+    return found.group(1)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does: TIME_WAIT is no clash
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_readme_canary_splits_95_5_then_50_50(tmp_path: Path) -> None:
+    if not (port_free(9001) and port_free(9002)):
+        pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
+    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    script = subprocess.Popen(["bash", "-euo", "pipefail", "-c", readme_block("canary")], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = script.communicate(timeout=120)
+    finally:
+        with_group = script.pid
+        try:
+            os.killpg(with_group, signal.SIGTERM)  # the README's backgrounded backends
+        except ProcessLookupError:
+            pass
+        server.stop()
+    assert script.returncode == 0, err
+    counts = re.findall(r"^\s*(\d+) (v\d)$", out, re.M)
+    assert counts == [("95", "v1"), ("5", "v2"), ("50", "v1"), ("50", "v2")], out

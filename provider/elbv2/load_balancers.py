@@ -27,7 +27,7 @@ MAX_LOAD_BALANCERS = 50
 
 
 @dataclass(frozen=True)
-class Settings:
+class LoadBalancerSettings:
     """What CreateLoadBalancer decides; an identical re-create returns the existing load balancer."""
 
     scheme: str = "internet-facing"
@@ -42,15 +42,15 @@ class Settings:
         ) == (set(lb.subnets), set(lb.security_groups))
 
 
-def settings_from(p: Params) -> Settings:
+def settings_from(p: Params) -> LoadBalancerSettings:
     load_balancer_type = p.get("type") or "application"
     if load_balancer_type != "application":
         raise ValidationError(
             f"Load balancer type '{load_balancer_type}' is not supported by elbv2-provider: only 'application'"
         )
-    return Settings(
-        scheme=p.get("scheme") or Settings.scheme,
-        ip_address_type=p.get("ip_address_type") or Settings.ip_address_type,
+    return LoadBalancerSettings(
+        scheme=p.get("scheme") or LoadBalancerSettings.scheme,
+        ip_address_type=p.get("ip_address_type") or LoadBalancerSettings.ip_address_type,
         subnets=subnets_from(p),
         security_groups=tuple(p.get("security_groups") or ()),
     )
@@ -131,7 +131,8 @@ def describe_load_balancers(ctx: Context, p: Params) -> Result:
         missing = [n for n in names if _by_name(state.load_balancers, n) is None]
         if missing:
             raise LoadBalancerNotFound(f"Load balancers '{missing}' not found")
-        found = [lb for lb in state.load_balancers.values() if lb.name in set(names)]
+        wanted_names = set(names)
+        found = [lb for lb in state.load_balancers.values() if lb.name in wanted_names]
     else:
         found = list(state.load_balancers.values())
     items, next_marker = paging.page(sorted(found, key=lambda lb: lb.name), p.get("marker"), p.get("page_size"))

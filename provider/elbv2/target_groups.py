@@ -29,7 +29,7 @@ SUPPORTED_TARGET_TYPES = (TargetType.INSTANCE, TargetType.IP)
 
 
 @dataclass(frozen=True)
-class Settings:
+class TargetGroupSettings:
     """What CreateTargetGroup decides; an identical re-create returns the existing target group."""
 
     protocol: Protocol
@@ -41,12 +41,12 @@ class Settings:
     health_check: HealthCheck
 
     def matches(self, tg: TargetGroup) -> bool:
-        return self == Settings(
+        return self == TargetGroupSettings(
             tg.protocol, tg.protocol_version, tg.port, tg.vpc_id, tg.target_type, tg.ip_address_type, tg.health_check
         )
 
 
-def settings_from(p: Params) -> Settings:
+def settings_from(p: Params) -> TargetGroupSettings:
     target_type = TargetType(p.get("target_type") or TargetType.INSTANCE)
     if target_type not in SUPPORTED_TARGET_TYPES:
         raise ValidationError(f"Target type '{target_type}' is not supported by elbv2-provider: use instance or ip")
@@ -62,7 +62,7 @@ def settings_from(p: Params) -> Settings:
         raise ValidationError(f"Protocol version '{version}' is not valid: use one of {', '.join(PROTOCOL_VERSIONS)}")
     grpc = version == "GRPC"
     base = HealthCheck(protocol=Protocol(protocol), matcher=health_checks.GRPC_MATCHER if grpc else HealthCheck.matcher)
-    return Settings(
+    return TargetGroupSettings(
         protocol=Protocol(protocol),
         protocol_version=version,
         port=int(p["port"]),

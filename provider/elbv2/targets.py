@@ -74,6 +74,18 @@ def _sweep(state: State, tg: TargetGroup, now: datetime, delete: Callable[[Targe
             delete(target)
 
 
+def registrations(state: State, tg: TargetGroup, wanted: list[Requested], now: datetime) -> list[Target]:
+    """The targets to write for a RegisterTargets: new ones, and draining ones coming back (health starts over)."""
+    out = []
+    for target_id, port, zone in wanted:
+        current = state.targets.get((tg.arn, target_id, port))
+        if current is None or not is_registered(tg, current, now):
+            out.append(Target(tg.arn, target_id, port, registered_at=now, availability_zone=zone))
+        elif current.draining_since is not None:
+            out.append(replace(current, draining_since=None, registered_at=now))
+    return out
+
+
 def register_targets(ctx: Context, p: Params) -> Result:
     tg = lookup.target_group(ctx.store.snapshot(), p["target_group_arn"])
     wanted = requested(tg, p)
@@ -83,15 +95,9 @@ def register_targets(ctx: Context, p: Params) -> Result:
         state, now = tx.state, ctx.now()
         tg = lookup.target_group(state, tg.arn)
         _sweep(state, tg, now, tx.delete)
-        count = sum(1 for t in state.targets_by_group.get(tg.arn, ()) if is_registered(tg, t, now))
-        for target_id, port, zone in wanted:
-            current = state.targets.get((tg.arn, target_id, port))
-            if current is None or not is_registered(tg, current, now):
-                count += 1
-                tx.put(Target(tg.arn, target_id, port, registered_at=now, availability_zone=zone))
-            elif current.draining_since is not None:  # back from draining: health starts over
-                tx.put(replace(current, draining_since=None, registered_at=now))
-        if count > MAX_TARGETS_PER_GROUP:
+        for target in registrations(state, tg, wanted, now):
+            tx.put(target)
+        if len(tx.state.targets_by_group.get(tg.arn, ())) > MAX_TARGETS_PER_GROUP:
             raise TooManyTargets(f"Target group '{tg.name}' can have at most {MAX_TARGETS_PER_GROUP} targets")
     return {}
 

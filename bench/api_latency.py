@@ -51,8 +51,14 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 
 def client(service: str, url: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="t",
-                        aws_secret_access_key="t", config=Config(retries={"max_attempts": 1}))
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def median_ms(call: Callable[[int], object], n: int) -> float:
@@ -67,21 +73,45 @@ def median_ms(call: Callable[[int], object], n: int) -> float:
 def run(url: str, vpc: str, subnets: list[str], calls: int) -> dict[str, float]:
     elbv2 = client("elbv2", url)
     lb = elbv2.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    tgs = [elbv2.create_target_group(Name=f"bench-{i}", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
-        "TargetGroups"][0]["TargetGroupArn"] for i in range(3)]
-    listeners = [elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port, DefaultActions=[
-        {"Type": "forward", "TargetGroupArn": tgs[0]}])["Listeners"][0]["ListenerArn"] for port in (80, 81, 82)]
+    tgs = [
+        elbv2.create_target_group(Name=f"bench-{i}", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for i in range(3)
+    ]
+    listeners = [
+        elbv2.create_listener(
+            LoadBalancerArn=lb,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tgs[0]}],
+        )["Listeners"][0]["ListenerArn"]
+        for port in (80, 81, 82)
+    ]
 
     def actions(w: int) -> list[dict[str, Any]]:
-        return [{"Type": "forward", "ForwardConfig": {
-            "TargetGroups": [{"TargetGroupArn": tgs[1], "Weight": 100 - w}, {"TargetGroupArn": tgs[2], "Weight": w}],
-            "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 3600}}}]
+        return [
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": tgs[1], "Weight": 100 - w},
+                        {"TargetGroupArn": tgs[2], "Weight": w},
+                    ],
+                    "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 3600},
+                },
+            }
+        ]
 
     def create(listener: str, priority: int) -> str:
-        return str(elbv2.create_rule(
-            ListenerArn=listener, Priority=priority, Actions=actions(priority % 100),
-            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [f"/p{priority}/*"]}}],
-        )["Rules"][0]["RuleArn"])
+        return str(
+            elbv2.create_rule(
+                ListenerArn=listener,
+                Priority=priority,
+                Actions=actions(priority % 100),
+                Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [f"/p{priority}/*"]}}],
+            )["Rules"][0]["RuleArn"]
+        )
 
     for p in range(1, 14):
         create(listeners[1], p)
@@ -90,11 +120,13 @@ def run(url: str, vpc: str, subnets: list[str], calls: int) -> dict[str, float]:
     created: list[str] = []
     figures = {"create_rule": median_ms(lambda i: created.append(create(listeners[0], 1000 + i)), calls)}
     figures["modify_rule"] = median_ms(
-        lambda i: elbv2.modify_rule(RuleArn=created[i % len(created)], Actions=actions((i + 50) % 100)), calls)
+        lambda i: elbv2.modify_rule(RuleArn=created[i % len(created)], Actions=actions((i + 50) % 100)), calls
+    )
     figures["describe_target_groups"] = median_ms(lambda i: elbv2.describe_target_groups(), calls)
     figures["describe_rules (14)"] = median_ms(lambda i: elbv2.describe_rules(ListenerArn=listeners[1]), calls)
     figures["describe_rules (214)"] = median_ms(
-        lambda i: elbv2.describe_rules(ListenerArn=listeners[2], PageSize=400), max(20, calls // 4))
+        lambda i: elbv2.describe_rules(ListenerArn=listeners[2], PageSize=400), max(20, calls // 4)
+    )
     return figures
 
 
@@ -113,20 +145,40 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-api-"))
     ours_port, moto_port = free_port(), free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ours = subprocess.Popen([sys.executable, "-m", "provider", "serve", "--port", str(ours_port), "--db",
-                             str(work / "state.duckdb"), "--log-level", "warning"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "provider",
+            "serve",
+            "--port",
+            str(ours_port),
+            "--db",
+            str(work / "state.duckdb"),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     moto_bin = BIN / "moto_server" if (BIN / "moto_server").exists() else Path(shutil.which("moto_server") or "")
-    moto = subprocess.Popen([str(moto_bin), "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(
+        [str(moto_bin), "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         ours_url, moto_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{moto_port}"
         wait_http(ours_url + "/healthz")
         wait_http(moto_url + "/moto-api/")
         ec2 = client("ec2", moto_url)  # moto checks subnets against its EC2 backend; we accept any ids
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")[
-            "Subnet"]["SubnetId"] for i, z in enumerate("ab")]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
+                "SubnetId"
+            ]
+            for i, z in enumerate("ab")
+        ]
         theirs = run(moto_url, vpc, subnets, args.calls)
         mine = run(ours_url, "vpc-1", ["subnet-a", "subnet-b"], args.calls)
     finally:

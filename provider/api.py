@@ -63,7 +63,7 @@ def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
             return Response(aws.render_error(error, request_id), error.status, headers, "text/xml")
         except Exception:
             log.exception("internal failure on request %s", request_id)
-            error = InternalFailure("We encountered an internal error. Please try again.")
-            return Response(aws.render_error(error, request_id), error.status, headers, "text/xml")
+            failure = InternalFailure("We encountered an internal error. Please try again.")
+            return Response(aws.render_error(failure, request_id), failure.status, headers, "text/xml")
 
     return handle

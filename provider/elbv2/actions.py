@@ -54,7 +54,7 @@ def _parse_one(raw: Mapping[str, Any], protocol: Protocol) -> Action:
     if kind in UNSUPPORTED_TYPES:
         raise InvalidLoadBalancerAction(f"Action type '{kind}' is not supported by elbv2-provider")
     try:
-        action_type = ActionType(kind)
+        action_type = ActionType(str(kind))
     except ValueError:
         raise ValidationError(f"Action type '{kind}' must be one of [forward, redirect, fixed-response]") from None
     order = raw.get("order")
@@ -140,9 +140,7 @@ def _redirect(raw: Mapping[str, Any] | None, listener_protocol: Protocol) -> Red
         default.host,
         default.path,
     ):
-        raise InvalidLoadBalancerAction(
-            "The redirect would loop: change at least one of protocol, port, host or path"
-        )
+        raise InvalidLoadBalancerAction("The redirect would loop: change at least one of protocol, port, host or path")
     return redirect
 
 

@@ -52,14 +52,16 @@ def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
         )
     wildcards = sum(_wildcard_count(c) for c in conditions)
     if wildcards > limits.WILDCARDS_PER_RULE:
-        raise ValidationError(f"A rule can only have '{limits.WILDCARDS_PER_RULE}' wildcards, but {wildcards} were given")
+        raise ValidationError(
+            f"A rule can only have '{limits.WILDCARDS_PER_RULE}' wildcards, but {wildcards} were given"
+        )
     return conditions
 
 
 def _parse_one(raw: Mapping[str, Any]) -> Condition:
     name = raw.get("field")
     try:
-        field = ConditionField(name)
+        field = ConditionField(str(name))
     except ValueError:
         known = ", ".join(f.value for f in ConditionField)
         raise ValidationError(f"Condition field '{name}' must be one of [{known}]") from None
@@ -76,7 +78,9 @@ def _parse_one(raw: Mapping[str, Any]) -> Condition:
         if field not in LEGACY_FIELDS:
             raise ValidationError(f"The '{field}' condition needs '{key_name(CONFIG_KEY[field])}', not 'Values'")
         if len(legacy) != 1:
-            raise ValidationError(f"The 'Values' field of a '{field}' condition must hold exactly one value; the limit is '1'")
+            raise ValidationError(
+                f"The 'Values' field of a '{field}' condition must hold exactly one value; the limit is '1'"
+            )
         condition = Condition(field, tuple(legacy), legacy=True)
     elif config is None:
         raise ValidationError(f"The '{field}' condition needs '{key_name(CONFIG_KEY[field])}'")

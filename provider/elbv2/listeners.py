@@ -77,7 +77,7 @@ def describe_listeners(ctx: Context, p: Params) -> Result:
     lb_arn, listener_arns = p.get("load_balancer_arn"), p.get("listener_arns")
     if bool(lb_arn) == (listener_arns is not None):
         raise ValidationError("You must specify either listener ARNs or a load balancer ARN, but not both")
-    if lb_arn:
+    if listener_arns is None:
         if lb_arn not in state.load_balancers:
             raise LoadBalancerNotFound(f"Load balancer '{lb_arn}' not found")
         found = sorted((x for x in state.listeners.values() if x.load_balancer_arn == lb_arn), key=lambda x: x.port)

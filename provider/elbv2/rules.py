@@ -52,8 +52,8 @@ def describe_rules(ctx: Context, p: Params) -> Result:
     listener_arn, rule_arns = p.get("listener_arn"), p.get("rule_arns")
     if bool(listener_arn) == (rule_arns is not None):
         raise ValidationError("You must specify either a listener ARN or rule ARNs, but not both")
-    if listener_arn:
-        rules = state.rules_by_listener.get(find_listener(state, listener_arn).arn, ())
+    if rule_arns is None:
+        rules = state.rules_by_listener.get(find_listener(state, str(listener_arn)).arn, ())
     else:
         rules = tuple(find_rule(state, arn) for arn in rule_arns)
     shown, marker = page(rules, p.get("marker"), p.get("page_size"))

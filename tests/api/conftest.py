@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-
 from collections.abc import Callable, Iterator
-
 from typing import Any
 
 import boto3
@@ -58,7 +56,10 @@ def aws_cli(url: str) -> AwsCli:
         aws = str(BIN / "aws") if (BIN / "aws").exists() else "aws"
         result = subprocess.run(
             [aws, "--endpoint-url", url, "--output", "json", *args],
-            capture_output=True, text=True, timeout=60, env={**os.environ, **AWS_ENV},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **AWS_ENV},
         )
         if check and result.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
@@ -70,6 +71,3 @@ def aws_cli(url: str) -> AwsCli:
 @pytest.fixture
 def aws(api_server: Server) -> AwsCli:
     return aws_cli(api_server.url)
-
-
-

@@ -19,10 +19,18 @@ FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
         pytest.param(b"Action=Frobnicate&Version=2015-12-01", 400, "InvalidAction", id="unknown-action"),
         pytest.param(b"Version=2015-12-01", 400, "MissingAction", id="missing-action"),
         pytest.param(b"Action=DescribeRules&Version=1999-01-01", 400, "InvalidParameterValue", id="wrong-version"),
-        pytest.param(b"Action=DescribeRules&Version=2015-12-01&RuleArns.member.1=\xff\xfe", 400,
-                     "MalformedQueryString", id="non-utf8"),
-        pytest.param(b"Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=" + b"a" * (1 << 20), 413,
-                     "RequestEntityTooLarge", id="oversized"),
+        pytest.param(
+            b"Action=DescribeRules&Version=2015-12-01&RuleArns.member.1=\xff\xfe",
+            400,
+            "MalformedQueryString",
+            id="non-utf8",
+        ),
+        pytest.param(
+            b"Action=DescribeLoadBalancers&Version=2015-12-01&Names.member.1=" + b"a" * (1 << 20),
+            413,
+            "RequestEntityTooLarge",
+            id="oversized",
+        ),
     ],
 )
 def test_client_mistakes_get_4xx_envelopes(api_server: Server, body: bytes, status: int, code: str) -> None:
@@ -47,8 +55,10 @@ def test_region_comes_from_the_signature_scope(api_server: Server) -> None:
     client.meta.config.region_name  # noqa: B018 - the default client is us-east-1
     import boto3
 
-    west = boto3.client("elbv2", endpoint_url=api_server.url, region_name="eu-west-1",
-                        aws_access_key_id="t", aws_secret_access_key="t")
+    west = boto3.client(
+        "elbv2", endpoint_url=api_server.url, region_name="eu-west-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
     arn = west.create_target_group(Name="regional", Protocol="HTTP", Port=80, VpcId="v", TargetType="ip")[
-        "TargetGroups"][0]["TargetGroupArn"]
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
     assert arn.startswith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/regional/")

@@ -83,9 +83,9 @@ def test_weighted_forward_round_trips(elbv2: Any, listener: dict[str, str]) -> N
 def test_set_rule_priorities_swaps_in_one_call(elbv2: Any, listener: dict[str, str]) -> None:
     a = path_rule(elbv2, listener["arn"], 5, "/a/*", listener["tg"])
     b = path_rule(elbv2, listener["arn"], 10, "/b/*", listener["tg"])
-    changed = elbv2.set_rule_priorities(
-        RulePriorities=[{"RuleArn": a, "Priority": 10}, {"RuleArn": b, "Priority": 5}]
-    )["Rules"]
+    changed = elbv2.set_rule_priorities(RulePriorities=[{"RuleArn": a, "Priority": 10}, {"RuleArn": b, "Priority": 5}])[
+        "Rules"
+    ]
     assert {r["RuleArn"]: r["Priority"] for r in changed} == {a: "10", b: "5"}
     rules = elbv2.describe_rules(ListenerArn=listener["arn"])["Rules"]
     assert [r["RuleArn"] for r in rules[:2]] == [b, a]
@@ -96,8 +96,17 @@ def test_modify_rule_replaces_only_what_is_given(elbv2: Any, listener: dict[str,
     other = target_group(elbv2)
     elbv2.modify_rule(
         RuleArn=arn,
-        Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": [
-            {"TargetGroupArn": listener["tg"], "Weight": 90}, {"TargetGroupArn": other, "Weight": 10}]}}],
+        Actions=[
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": listener["tg"], "Weight": 90},
+                        {"TargetGroupArn": other, "Weight": 10},
+                    ]
+                },
+            }
+        ],
     )
     rule = elbv2.describe_rules(RuleArns=[arn])["Rules"][0]
     assert rule["Conditions"][0]["PathPatternConfig"]["Values"] == ["/m/*"]
@@ -108,9 +117,10 @@ def test_modify_rule_replaces_only_what_is_given(elbv2: Any, listener: dict[str,
 def test_default_rule_is_protected(elbv2: Any, listener: dict[str, str]) -> None:
     default = elbv2.describe_rules(ListenerArn=listener["arn"])["Rules"][-1]["RuleArn"]
     assert error_of(elbv2.delete_rule, RuleArn=default) == ("OperationNotPermitted", 400)
-    assert error_of(
-        elbv2.set_rule_priorities, RulePriorities=[{"RuleArn": default, "Priority": 77}]
-    ) == ("OperationNotPermitted", 400)
+    assert error_of(elbv2.set_rule_priorities, RulePriorities=[{"RuleArn": default, "Priority": 77}]) == (
+        "OperationNotPermitted",
+        400,
+    )
 
 
 def test_deleted_rule_is_gone(elbv2: Any, listener: dict[str, str]) -> None:
@@ -134,12 +144,17 @@ def test_target_group_in_use_cannot_be_deleted(elbv2: Any, listener: dict[str, s
 
 def test_listener_create_is_idempotent_and_port_unique(elbv2: Any, listener: dict[str, str]) -> None:
     again = elbv2.create_listener(
-        LoadBalancerArn=listener["lb"], Protocol="HTTP", Port=80,
+        LoadBalancerArn=listener["lb"],
+        Protocol="HTTP",
+        Port=80,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": listener["tg"]}],
     )["Listeners"][0]
     assert again["ListenerArn"] == listener["arn"]
     code = error_of(
-        elbv2.create_listener, LoadBalancerArn=listener["lb"], Protocol="HTTP", Port=80,
+        elbv2.create_listener,
+        LoadBalancerArn=listener["lb"],
+        Protocol="HTTP",
+        Port=80,
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )
     assert code == ("DuplicateListener", 400)

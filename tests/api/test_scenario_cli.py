@@ -28,16 +28,54 @@ def test_reference_scenario_through_the_cli(aws: AwsCli) -> None:
     lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     tg: dict[str, str] = {}
     for name in ("stable", "canary", "api-v1", "api-v2", "blue", "green", "svc-a", "svc-b", "svc-c", "beta"):
-        created = out(aws("elbv2", "create-target-group", "--name", name, "--protocol", "HTTP", "--port", "80",
-                          "--vpc-id", "vpc-1", "--target-type", "ip"))
+        created = out(
+            aws(
+                "elbv2",
+                "create-target-group",
+                "--name",
+                name,
+                "--protocol",
+                "HTTP",
+                "--port",
+                "80",
+                "--vpc-id",
+                "vpc-1",
+                "--target-type",
+                "ip",
+            )
+        )
         tg[name] = created["TargetGroups"][0]["TargetGroupArn"]
-    listener = out(aws("elbv2", "create-listener", "--load-balancer-arn", lb_arn, "--protocol", "HTTP",
-                       "--port", "8000", "--default-actions", f"Type=forward,TargetGroupArn={tg['stable']}"))
+    listener = out(
+        aws(
+            "elbv2",
+            "create-listener",
+            "--load-balancer-arn",
+            lb_arn,
+            "--protocol",
+            "HTTP",
+            "--port",
+            "8000",
+            "--default-actions",
+            f"Type=forward,TargetGroupArn={tg['stable']}",
+        )
+    )
     listener_arn = listener["Listeners"][0]["ListenerArn"]
 
     def create_rule(priority: int, conditions: str, actions: str) -> str:
-        created = out(aws("elbv2", "create-rule", "--listener-arn", listener_arn, "--priority", str(priority),
-                          "--conditions", conditions, "--actions", actions))
+        created = out(
+            aws(
+                "elbv2",
+                "create-rule",
+                "--listener-arn",
+                listener_arn,
+                "--priority",
+                str(priority),
+                "--conditions",
+                conditions,
+                "--actions",
+                actions,
+            )
+        )
         return str(created["Rules"][0]["RuleArn"])
 
     canary = create_rule(90, "Field=path-pattern,Values=/app/*", forward((tg["stable"], 95), (tg["canary"], 5)))
@@ -46,25 +84,43 @@ def test_reference_scenario_through_the_cli(aws: AwsCli) -> None:
     assert weights(aws, api) == [50, 50]
 
     for stable, new in ((90, 10), (75, 25), (50, 50), (0, 100)):
-        aws("elbv2", "modify-rule", "--rule-arn", api, "--actions", forward((tg["api-v1"], stable), (tg["api-v2"], new)))
+        aws(
+            "elbv2", "modify-rule", "--rule-arn", api, "--actions", forward((tg["api-v1"], stable), (tg["api-v2"], new))
+        )
         assert weights(aws, api) == [stable, new]
 
-    blue_green = json.dumps([{"Type": "forward", "ForwardConfig": {
-        "TargetGroups": [{"TargetGroupArn": tg["blue"], "Weight": 100}, {"TargetGroupArn": tg["green"], "Weight": 0}],
-        "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 3600}}}])
+    blue_green = json.dumps(
+        [
+            {
+                "Type": "forward",
+                "ForwardConfig": {
+                    "TargetGroups": [
+                        {"TargetGroupArn": tg["blue"], "Weight": 100},
+                        {"TargetGroupArn": tg["green"], "Weight": 0},
+                    ],
+                    "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 3600},
+                },
+            }
+        ]
+    )
     bg = create_rule(80, "Field=host-header,Values=app.example.com", blue_green)
     bg_rule = out(aws("elbv2", "describe-rules", "--rule-arns", bg))["Rules"][0]
     assert bg_rule["Actions"][0]["ForwardConfig"]["TargetGroupStickinessConfig"] == {
-        "Enabled": True, "DurationSeconds": 3600}
+        "Enabled": True,
+        "DurationSeconds": 3600,
+    }
 
-    three = create_rule(110, "Field=path-pattern,Values=/svc/*",
-                        forward((tg["svc-a"], 40), (tg["svc-b"], 35), (tg["svc-c"], 25)))
+    three = create_rule(
+        110, "Field=path-pattern,Values=/svc/*", forward((tg["svc-a"], 40), (tg["svc-b"], 35), (tg["svc-c"], 25))
+    )
     assert weights(aws, three) == [40, 35, 25]
 
-    beta_conditions = json.dumps([
-        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Beta-User", "Values": ["true"]}},
-        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/app/*"]}},
-    ])
+    beta_conditions = json.dumps(
+        [
+            {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Beta-User", "Values": ["true"]}},
+            {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/app/*"]}},
+        ]
+    )
     beta = create_rule(50, beta_conditions, f"Type=forward,TargetGroupArn={tg['beta']}")
 
     rules = out(aws("elbv2", "describe-rules", "--listener-arn", listener_arn))["Rules"]
@@ -75,8 +131,18 @@ def test_reference_scenario_through_the_cli(aws: AwsCli) -> None:
 
 def test_json_inside_shorthand_is_rejected_by_the_cli_before_sending(aws: AwsCli) -> None:
     """The reference document's form: the CLI itself refuses it (so our README never uses it)."""
-    result = aws("elbv2", "create-rule", "--listener-arn", "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/1/2",
-                 "--priority", "1", "--conditions", "Field=path-pattern,Values=/x",
-                 "--actions", 'Type=forward,ForwardConfig={"TargetGroups":[]}', check=False)
+    result = aws(
+        "elbv2",
+        "create-rule",
+        "--listener-arn",
+        "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/x/1/2",
+        "--priority",
+        "1",
+        "--conditions",
+        "Field=path-pattern,Values=/x",
+        "--actions",
+        'Type=forward,ForwardConfig={"TargetGroups":[]}',
+        check=False,
+    )
     assert result.returncode == 255
     assert "Expected: '='" in result.stderr

@@ -36,8 +36,15 @@ def test_readme_canary_splits_95_5_then_50_50(tmp_path: Path) -> None:
         pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
     server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
     env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}"}
-    script = subprocess.Popen(["bash", "-euo", "pipefail", "-c", readme_block("canary")], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    script = subprocess.Popen(
+        ["bash", "-euo", "pipefail", "-c", readme_block("canary")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = script.communicate(timeout=120)
     finally:

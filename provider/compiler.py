@@ -158,13 +158,15 @@ class _Builder:
         self.state, self.servers, self.options = state, servers, options
         self.http: dict[str, dict[str, Any]] = {"routers": {}, "services": {}, "middlewares": {}}
         self.tg_names = self._tg_service_names()
-        self.lbs_by_port: dict[int, list[LoadBalancer]] = {}
+        self.stickiness: dict[str, tuple[str, int] | None] = {}
+        by_port: dict[int, dict[str, LoadBalancer]] = {}
         for li in state.listeners.values():
             lb = state.load_balancers.get(li.load_balancer_arn)
-            if lb and lb not in self.lbs_by_port.setdefault(li.port, []):
-                self.lbs_by_port[li.port].append(lb)
-        for lbs in self.lbs_by_port.values():
-            lbs.sort(key=lambda lb: (lb.created_time, lb.arn))
+            if lb:
+                by_port.setdefault(li.port, {})[lb.arn] = lb
+        self.lbs_by_port = {
+            port: sorted(lbs.values(), key=lambda lb: (lb.created_time, lb.arn)) for port, lbs in by_port.items()
+        }
 
     def _tg_service_names(self) -> dict[str, str]:
         """``tg-<name>``; names shared by several TGs (other regions) get the ARN's id appended."""
@@ -234,7 +236,9 @@ class _Builder:
         if tg is None:
             self.http["services"][UNAVAILABLE_SERVICE] = _load_balancer([])
             return UNAVAILABLE_SERVICE
-        stickiness = _tg_stickiness(tg)
+        if tg_arn not in self.stickiness:
+            self.stickiness[tg_arn] = _tg_stickiness(tg)
+        stickiness = self.stickiness[tg_arn]
         name = self.tg_names[tg_arn] + ("-tls" if stickiness and secure else "")
         if name not in self.http["services"]:
             scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
@@ -258,9 +262,14 @@ class _Builder:
         return name
 
 
+_TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
+
+
 def _terminal_action(rule: Rule) -> Action | None:
     """The last action by Order (authenticate actions, if any, come before it)."""
-    kinds = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
+    if len(rule.actions) == 1:
+        return rule.actions[0] if rule.actions[0].type in _TERMINAL else None
+    kinds = _TERMINAL
     terminal = [a for a in rule.actions if a.type in kinds]
     return max(terminal, key=lambda a: a.order or 0) if terminal else None
 

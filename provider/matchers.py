@@ -7,6 +7,7 @@ therefore never change the structure of a rule: a backtick, a quote, ``)``, ``||
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -15,11 +16,16 @@ from provider.elbv2.model import Condition, ConditionField, QueryPair
 
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+")
 _RE2_META = frozenset("\\.+*?()|[]{}^$")
+_WILDCARDS = re.compile(r"([*?])")
+_RE2_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _RE2_META})
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII except '"' and '\\': needs no Go escape
 _KEY_CASE_EXPANSION_MAX_LETTERS = 4  # 2**4 = 16 QueryRegexp variants at most per key
 
 
 def go_quote(value: str) -> str:
     """A double-quoted Go string literal, ASCII only: ``a"b`` -> ``"a\\"b"``, ``é`` -> ``"\\u00e9"``."""
+    if _PLAIN.fullmatch(value):
+        return f'"{value}"'
     out = ['"']
     for ch in value:
         code = ord(ch)
@@ -43,6 +49,8 @@ def re_escape(value: str) -> str:
     RE2 metacharacters get a backslash, other printable ASCII stays, everything else (space, controls,
     non-ASCII) becomes ``\\x{hex}`` so the pattern stays ASCII, which ``HostRegexp`` requires.
     """
+    if value.isascii() and _PLAIN.fullmatch(value):
+        return value.translate(_RE2_ESCAPES)
     out: list[str] = []
     for ch in value:
         if ch in _RE2_META:
@@ -56,6 +64,8 @@ def re_escape(value: str) -> str:
 
 def _tokens(pattern: str, backslash_escapes: bool) -> list[str]:
     """Split into literal characters and the wildcards ``*``/``?`` (``\\*`` is a literal when escapes apply)."""
+    if "\\" not in pattern or not backslash_escapes:
+        return list(pattern)
     tokens: list[str] = []
     i = 0
     while i < len(pattern):
@@ -71,19 +81,17 @@ def _tokens(pattern: str, backslash_escapes: bool) -> list[str]:
 
 def wildcard_regex(pattern: str, *, case_insensitive: bool, backslash_escapes: bool = False) -> str:
     """ALB wildcard pattern -> anchored RE2: ``/a*/b?`` -> ``(?s)^/a.*/b.$``; ``*`` may cross ``/`` and ``.``."""
-    body = []
-    for tok in _tokens(pattern, backslash_escapes):
-        if tok == "*":
-            body.append(".*")
-        elif tok == "?":
-            body.append(".")
-        else:
-            body.append(re_escape(tok[-1]))
+    if backslash_escapes and "\\" in pattern:
+        body = [".*" if t == "*" else "." if t == "?" else re_escape(t[-1]) for t in _tokens(pattern, True)]
+    else:  # the common case: escape the runs between wildcards in one go
+        body = [".*" if t == "*" else "." if t == "?" else re_escape(t) for t in _WILDCARDS.split(pattern) if t]
     flags = "(?is)" if case_insensitive else "(?s)"
     return f"{flags}^{''.join(body)}$"
 
 
 def _has_wildcard(pattern: str, backslash_escapes: bool = False) -> bool:
+    if "*" not in pattern and "?" not in pattern:
+        return False
     return any(tok in ("*", "?") for tok in _tokens(pattern, backslash_escapes))
 
 
@@ -139,6 +147,7 @@ def query_matchers(pair: QueryPair) -> list[str]:
     return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(_unescape(pair.key))]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a recompile after one change re-translates only what changed
 def condition_expr(cond: Condition) -> str | None:
     """OR within the condition's values; None when no value can ever match (the rule then never matches)."""
     parts: list[str]

@@ -28,6 +28,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "(default: no token, the config is readable by anyone who can reach the port)",
     )
     parser.add_argument(
+        "--docker-network",
+        help="Docker network whose container addresses instance targets use (default: each container's first)",
+    )
+    parser.add_argument(
+        "--health-time-scale",
+        type=float,
+        help="multiply health-check intervals, timeouts and deregistration delays (default 1.0: AWS's timing)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -66,6 +75,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "dashboard_port",
         "traefik_bin",
         "poll_interval_ms",
+        "docker_network",
+        "health_time_scale",
     )
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 

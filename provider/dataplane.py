@@ -2,21 +2,22 @@
 fixed responses that fixed-response routers forward back to this server.
 
 The config is compiled once per (store version, health version) pair, on the first poll after a change, in a
-worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes.
+worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes
+(the whole config and every listener port's part are serialized together, then the dict is dropped).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider.compiler import CompileOptions, Config, compile_config, fixed_responses, for_port, serialize
+from provider.compiler import CompileOptions, compile_config, fixed_responses, for_port, serialize
 from provider.elbv2.model import FixedResponse, State, TargetType
 from provider.runtime import Runtime
 
@@ -30,18 +31,18 @@ class Addresses(Protocol):
     def address(self, target_id: str) -> str | None: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class Compiled:
+    """Only bytes are kept (the config dict is ~5x their size): the whole config and each listener port's part."""
+
     key: tuple[int, int]  # (store version, health version)
-    config: Config
     body: bytes
+    ports: dict[int, bytes]
+    empty_port: bytes  # the answer for a port without listeners: the placeholder only
     fixed: dict[str, FixedResponse]
-    ports: dict[int, bytes] = field(default_factory=dict)
 
     def port_body(self, port: int) -> bytes:
-        if port not in self.ports:
-            self.ports[port] = serialize(for_port(self.config, port))
-        return self.ports[port]
+        return self.ports.get(port, self.empty_port)
 
 
 def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
@@ -87,7 +88,14 @@ class ConfigCache:
         key = self._key()
         state = self.runtime.store.snapshot()
         config = compile_config(state, routable_servers(self.runtime, state), self.options)
-        return Compiled(key=key, config=config, body=serialize(config), fixed=fixed_responses(state))
+        ports = {li.port for li in state.listeners.values()}
+        return Compiled(
+            key=key,
+            body=serialize(config),
+            ports={p: serialize(for_port(config, p)) for p in sorted(ports)},
+            empty_port=serialize(for_port(config, 0)),
+            fixed=fixed_responses(state),
+        )
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:

@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -362,3 +363,44 @@ def cond(field_: ConditionField, *values: str, header: str | None = None) -> Con
 
 def query(*pairs: tuple[str | None, str]) -> Condition:
     return Condition(field=ConditionField.QUERY_STRING, query=tuple(QueryPair(k, v) for k, v in pairs))
+
+
+def serve(port: int, db: Path, log: Path, timeout: float = 20) -> subprocess.Popen[bytes]:
+    """``python -m provider serve`` on a given port (a restart must keep the port Traefik polls)."""
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provider", "serve", "--port", str(port), "--db", str(db)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+    def up() -> bool:
+        assert process.poll() is None, log.read_text()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            ok = conn.getresponse().status == 200
+            conn.close()
+            return ok
+        except OSError:
+            return False
+
+    wait_for(up, timeout, what="provider serve")
+    return process
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def get_bytes(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return bytes(resp.read())

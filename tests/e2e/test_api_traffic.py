@@ -1,0 +1,113 @@
+"""The whole loop: boto3 -> `python -m provider serve` (DuckDB) -> /traefik/config -> real Traefik -> backends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import elbv2_client
+from tests.conftest import free_port
+from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for
+
+
+@dataclass
+class World:
+    elbv2: Any
+    traefik: Traefik
+    url: str
+    port: int
+    db: Path
+    log: Path
+    listener: str
+    tgs: dict[str, str]
+    process: Any
+
+
+@pytest.fixture
+def world(tmp_path: Path, backends: dict[str, Backend]) -> Iterator[World]:
+    port, db, log = free_port(), tmp_path / "state.duckdb", tmp_path / "server.log"
+    process = serve(port, db, log)
+    url = f"http://127.0.0.1:{port}"
+    traefik = Traefik(url + "/traefik/config", [80], tmp_path / "traefik.log")
+    elbv2 = elbv2_client(url)
+    lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+    tgs = {}
+    for name in "ab":
+        tg = elbv2.create_target_group(Name=f"t{name}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
+        tgs[name] = tg["TargetGroups"][0]["TargetGroupArn"]
+        elbv2.register_targets(TargetGroupArn=tgs[name], Targets=[{"Id": "127.0.0.1", "Port": backends[name].port}])
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Listeners"][0]["ListenerArn"]
+    w = World(elbv2, traefik, url, port, db, log, listener, tgs, process)
+    yield w
+    traefik.stop()
+    stop_process(w.process)
+
+
+def forward(w: World, weights: dict[str, int]) -> list[dict[str, Any]]:
+    groups = [{"TargetGroupArn": w.tgs[n], "Weight": wt} for n, wt in weights.items()]
+    return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+
+
+def served_by(client: Client, path: str, n: int = 20) -> set[str]:
+    return {client.request(path).body.split(" ")[0] for _ in range(n)}
+
+
+def path_rule(w: World, priority: int, path: str, actions: list[dict[str, Any]]) -> str:
+    conditions = [{"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}}]
+    rule = w.elbv2.create_rule(ListenerArn=w.listener, Priority=priority, Conditions=conditions, Actions=actions)
+    return str(rule["Rules"][0]["RuleArn"])
+
+
+def test_modify_rule_hot_reloads_weights(world: World) -> None:
+    rule = path_rule(world, 10, "/w/*", forward(world, {"a": 100, "b": 0}))
+    client = Client(world.traefik.ports[80])
+    wait_for(lambda: served_by(client, "/w/x") == {"a"}, what="100/0 to route")
+    world.elbv2.modify_rule(RuleArn=rule, Actions=forward(world, {"a": 0, "b": 100}))
+    wait_for(lambda: served_by(client, "/w/x") == {"b"}, what="0/100 to route")
+    world.elbv2.modify_rule(RuleArn=rule, Actions=forward(world, {"a": 95, "b": 5}))
+    wait_for(lambda: served_by(client, "/w/x", 100) == {"a", "b"}, what="95/5 to route")
+    counts = {"a": 0, "b": 0}
+    for _ in range(1000):
+        counts[client.request("/w/x").body.split(" ")[0]] += 1
+    assert counts == {"a": 950, "b": 50}
+
+
+def test_set_rule_priorities_swap_flips_routing(world: World) -> None:
+    broad = path_rule(world, 1, "/s/*", forward(world, {"a": 1}))
+    exact = path_rule(world, 2, "/s/x", forward(world, {"b": 1}))
+    client = Client(world.traefik.ports[80])
+    wait_for(lambda: served_by(client, "/s/x") == {"a"}, what="broad rule first")
+    world.elbv2.set_rule_priorities(
+        RulePriorities=[{"RuleArn": broad, "Priority": 2}, {"RuleArn": exact, "Priority": 1}]
+    )
+    wait_for(lambda: served_by(client, "/s/x") == {"b"}, what="exact rule first")
+    assert served_by(client, "/s/y") == {"a"}
+
+
+@pytest.mark.slow
+def test_provider_down_30s_traefik_keeps_routing_and_restart_gives_same_bytes(world: World) -> None:
+    path_rule(world, 1, "/k/*", forward(world, {"a": 70, "b": 30}))
+    client = Client(world.traefik.ports[80])
+    wait_for(lambda: served_by(client, "/k/1", 50) == {"a", "b"}, what="70/30 to route")
+    before = get_bytes(world.url + "/traefik/config")
+    stop_process(world.process)
+    statuses = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        statuses.add(client.request("/k/1").status)
+        time.sleep(0.5)
+    assert statuses == {200}
+    world.process = serve(world.port, world.db, world.log)
+    assert get_bytes(world.url + "/traefik/config") == before
+    assert served_by(client, "/k/1", 50) == {"a", "b"}
+    assert world.traefik.problems() == []

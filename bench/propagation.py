@@ -1,0 +1,163 @@
+"""Propagation: ModifyRule's 200 -> live traffic on the new weights, vs Traefik's file provider as the peer.
+
+Both Traefiks run in the same run with the same settings (throttle 0s); the HTTP one polls
+`python -m provider serve` every 100 ms, the file one watches a directory where the same config bytes are
+renamed in atomically. Weights toggle 100/0 <-> 0/100; a change counts as live at the first response from
+the newly weighted backend. Then a burst of 10 ModifyRule calls within 1 s: how long after the last one
+until traffic settles on the final weights (20 responses in a row).
+
+    .venv/bin/python bench/propagation.py [--changes 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.api.conftest import elbv2_client  # noqa: E402
+from tests.conftest import BIN, free_port  # noqa: E402
+from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for  # noqa: E402
+
+
+class FileTraefik(Traefik):
+    """The peer: same binary and flags, file provider on a watched directory."""
+
+    def __init__(self, directory: Path, log: Path) -> None:
+        self.ports = {80: free_port()}
+        self.api_port = free_port()
+        args = [
+            str(BIN / "traefik"),
+            "--log.level=ERROR",
+            "--global.checkNewVersion=false",
+            f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
+            "--api.insecure=true",
+            f"--providers.file.directory={directory}",
+            "--providers.file.watch=true",
+            "--providers.providersThrottleDuration=0s",
+            f"--entryPoints.listener80.address=127.0.0.1:{self.ports[80]}",
+        ]
+        self.log = log
+        self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
+
+
+def until_served_by(client: Client, name: str, t0: float, timeout: float = 15) -> float:
+    while time.perf_counter() - t0 < timeout:
+        if client.request("/p/x").body.startswith(name + " "):
+            return time.perf_counter() - t0
+        time.sleep(0.002)
+    raise AssertionError(f"{name} never served")
+
+
+def summary(xs: list[float]) -> str:
+    q = statistics.quantiles(xs, n=20)
+    return f"median {statistics.median(xs) * 1e3:.0f} ms, p95 {q[18] * 1e3:.0f} ms, max {max(xs) * 1e3:.0f} ms"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--changes", type=int, default=20)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="propagation-"))
+    backends = {n: Backend(n) for n in "ab"}
+    port = free_port()
+    process = serve(port, tmp / "state.duckdb", tmp / "server.log")
+    url = f"http://127.0.0.1:{port}"
+    http_t = Traefik(url + "/traefik/config", [80], tmp / "traefik-http.log")
+    watched = tmp / "dyn"
+    watched.mkdir()
+    file_t = FileTraefik(watched, tmp / "traefik-file.log")
+    try:
+        elbv2 = elbv2_client(url)
+        lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+        tgs = {}
+        for n, b in backends.items():
+            tg = elbv2.create_target_group(Name=f"t{n}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
+            tgs[n] = tg["TargetGroups"][0]["TargetGroupArn"]
+            elbv2.register_targets(TargetGroupArn=tgs[n], Targets=[{"Id": "127.0.0.1", "Port": b.port}])
+        listener = elbv2.create_listener(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )["Listeners"][0]["ListenerArn"]
+
+        def actions(to: str) -> list[dict[str, object]]:
+            groups = [{"TargetGroupArn": arn, "Weight": 100 if n == to else 0} for n, arn in tgs.items()]
+            return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+
+        conditions = [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/p/*"]}}]
+        rule = elbv2.create_rule(ListenerArn=listener, Priority=1, Conditions=conditions, Actions=actions("a"))
+        rule_arn = rule["Rules"][0]["RuleArn"]
+        configs = {}
+        for n in "ab":  # the peer gets exactly the bytes the provider serves for each weight setting
+            elbv2.modify_rule(RuleArn=rule_arn, Actions=actions(n))
+            configs[n] = get_bytes(url + "/traefik/config")
+
+        def write(to: str) -> None:
+            tmp_file = watched / ".next.yaml.tmp"
+            tmp_file.write_bytes(configs[to])
+            os.replace(tmp_file, watched / "dyn.yaml")
+
+        results: dict[str, list[float]] = {"http provider (ModifyRule)": [], "file provider (rename)": []}
+        changers: dict[str, tuple[Traefik, Callable[[str], None]]] = {
+            "http provider (ModifyRule)": (http_t, lambda to: elbv2.modify_rule(RuleArn=rule_arn, Actions=actions(to))),
+            "file provider (rename)": (file_t, write),
+        }
+        for label, (traefik, change) in changers.items():
+            client, current = Client(traefik.ports[80]), "b"
+            change(current)
+            until_served_by(client, current, time.perf_counter())
+            for _ in range(args.changes):
+                time.sleep(0.5)  # isolated changes
+                current = "a" if current == "b" else "b"
+                change(current)
+                t0 = time.perf_counter()  # after ModifyRule's 200 / after the rename
+                results[label].append(until_served_by(client, current, t0))
+        print(f"{args.changes} isolated changes each (poll 100 ms, throttle 0 s, loopback):")
+        for label, xs in results.items():
+            print(f"  {label:28s} {summary(xs)}")
+        ratio = statistics.median(results["http provider (ModifyRule)"]) / statistics.median(
+            results["file provider (rename)"]
+        )
+        print(f"  http/file median ratio: {ratio:.2f}x")
+
+        for label, (traefik, change) in changers.items():
+            client = Client(traefik.ports[80])
+            time.sleep(1)
+            sequence = ["a", "b"] * 5  # 10 changes within 1 s, the last one to "b"
+            for to in sequence:
+                change(to)
+                time.sleep(0.09)
+            t_last = time.perf_counter()
+            streak, settled = 0, None
+            while time.perf_counter() - t_last < 15:
+                ok = client.request("/p/x").body.startswith("b ")
+                streak = streak + 1 if ok else 0
+                if ok and settled is None:
+                    settled = time.perf_counter() - t_last
+                if not ok:
+                    settled = None
+                if streak >= 20:
+                    break
+            shown = "never" if settled is None else f"{settled * 1e3:.0f} ms"
+            print(f"burst of 10 in 1 s, {label}: final weights live {shown} after the last change")
+    finally:
+        http_t.stop()
+        file_t.stop()
+        stop_process(process)
+        for b in backends.values():
+            b.stop()
+
+
+if __name__ == "__main__":
+    main()

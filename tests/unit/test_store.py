@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.store import Record, Store, StoreConflict
+from provider.store import Record, Store, StoreConflict, Transaction
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
@@ -257,6 +258,18 @@ def test_constraint_violation_is_a_conflict_and_writes_nothing(db: Path, clash: 
     assert tg("innocent").arn not in reopened(db, store).target_groups
 
 
+def test_a_lone_conflicting_statement_is_a_conflict_and_writes_nothing(db: Path) -> None:
+    """One statement runs without BEGIN/COMMIT (its own transaction): a failure must leave no transaction open."""
+    store = Store(str(db))
+    committed(store, tg("dup"))
+    old = store.snapshot()
+    with pytest.raises(StoreConflict, match="(?i)constraint"), store.write() as tx:
+        tx.put(replace(tg("dup"), arn="arn:other"))
+    assert store.snapshot() is old
+    committed(store, tg("after"), tg("again"))
+    assert contents(reopened(db, store)) == contents(store.snapshot())
+
+
 def test_priority_swap_in_one_transaction(db: Path) -> None:
     a, b = rule(5, "arn:a"), rule(10, "arn:b")
     store = Store(str(db))
@@ -356,3 +369,144 @@ def test_naive_datetime_is_refused_before_anything_is_written() -> None:
     with pytest.raises(ValueError, match="naive"), store.write() as tx:
         tx.put(replace(lb(), created_time=datetime(2024, 1, 1)))
     assert store.version == 0 and store.snapshot().load_balancers == {}
+
+
+class Recorder:
+    """Stands in for the store's DuckDB connection and records each statement it passes on."""
+
+    def __init__(self, db: Any) -> None:
+        self.db, self.sql = db, list[str]()
+
+    def execute(self, sql: str, *params: Any) -> Any:
+        self.sql.append(sql.split()[0])
+        return self.db.execute(sql, *params)
+
+
+def recorded(store: Store, change: Callable[[Transaction], object]) -> list[str]:
+    """The statements one commit ran: BEGIN, UPDATE, ..."""
+    recorder = Recorder(store._db)
+    store._db = recorder  # type: ignore[assignment]
+    try:
+        with store.write() as tx:
+            change(tx)
+    finally:
+        store._db = recorder.db
+    return recorder.sql
+
+
+def weighted(rule: Rule, *weights: int) -> Rule:
+    (action,) = rule.actions
+    assert action.forward
+    groups = tuple(replace(g, weight=w) for g, w in zip(action.forward.target_groups, weights, strict=True))
+    return replace(rule, actions=(replace(action, forward=replace(action.forward, target_groups=groups)),))
+
+
+EDITS = [
+    pytest.param(lambda r: replace(r, conditions=r.conditions[:1]), ["UPDATE"], id="conditions"),
+    pytest.param(lambda r: weighted(r, 7, 9), ["UPDATE"], id="weights"),
+    pytest.param(
+        lambda r: weighted(replace(r, conditions=()), 7, 2), ["BEGIN", "UPDATE", "UPDATE", "COMMIT"], id="both"
+    ),
+    pytest.param(
+        lambda r: replace(r, actions=(forward("green", "red", "blue"),)),
+        ["BEGIN", "DELETE", "INSERT", "COMMIT"],
+        id="groups",
+    ),
+    pytest.param(
+        lambda r: replace(r, actions=(Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("503")),)),
+        ["BEGIN", "DELETE", "UPDATE", "COMMIT"],
+        id="no-forward",
+    ),
+    pytest.param(lambda r: replace(r, priority=6), ["BEGIN", "DELETE", "INSERT", "COMMIT"], id="priority"),
+]
+
+
+@pytest.mark.parametrize(("edit", "statements"), EDITS)
+def test_modify_rule_takes_the_fewest_statements_and_round_trips(
+    db: Path, edit: Callable[[Rule], Rule], statements: list[str]
+) -> None:
+    store = Store(str(db))
+    other = rule(9, "arn:other", (forward("blue"),))
+    committed(store, rule(), other)
+    changed = edit(rule())
+    assert recorded(store, lambda tx: tx.put(changed)) == statements
+    state = store.snapshot()
+    assert state.rules[changed.arn] == changed
+    for name in ("blue", "green", "red"):
+        expected = tuple(sorted({r.arn for r in (changed, other) if tg(name).arn in r.target_group_arns}))
+        assert store.rules_using_target_group(tg(name).arn) == expected
+    assert contents(reopened(db, store)) == contents(state)
+
+
+@pytest.mark.parametrize(
+    ("change", "statements"),
+    [
+        pytest.param(lambda tx: tx.put(replace(lb(), dns_name="x")), ["UPDATE"], id="lb-doc"),
+        pytest.param(lambda tx: tx.put(replace(lb(), name="x")), ["BEGIN", "DELETE", "INSERT", "COMMIT"], id="lb-name"),
+        pytest.param(lambda tx: tx.put(replace(listener(), ssl_policy="x")), ["UPDATE"], id="listener-doc"),
+        pytest.param(lambda tx: tx.put(target(draining=T0)), ["UPDATE"], id="target-doc"),
+        pytest.param(lambda tx: tx.put(rule(6, "arn:new")), ["BEGIN", "INSERT", "INSERT", "COMMIT"], id="create-rule"),
+        pytest.param(lambda tx: tx.set_tags(LB_ARN, (("a", "1"), ("b", "9"))), ["UPDATE"], id="tag-value"),
+        pytest.param(
+            lambda tx: tx.set_tags(LB_ARN, (("b", "2"), ("a", "1"))),
+            ["BEGIN", "DELETE", "INSERT", "COMMIT"],
+            id="tag-order",
+        ),
+        pytest.param(lambda tx: tx.set_tags(LB_ARN, ()), ["DELETE"], id="untag"),
+        pytest.param(lambda tx: tx.delete(rule(8, "arn:fixed", fixed())), ["DELETE"], id="delete-rule-no-forward"),
+        pytest.param(lambda tx: tx.delete(rule()), ["BEGIN", "DELETE", "DELETE", "COMMIT"], id="delete-rule"),
+    ],
+)
+def test_each_change_takes_the_fewest_statements_and_round_trips(
+    db: Path, change: Callable[[Transaction], object], statements: list[str]
+) -> None:
+    store = Store(str(db))
+    committed(store, lb(), listener(), rule(), rule(8, "arn:fixed", fixed()), target())
+    with store.write() as tx:
+        tx.set_tags(LB_ARN, (("a", "1"), ("b", "2")))
+    assert recorded(store, change) == statements
+    assert contents(reopened(db, store)) == contents(store.snapshot())
+
+
+def fixed() -> tuple[Action, ...]:
+    return (Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("404")),)
+
+
+@pytest.mark.parametrize("count", [pytest.param(2, id="few-rows"), pytest.param(12, id="many-rows")])
+def test_many_updates_in_one_commit(db: Path, count: int) -> None:
+    """Swapped priorities, new conditions and new weights on many rules at once (the joined UPDATE past a few)."""
+    rules = [rule(p, f"arn:r{p}") for p in range(1, count + 1)]
+    store = Store(str(db))
+    committed(store, *rules)
+    with store.write() as tx:
+        for r in rules:
+            assert r.priority
+            tx.put(weighted(replace(r, priority=count + 1 - r.priority, conditions=()), r.priority, 50))
+            tx.set_tags(r.arn, (("n", str(r.priority)),))
+    state = store.snapshot()
+    assert sorted(r.priority or 0 for r in state.rules.values()) == list(range(1, count + 1))
+    assert contents(reopened(db, store)) == contents(state)
+    store = Store(str(db))
+    with store.write() as tx:
+        for r in rules:
+            tx.put(weighted(r, 3, 4))
+            tx.set_tags(r.arn, (("n", "x"),))
+    state = store.snapshot()
+    assert state.rules == {r.arn: weighted(r, 3, 4) for r in rules}
+    assert store.rules_using_target_group(tg("green").arn) == tuple(sorted(r.arn for r in rules))
+    committed(store, *(replace(r, conditions=r.conditions[1:]) for r in state.rules.values()))
+    state = store.snapshot()
+    assert all(len(r.conditions) == 3 for r in state.rules.values())
+    assert contents(reopened(db, store)) == contents(state)
+
+
+def test_swap_with_other_changes_in_one_transaction(db: Path) -> None:
+    a, b = rule(5, "arn:a"), rule(10, "arn:b")
+    store = Store(str(db))
+    committed(store, a, b)
+    with store.write() as tx:
+        tx.put(weighted(replace(a, priority=10), 1, 99))
+        tx.put(replace(b, priority=5, conditions=()))
+    state = store.snapshot()
+    assert (state.rules["arn:a"].priority, state.rules["arn:b"].priority) == (10, 5)
+    assert contents(reopened(db, store)) == contents(state)

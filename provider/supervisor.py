@@ -160,12 +160,13 @@ class Supervisor:
         now = time.monotonic()
         for port, t in list(self.listeners.items()):
             if t.process.returncode is not None:
-                del self.listeners[port]
                 await self._reap(t, port)
-        gone = [self.listeners.pop(p) for p in set(self.listeners) - ports]
-        await asyncio.gather(*(self._stop(t) for t in gone))
-        for t in gone:
-            log.info("listener port %s released (Traefik pid %d stopped)", t.name.removeprefix("listener"), t.pid)
+                del self.listeners[port]
+        gone = {p: self.listeners[p] for p in set(self.listeners) - ports}
+        await asyncio.gather(*(self._stop(t) for t in gone.values()))  # still tracked: close() covers a cancel
+        for port, t in gone.items():
+            del self.listeners[port]
+            log.info("listener port %d released (Traefik pid %d stopped)", port, t.pid)
         for key in [k for k in self.retry_at if isinstance(k, int) and k not in ports]:
             self.retry_at.pop(key, None)
             self.reported.pop(key, None)
@@ -216,6 +217,7 @@ class Supervisor:
         """A Traefik exited on its own: say why (its last error line) and schedule a retry."""
         if t.pump is not None:
             await t.pump
+        _release(t)
         why = t.last_error or f"exit code {t.process.returncode}; see {self.log_path}"
         bind = _BIND_ERROR.search(why)
         if bind:
@@ -255,9 +257,9 @@ class Supervisor:
         deadline = t.started + READY_S
         while t.process.returncode is None and time.monotonic() < deadline:
             try:
-                with socket.create_connection((host, port), timeout=0.5):
-                    pass
-            except OSError:
+                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 0.5)
+                writer.close()
+            except (OSError, TimeoutError):
                 await asyncio.sleep(0.02)
                 continue
             was = self.reported.pop(port, None)
@@ -280,6 +282,7 @@ class Supervisor:
             await t.process.wait()
         if t.pump is not None:
             await t.pump
+        _release(t)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -303,6 +306,13 @@ def _signal_group(t: _Traefik, sig: int) -> None:
         return  # reaped: the pid may belong to someone else now
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(t.pid, sig)  # start_new_session: the group id is the child's pid
+
+
+def _release(t: _Traefik) -> None:
+    # asyncio closes a subprocess transport only when asked; unclosed, it errors when collected after the loop.
+    transport = getattr(t.process, "_transport", None)
+    if transport is not None:
+        transport.close()
 
 
 def _die_with_parent(parent: int) -> Callable[[], None]:

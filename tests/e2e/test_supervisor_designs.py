@@ -1,0 +1,169 @@
+"""Why the supervisor runs one Traefik per listener port: both designs measured side by side, printed.
+
+(a) per-port Traefik (what provider/supervisor.py does): another port is added and removed while a steady
+    client hits port A; A's process is never touched.
+(b) one Traefik with `reusePort`, replaced by start-new-then-SIGTERM-old: the new process binds the shared
+    port at once and answers 404 until its first config poll lands.
+Run: `.venv/bin/pytest -s -m slow tests/e2e/test_supervisor_designs.py`. Only (a) is asserted (no failure).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from provider.settings import Settings
+from provider.traefik_static import listener_config, traefik_binary
+from tests.conftest import free_port
+
+ROUNDS = 4
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    ports: list[int] = []
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/traefik/config"):
+            tail = self.path.rsplit("/", 1)[1]
+            ports = [int(tail)] if tail.isdigit() else self.ports
+            backend = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = json.dumps({"http": {
+                "routers": {f"r{p}": {"rule": "PathPrefix(`/`)", "entryPoints": [f"listener{p}"], "service": "b"}
+                            for p in ports},
+                "services": {"b": {"loadBalancer": {"servers": [{"url": backend}]}}},
+            }}).encode()
+        else:
+            body = b"ok\n"
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def config_server() -> Iterator[tuple[int, type[_Handler]]]:
+    handler = type("Handler", (_Handler,), {"ports": []})
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+    yield s.server_address[1], handler
+    s.shutdown()
+
+
+class Clients:
+    """One keep-alive and one new-connection-per-request client on `port`, counting failures."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}/"
+        self.ok = 0
+        self.failed = 0
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(keep,), daemon=True) for keep in (True, False)]
+
+    def _run(self, keep_alive: bool) -> None:
+        end = time.monotonic() + 120
+        client = httpx.Client(timeout=2)
+        while not self.stop.is_set() and time.monotonic() < end:
+            if not keep_alive:
+                client.close()
+                client = httpx.Client(timeout=2)
+            try:
+                ok = client.get(self.url).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            self.ok += ok
+            self.failed += not ok
+        client.close()
+
+    def __enter__(self) -> Clients:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def start(tmp: Path, name: str, config: dict[str, Any]) -> subprocess.Popen[bytes]:
+    path = tmp / f"{name}.yaml"
+    path.write_text(json.dumps(config))
+    return subprocess.Popen([traefik_binary(Settings()), f"--configFile={path}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def serving(port: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.slow
+def test_per_port_processes_versus_reuse_port_handover(tmp_path: Path,
+                                                       config_server: tuple[int, type[_Handler]]) -> None:
+    api, handler = config_server
+    settings = Settings(port=api)
+
+    a = free_port()
+    handler.ports = [a]
+    steady = start(tmp_path, "a", listener_config(a, settings))
+    try:
+        assert serving(a)
+        with Clients(a) as per_port:
+            for i in range(ROUNDS):
+                b = free_port()
+                extra = start(tmp_path, f"b{i}", listener_config(b, settings))
+                assert serving(b)
+                stop(extra)
+    finally:
+        stop(steady)
+
+    p = free_port()
+    handler.ports = [p]
+
+    def shared(name: str) -> subprocess.Popen[bytes]:
+        config = listener_config(p, settings)
+        config["entryPoints"][f"listener{p}"]["reusePort"] = True
+        config["providers"]["http"]["endpoint"] = f"http://127.0.0.1:{api}/traefik/config"
+        return start(tmp_path, name, config)
+
+    old = shared("h0")
+    try:
+        assert serving(p)
+        with Clients(p) as handover:
+            for i in range(ROUNDS):
+                new = shared(f"h{i + 1}")
+                time.sleep(0.5)  # the new process binds at once; give it time to load its config
+                stop(old)
+                old = new
+                time.sleep(0.3)
+    finally:
+        stop(old)
+
+    print(f"\n(a) per-port Traefik, {ROUNDS} ports added+removed: {per_port.ok} ok, {per_port.failed} failed"
+          f"\n(b) reusePort handover, {ROUNDS} replacements: {handover.ok} ok, {handover.failed} failed")
+    assert per_port.ok > 0 and per_port.failed == 0

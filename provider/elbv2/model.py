@@ -195,9 +195,10 @@ class Rule:
     def is_default(self) -> bool:
         return self.priority is None
 
-    @property
+    @cached_property
     def target_group_arns(self) -> tuple[str, ...]:
-        return tuple(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups)
+        """Distinct groups the rule forwards to; cached on the immutable rule, so it outlives state versions."""
+        return tuple(dict.fromkeys(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups))
 
 
 @dataclass(frozen=True)
@@ -232,17 +233,23 @@ class State:
         """Which rules (default rules included) forward to each target group."""
         grouped: dict[str, list[Rule]] = {}
         for rule in self.rules.values():
-            for arn in dict.fromkeys(rule.target_group_arns):
+            for arn in rule.target_group_arns:
                 grouped.setdefault(arn, []).append(rule)
         return {arn: tuple(rs) for arn, rs in grouped.items()}
 
-    def load_balancer_of_target_group(self, tg_arn: str) -> str | None:
-        """A target group belongs to at most one load balancer: the one whose rules forward to it."""
-        for rule in self.rules_by_target_group.get(tg_arn, ()):
+    @cached_property
+    def target_group_owners(self) -> Mapping[str, str]:
+        """Target group -> the load balancer whose rules forward to it (a group serves at most one)."""
+        owners: dict[str, str] = {}
+        for rule in self.rules.values():
             listener = self.listeners.get(rule.listener_arn)
-            if listener:
-                return listener.load_balancer_arn
-        return None
+            if listener is not None:
+                for arn in rule.target_group_arns:
+                    owners.setdefault(arn, listener.load_balancer_arn)
+        return owners
+
+    def load_balancer_of_target_group(self, tg_arn: str) -> str | None:
+        return self.target_group_owners.get(tg_arn)
 
 
 def _evaluation_order(rule: Rule) -> tuple[int, int]:

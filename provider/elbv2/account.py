@@ -8,12 +8,10 @@ from __future__ import annotations
 from provider.elbv2 import limits, paging
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.load_balancers import MAX_LOAD_BALANCERS
-from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, POLICIES, SSL_POLICY_NAMES
+from provider.elbv2.ssl_policies import POLICIES
 from provider.elbv2.target_groups import MAX_TARGET_GROUPS
 from provider.elbv2.targets import MAX_TARGETS_PER_GROUP
 from provider.errors import SSLPolicyNotFound, UnsupportedOperation
-
-__all__ = ["DEFAULT_SSL_POLICY", "OPERATIONS", "SSL_POLICY_NAMES"]
 
 # The quotas this server enforces, under AWS's names for them.
 ACCOUNT_LIMITS: tuple[tuple[str, int], ...] = (

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provider.elbv2 import arns, limits, tags
-from provider.elbv2.account import SSL_POLICY_NAMES
+from provider.elbv2 import arns, limits, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, Protocol, Rule, State
 from provider.elbv2.paging import page
-from provider.elbv2.rules import find_listener
+from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, SSL_POLICY_NAMES
 from provider.errors import (
     CertificateNotFound,
     DuplicateListener,
-    LoadBalancerNotFound,
     OperationNotPermitted,
     SSLPolicyNotFound,
     TooManyListeners,
@@ -28,7 +26,9 @@ from provider.errors import (
     ValidationError,
 )
 
-DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+if TYPE_CHECKING:
+    from provider.store import Transaction
+
 LISTENER_ATTRIBUTE_DEFAULTS: Mapping[str, str] = {
     "routing.http.response.server.enabled": "true",
     "routing.http.response.strict_transport_security.header_value": "",
@@ -43,8 +43,7 @@ def create_listener(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         state = tx.state
         lb_arn = p["load_balancer_arn"]
-        if lb_arn not in state.load_balancers:
-            raise LoadBalancerNotFound(f"Load balancer '{lb_arn}' not found")
+        lookup.load_balancer(state, lb_arn)
         protocol = _protocol(p.get("protocol") or "HTTP")
         wanted = Listener(
             arn="",
@@ -78,11 +77,10 @@ def describe_listeners(ctx: Context, p: Params) -> Result:
     if bool(lb_arn) == (listener_arns is not None):
         raise ValidationError("You must specify either listener ARNs or a load balancer ARN, but not both")
     if listener_arns is None:
-        if lb_arn not in state.load_balancers:
-            raise LoadBalancerNotFound(f"Load balancer '{lb_arn}' not found")
-        found = sorted((x for x in state.listeners.values() if x.load_balancer_arn == lb_arn), key=lambda x: x.port)
+        lb = lookup.load_balancer(state, str(lb_arn))
+        found = sorted((x for x in state.listeners.values() if x.load_balancer_arn == lb.arn), key=lambda x: x.port)
     else:
-        found = [find_listener(state, arn) for arn in listener_arns]
+        found = [lookup.listener(state, arn) for arn in listener_arns]
     shown, marker = page(found, p.get("marker"), p.get("page_size"))
     return {"listeners": [render_listener(state, x) for x in shown], "next_marker": marker}
 
@@ -90,7 +88,7 @@ def describe_listeners(ctx: Context, p: Params) -> Result:
 def modify_listener(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         state = tx.state
-        listener = find_listener(state, p["listener_arn"])
+        listener = lookup.listener(state, p["listener_arn"])
         protocol = _protocol(p["protocol"]) if p.get("protocol") else listener.protocol
         port = p.get("port") or listener.port
         clash = any(
@@ -124,28 +122,26 @@ def modify_listener(ctx: Context, p: Params) -> Result:
 
 def delete_listener(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        listener = find_listener(tx.state, p["listener_arn"])
-        delete_with_rules(tx, tx.state, listener)
+        listener = lookup.listener(tx.state, p["listener_arn"])
+        delete_with_rules(tx, listener)
     return {}
 
 
-def delete_with_rules(tx: Any, state: State, listener: Listener) -> None:
-    """Delete a listener, its rules and their tags (also used when a load balancer goes)."""
-    for rule in state.rules_by_listener.get(listener.arn, ()):
+def delete_with_rules(tx: Transaction, listener: Listener) -> None:
+    """Delete a listener and its rules (the store drops their tags); also used when a load balancer goes."""
+    for rule in tx.state.rules_by_listener.get(listener.arn, ()):
         tx.delete(rule)
-        tx.set_tags(rule.arn, ())
     tx.delete(listener)
-    tx.set_tags(listener.arn, ())
 
 
 def describe_listener_attributes(ctx: Context, p: Params) -> Result:
-    listener = find_listener(ctx.store.snapshot(), p["listener_arn"])
+    listener = lookup.listener(ctx.store.snapshot(), p["listener_arn"])
     return {"attributes": [{"key": k, "value": v} for k, v in listener.attributes]}
 
 
 def modify_listener_attributes(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        listener = find_listener(tx.state, p["listener_arn"])
+        listener = lookup.listener(tx.state, p["listener_arn"])
         attributes = dict(listener.attributes)
         for item in p["attributes"]:
             key, value = item.get("key"), item.get("value")
@@ -161,7 +157,7 @@ def modify_listener_attributes(ctx: Context, p: Params) -> Result:
 
 def add_listener_certificates(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        listener = find_listener(tx.state, p["listener_arn"])
+        listener = lookup.listener(tx.state, p["listener_arn"])
         added = tuple(Certificate(c["certificate_arn"]) for c in p["certificates"] if c.get("certificate_arn"))
         known = {c.arn for c in listener.certificates}
         certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
@@ -172,14 +168,14 @@ def add_listener_certificates(ctx: Context, p: Params) -> Result:
 
 
 def describe_listener_certificates(ctx: Context, p: Params) -> Result:
-    listener = find_listener(ctx.store.snapshot(), p["listener_arn"])
+    listener = lookup.listener(ctx.store.snapshot(), p["listener_arn"])
     shown, marker = page(listener.certificates, p.get("marker"), p.get("page_size"))
     return {"certificates": [_render_certificate(c) for c in shown], "next_marker": marker}
 
 
 def remove_listener_certificates(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        listener = find_listener(tx.state, p["listener_arn"])
+        listener = lookup.listener(tx.state, p["listener_arn"])
         removed = {c.get("certificate_arn") for c in p["certificates"]}
         if any(c.is_default and c.arn in removed for c in listener.certificates):
             raise OperationNotPermitted("The default certificate of a listener cannot be removed")

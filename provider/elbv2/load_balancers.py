@@ -11,6 +11,7 @@ from typing import Any
 
 from provider.elbv2 import arns, load_balancer_attributes, lookup, network, paging
 from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.listeners import delete_with_rules
 from provider.elbv2.load_balancer_attributes import LOAD_BALANCER_ATTRIBUTE_DEFAULTS
 from provider.elbv2.model import LoadBalancer
 from provider.elbv2.names import validate_load_balancer_name
@@ -148,11 +149,8 @@ def delete_load_balancer(ctx: Context, p: Params) -> Result:
             raise OperationNotPermitted(
                 f"Load balancer '{lb.arn}' cannot be deleted because deletion protection is enabled"
             )
-        listeners = [li for li in tx.state.listeners.values() if li.load_balancer_arn == lb.arn]
-        for listener in listeners:
-            for rule in tx.state.rules_by_listener.get(listener.arn, ()):
-                tx.delete(rule)
-            tx.delete(listener)
+        for listener in [li for li in tx.state.listeners.values() if li.load_balancer_arn == lb.arn]:
+            delete_with_rules(tx, listener)
         tx.delete(lb)
     return {}
 

@@ -10,17 +10,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from provider.elbv2 import arns, limits, tags
+from provider.elbv2 import arns, limits, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.conditions import parse_conditions, render_condition
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Listener, Rule, State
 from provider.elbv2.paging import page
 from provider.errors import (
-    ListenerNotFound,
     OperationNotPermitted,
     PriorityInUse,
-    RuleNotFound,
     TooManyRules,
     ValidationError,
 )
@@ -29,7 +27,7 @@ from provider.errors import (
 def create_rule(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         state = tx.state
-        listener = find_listener(state, p["listener_arn"])
+        listener = lookup.listener(state, p["listener_arn"])
         priority = _priority(p["priority"])
         if any(r.priority == priority for r in state.rules_by_listener[listener.arn]):
             raise PriorityInUse(f"Priority '{priority}' is currently in use")
@@ -53,9 +51,9 @@ def describe_rules(ctx: Context, p: Params) -> Result:
     if bool(listener_arn) == (rule_arns is not None):
         raise ValidationError("You must specify either a listener ARN or rule ARNs, but not both")
     if rule_arns is None:
-        rules = state.rules_by_listener.get(find_listener(state, str(listener_arn)).arn, ())
+        rules = state.rules_by_listener.get(lookup.listener(state, str(listener_arn)).arn, ())
     else:
-        rules = tuple(find_rule(state, arn) for arn in rule_arns)
+        rules = tuple(lookup.rule(state, arn) for arn in rule_arns)
     shown, marker = page(rules, p.get("marker"), p.get("page_size"))
     return {"rules": [render_rule(r) for r in shown], "next_marker": marker}
 
@@ -64,7 +62,7 @@ def modify_rule(ctx: Context, p: Params) -> Result:
     _reject_transforms(p)
     with ctx.store.write() as tx:
         state = tx.state
-        rule = find_rule(state, p["rule_arn"])
+        rule = lookup.rule(state, p["rule_arn"])
         listener = state.listeners[rule.listener_arn]
         changes: dict[str, Any] = {}
         if p.get("conditions") is not None:
@@ -82,7 +80,7 @@ def modify_rule(ctx: Context, p: Params) -> Result:
 
 def delete_rule(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        rule = find_rule(tx.state, p["rule_arn"])
+        rule = lookup.rule(tx.state, p["rule_arn"])
         if rule.is_default:
             raise OperationNotPermitted("A default rule cannot be deleted; delete its listener instead")
         tx.delete(rule)
@@ -99,7 +97,7 @@ def set_rule_priorities(ctx: Context, p: Params) -> Result:
         state = tx.state
         updated: list[Rule] = []
         for item in requested:
-            rule = find_rule(state, item.get("rule_arn") or "")
+            rule = lookup.rule(state, item.get("rule_arn") or "")
             if rule.is_default:
                 raise OperationNotPermitted("The priority of a default rule cannot be changed")
             updated.append(replace(rule, priority=_priority(item.get("priority"))))
@@ -118,20 +116,6 @@ def _check_final_priorities(state: State, updated: list[Rule]) -> None:
         if key in seen:
             raise PriorityInUse(f"Priority '{rule.priority}' is currently in use")
         seen[key] = rule.arn
-
-
-def find_listener(state: State, arn: str) -> Listener:
-    listener = state.listeners.get(arn)
-    if listener is None:
-        raise ListenerNotFound(f"Listener '{arn}' not found")
-    return listener
-
-
-def find_rule(state: State, arn: str) -> Rule:
-    rule = state.rules.get(arn)
-    if rule is None:
-        raise RuleNotFound(f"Rule '{arn}' not found")
-    return rule
 
 
 def _priority(value: Any) -> int:

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The canary demo, with the aws CLI: a load balancer, target groups v1 and v2 (ip targets), a listener,
 # and a rule sending 95% of /app/* to v1 and 5% to v2. Safe to run again: what exists is reused.
-# Environment (compose sets these): ENDPOINT, V1_ADDR, V2_ADDR, BACKEND_PORT, V1_PORT, V2_PORT, LISTENER_PORT.
+# Environment: ENDPOINT, LISTENER_PORT, BACKEND_PORT (the groups' port), and optionally V1_ADDR/V2_ADDR
+# (with V1_PORT/V2_PORT) to register one target per group. Compose leaves V1_ADDR/V2_ADDR unset: the
+# containers labelled elbv2.target-group=v1|v2 register themselves, however many are running.
 set -euo pipefail
 
 ENDPOINT=${ENDPOINT:-http://provider:8080}
 LISTENER_PORT=${LISTENER_PORT:-8000}
 BACKEND_PORT=${BACKEND_PORT:-8080}
-V1_ADDR=${V1_ADDR:-172.28.5.11} V1_PORT=${V1_PORT:-$BACKEND_PORT}
-V2_ADDR=${V2_ADDR:-172.28.5.12} V2_PORT=${V2_PORT:-$BACKEND_PORT}
+V1_ADDR=${V1_ADDR:-} V1_PORT=${V1_PORT:-$BACKEND_PORT}
+V2_ADDR=${V2_ADDR:-} V2_PORT=${V2_PORT:-$BACKEND_PORT}
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
 export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1}
 
@@ -20,12 +22,14 @@ lb=$(elb create-load-balancer --name demo --subnets subnet-demo-a subnet-demo-b 
   --query 'LoadBalancers[0].LoadBalancerArn')
 vpc=$(elb describe-load-balancers --load-balancer-arns "$lb" --query 'LoadBalancers[0].VpcId')
 
-target_group() {  # name address port -> arn
+target_group() {  # name [address port] -> arn; the target is registered only when an address is given
   local arn
-  arn=$(elb create-target-group --name "$1" --protocol HTTP --port "$3" --target-type ip --vpc-id "$vpc" \
-    --health-check-path / --health-check-interval-seconds 5 --health-check-timeout-seconds 2 \
+  arn=$(elb create-target-group --name "$1" --protocol HTTP --port "$BACKEND_PORT" --target-type ip \
+    --vpc-id "$vpc" --health-check-path / --health-check-interval-seconds 5 --health-check-timeout-seconds 2 \
     --healthy-threshold-count 2 --query 'TargetGroups[0].TargetGroupArn')
-  elb register-targets --target-group-arn "$arn" --targets "Id=$2,Port=$3" >/dev/null
+  if [ -n "${2:-}" ]; then
+    elb register-targets --target-group-arn "$arn" --targets "Id=$2,Port=$3" >/dev/null
+  fi
   echo "$arn"
 }
 v1=$(target_group v1 "$V1_ADDR" "$V1_PORT")
@@ -49,4 +53,5 @@ else
 fi
 
 echo "canary ready: listener $LISTENER_PORT, /app/* -> v1 95% / v2 5%"
+[ -n "$V1_ADDR$V2_ADDR" ] || echo "  targets: the containers labelled elbv2.target-group=v1|v2 (they register themselves)"
 echo "  for i in \$(seq 100); do curl -s localhost:$LISTENER_PORT/app/; done | sort | uniq -c"

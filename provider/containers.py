@@ -11,8 +11,8 @@
 
 Reaching containers: with `up` on a Linux host, container IPs on the default bridge are routable from the
 host, so Traefik and the prober reach them directly. In the compose stack, put the provider, Traefik and
-the targets on one compose network and set ELBV2_DOCKER_NETWORK to that network's full name
-(``<project>_<network>``) so addresses are taken on the network Traefik can reach.
+the targets on one compose network and set ELBV2_DOCKER_NETWORK to that network's name as the engine knows
+it (compose.yaml names its network ``elbv2-demo``), so addresses are taken on the network Traefik can reach.
 """
 
 from __future__ import annotations

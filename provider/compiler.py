@@ -1,7 +1,11 @@
 """PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract is DESIGN.md's mapping table).
 
-No I/O, no clock, no randomness: the same inputs give the same bytes (``serialize``), so Traefik's body hash
-skips unchanged polls. Traefik's camelCase vocabulary lives here and in provider/matchers.py only.
+No I/O, no clock, no randomness: the same inputs give the same bytes, so Traefik's body hash skips unchanged polls.
+Traefik's camelCase vocabulary lives here and in provider/matchers.py only.
+
+The config is built as JSON text per entry (one router, service, middleware or transport) and the bytes are a
+join of those texts in sorted order (``Plan.render``), byte-identical to ``serialize`` of the same dict. Texts are
+memoized per immutable input object (``_Memo``), so a recompile after one API change redoes one rule's work.
 
 Decisions (see README "Data plane"):
 - all ForwardConfig weights 0: the rule matches and answers 503, like a target group without targets (Traefik's
@@ -10,10 +14,10 @@ Decisions (see README "Data plane"):
   (matchers.key_variants); pairs without a key or with a wildcard key cannot be expressed and never match.
 - two load balancers on one port: the oldest (created_time, arn) answers requests naming neither LB's host;
   the others' routers are qualified with ``Host(dns_name) || Host(<name>.localhost)`` and outrank it.
-- fixed-response: the router rewrites the path to ``/__fixed/<rule-id>`` and forwards to this server, which
-  answers with the rule's stored status, content type and body.
-- redirect: ``redirectRegex``; Traefik answers the configured 301/302 for GET only and 308/307 for other methods
-  (ALB answers 301/302 for every method). The Location always carries the port, as ALB's does.
+- fixed-response and redirect: the router rewrites the path to ``/__fixed/<rule-id>`` or ``/__redirect/<rule-id>``
+  and forwards to this server, which answers with the stored status (redirect: 301/302 for every method, as ALB
+  does; Traefik's redirectRegex would answer 307/308 to non-GET requests). Traefik's replacePath keeps the
+  original path in ``X-Replaced-Path`` and keeps the query string.
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
+from typing import Any, NamedTuple
 
 from provider.elbv2.model import (
     Action,
     ActionType,
     FixedResponse,
-    Forward,
     Listener,
     LoadBalancer,
     Protocol,
@@ -43,15 +47,17 @@ Config = dict[str, Any]
 Servers = Mapping[str, Sequence[tuple[str, int]]]
 
 FIXED_PATH_PREFIX = "/__fixed/"
-FIXED_SERVICE = "elbv2-fixed-response"
+REDIRECT_PATH_PREFIX = "/__redirect/"
+SELF_SERVICE = "elbv2-self"  # this server: answers fixed responses and redirects
 PLACEHOLDER_SERVICE = "elbv2-placeholder"
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
 INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
-# scheme://host[:port]/path?query as Traefik's redirectRegex sees it (host may be an IPv6 literal)
-_REDIRECT_REGEX = r"^[A-Za-z][A-Za-z0-9+.-]*://(\[[^\]]*\]|[^/:?]*)(?::[0-9]*)?/?([^?]*)(\?(.*))?$"
+# The order json.dumps(sort_keys=True) puts the sections in, so a join of sorted entries equals ``serialize``.
+_SECTIONS = ("middlewares", "routers", "serversTransports", "services")
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder: no per-call setup
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,45 @@ class CompileOptions:
     fixed_response_url: str
 
 
+@dataclass
+class Plan:
+    """The config as JSON texts: ``sections["routers"]["web-80-p1-x"] == '"web-80-p1-x":{...}'``, and for each
+    listener port the names of the entries its routers use (services reachable from them, their middlewares
+    and transports). The placeholder service is in every rendering, so none is ever empty."""
+
+    sections: dict[str, dict[str, str]] = field(default_factory=lambda: {s: {} for s in _SECTIONS})
+    by_port: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+
+    def merge(self, port: int, section: str, texts: Mapping[str, str]) -> None:
+        """Add entries used by listener ``port`` (an entry's text is the same wherever it is used)."""
+        self.sections[section].update(texts)
+        used = self.by_port.get(port)
+        if used is None:
+            used = self.by_port[port] = {s: set() for s in _SECTIONS}
+        used[section].update(texts)
+
+    def render(self, port: int | None = None) -> bytes:
+        """The whole config, or listener ``port``'s part (only the placeholder for a port without routers)."""
+        parts = []
+        for section in _SECTIONS:
+            texts = self.sections[section]
+            if port is None:
+                names = sorted(texts)
+            else:
+                used = self.by_port.get(port, {}).get(section, set())
+                names = sorted(used | {PLACEHOLDER_SERVICE} if section == "services" else used)
+            if names:
+                parts.append(f'"{section}":{{{",".join([texts[n] for n in names])}}}')
+        return f'{{"http":{{{",".join(parts)}}}}}'.encode()
+
+
 def entry_point(port: int) -> str:
     """``80`` -> ``listener80``."""
     return f"listener{port}"
 
 
 def rule_key(rule: Rule) -> str:
-    """The id at the end of a rule ARN, used in names and in ``/__fixed/<key>``."""
+    """The id at the end of a rule ARN, used in names and in ``/__fixed/<key>``, ``/__redirect/<key>``."""
     return _safe(rule.arn.rsplit("/", 1)[-1])
 
 
@@ -76,16 +114,30 @@ def fixed_responses(state: State) -> dict[str, FixedResponse]:
     return {rule_key(r): a.fixed_response for r in state.rules.values() for a in r.actions if a.fixed_response}
 
 
-def compile_config(state: State, servers: Servers, options: CompileOptions, port: int | None = None) -> Config:
-    """The whole dynamic config, or only listener ``port``'s part; never empty (see ``_complete``).
+def redirects(state: State) -> dict[str, tuple[Redirect, Listener]]:
+    """``/__redirect/<key>`` -> the redirect and the listener it is on (its protocol and port fill placeholders)."""
+    return {
+        rule_key(r): (a.redirect, state.listeners[r.listener_arn])
+        for r in state.rules.values()
+        if r.listener_arn in state.listeners
+        for a in r.actions
+        if a.redirect
+    }
 
-    ``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted.
-    """
+
+def compile_plan(state: State, servers: Servers, options: CompileOptions) -> Plan:
+    """``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted."""
     builder = _Builder(state, servers, options)
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
-        if port is None or listener.port == port:
-            builder.add_listener(listener)
-    return _complete(builder.http, options)
+        builder.add_listener(listener)
+    return builder.finish()
+
+
+def compile_config(state: State, servers: Servers, options: CompileOptions, port: int | None = None) -> Config:
+    """The whole dynamic config as a dict, or only listener ``port``'s part (for tests and tools; the server
+    serves ``compile_plan(...).render()``). Never empty: a placeholder service is always there."""
+    result: Config = json.loads(compile_plan(state, servers, options).render(port))
+    return result
 
 
 def for_port(config: Config, port: int) -> Config:
@@ -115,18 +167,35 @@ def serialize(config: Config) -> bytes:
     return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def _complete(http: Config, options: CompileOptions) -> Config:
-    """Drop empty sections (Traefik rejects ``"routers": {}``) and always keep one harmless, unreferenced
-    service, so that a state with nothing to route still gives a complete config (``{}`` would be applied)."""
-    http["services"][PLACEHOLDER_SERVICE] = _load_balancer([options.fixed_response_url])
-    return {"http": {k: v for k, v in http.items() if v}}
+def _entry(name: str, value: Config) -> str:
+    return f"{encode_basestring_ascii(name)}:{_encode(value)}"
+
+
+def _router(name: str, port: int, priority: int, rule: str, service: str, middleware: str | None, tls: bool) -> str:
+    """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
+    it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
+    q = encode_basestring_ascii
+    middlewares = f'"middlewares":[{q(middleware)}],' if middleware else ""
+    end = ',"tls":{}}' if tls else "}"
+    return (
+        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{middlewares}"priority":{priority},'
+        f'"rule":{q(rule)},"service":{q(service)}{end}'
+    )
+
+
+def _weighted(name: str, children: Sequence[tuple[str, int]], sticky: Config | None) -> str:
+    """A weighted service's entry written directly, keys in sorted order (one per weighted rule)."""
+    q = encode_basestring_ascii
+    services = ",".join([f'{{"name":{q(n)},"weight":{w}}}' for n, w in children])
+    end = f',"sticky":{_encode(sticky)}}}}}' if sticky else "}}"
+    return f'{q(name)}:{{"weighted":{{"services":[{services}]{end}'
 
 
 def _safe(name: str) -> str:
     return _UNSAFE_NAME.sub("_", name)
 
 
-def _load_balancer(urls: Sequence[str], sticky: dict[str, Any] | None = None, transport: str | None = None) -> Config:
+def _load_balancer(urls: Sequence[str], sticky: Config | None = None, transport: str | None = None) -> Config:
     lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
     if sticky:
         lb["sticky"] = sticky
@@ -135,7 +204,7 @@ def _load_balancer(urls: Sequence[str], sticky: dict[str, Any] | None = None, tr
     return {"loadBalancer": lb}
 
 
-def _cookie(name: str, max_age: int, secure: bool) -> dict[str, Any]:
+def _cookie(name: str, max_age: int, secure: bool) -> Config:
     return {"cookie": {"name": name, "maxAge": max_age, "httpOnly": True, "secure": secure, "path": "/"}}
 
 
@@ -146,19 +215,70 @@ def _server_url(scheme: str, host: str, port: int) -> str:
 
 def _tg_stickiness(tg: TargetGroup) -> tuple[str, int] | None:
     """(cookie name, max age) when the TG attribute ``stickiness.enabled`` is true."""
-    if tg.attribute("stickiness.enabled") != "true":
+    attrs = dict(tg.attributes)
+    if attrs.get("stickiness.enabled") != "true":
         return None
-    if tg.attribute("stickiness.type") == "app_cookie":  # approximation: Traefik issues its own cookie
-        return "AWSALBAPP", int(tg.attribute("stickiness.app_cookie.duration_seconds") or 86400)
-    return "AWSALB", int(tg.attribute("stickiness.lb_cookie.duration_seconds") or 86400)
+    if attrs.get("stickiness.type") == "app_cookie":  # approximation: Traefik issues its own cookie
+        return "AWSALBAPP", int(attrs.get("stickiness.app_cookie.duration_seconds") or 86400)
+    return "AWSALB", int(attrs.get("stickiness.lb_cookie.duration_seconds") or 86400)
+
+
+_TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
+
+
+def _terminal_action(rule: Rule) -> Action | None:
+    """The last action by Order (authenticate actions, if any, come before it)."""
+    if len(rule.actions) == 1:
+        return rule.actions[0] if rule.actions[0].type in _TERMINAL else None
+    terminal = [a for a in rule.actions if a.type in _TERMINAL]
+    return max(terminal, key=lambda a: a.order or 0) if terminal else None
+
+
+class _TgOut(NamedTuple):
+    tg: TargetGroup  # holds the object, so its id() cannot be reused while this entry lives
+    context: tuple[object, ...]  # everything else the text depends on
+    name: str
+    text: str
+    https: bool
+
+
+class _RuleOut(NamedTuple):
+    rule: Rule
+    context: tuple[object, ...]
+    router: tuple[str, str] | None  # (name, text); None: the rule can never match
+    extra: tuple[tuple[str, str, str], ...]  # (section, name, text) of the rule's own service or middleware
+
+
+class _ListenerOut(NamedTuple):
+    listener: Listener
+    context: tuple[object, ...]  # its rules in order, LB name, qualifier, the target groups (for service names)
+    texts: dict[str, dict[str, str]]  # routers, and the rules' own services and middlewares
+    target_groups: tuple[tuple[str, bool], ...]  # (arn, secure) of the target group services its routers use
+    rules: dict[int, _RuleOut]  # per rule, for the next compile when one of them changes
+
+
+class _Memo:
+    """Texts from the last compile, keyed by id() of the immutable object they came from (hashing a frozen
+    dataclass walks all its fields; id() is free). Each entry holds its object, so the id is not reused while
+    the entry lives, and is used only when its context (the other inputs) is equal. A compile reads the last
+    generation and writes a new one: only what the current state uses is kept, and racing compiles only lose
+    hits. The output stays a pure function of the input."""
+
+    tgs: dict[tuple[int, bool], _TgOut] = {}
+    listeners: dict[str, _ListenerOut] = {}  # by ARN: a modified listener still finds its rules' texts
 
 
 class _Builder:
     def __init__(self, state: State, servers: Servers, options: CompileOptions) -> None:
         self.state, self.servers, self.options = state, servers, options
-        self.http: dict[str, dict[str, Any]] = {"routers": {}, "services": {}, "middlewares": {}}
+        self.plan = Plan()
         self.tg_names = self._tg_service_names()
-        self.stickiness: dict[str, tuple[str, int] | None] = {}
+        self.tgs: dict[tuple[str, bool], _TgOut | None] = {}
+        self.old_tgs, self.new_tgs = _Memo.tgs, dict[tuple[int, bool], _TgOut]()
+        self.old_listeners, self.new_listeners = _Memo.listeners, dict[str, _ListenerOut]()
+        self.self_service = _entry(SELF_SERVICE, _load_balancer([options.fixed_response_url]))
+        self.unavailable = _entry(UNAVAILABLE_SERVICE, _load_balancer([]))
+        self.insecure = _entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
         by_port: dict[int, dict[str, LoadBalancer]] = {}
         for li in state.listeners.values():
             lb = state.load_balancers.get(li.load_balancer_arn)
@@ -167,6 +287,12 @@ class _Builder:
         self.lbs_by_port = {
             port: sorted(lbs.values(), key=lambda lb: (lb.created_time, lb.arn)) for port, lbs in by_port.items()
         }
+
+    def finish(self) -> Plan:
+        _Memo.tgs, _Memo.listeners = self.new_tgs, self.new_listeners
+        placeholder = _load_balancer([self.options.fixed_response_url])
+        self.plan.sections["services"][PLACEHOLDER_SERVICE] = _entry(PLACEHOLDER_SERVICE, placeholder)
+        return self.plan
 
     def _tg_service_names(self) -> dict[str, str]:
         """``tg-<name>``; names shared by several TGs (other regions) get the ARN's id appended."""
@@ -186,118 +312,107 @@ class _Builder:
         qualifier = None
         if peers[0] != lb:
             qualifier = f"(Host({go_quote(lb.dns_name)}) || Host({go_quote(lb.name + '.localhost')}))"
-        for rule in self.state.rules_by_listener.get(listener.arn, ()):
-            self._add_rule(lb, listener, rule, qualifier)
+        rules = self.state.rules_by_listener.get(listener.arn, ())
+        # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
+        context = (rules, lb.name, qualifier, self.state.target_groups)
+        out = self.old_listeners.get(listener.arn)
+        if out is None or out.listener is not listener or out.context != context:
+            out = self._listener(listener, context, out.rules if out else {})
+        self.new_listeners[listener.arn] = out
+        port = listener.port
+        for section, texts in out.texts.items():
+            self.plan.merge(port, section, texts)
+        shared: dict[str, dict[str, str]] = {"services": {}, "serversTransports": {}}
+        for arn, secure in out.target_groups:
+            tg = self._tg(arn, secure)
+            if tg is None:
+                shared["services"][UNAVAILABLE_SERVICE] = self.unavailable
+                continue
+            shared["services"][tg.name] = tg.text
+            if tg.https:
+                shared["serversTransports"][INSECURE_TRANSPORT] = self.insecure
+        for section, texts in shared.items():
+            self.plan.merge(port, section, texts)
 
-    def _add_rule(self, lb: LoadBalancer, listener: Listener, rule: Rule, qualifier: str | None) -> None:
+    def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, _RuleOut]) -> _ListenerOut:
+        rules, lb_name, qualifier, _ = context
+        secure = listener.protocol == Protocol.HTTPS
+        texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
+        used: dict[tuple[str, bool], None] = {}  # an ordered set
+        outs: dict[int, _RuleOut] = {}
+        for rule in rules:
+            action = _terminal_action(rule)
+            if action is None:
+                continue
+            arns = [t.arn for t in action.forward.target_groups] if action.forward else []
+            children = tuple(UNAVAILABLE_SERVICE if (tg := self._tg(a, secure)) is None else tg.name for a in arns)
+            rule_context = (lb_name, listener.port, secure, qualifier, children)
+            out = memo.get(id(rule))
+            if out is None or out.rule is not rule or out.context != rule_context:
+                out = self._rule(rule, action, rule_context)
+            outs[id(rule)] = out
+            if out.router is None:  # a rule that can never match routes nothing
+                continue
+            texts["routers"][out.router[0]] = out.router[1]
+            for section, name, text in out.extra:
+                texts[section][name] = text
+            used.update(dict.fromkeys((a, secure) for a in arns))
+            if action.forward is None:
+                texts["services"][SELF_SERVICE] = self.self_service
+        return _ListenerOut(listener, context, texts, tuple(used), outs)
+
+    def _rule(self, rule: Rule, action: Action, context: tuple[Any, ...]) -> _RuleOut:
+        lb_name, port, secure, qualifier, children = context
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
-        action = _terminal_action(rule)
-        if expr is None or action is None:  # a rule that can never match routes nothing
-            return
+        if expr is None:
+            return _RuleOut(rule, context, None, ())
         key = rule_key(rule)
         priority = 1 if rule.priority is None else RULE_PRIORITY_BASE - rule.priority
         if qualifier:
             expr, priority = f"{expr} && {qualifier}", priority + QUALIFIED_BOOST
+        extra: list[tuple[str, str, str]] = []
+        middleware = None
+        forward = action.forward
+        if forward is None:
+            kind, prefix = ("redirect", REDIRECT_PATH_PREFIX) if action.redirect else ("fixed", FIXED_PATH_PREFIX)
+            middleware, service = f"{kind}-{key}", SELF_SERVICE
+            extra.append(("middlewares", middleware, _entry(middleware, {"replacePath": {"path": prefix + key}})))
+        elif len(children) == 1 and not forward.stickiness_enabled:
+            service = children[0]
+        else:
+            service = f"rule-{key}"
+            weights = [(n, t.weight) for n, t in zip(children, forward.target_groups, strict=True)]
+            sticky = None
+            if forward.stickiness_enabled:
+                sticky = _cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
+            extra.append(("services", service, _weighted(service, weights, sticky)))
         label = "default" if rule.priority is None else f"p{rule.priority}"
-        router: dict[str, Any] = {
-            "entryPoints": [entry_point(listener.port)],
-            "priority": priority,
-            "rule": expr,
-        }
-        if listener.protocol == Protocol.HTTPS:
-            router["tls"] = {}
-        secure = listener.protocol == Protocol.HTTPS
-        if action.forward is not None:
-            router["service"] = self._forward(key, action.forward, secure)
-        elif action.redirect is not None:
-            router["middlewares"] = [self._redirect(key, action.redirect, listener)]
-            router["service"] = "noop@internal"
-        elif action.fixed_response is not None:
-            self.http["middlewares"][f"fixed-{key}"] = {"replacePath": {"path": FIXED_PATH_PREFIX + key}}
-            self.http["services"][FIXED_SERVICE] = _load_balancer([self.options.fixed_response_url])
-            router["middlewares"] = [f"fixed-{key}"]
-            router["service"] = FIXED_SERVICE
-        self.http["routers"][_safe(f"{lb.name}-{listener.port}-{label}-{key}")] = router
+        name = _safe(f"{lb_name}-{port}-{label}-{key}")
+        router = _router(name, port, priority, expr, service, middleware, secure)
+        return _RuleOut(rule, context, (name, router), tuple(extra))
 
-    def _forward(self, key: str, forward: Forward, secure: bool) -> str:
-        children = [(self._tg_service(t.arn, secure), t.weight) for t in forward.target_groups]
-        if len(children) == 1 and not forward.stickiness_enabled:
-            return children[0][0]
-        weighted: dict[str, Any] = {"services": [{"name": n, "weight": w} for n, w in children]}
-        if forward.stickiness_enabled:
-            weighted["sticky"] = _cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
-        name = f"rule-{key}"
-        self.http["services"][name] = {"weighted": weighted}
-        return name
-
-    def _tg_service(self, tg_arn: str, secure: bool) -> str:
+    def _tg_service(self, arn: str, secure: bool) -> _TgOut | None:
         """``tg-<name>``; a sticky TG used by an HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""
-        tg = self.state.target_groups.get(tg_arn)
+        tg = self.state.target_groups.get(arn)
         if tg is None:
-            self.http["services"][UNAVAILABLE_SERVICE] = _load_balancer([])
-            return UNAVAILABLE_SERVICE
-        if tg_arn not in self.stickiness:
-            self.stickiness[tg_arn] = _tg_stickiness(tg)
-        stickiness = self.stickiness[tg_arn]
-        name = self.tg_names[tg_arn] + ("-tls" if stickiness and secure else "")
-        if name not in self.http["services"]:
+            return None
+        servers = tuple(self.servers.get(arn, ()))
+        context = (self.tg_names[arn], servers)
+        out = self.old_tgs.get((id(tg), secure))
+        if out is None or out.tg is not tg or out.context != context:
+            stickiness = _tg_stickiness(tg)
+            name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
             scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
-            urls = [_server_url(scheme, h, p) for h, p in self.servers.get(tg_arn, ())]
+            urls = [_server_url(scheme, h, p) for h, p in servers]
             sticky = _cookie(stickiness[0], stickiness[1], secure) if stickiness else None
             transport = INSECURE_TRANSPORT if scheme == "https" else None
-            if transport:
-                self.http.setdefault("serversTransports", {})[transport] = {"insecureSkipVerify": True}
-            self.http["services"][name] = _load_balancer(urls, sticky, transport)
-        return name
+            text = _entry(name, _load_balancer(urls, sticky, transport))
+            out = _TgOut(tg, context, name, text, transport is not None)
+        self.new_tgs[(id(tg), secure)] = out
+        return out
 
-    def _redirect(self, key: str, redirect: Redirect, listener: Listener) -> str:
-        name = f"redirect-{key}"
-        self.http["middlewares"][name] = {
-            "redirectRegex": {
-                "regex": _REDIRECT_REGEX,
-                "replacement": redirect_replacement(redirect, listener),
-                "permanent": redirect.status_code == "HTTP_301",
-            }
-        }
-        return name
-
-
-_TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
-
-
-def _terminal_action(rule: Rule) -> Action | None:
-    """The last action by Order (authenticate actions, if any, come before it)."""
-    if len(rule.actions) == 1:
-        return rule.actions[0] if rule.actions[0].type in _TERMINAL else None
-    kinds = _TERMINAL
-    terminal = [a for a in rule.actions if a.type in kinds]
-    return max(terminal, key=lambda a: a.order or 0) if terminal else None
-
-
-def redirect_replacement(redirect: Redirect, listener: Listener) -> str:
-    """A Go regexp replacement for ``_REDIRECT_REGEX``: groups 1 host, 2 path without '/', 3 '?query', 4 query.
-
-    Protocol and port come from the listener (known when compiling). An empty query adds no ``?``:
-    defaults on an HTTP:80 listener with protocol HTTPS, port 443 -> ``https://${1}:443/${2}${3}``.
-    """
-    protocol = listener.protocol.value.lower()
-    listener_port = str(listener.port)
-    values = {"#{protocol}": protocol, "#{port}": listener_port}
-
-    def expand(template: str, *, query: str = "${4}") -> str:
-        out, i = [], 0
-        placeholders = {**values, "#{host}": "${1}", "#{path}": "${2}", "#{query}": query}
-        while i < len(template):
-            for ph, repl in placeholders.items():
-                if template.startswith(ph, i):
-                    out.append(repl if ph in ("#{host}", "#{path}", "#{query}") else repl.replace("$", "$$"))
-                    i += len(ph)
-                    break
-            else:
-                out.append("$$" if template[i] == "$" else template[i])
-                i += 1
-        return "".join(out)
-
-    scheme = expand(redirect.protocol).lower()
-    query = "${3}" if redirect.query == "#{query}" else ("?" + expand(redirect.query) if redirect.query else "")
-    return f"{scheme}://{expand(redirect.host)}:{expand(redirect.port)}{expand(redirect.path)}{query}"
+    def _tg(self, arn: str, secure: bool) -> _TgOut | None:
+        key = (arn, secure)
+        if key not in self.tgs:
+            self.tgs[key] = self._tg_service(arn, secure)
+        return self.tgs[key]

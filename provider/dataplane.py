@@ -1,27 +1,33 @@
-"""Routes Traefik uses: the compiled dynamic configuration (whole, or one listener port's part) and the
-fixed responses that fixed-response routers forward back to this server.
+"""Routes Traefik uses: the compiled dynamic configuration (whole, or one listener port's part), and the fixed
+responses and redirects that fixed-response and redirect routers forward back to this server.
 
 The config is compiled once per (store version, health version) pair, on the first poll after a change, in a
 worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes
-(the whole config and every listener port's part are serialized together, then the dict is dropped).
+(the whole config and every listener port's part are rendered together; only the bytes are kept).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import re
+import string
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider.compiler import CompileOptions, compile_config, fixed_responses, for_port, serialize
-from provider.elbv2.model import FixedResponse, State, TargetType
+from provider.compiler import CompileOptions, compile_plan, fixed_responses, redirects
+from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
 from provider.runtime import Runtime
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# ALB answers fixed responses and redirects whatever the method (Starlette's methods=None would mean GET only)
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+_PLACEHOLDER = re.compile(r"#\{(protocol|host|port|path|query)\}")
+_LOCATION_SAFE = string.printable.strip()  # percent-encode only what cannot go into a header: non-ASCII, space
 
 
 @runtime_checkable
@@ -40,6 +46,7 @@ class Compiled:
     ports: dict[int, bytes]
     empty_port: bytes  # the answer for a port without listeners: the placeholder only
     fixed: dict[str, FixedResponse]
+    redirects: dict[str, tuple[Redirect, Listener]]
 
     def port_body(self, port: int) -> bytes:
         return self.ports.get(port, self.empty_port)
@@ -87,15 +94,46 @@ class ConfigCache:
         # The versions are read before the snapshot, so the content is never older than its key.
         key = self._key()
         state = self.runtime.store.snapshot()
-        config = compile_config(state, routable_servers(self.runtime, state), self.options)
+        plan = compile_plan(state, routable_servers(self.runtime, state), self.options)
         ports = {li.port for li in state.listeners.values()}
         return Compiled(
             key=key,
-            body=serialize(config),
-            ports={p: serialize(for_port(config, p)) for p in sorted(ports)},
-            empty_port=serialize(for_port(config, 0)),
+            body=plan.render(),
+            ports={p: plan.render(p) for p in sorted(ports)},
+            empty_port=plan.render(0),
             fixed=fixed_responses(state),
+            redirects=redirects(state),
         )
+
+
+def redirect_location(redirect: Redirect, listener: Listener, host: str, path: str, query: str) -> str:
+    """ALB's Location: placeholders expand once, from the request and the listener; ``#{path}`` has no leading
+    slash; an empty query adds no ``?``; the port is always written. On an HTTP:80 listener,
+    ``Redirect("HTTP_301", protocol="HTTPS", port="443")`` for ``shop.example:80`` ``/a`` ``x=1``
+    -> ``https://shop.example:443/a?x=1``."""
+    values = {
+        "protocol": listener.protocol.value.lower(),
+        "host": _without_port(host),
+        "port": str(listener.port),
+        "path": path.removeprefix("/"),
+        "query": query,
+    }
+
+    def expand(template: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+    expanded_query = expand(redirect.query)
+    location = f"{expand(redirect.protocol).lower()}://{expand(redirect.host)}:{expand(redirect.port)}"
+    location += expand(redirect.path) + (f"?{expanded_query}" if expanded_query else "")
+    return quote(location, safe=_LOCATION_SAFE)
+
+
+def _without_port(host: str) -> str:
+    """``a.example:8080`` -> ``a.example``; ``[::1]:80`` -> ``[::1]``."""
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
@@ -134,8 +172,22 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             media_type=found.content_type or "text/plain",
         )
 
+    async def redirect(request: Request) -> Response:
+        found = (await cache.get()).redirects.get(request.path_params["key"])
+        if found is None:  # the rule was deleted and Traefik has not reloaded yet
+            return PlainTextResponse("no such redirect\n", status_code=404)
+        rule, listener = found
+        headers = request.headers
+        # Traefik's replacePath appends X-Replaced-Path after any a client sent: the last one is the real path.
+        # X-Forwarded-Host is Traefik's own (it drops client X-Forwarded-* headers from untrusted peers).
+        host = headers.get("x-forwarded-host") or headers.get("host") or ""
+        path = (headers.getlist("x-replaced-path") or ["/"])[-1]
+        location = redirect_location(rule, listener, host, path, request.url.query)
+        return Response(b"", status_code=301 if rule.status_code == "HTTP_301" else 302, headers={"Location": location})
+
     return [
         Route("/traefik/config", whole, methods=["GET"]),
         Route("/traefik/config/{port:int}", one_port, methods=["GET"]),
         Route("/__fixed/{key}", fixed, methods=ALL_METHODS),
+        Route("/__redirect/{key}", redirect, methods=ALL_METHODS),
     ]

@@ -18,14 +18,22 @@ _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+")
 _RE2_META = frozenset("\\.+*?()|[]{}^$")
 _WILDCARDS = re.compile(r"([*?])")
 _RE2_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _RE2_META})
-_PLAIN = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII except '"' and '\\': needs no Go escape
+# The common case in one C call: escape every metacharacter but the ALB wildcards, which become RE2's.
+_WILDCARDS_TO_RE2 = str.maketrans({**{ch: "\\" + ch for ch in _RE2_META}, "*": ".*", "?": "."})
 _KEY_CASE_EXPANSION_MAX_LETTERS = 4  # 2**4 = 16 QueryRegexp variants at most per key
+
+
+def _plain(value: str) -> bool:
+    """Printable ASCII except ``"`` and ``\\``: needs no Go escape (str methods: ~10x faster than a regex)."""
+    return value.isascii() and value.isprintable() and '"' not in value and "\\" not in value
 
 
 def go_quote(value: str) -> str:
     """A double-quoted Go string literal, ASCII only: ``a"b`` -> ``"a\\"b"``, ``é`` -> ``"\\u00e9"``."""
-    if _PLAIN.fullmatch(value):
+    if _plain(value):
         return f'"{value}"'
+    if value.isascii() and value.isprintable():  # regexes: backslashes (and quotes) only
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     out = ['"']
     for ch in value:
         code = ord(ch)
@@ -49,7 +57,7 @@ def re_escape(value: str) -> str:
     RE2 metacharacters get a backslash, other printable ASCII stays, everything else (space, controls,
     non-ASCII) becomes ``\\x{hex}`` so the pattern stays ASCII, which ``HostRegexp`` requires.
     """
-    if value.isascii() and _PLAIN.fullmatch(value):
+    if _plain(value):
         return value.translate(_RE2_ESCAPES)
     out: list[str] = []
     for ch in value:
@@ -81,17 +89,21 @@ def _tokens(pattern: str, backslash_escapes: bool) -> list[str]:
 
 def wildcard_regex(pattern: str, *, case_insensitive: bool, backslash_escapes: bool = False) -> str:
     """ALB wildcard pattern -> anchored RE2: ``/a*/b?`` -> ``(?s)^/a.*/b.$``; ``*`` may cross ``/`` and ``.``."""
+    flags = "(?is)" if case_insensitive else "(?s)"
     if backslash_escapes and "\\" in pattern:
         body = [".*" if t == "*" else "." if t == "?" else re_escape(t[-1]) for t in _tokens(pattern, True)]
-    else:  # the common case: escape the runs between wildcards in one go
+    elif _plain(pattern):  # printable ASCII: no \x{..} escapes needed
+        return f"{flags}^{pattern.translate(_WILDCARDS_TO_RE2)}$"
+    else:  # escape the runs between wildcards in one go
         body = [".*" if t == "*" else "." if t == "?" else re_escape(t) for t in _WILDCARDS.split(pattern) if t]
-    flags = "(?is)" if case_insensitive else "(?s)"
     return f"{flags}^{''.join(body)}$"
 
 
 def _has_wildcard(pattern: str, backslash_escapes: bool = False) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return False
+    if not backslash_escapes or "\\" not in pattern:
+        return True
     return any(tok in ("*", "?") for tok in _tokens(pattern, backslash_escapes))
 
 

@@ -140,12 +140,13 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
 
 
 @pytest.mark.parametrize(
-    ("redirect", "method", "path", "status", "location"),
+    ("redirect", "method", "path", "headers", "status", "location"),
     [
         pytest.param(
             Redirect("HTTP_301", protocol="HTTPS", port="443"),
             "GET",
             "/a/b?x=1&y=2",
+            {},
             301,
             "https://shop.example.com:443/a/b?x=1&y=2",
             id="to-https-keeps-path-query",
@@ -154,6 +155,7 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
             Redirect("HTTP_302", host="new.#{host}", path="/v2/#{path}", query="from=#{port}&#{query}"),
             "GET",
             "/old",
+            {},
             302,
             "http://new.shop.example.com:80/v2/old?from=80&",
             id="templates",
@@ -162,6 +164,7 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
             Redirect("HTTP_301", protocol="HTTPS", port="443"),
             "GET",
             "/",
+            {},
             301,
             "https://shop.example.com:443/",
             id="empty-query-no-question-mark",
@@ -170,21 +173,47 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
             Redirect("HTTP_301", protocol="HTTPS", port="443"),
             "POST",
             "/p",
-            308,
+            {},
+            301,
             "https://shop.example.com:443/p",
-            id="post-gets-308-documented-deviation",
+            id="post-gets-301-like-alb",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", path="/#{host}/#{port}/#{protocol}/#{path}", query="q=#{query}"),
+            "DELETE",
+            "/x/y%20z?a=1",
+            {"Host": "shop.example.com:8080"},
+            302,
+            "http://shop.example.com:80/shop.example.com/80/http/x/y%20z?q=a=1",
+            id="delete-gets-302-placeholders-host-port-stripped",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="elsewhere.example"),
+            "PUT",
+            "/real",
+            {"X-Replaced-Path": "/spoofed"},
+            302,
+            "http://elsewhere.example:80/real",
+            id="client-x-replaced-path-ignored",
         ),
     ],
 )
 def test_redirect(
-    provider: Provider, traefik: Traefik, redirect: Redirect, method: str, path: str, status: int, location: str
+    provider: Provider,
+    traefik: Traefik,
+    redirect: Redirect,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    status: int,
+    location: str,
 ) -> None:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
     b.rule("web", 80, None, Action(ActionType.REDIRECT, redirect=redirect))
     apply(provider, traefik, b.state())
-    reply = Client(traefik.ports[80]).request(path, method, {"Host": "shop.example.com"})
+    reply = Client(traefik.ports[80]).request(path, method, {"Host": "shop.example.com", **headers})
     assert (reply.status, reply.header("Location")) == (status, location)
 
 

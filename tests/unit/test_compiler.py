@@ -12,16 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider import matchers
+from provider import compiler, matchers
 from provider.compiler import (
     PLACEHOLDER_SERVICE,
+    SELF_SERVICE,
     CompileOptions,
     compile_config,
+    compile_plan,
     fixed_responses,
     for_port,
-    redirect_replacement,
+    redirects,
     serialize,
 )
+from provider.dataplane import redirect_location
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -395,47 +398,65 @@ def test_target_group_stickiness(attrs: dict[str, str], li: Listener, service: s
 
 # ---- redirect, fixed response --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("redirect", "li", "replacement"),
+    ("redirect", "li", "request_", "location"),
     [
         pytest.param(
             Redirect("HTTP_301", protocol="HTTPS", port="443"),
             L80,
-            "https://${1}:443/${2}${3}",
+            ("shop.example.com", "/a/b", "x=1&y=2"),
+            "https://shop.example.com:443/a/b?x=1&y=2",
             id="http-to-https-defaults",
         ),
         pytest.param(
             Redirect("HTTP_302", host="new.example.com", path="/v2/#{path}", query="a=1&#{query}"),
             L80,
-            "http://new.example.com:80/v2/${2}?a=1&${4}",
-            id="templates",
+            ("h.example:8080", "/old", ""),
+            "http://new.example.com:80/v2/old?a=1&",
+            id="templates-empty-query-keeps-literal-part",
         ),
         pytest.param(
-            Redirect("HTTP_302", path="/#{host}/#{port}", query=""),
+            Redirect("HTTP_302", path="/#{host}/#{port}/#{protocol}", query=""),
             L443,
-            "https://${1}:443/${1}/443",
-            id="placeholders-in-path-no-query",
+            ("h.example", "/x", "q=1"),
+            "https://h.example:443/h.example/443/https",
+            id="placeholders-in-path-query-dropped",
         ),
-        pytest.param(Redirect("HTTP_302", host="a$1b"), L80, "http://a$$1b:80/${2}${3}", id="dollar-escaped"),
+        pytest.param(
+            Redirect("HTTP_301", protocol="HTTPS", port="443"),
+            L80,
+            ("[::1]:80", "/", ""),
+            "https://[::1]:443/",
+            id="ipv6-host-empty-query-no-question-mark",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="#{path}.example", path="/#{query}"),
+            L80,
+            ("h", "/#{host}", "#{port}"),
+            "http://#{host}.example:80/#{port}?#{port}",
+            id="expanded-once-request-values-are-data",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="é.example", path="/a b"),
+            L80,
+            ("h", "/", ""),
+            "http://%C3%A9.example:80/a%20b",
+            id="non-ascii-and-space-percent-encoded",
+        ),
     ],
 )
-def test_redirect_replacement(redirect: Redirect, li: Listener, replacement: str) -> None:
-    assert redirect_replacement(redirect, li) == replacement
+def test_redirect_location(redirect: Redirect, li: Listener, request_: tuple[str, str, str], location: str) -> None:
+    assert redirect_location(redirect, li, *request_) == location
 
 
 def test_redirect_router() -> None:
     action = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", protocol="HTTPS", port="443"))
-    cfg = compile_rules(rule(L80, None, action))
+    state = make_state([rule(L80, None, action)], [L80], [], [WEB])
+    cfg = compile_config(state, {}, OPTS)
     router = cfg["http"]["routers"]["web-80-default-default"]
-    assert router["service"] == "noop@internal"
-    mw = cfg["http"]["middlewares"][router["middlewares"][0]]["redirectRegex"]
-    assert mw["permanent"] is True
-    expanded = re.sub(r"\$\{(\d)\}", r"\\\1", mw["replacement"])
-    for url, location in [
-        ("http://h.example:80/a/b?x=1", "https://h.example:443/a/b?x=1"),
-        ("http://h.example/", "https://h.example:443/"),
-        ("http://[::1]:80/p", "https://[::1]:443/p"),
-    ]:
-        assert re.sub(mw["regex"], expanded, url).replace("\\", "") == location
+    assert router["service"] == SELF_SERVICE
+    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__redirect/default"}}
+    assert cfg["http"]["services"][SELF_SERVICE]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
+    assert redirects(state) == {"default": (action.redirect, L80)}
 
 
 def test_fixed_response() -> None:
@@ -516,3 +537,48 @@ def test_two_load_balancers_on_one_port() -> None:
     assert routers["new-80-default-default"]["rule"] == f'PathPrefix("/") && {host}'
     assert routers["new-80-default-default"]["priority"] == 200001
     assert routers["new-80-p7-r000000000000007"]["priority"] == 299993
+
+
+# ---- rendering and memo: fast paths must give exactly the canonical bytes ----------------------------------------
+def _rich_state(weight: int = 5) -> State:
+    """Every feature at once: weighted + sticky on HTTP and HTTPS, TG stickiness, HTTPS targets, fixed response,
+    redirect, a missing target group, a never-matching rule, hostile values, two LBs on one port."""
+    old, new = lb("old", "aaaa000000000001", age=0), lb("new", "bbbb000000000002", age=10)
+    l_old, l_new, l443 = listener(old), listener(new), listener(new, 443, Protocol.HTTPS)
+    sticky_tg, secure_tg = tg("s", attrs={"stickiness.enabled": "true"}), tg("sec", Protocol.HTTPS)
+    missing = tg("missing")
+    fixed = Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("404", "text/plain", "no"))
+    redirect = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_302", host="x.example"))
+    rules = [
+        rule(l_old, 1, fwd((BLUE, 100 - weight), (GREEN, weight)), cond(P, '/a"`é*'), cond(H, "*.Example.com")),
+        rule(l_old, 2, fwd((sticky_tg, 1), (secure_tg, 1), sticky=60), query(("Id", "v*"))),
+        rule(l_old, 3, fwd((missing, 1)), cond(HDR, "x\\y", header="X-H")),
+        rule(l_old, 4, fwd((BLUE, 1)), query((None, "never"))),
+        rule(l_old, None, fixed),
+        rule(l_new, 7, redirect, cond(M, "POST")),
+        rule(l_new, None, fwd((sticky_tg, 1)), rid="newdefault"),
+        rule(l443, 1, fwd((sticky_tg, 1), (GREEN, 3), sticky=30), cond(IP, "10.0.0.0/8"), rid="tls1"),
+        rule(l443, None, fwd((secure_tg, 1)), rid="tlsdefault"),
+    ]
+    return make_state(rules, [l_old, l_new, l443], [BLUE, GREEN, sticky_tg, secure_tg], [new, old])
+
+
+def test_render_is_canonical_and_ports_match_for_port() -> None:
+    servers = {**SERVERS, tg("sec", Protocol.HTTPS).arn: [("127.0.0.1", 8443)]}
+    plan = compile_plan(_rich_state(), servers, OPTS)
+    whole = plan.render()
+    assert whole == serialize(json.loads(whole))
+    for port in (80, 443, 8080):
+        assert plan.render(port) == serialize(for_port(json.loads(whole), port)), port
+
+
+def test_memo_gives_what_a_fresh_compile_gives() -> None:
+    before, after = _rich_state(5), _rich_state(50)  # one rule changed; equal objects elsewhere
+    compile_plan(before, SERVERS, OPTS)
+    recompiled = compile_plan(after, SERVERS, OPTS).render()
+    compiler._Memo.tgs, compiler._Memo.listeners = {}, {}
+    fresh = compile_plan(after, SERVERS, OPTS).render()
+    assert recompiled == fresh
+    assert b'"weight":50' in fresh
+    moved = {**SERVERS, BLUE.arn: [("127.0.0.1", 9999)]}  # health changed: only the servers differ
+    assert b"9999" in compile_plan(after, moved, OPTS).render()

@@ -57,8 +57,8 @@ def test_address_reaches_the_container(engine: DockerInstances, run_container: R
     engine.validate(name)
     address = engine.address(name)
     assert address is not None
-    probe = asyncio.run(check(address, 80, "/index.html", "200", timeout=5))
-    assert probe.code == 200
+    # httpd inside the container may still be starting: probe until it answers, boundedly
+    wait_for("httpd answers", lambda: asyncio.run(check(address, 80, "/index.html", "200", timeout=2)).code == 200)
 
 
 def test_stopped_container_leaves_routing_and_comes_back(runtime: Runtime, run_container: Run) -> None:

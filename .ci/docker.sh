@@ -7,6 +7,14 @@ set -euo pipefail
 LOG=${DOCKERD_LOG:-/tmp/dockerd.log}
 WAIT_SECONDS=${DOCKERD_WAIT_SECONDS:-60}
 
+# The Docker tests build their image from busybox-static's httpd (no registry is reachable).
+if ! { [ -x /bin/busybox ] && ! grep -q ld-linux /bin/busybox; }; then
+    echo "docker.sh: installing busybox-static for the test image"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
+fi
+
 if docker info >/dev/null 2>&1; then
     echo "docker.sh: engine already reachable ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
     exit 0

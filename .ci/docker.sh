@@ -8,7 +8,7 @@ LOG=${DOCKERD_LOG:-/tmp/dockerd.log}
 WAIT_SECONDS=${DOCKERD_WAIT_SECONDS:-60}
 
 # The Docker tests build their image from busybox-static's httpd (no registry is reachable).
-if ! { [ -x /bin/busybox ] && ! grep -q ld-linux /bin/busybox; }; then
+if ! dpkg -s busybox-static >/dev/null 2>&1; then
     echo "docker.sh: installing busybox-static for the test image"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -23,8 +23,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.compiler import CompileOptions, compile_plan, serialize  # noqa: E402
@@ -159,6 +157,8 @@ def child(kind: str, port: int, sizes: tuple[int, int, int]) -> None:
 
 
 def modify_then_poll(port: int, n: int = 10) -> str:
+    import httpx
+
     from tests.api.conftest import elbv2_client
 
     # rule 0 of the child's state (priority 1 on the first listener): its ARN, without building 10,000 rules
@@ -195,6 +195,8 @@ def free_port() -> int:
 
 
 def main() -> None:
+    import httpx  # here, not at the top: the server children would carry it in their RSS
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--rules", type=int, default=10_000)
     ap.add_argument("--tgs", type=int, default=1_000)

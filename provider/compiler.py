@@ -243,9 +243,12 @@ class _TgOut(NamedTuple):
 
 
 class _RuleOut(NamedTuple):
+    """Flat on purpose: few containers per rule keep the garbage collector's passes short."""
+
     rule: Rule
-    context: tuple[object, ...]
-    router: tuple[str, str] | None  # (name, text); None: the rule can never match
+    children: tuple[str, ...]  # the service names of its target groups; the rest of its context is the listener's
+    name: str  # its router's name; "" when the rule can never match (it routes nothing)
+    router: str
     extra: tuple[tuple[str, str, str], ...]  # (section, name, text) of the rule's own service or middleware
 
 
@@ -317,7 +320,10 @@ class _Builder:
         context = (rules, lb.name, qualifier, self.state.target_groups)
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
-            out = self._listener(listener, context, out.rules if out else {})
+            # Rule texts carry the LB name, qualifier, port and TLS: reusable only while those stay the same.
+            place = (lb.name, qualifier, listener.port, listener.protocol)
+            reusable = out is not None and (*out.context[1:3], out.listener.port, out.listener.protocol) == place
+            out = self._listener(listener, context, out.rules if out is not None and reusable else {})
         self.new_listeners[listener.arn] = out
         port = listener.port
         for section, texts in out.texts.items():
@@ -338,34 +344,50 @@ class _Builder:
         rules, lb_name, qualifier, _ = context
         secure = listener.protocol == Protocol.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
-        used: dict[tuple[str, bool], None] = {}  # an ordered set
-        outs: dict[int, _RuleOut] = {}
+        routers, used, outs = texts["routers"], set[str](), dict[int, _RuleOut]()
+        names: dict[str, str] = {}  # target group ARN -> its service name on this listener
+
+        def child(arn: str) -> str:
+            if arn not in names:
+                tg = self._tg(arn, secure)
+                names[arn] = UNAVAILABLE_SERVICE if tg is None else tg.name
+            return names[arn]
+
         for rule in rules:
             action = _terminal_action(rule)
             if action is None:
                 continue
-            arns = [t.arn for t in action.forward.target_groups] if action.forward else []
-            children = tuple(UNAVAILABLE_SERVICE if (tg := self._tg(a, secure)) is None else tg.name for a in arns)
-            rule_context = (lb_name, listener.port, secure, qualifier, children)
+            forward = action.forward
+            arns = [t.arn for t in forward.target_groups] if forward else []
+            children = tuple([child(a) for a in arns])
             out = memo.get(id(rule))
-            if out is None or out.rule is not rule or out.context != rule_context:
-                out = self._rule(rule, action, rule_context)
+            if out is None or out.rule is not rule or out.children != children:
+                out = self._rule(rule, action, children, lb_name, listener.port, secure, qualifier)
             outs[id(rule)] = out
-            if out.router is None:  # a rule that can never match routes nothing
+            if not out.name:  # a rule that can never match routes nothing
                 continue
-            texts["routers"][out.router[0]] = out.router[1]
+            routers[out.name] = out.router
             for section, name, text in out.extra:
                 texts[section][name] = text
-            used.update(dict.fromkeys((a, secure) for a in arns))
-            if action.forward is None:
+            if forward is None:
                 texts["services"][SELF_SERVICE] = self.self_service
-        return _ListenerOut(listener, context, texts, tuple(used), outs)
+            else:
+                used.update(arns)
+        return _ListenerOut(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
 
-    def _rule(self, rule: Rule, action: Action, context: tuple[Any, ...]) -> _RuleOut:
-        lb_name, port, secure, qualifier, children = context
+    def _rule(
+        self,
+        rule: Rule,
+        action: Action,
+        children: tuple[str, ...],
+        lb_name: str,
+        port: int,
+        secure: bool,
+        qualifier: str | None,
+    ) -> _RuleOut:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
-            return _RuleOut(rule, context, None, ())
+            return _RuleOut(rule, children, "", "", ())
         key = rule_key(rule)
         priority = 1 if rule.priority is None else RULE_PRIORITY_BASE - rule.priority
         if qualifier:
@@ -389,7 +411,7 @@ class _Builder:
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = _safe(f"{lb_name}-{port}-{label}-{key}")
         router = _router(name, port, priority, expr, service, middleware, secure)
-        return _RuleOut(rule, context, (name, router), tuple(extra))
+        return _RuleOut(rule, children, name, router, tuple(extra))
 
     def _tg_service(self, arn: str, secure: bool) -> _TgOut | None:
         """``tg-<name>``; a sticky TG used by an HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""

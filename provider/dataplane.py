@@ -9,9 +9,11 @@ worker thread (instance addresses may ask Docker), and every poll until the next
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hmac
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 from urllib.parse import quote
@@ -50,6 +52,17 @@ class Compiled:
 
     def port_body(self, port: int) -> bytes:
         return self.ports.get(port, self.empty_port)
+
+
+def _malloc_trim() -> Callable[[int], int]:
+    """glibc's malloc_trim, or a no-op elsewhere (musl, macOS)."""
+    trim: Callable[[int], int] | None = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    return trim if trim is not None else (lambda _pad: 0)
+
+
+# glibc keeps freed heap pages resident; a compile and the writes before it leave megabytes of them (10k rules:
+# RSS -7 MB after a compile, -12 MB after a bulk load, measured). Trimming takes a few ms, once per change.
+_release_free_memory = _malloc_trim()
 
 
 def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
@@ -96,7 +109,7 @@ class ConfigCache:
         state = self.runtime.store.snapshot()
         plan = compile_plan(state, routable_servers(self.runtime, state), self.options)
         ports = {li.port for li in state.listeners.values()}
-        return Compiled(
+        compiled = Compiled(
             key=key,
             body=plan.render(),
             ports={p: plan.render(p) for p in sorted(ports)},
@@ -104,6 +117,9 @@ class ConfigCache:
             fixed=fixed_responses(state),
             redirects=redirects(state),
         )
+        del plan
+        _release_free_memory(0)
+        return compiled
 
 
 def redirect_location(redirect: Redirect, listener: Listener, host: str, path: str, query: str) -> str:

@@ -108,6 +108,8 @@ def _has_wildcard(pattern: str, backslash_escapes: bool = False) -> bool:
 
 
 def _unescape(pattern: str) -> str:
+    if "\\" not in pattern:
+        return pattern
     return "".join(tok[-1] for tok in _tokens(pattern, True))
 
 
@@ -133,6 +135,7 @@ def header_matcher(name: str, value: str) -> str:
     return f"HeaderRegexp({go_quote(name)}, {go_quote(wildcard_regex(value, case_insensitive=True))})"
 
 
+@functools.lru_cache(maxsize=1024)  # a few keys (``version``, ``variant``) recur across many rules
 def key_variants(key: str) -> tuple[str, ...]:
     """Spellings of a query key to look up, because Traefik's query lookup is case-sensitive.
 

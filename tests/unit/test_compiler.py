@@ -572,13 +572,31 @@ def test_render_is_canonical_and_ports_match_for_port() -> None:
         assert plan.render(port) == serialize(for_port(json.loads(whole), port)), port
 
 
-def test_memo_gives_what_a_fresh_compile_gives() -> None:
-    before, after = _rich_state(5), _rich_state(50)  # one rule changed; equal objects elsewhere
-    compile_plan(before, SERVERS, OPTS)
-    recompiled = compile_plan(after, SERVERS, OPTS).render()
+def _mutations() -> list[Any]:
+    from dataclasses import replace
+
+    base = _rich_state()
+    sticky_off = {
+        arn: replace(g, attributes=()) if g.name == "s" else g for arn, g in base.target_groups.items()
+    }  # tg-s-tls becomes tg-s on the HTTPS listener: rules there must be rebuilt although they did not change
+    listener_to_https = {
+        arn: replace(li, protocol=Protocol.HTTPS) if li.port == 80 and "/old/" in arn else li
+        for arn, li in base.listeners.items()
+    }
+    renamed_lb = {arn: replace(b, name="older") if b.name == "old" else b for arn, b in base.load_balancers.items()}
+    return [
+        pytest.param(_rich_state(50), SERVERS, id="one-rule-changed"),
+        pytest.param(base, {**SERVERS, BLUE.arn: [("127.0.0.1", 9999)]}, id="servers-changed"),
+        pytest.param(replace(base, target_groups=sticky_off), SERVERS, id="tg-stickiness-changed"),
+        pytest.param(replace(base, listeners=listener_to_https), SERVERS, id="listener-protocol-changed"),
+        pytest.param(replace(base, load_balancers=renamed_lb), SERVERS, id="lb-renamed"),
+    ]
+
+
+@pytest.mark.parametrize(("after", "servers"), _mutations())
+def test_memo_gives_what_a_fresh_compile_gives(after: State, servers: dict[str, Any]) -> None:
+    compile_plan(_rich_state(), SERVERS, OPTS)
+    recompiled = compile_plan(after, servers, OPTS).render()
     compiler._Memo.tgs, compiler._Memo.listeners = {}, {}
-    fresh = compile_plan(after, SERVERS, OPTS).render()
-    assert recompiled == fresh
-    assert b'"weight":50' in fresh
-    moved = {**SERVERS, BLUE.arn: [("127.0.0.1", 9999)]}  # health changed: only the servers differ
-    assert b"9999" in compile_plan(after, moved, OPTS).render()
+    assert recompiled == compile_plan(after, servers, OPTS).render()
+    assert recompiled != compile_plan(_rich_state(), SERVERS, OPTS).render()

@@ -16,7 +16,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -25,12 +25,11 @@ import duckdb
 
 from provider.codec import Json, decoder, encode
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
+from provider.sql_plan import Child, Plan
 
 SCHEMA_VERSION = 1
-_FEW = 4  # up to this many rows a DELETE per key beats one DELETE joined against the whole key list
 
 Record = LoadBalancer | TargetGroup | Listener | Rule | Target
-Row = tuple[Any, ...]
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,123 +81,10 @@ _TABLES: Mapping[type, _Table] = {
 }
 
 
-@dataclass(frozen=True)
-class _Child:
-    """Rows owned by one parent, kept in their own table for SQL queries: a rule's forward target groups
-    (rules_using_target_group) and a resource's tags. The first ``key_len`` columns, the parent's first, are
-    the primary key; ``unique`` indexes the other columns under a UNIQUE constraint."""
-
-    name: str
-    columns: tuple[str, ...]
-    key_len: int
-    unique: tuple[int, ...] = ()
-
-
-_RULE_TARGET_GROUPS = _Child(
+_RULE_TARGET_GROUPS = Child(
     "rule_target_groups", ("rule_arn", "action_index", "position", "target_group_arn", "weight"), 3
 )
-_TAGS = _Child("tags", ("arn", "position", "key", "value"), 2, unique=(2,))
-
-
-@dataclass
-class _Plan:
-    """The statements of one commit, each kept to the fewest (every statement costs ~0.3 ms in DuckDB).
-
-    They run as every DELETE, then every UPDATE, then every INSERT. UPDATEs never change a key or unique column
-    (a row whose unique columns change is deleted and inserted), so the unique checks only ever see final
-    values: two rules swapping priorities in one transaction never collide midway.
-    """
-
-    deletes: dict[tuple[str, tuple[str, ...]], list[Row]] = field(default_factory=dict)  # keys
-    updates: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Row]] = field(default_factory=dict)
-    cases: dict[_Child, list[tuple[Any, list[tuple[Row, Row]]]]] = field(default_factory=dict)
-    inserts: dict[str, list[Row]] = field(default_factory=dict)
-
-    def delete(self, name: str, columns: tuple[str, ...], key: Row) -> None:
-        self.deletes.setdefault((name, columns), []).append(key)
-
-    def update(self, name: str, keys: tuple[str, ...], values: tuple[str, ...], row: Row) -> None:
-        """row: the key, then the new values."""
-        self.updates.setdefault((name, keys, values), []).append(row)
-
-    def insert(self, name: str, row: Row) -> None:
-        self.inserts.setdefault(name, []).append(row)
-
-    def children(self, child: _Child, parent: Any, old: list[Row], new: list[Row]) -> None:
-        """Replace parent's rows ``old`` (as stored) by ``new``."""
-        if old == new:
-            return
-        n = child.key_len
-        if len(old) == len(new) and all(
-            o[:n] == r[:n] and all(o[u] == r[u] for u in child.unique) for o, r in zip(old, new, strict=True)
-        ):  # same rows, only plain values changed (a forward's weights): one UPDATE
-            self.cases.setdefault(child, []).append((parent, [(o, r) for o, r in zip(old, new, strict=True) if o != r]))
-            return
-        if old:
-            self.delete(child.name, child.columns[:1], (parent,))
-        for row in new:
-            self.insert(child.name, row)
-
-    def statements(self) -> list[tuple[str, list[Any]]]:
-        out: list[tuple[str, list[Any]]] = []
-        for (name, columns), gone in self.deletes.items():
-            if len(gone) <= _FEW:  # equality on the key uses the index; a join would scan the table
-                out += [(f"DELETE FROM {name} WHERE {_match(columns)}", list(key)) for key in gone]
-            else:
-                match = " AND ".join(f"{name}.{c} = k.{c}" for c in columns)
-                out.append((f"DELETE FROM {name} USING {_unnest(columns)} AS k WHERE {match}", _columns(gone)))
-        for (name, keys, values), rows in self.updates.items():
-            if len(rows) <= _FEW:
-                sets = ", ".join(f"{c} = ?" for c in values)
-                sql = f"UPDATE {name} SET {sets} WHERE {_match(keys)}"
-                out += [(sql, [*row[len(keys) :], *row[: len(keys)]]) for row in rows]
-            else:
-                out.append(_joined_update(name, keys, values, rows))
-        for child, parents in self.cases.items():
-            if len(parents) <= _FEW:
-                out += [_case_update(child, parent, pairs) for parent, pairs in parents]
-            else:
-                n = child.key_len
-                rows = [r for _, pairs in parents for _, r in pairs]
-                out.append(_joined_update(child.name, child.columns[:n], child.columns[n:], rows))
-        for name, rows in self.inserts.items():
-            if len(rows) <= _FEW:  # VALUES plans a little faster than unnest for a handful of rows
-                tuples = ", ".join(f"({', '.join('?' for _ in row)})" for row in rows)
-                out.append((f"INSERT INTO {name} VALUES {tuples}", [v for row in rows for v in row]))
-            else:
-                out.append((f"INSERT INTO {name} SELECT {', '.join('unnest(?)' for _ in rows[0])}", _columns(rows)))
-        return out
-
-
-def _match(columns: tuple[str, ...]) -> str:
-    return " AND ".join(f"{c} = ?" for c in columns)
-
-
-def _unnest(columns: tuple[str, ...]) -> str:
-    """A derived table of parameter lists, one per column (``_columns``): any number of rows in one statement."""
-    return f"(SELECT {', '.join(f'unnest(?) AS {c}' for c in columns)})"
-
-
-def _joined_update(name: str, keys: tuple[str, ...], values: tuple[str, ...], rows: list[Row]) -> tuple[str, list[Any]]:
-    sets = ", ".join(f"{c} = k.{c}" for c in values)
-    match = " AND ".join(f"{name}.{c} = k.{c}" for c in keys)
-    return f"UPDATE {name} SET {sets} FROM {_unnest(keys + values)} AS k WHERE {match}", _columns(rows)
-
-
-def _case_update(child: _Child, parent: Any, pairs: list[tuple[Row, Row]]) -> tuple[str, list[Any]]:
-    """One UPDATE of a parent's changed rows: ``SET weight = CASE WHEN action_index = ? AND position = ?
-    THEN ? ... ELSE weight END WHERE rule_arn = ?``, setting only the columns that changed."""
-    n = child.key_len
-    when = f"WHEN {_match(child.columns[1:n])} THEN ?"
-    sets: list[str] = []
-    params: list[Any] = []
-    for i in range(n, len(child.columns)):
-        changed = [r for o, r in pairs if o[i] != r[i]]
-        if changed:
-            column = child.columns[i]
-            sets.append(f"{column} = CASE {' '.join(when for _ in changed)} ELSE {column} END")
-            params += [v for r in changed for v in (*r[1:n], r[i])]
-    return f"UPDATE {child.name} SET {', '.join(sets)} WHERE {child.columns[0]} = ?", [*params, parent]
+_TAGS = Child("tags", ("arn", "position", "key", "value"), 2, unique=(2,))
 
 
 class Transaction:
@@ -317,7 +203,7 @@ class Store:
             self._state = _replace(self._state, version, published)
 
     def _commit(self, changes: Mapping[str, Mapping[Any, Any]]) -> None:
-        plan = _Plan()
+        plan = Plan()
         state = self._state
         for kind, table in _TABLES.items():
             diff = changes.get(table.field)
@@ -431,8 +317,3 @@ def _row(table: _Table, obj: Record) -> tuple[tuple[Any, ...], list[tuple[Any, .
                 assert isinstance(tg, dict)
                 tgs.append((lifted[0], index, position, tg["arn"], tg["weight"]))
     return (*lifted, json.dumps(data, sort_keys=True, separators=(",", ":"))), tgs
-
-
-def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """Rows -> one list per column, the shape ``unnest(?)`` wants (one statement for any number of rows)."""
-    return [list(col) for col in zip(*rows, strict=True)]

@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = "memory (discarded on exit)" if settings.db == ":memory:" else str(Path(settings.db).resolve())
     print(f"elbv2-provider: AWS endpoint http://{settings.host}:{settings.port}  (--endpoint-url)", flush=True)
     print(f"elbv2-provider: state in {where}", flush=True)
+    if args.command == "up":
+        from provider.canary import banner
+
+        print(banner(f"http://{settings.host}:{settings.port}"), flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
     return 0
 

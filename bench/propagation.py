@@ -1,12 +1,15 @@
 """Propagation: ModifyRule's 200 -> live traffic on the new weights, vs Traefik's file provider as the peer.
 
 Both Traefiks run in the same run with the same settings (throttle 0s); the HTTP one polls
-`python -m provider serve` every 100 ms, the file one watches a directory where the same config bytes are
-renamed in atomically. Weights toggle 100/0 <-> 0/100; a change counts as live at the first response from
-the newly weighted backend. Then a burst of 10 ModifyRule calls within 1 s: how long after the last one
-until traffic settles on the final weights (20 responses in a row).
+`python -m provider serve` every --poll-ms (default: Settings.poll_interval_ms, what `up` mode uses), the file
+one watches a directory where the same config bytes are renamed in atomically. Weights toggle 100/0 <-> 0/100;
+a change counts as live at the first response from the newly weighted backend. Then a burst of 10 ModifyRule
+calls within 1 s: how long after the last one until traffic settles on the final weights (20 responses in a row).
 
-    .venv/bin/python bench/propagation.py [--changes 20]
+With --wait-ms W the HTTP Traefiks poll `/traefik/config?wait_ms=W` (long poll: the server holds a poll
+that already has the current config until a change or W ms). Last, the CPU that polling costs at idle.
+
+    .venv/bin/python bench/propagation.py [--changes 20] [--poll-ms 50] [--wait-ms 800]
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from provider.settings import Settings  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
 from tests.conftest import BIN, free_port  # noqa: E402
 from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for  # noqa: E402
@@ -63,16 +68,54 @@ def summary(xs: list[float]) -> str:
     return f"median {statistics.median(xs) * 1e3:.0f} ms, p95 {q[18] * 1e3:.0f} ms, max {max(xs) * 1e3:.0f} ms"
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def idle_cost(
+    server_pid: int, url: str, elbv2: Any, lb_arn: str, whole: Traefik, tmp: Path, poll_ms: int, query: str
+) -> None:
+    """CPU spent polling while nothing changes, as in `up` mode: one Traefik per listener port (5 ports) plus
+    the whole-config one (``whole``), all polling every ``poll_ms``."""
+    ports = [81, 82, 83, 84]
+    for p in ports:
+        fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
+        elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=p, DefaultActions=fixed)
+    traefiks = [
+        Traefik(f"{url}/traefik/config/{p}{query}", [p], tmp / f"traefik-{p}.log", poll_ms=poll_ms)
+        for p in [80, *ports]
+    ]
+    try:
+        time.sleep(2)
+        pids = [whole.process.pid, *(t.process.pid for t in traefiks)]
+        seconds = 10.0
+        before = cpu_seconds(server_pid), sum(cpu_seconds(p) for p in pids)
+        time.sleep(seconds)
+        server = (cpu_seconds(server_pid) - before[0]) / seconds
+        polling = (sum(cpu_seconds(p) for p in pids) - before[1]) / seconds
+        print(
+            f"idle, poll {poll_ms} ms{query}, 6 Traefiks (5 ports + whole): server {server:.1%} of one CPU, "
+            f"Traefiks {polling:.1%} together ({polling / len(pids):.1%} each)"
+        )
+    finally:
+        for t in traefiks:
+            t.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=20)
+    ap.add_argument("--poll-ms", type=int, default=Settings.poll_interval_ms)
+    ap.add_argument("--wait-ms", type=int, default=0)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="propagation-"))
     backends = {n: Backend(n) for n in "ab"}
     port = free_port()
     process = serve(port, tmp / "state.duckdb", tmp / "server.log")
     url = f"http://127.0.0.1:{port}"
-    http_t = Traefik(url + "/traefik/config", [80], tmp / "traefik-http.log")
+    query = f"?wait_ms={args.wait_ms}" if args.wait_ms else ""
+    http_t = Traefik(url + "/traefik/config" + query, [80], tmp / "traefik-http.log", poll_ms=args.poll_ms)
     watched = tmp / "dyn"
     watched.mkdir()
     file_t = FileTraefik(watched, tmp / "traefik-file.log")
@@ -123,7 +166,8 @@ def main() -> None:
                 change(current)
                 t0 = time.perf_counter()  # after ModifyRule's 200 / after the rename
                 results[label].append(until_served_by(client, current, t0))
-        print(f"{args.changes} isolated changes each (poll 100 ms, throttle 0 s, loopback):")
+        held = f", long poll {args.wait_ms} ms" if args.wait_ms else ""
+        print(f"{args.changes} isolated changes each (poll {args.poll_ms} ms{held}, throttle 0 s, loopback):")
         for label, xs in results.items():
             print(f"  {label:28s} {summary(xs)}")
         ratio = statistics.median(results["http provider (ModifyRule)"]) / statistics.median(
@@ -151,6 +195,7 @@ def main() -> None:
                     break
             shown = "never" if settled is None else f"{settled * 1e3:.0f} ms"
             print(f"burst of 10 in 1 s, {label}: final weights live {shown} after the last change")
+        idle_cost(process.pid, url, elbv2, lb["LoadBalancerArn"], http_t, tmp, args.poll_ms, query)
     finally:
         http_t.stop()
         file_t.stop()

@@ -26,6 +26,9 @@ from provider.compiler import CompileOptions, compile_plan, fixed_responses, red
 from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
 from provider.runtime import Runtime
 
+MAX_WAIT_MS = 10_000  # the longest a poll may be held (?wait_ms=); keep it under the poller's pollTimeout
+WATCH_S = 0.005  # how often held polls' versions are compared (one watcher task for all of them)
+_SERVED_MAX = 4096  # poller connections remembered; past that the memory restarts (each gets one quick answer)
 # ALB answers fixed responses and redirects whatever the method (Starlette's methods=None would mean GET only)
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 _PLACEHOLDER = re.compile(r"#\{(protocol|host|port|path|query)\}")
@@ -83,13 +86,61 @@ def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str
 
 
 class ConfigCache:
-    """Compiles lazily, once per change; concurrent polls after a change share one compilation."""
+    """Compiles lazily, once per change; concurrent polls after a change share one compilation.
+
+    Long poll (opt-in, ``/traefik/config?wait_ms=800``): a keep-alive poller that already got the current
+    config is held until the config changes or ``wait_ms`` passes, so a change reaches Traefik at once instead
+    of at its next tick, and an idle Traefik costs one request per ``wait_ms``. Pollers are told apart by their
+    connection (Go's client keeps one alive); a new connection is always answered at once."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.options = CompileOptions(fixed_response_url=runtime.settings.base_url)
         self._current: Compiled | None = None
         self._lock = asyncio.Lock()
+        self._served: dict[tuple[str, int], tuple[int, int]] = {}  # poller connection -> key it last got
+        self._changed: asyncio.Event | None = None
+        self._held = 0
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def poll(self, client: tuple[str, int] | None, wait_ms: int) -> Compiled:
+        current = await self.get()
+        if client is None:
+            return current
+        if wait_ms > 0 and self._served.get(client) == current.key:
+            current = await self._next(current.key, wait_ms / 1000)
+        if len(self._served) >= _SERVED_MAX:
+            self._served.clear()
+        self._served[client] = current.key
+        return current
+
+    async def _next(self, key: tuple[int, int], wait_s: float) -> Compiled:
+        """The config once its key differs from ``key``, or the current one after ``wait_s``."""
+        self._held += 1
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+        try:
+            async with asyncio.timeout(wait_s):
+                while self._key() == key:
+                    if self._changed is None:
+                        self._changed = asyncio.Event()
+                    await self._changed.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self._held -= 1
+        return await self.get()
+
+    async def _watch(self) -> None:
+        # Writes bump the versions from any thread and announce nothing: compare them while polls are held.
+        key = self._key()
+        while self._held:
+            await asyncio.sleep(WATCH_S)
+            if self._key() != key:
+                key = self._key()
+                changed, self._changed = self._changed, None
+                if changed is not None:
+                    changed.set()
 
     def _key(self) -> tuple[int, int]:
         return (self.runtime.store.version, self.runtime.health.version)
@@ -166,17 +217,26 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             return PlainTextResponse("wrong bearer token\n", status_code=403)
         return None
 
-    async def whole(request: Request) -> Response:
+    async def polled(request: Request) -> Compiled | Response:
         refusal = denied(request)
         if refusal is not None:
             return refusal
-        return Response((await cache.get()).body, media_type="application/json")
+        raw = request.query_params.get("wait_ms", "")
+        wait_ms = min(int(raw), MAX_WAIT_MS) if raw.isdigit() else 0  # anything else: answer at once
+        client = (request.client.host, request.client.port) if request.client else None
+        return await cache.poll(client, wait_ms)
+
+    async def whole(request: Request) -> Response:
+        compiled = await polled(request)
+        if isinstance(compiled, Response):
+            return compiled
+        return Response(compiled.body, media_type="application/json")
 
     async def one_port(request: Request) -> Response:
-        refusal = denied(request)
-        if refusal is not None:
-            return refusal
-        return Response((await cache.get()).port_body(request.path_params["port"]), media_type="application/json")
+        compiled = await polled(request)
+        if isinstance(compiled, Response):
+            return compiled
+        return Response(compiled.port_body(request.path_params["port"]), media_type="application/json")
 
     async def fixed(request: Request) -> Response:
         found = (await cache.get()).fixed.get(request.path_params["key"])

@@ -134,7 +134,14 @@ class Provider:
 class Traefik:
     """The real traefik binary; entryPoint ``listener<P>`` for each ALB port, on a free loopback port."""
 
-    def __init__(self, endpoint: str, alb_ports: Iterable[int], log: Path, token: str | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        alb_ports: Iterable[int],
+        log: Path,
+        token: str | None = None,
+        poll_ms: int = Settings.poll_interval_ms,  # what `up` mode uses
+    ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
         self.api_port = free_port()
         args = [
@@ -145,7 +152,7 @@ class Traefik:
             f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
             "--api.insecure=true",
             f"--providers.http.endpoint={endpoint}",
-            "--providers.http.pollInterval=100ms",
+            f"--providers.http.pollInterval={poll_ms}ms",
             "--providers.http.pollTimeout=2s",
             "--providers.providersThrottleDuration=0s",
             *[f"--entryPoints.listener{p}.address=127.0.0.1:{port}" for p, port in self.ports.items()],

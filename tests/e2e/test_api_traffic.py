@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,12 +30,16 @@ class World:
     process: Any
 
 
+LONG_POLL = "?wait_ms=800"  # under the harness Traefik's pollTimeout (2 s)
+
+
 @pytest.fixture
-def world(tmp_path: Path, backends: dict[str, Backend]) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, tmp_path: Path, backends: dict[str, Backend]) -> Iterator[World]:
     port, db, log = free_port(), tmp_path / "state.duckdb", tmp_path / "server.log"
     process = serve(port, db, log)
     url = f"http://127.0.0.1:{port}"
-    traefik = Traefik(url + "/traefik/config", [80], tmp_path / "traefik.log")
+    query = getattr(request, "param", "")  # "" polls; LONG_POLL holds polls until a change
+    traefik = Traefik(url + "/traefik/config" + query, [80], tmp_path / "traefik.log")
     elbv2 = elbv2_client(url)
     lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     tgs = {}
@@ -68,6 +74,7 @@ def path_rule(w: World, priority: int, path: str, actions: list[dict[str, Any]])
     return str(rule["Rules"][0]["RuleArn"])
 
 
+@pytest.mark.parametrize("world", ["", LONG_POLL], ids=["poll", "long-poll"], indirect=True)
 def test_modify_rule_hot_reloads_weights(world: World) -> None:
     rule = path_rule(world, 10, "/w/*", forward(world, {"a": 100, "b": 0}))
     client = Client(world.traefik.ports[80])
@@ -82,6 +89,7 @@ def test_modify_rule_hot_reloads_weights(world: World) -> None:
     assert counts == {"a": 950, "b": 50}
 
 
+@pytest.mark.parametrize("world", ["", LONG_POLL], ids=["poll", "long-poll"], indirect=True)
 def test_set_rule_priorities_swap_flips_routing(world: World) -> None:
     broad = path_rule(world, 1, "/s/*", forward(world, {"a": 1}))
     exact = path_rule(world, 2, "/s/x", forward(world, {"b": 1}))
@@ -92,6 +100,30 @@ def test_set_rule_priorities_swap_flips_routing(world: World) -> None:
     )
     wait_for(lambda: served_by(client, "/s/x") == {"b"}, what="exact rule first")
     assert served_by(client, "/s/y") == {"a"}
+
+
+def test_long_poll_never_answers_stale_bytes(world: World) -> None:
+    """A keep-alive poller that has the current config is held; whatever the timing, each answer is the
+    config current when it is sent: unchanged bytes when the wait runs out, new bytes after a change."""
+    rule = path_rule(world, 10, "/l/*", forward(world, {"a": 100, "b": 0}))
+    conn = http.client.HTTPConnection("127.0.0.1", world.port, timeout=15)
+
+    def poll(wait_ms: int) -> bytes:
+        conn.request("GET", f"/traefik/config?wait_ms={wait_ms}")
+        response = conn.getresponse()
+        assert response.status == 200
+        return response.read()
+
+    first = poll(200)
+    assert first == get_bytes(world.url + "/traefik/config")
+    assert poll(200) == first  # held, nothing changed: the same bytes when the wait runs out
+    held: list[bytes] = []
+    thread = threading.Thread(target=lambda: held.append(poll(10_000)))
+    thread.start()
+    world.elbv2.modify_rule(RuleArn=rule, Actions=forward(world, {"a": 0, "b": 100}))
+    thread.join(15)
+    conn.close()
+    assert held == [get_bytes(world.url + "/traefik/config")] and held[0] != first
 
 
 @pytest.mark.slow

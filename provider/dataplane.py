@@ -105,9 +105,9 @@ class ConfigCache:
 
     async def poll(self, client: tuple[str, int] | None, wait_ms: int) -> Compiled:
         current = await self.get()
-        if client is None:
+        if client is None or wait_ms <= 0:
             return current
-        if wait_ms > 0 and self._served.get(client) == current.key:
+        if self._served.get(client) == current.key:
             current = await self._next(current.key, wait_ms / 1000)
         if len(self._served) >= _SERVED_MAX:
             self._served.clear()

@@ -162,7 +162,6 @@ def query_matchers(pair: QueryPair) -> list[str]:
     return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(_unescape(pair.key))]
 
 
-@functools.lru_cache(maxsize=1 << 16)  # a recompile after one change re-translates only what changed
 def condition_expr(cond: Condition) -> str | None:
     """OR within the condition's values; None when no value can ever match (the rule then never matches)."""
     parts: list[str]

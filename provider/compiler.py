@@ -243,13 +243,16 @@ class _TgOut(NamedTuple):
 
 
 class _RuleOut(NamedTuple):
-    """Flat on purpose: few containers per rule keep the garbage collector's passes short."""
+    """One container per rule, strings inside: each tracked container allocated brings the garbage collector's
+    next pass closer (a full pass over a server's heap costs ~25 ms), so none are nested here."""
 
     rule: Rule
-    children: tuple[str, ...]  # the service names of its target groups; the rest of its context is the listener's
+    children: str  # its target groups' service names, space-separated; the rest of its context is the listener's
     name: str  # its router's name; "" when the rule can never match (it routes nothing)
     router: str
-    extra: tuple[tuple[str, str, str], ...]  # (section, name, text) of the rule's own service or middleware
+    extra_section: str  # the rule's own weighted service or replacePath middleware, if any: its section,
+    extra_name: str  # name
+    extra: str  # and text
 
 
 class _ListenerOut(NamedTuple):
@@ -359,7 +362,7 @@ class _Builder:
                 continue
             forward = action.forward
             arns = [t.arn for t in forward.target_groups] if forward else []
-            children = tuple([child(a) for a in arns])
+            children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
                 out = self._rule(rule, action, children, lb_name, listener.port, secure, qualifier)
@@ -367,8 +370,8 @@ class _Builder:
             if not out.name:  # a rule that can never match routes nothing
                 continue
             routers[out.name] = out.router
-            for section, name, text in out.extra:
-                texts[section][name] = text
+            if out.extra:
+                texts[out.extra_section][out.extra_name] = out.extra
             if forward is None:
                 texts["services"][SELF_SERVICE] = self.self_service
             else:
@@ -379,7 +382,7 @@ class _Builder:
         self,
         rule: Rule,
         action: Action,
-        children: tuple[str, ...],
+        children: str,
         lb_name: str,
         port: int,
         secure: bool,
@@ -387,31 +390,32 @@ class _Builder:
     ) -> _RuleOut:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
-            return _RuleOut(rule, children, "", "", ())
+            return _RuleOut(rule, children, "", "", "", "", "")
         key = rule_key(rule)
         priority = 1 if rule.priority is None else RULE_PRIORITY_BASE - rule.priority
         if qualifier:
             expr, priority = f"{expr} && {qualifier}", priority + QUALIFIED_BOOST
-        extra: list[tuple[str, str, str]] = []
+        extra = ("", "", "")
         middleware = None
         forward = action.forward
+        names = children.split(" ") if children else []
         if forward is None:
             kind, prefix = ("redirect", REDIRECT_PATH_PREFIX) if action.redirect else ("fixed", FIXED_PATH_PREFIX)
             middleware, service = f"{kind}-{key}", SELF_SERVICE
-            extra.append(("middlewares", middleware, _entry(middleware, {"replacePath": {"path": prefix + key}})))
-        elif len(children) == 1 and not forward.stickiness_enabled:
-            service = children[0]
+            extra = ("middlewares", middleware, _entry(middleware, {"replacePath": {"path": prefix + key}}))
+        elif len(names) == 1 and not forward.stickiness_enabled:
+            service = names[0]
         else:
             service = f"rule-{key}"
-            weights = [(n, t.weight) for n, t in zip(children, forward.target_groups, strict=True)]
+            weights = [(n, t.weight) for n, t in zip(names, forward.target_groups, strict=True)]
             sticky = None
             if forward.stickiness_enabled:
                 sticky = _cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
-            extra.append(("services", service, _weighted(service, weights, sticky)))
+            extra = ("services", service, _weighted(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = _safe(f"{lb_name}-{port}-{label}-{key}")
         router = _router(name, port, priority, expr, service, middleware, secure)
-        return _RuleOut(rule, children, name, router, tuple(extra))
+        return _RuleOut(rule, children, name, router, *extra)
 
     def _tg_service(self, arn: str, secure: bool) -> _TgOut | None:
         """``tg-<name>``; a sticky TG used by an HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""

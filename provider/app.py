@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
@@ -36,6 +37,9 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # The loaded state and the imported modules live as long as the server: keep them out of every
+        # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
+        gc.freeze()
         tasks = [asyncio.create_task(task(runtime)) for task in (*ALWAYS, *background)]
         try:
             yield

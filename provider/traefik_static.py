@@ -25,6 +25,9 @@ GRACE_TIMEOUT = "2s"
 # the second of two quick changes (traefik-facts: 1.44 s median with the 2 s default, 0.13 s with 0 s).
 THROTTLE = "0s"
 POLL_TIMEOUT = "2s"
+# Long poll (provider/dataplane.py): a poller holding the current config waits up to this long for a change,
+# so a change reaches Traefik at once instead of at its next tick; must stay under POLL_TIMEOUT.
+LONG_POLL_MS = 800
 
 
 def entrypoint_name(port: int) -> str:
@@ -37,7 +40,7 @@ def address(host: str, port: int) -> str:
 
 def _provider(settings: Settings, path: str) -> Config:
     http: Config = {
-        "endpoint": settings.base_url + path,
+        "endpoint": f"{settings.base_url}{path}?wait_ms={LONG_POLL_MS}",
         "pollInterval": f"{settings.poll_interval_ms}ms",
         "pollTimeout": POLL_TIMEOUT,
     }

@@ -10,12 +10,15 @@ Everything else in `provider.aws` walks these tables; nothing is hand-coded per 
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-import botocore.loaders
+import botocore
 from botocore import xform_name
 
 API_VERSION = "2015-12-01"
@@ -92,7 +95,13 @@ class Operation:
 
 
 def _load() -> dict[str, Any]:
-    model: dict[str, Any] = botocore.loaders.Loader().load_service_model("elbv2", "service-2")
+    """botocore's elbv2 model, read straight from the wheel's data folder: botocore.loaders would pull in
+    ~9 MB of modules for one JSON file."""
+    folder = Path(botocore.__file__).parent / "data" / "elbv2"
+    newest = max(folder.iterdir(), key=lambda p: p.name)  # API versions are dated folders
+    plain, packed = newest / "service-2.json", newest / "service-2.json.gz"
+    raw = plain.read_bytes() if plain.exists() else gzip.decompress(packed.read_bytes())
+    model: dict[str, Any] = json.loads(raw)
     return model
 
 

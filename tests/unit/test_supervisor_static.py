@@ -20,7 +20,7 @@ def test_listener_config_from_settings() -> None:
     }
     assert c["providers"] == {
         "providersThrottleDuration": "0s",
-        "http": {"endpoint": "http://127.0.0.1:9000/traefik/config/8443", "pollInterval": "250ms",
+        "http": {"endpoint": "http://127.0.0.1:9000/traefik/config/8443?wait_ms=800", "pollInterval": "250ms",
                  "pollTimeout": "2s", "headers": {"Authorization": "Bearer t"}},
     }
     assert "api" not in c
@@ -32,7 +32,7 @@ def test_dashboard_config_declares_every_listener_on_ephemeral_loopback_ports() 
     assert c["api"] == {"dashboard": True, "insecure": True}
     assert {k: v["address"] for k, v in c["entryPoints"].items()} == {
         "listener8000": "127.0.0.1:0", "listener8001": "127.0.0.1:0", "traefik": "127.0.0.1:9001"}
-    assert c["providers"]["http"]["endpoint"] == "http://provider:8080/traefik/config"
+    assert c["providers"]["http"]["endpoint"] == "http://provider:8080/traefik/config?wait_ms=800"
     assert "headers" not in c["providers"]["http"]  # no token, no header
 
 

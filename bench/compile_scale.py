@@ -18,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -139,7 +140,9 @@ def child(kind: str, port: int, sizes: tuple[int, int, int]) -> None:
         from provider.app import create_app
         from provider.settings import Settings
 
-        app = create_app(Settings(port=port, db=":memory:"))
+        # the default set-up: a DuckDB file (an in-memory database would also hold every table page in RAM)
+        db = Path(tempfile.mkdtemp(prefix="bench-compile-")) / "state.duckdb"
+        app = create_app(Settings(port=port, db=str(db)))
         store = app.state.runtime.store
         with store.write() as tx:
             for field_ in ("load_balancers", "target_groups", "targets", "listeners", "rules"):

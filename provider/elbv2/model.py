@@ -43,7 +43,7 @@ class ActionType(StrEnum):
     FIXED_RESPONSE = "fixed-response"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoadBalancer:
     arn: str
     name: str
@@ -62,7 +62,7 @@ class LoadBalancer:
         return self.arn.rsplit("/", 1)[1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthCheck:
     """ALB health-check settings with AWS's defaults for HTTP/HTTPS instance and ip target groups."""
 
@@ -77,7 +77,7 @@ class HealthCheck:
     matcher: str = "200"  # "200", "200,202", "200-299"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetGroup:
     arn: str
     name: str
@@ -95,7 +95,7 @@ class TargetGroup:
         return dict(self.attributes).get(key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     target_group_arn: str
     id: str  # an IP literal (ip targets) or a container name/id (instance targets)
@@ -109,13 +109,13 @@ class Target:
         return (self.target_group_arn, self.id, self.port)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Certificate:
     arn: str
     is_default: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listener:
     arn: str
     load_balancer_arn: str
@@ -127,13 +127,13 @@ class Listener:
     attributes: Attributes = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueryPair:
     key: str | None
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Condition:
     field: ConditionField
     values: tuple[str, ...] = ()  # host-header, path-pattern, http-header, method, source-ip values
@@ -142,20 +142,20 @@ class Condition:
     legacy: bool = False  # given through the legacy top-level Values; echoed the same way
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetGroupTuple:
     arn: str
     weight: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Forward:
     target_groups: tuple[TargetGroupTuple, ...]
     stickiness_enabled: bool = False
     stickiness_duration: int | None = None  # seconds, 1..604800, required when enabled
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redirect:
     """Fields not given keep the placeholders, which ALB expands from the request."""
 
@@ -167,14 +167,14 @@ class Redirect:
     query: str = "#{query}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FixedResponse:
     status_code: str  # "200", "404", ...
     content_type: str | None = None
     message_body: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     type: ActionType
     order: int | None = None

@@ -61,7 +61,9 @@ def settings_from(p: Params) -> TargetGroupSettings:
     if version not in PROTOCOL_VERSIONS:
         raise ValidationError(f"Protocol version '{version}' is not valid: use one of {', '.join(PROTOCOL_VERSIONS)}")
     grpc = version == "GRPC"
-    base = HealthCheck(protocol=Protocol(protocol), matcher=health_checks.GRPC_MATCHER if grpc else HealthCheck.matcher)
+    base = HealthCheck(protocol=Protocol(protocol))
+    if grpc:
+        base = replace(base, matcher=health_checks.GRPC_MATCHER)
     return TargetGroupSettings(
         protocol=Protocol(protocol),
         protocol_version=version,

@@ -6,8 +6,9 @@ one watches a directory where the same config bytes are renamed in atomically. W
 a change counts as live at the first response from the newly weighted backend. Then a burst of 10 ModifyRule
 calls within 1 s: how long after the last one until traffic settles on the final weights (20 responses in a row).
 
-With --wait-ms W the HTTP Traefiks poll `/traefik/config?wait_ms=W` (long poll: the server holds a poll
-that already has the current config until a change or W ms). Last, the CPU that polling costs at idle.
+The HTTP Traefiks poll `/traefik/config?wait_ms=W` (long poll, as `up` and compose do: the server holds a poll
+that already has the current config until a change or W ms); --wait-ms 0 measures plain polling. Last, the
+CPU that polling costs at idle.
 
     .venv/bin/python bench/propagation.py [--changes 20] [--poll-ms 50] [--wait-ms 800]
 """
@@ -28,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.settings import Settings  # noqa: E402
+from provider.traefik_static import LONG_POLL_MS  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
 from tests.conftest import BIN, free_port  # noqa: E402
 from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for  # noqa: E402
@@ -107,7 +109,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=20)
     ap.add_argument("--poll-ms", type=int, default=Settings.poll_interval_ms)
-    ap.add_argument("--wait-ms", type=int, default=0)
+    ap.add_argument("--wait-ms", type=int, default=LONG_POLL_MS)  # what `up` and compose use; 0: plain polling
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="propagation-"))
     backends = {n: Backend(n) for n in "ab"}

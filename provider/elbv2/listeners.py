@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from provider.elbv2 import arns, limits, lookup, tags
+from provider.elbv2 import arns, attributes, limits, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, Protocol, Rule, State
@@ -29,13 +29,13 @@ from provider.errors import (
 if TYPE_CHECKING:
     from provider.store import Transaction
 
-LISTENER_ATTRIBUTE_DEFAULTS: Mapping[str, str] = {
-    "routing.http.response.server.enabled": "true",
-    "routing.http.response.strict_transport_security.header_value": "",
-    "routing.http.response.access_control_allow_origin.header_value": "",
-    "routing.http.response.x_content_type_options.header_value": "",
-    "routing.http.response.x_frame_options.header_value": "",
-    "routing.http.response.content_security_policy.header_value": "",
+LISTENER_ATTRIBUTES: attributes.Specs = {
+    "routing.http.response.server.enabled": attributes.boolean("true"),
+    "routing.http.response.strict_transport_security.header_value": attributes.text(""),
+    "routing.http.response.access_control_allow_origin.header_value": attributes.text(""),
+    "routing.http.response.x_content_type_options.header_value": attributes.text(""),
+    "routing.http.response.x_frame_options.header_value": attributes.text(""),
+    "routing.http.response.content_security_policy.header_value": attributes.text(""),
 }
 
 
@@ -53,7 +53,6 @@ def create_listener(ctx: Context, p: Params) -> Result:
             ssl_policy=_ssl_policy(protocol, p.get("ssl_policy")),
             certificates=_certificates(protocol, p.get("certificates")),
             alpn_policy=tuple(p.get("alpn_policy") or ()),
-            attributes=tuple(sorted(LISTENER_ATTRIBUTE_DEFAULTS.items())),
         )
         actions = parse_actions(state, lb_arn, protocol, p["default_actions"])
         siblings = [listener for listener in state.listeners.values() if listener.load_balancer_arn == lb_arn]
@@ -136,23 +135,16 @@ def delete_with_rules(tx: Transaction, listener: Listener) -> None:
 
 def describe_listener_attributes(ctx: Context, p: Params) -> Result:
     listener = lookup.listener(ctx.store.snapshot(), p["listener_arn"])
-    return {"attributes": [{"key": k, "value": v} for k, v in listener.attributes]}
+    values = attributes.effective(LISTENER_ATTRIBUTES, listener.attributes)
+    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
 
 
 def modify_listener_attributes(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         listener = lookup.listener(tx.state, p["listener_arn"])
-        attributes = dict(listener.attributes)
-        for item in p["attributes"]:
-            key, value = item.get("key"), item.get("value")
-            if key not in LISTENER_ATTRIBUTE_DEFAULTS:
-                raise ValidationError(f"Listener attribute key '{key}' is not recognized")
-            if key == "routing.http.response.server.enabled" and value not in ("true", "false"):
-                raise ValidationError(f"Listener attribute '{key}' must be 'true' or 'false'")
-            attributes[key] = value or ""
-        listener = replace(listener, attributes=tuple(sorted(attributes.items())))
-        tx.put(listener)
-    return {"attributes": [{"key": k, "value": v} for k, v in listener.attributes]}
+        merged = attributes.merge(LISTENER_ATTRIBUTES, listener.attributes, p["attributes"])
+        tx.put(replace(listener, attributes=merged))
+    return {"attributes": attributes.shape(merged)}
 
 
 def add_listener_certificates(ctx: Context, p: Params) -> Result:

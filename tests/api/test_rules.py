@@ -169,3 +169,18 @@ def test_describe_rules_pages(elbv2: Any, listener: dict[str, str]) -> None:
     priorities = [r["Priority"] for page in (first, second, third) for r in page["Rules"]]
     assert priorities == ["1", "2", "3", "4", "5", "6", "7", "default"]
     assert "NextMarker" not in third
+
+
+def test_listener_attributes(elbv2: Any, listener: dict[str, str]) -> None:
+    def attrs() -> dict[str, str]:
+        found = elbv2.describe_listener_attributes(ListenerArn=listener["arn"])["Attributes"]
+        return {a["Key"]: a["Value"] for a in found}
+
+    assert attrs()["routing.http.response.server.enabled"] == "true"
+    elbv2.modify_listener_attributes(
+        ListenerArn=listener["arn"], Attributes=[{"Key": "routing.http.response.server.enabled", "Value": "false"}]
+    )
+    assert attrs()["routing.http.response.server.enabled"] == "false"
+    for bad in ({"Key": "routing.http.response.server.enabled", "Value": "maybe"}, {"Key": "nope", "Value": "1"}):
+        code = error_of(elbv2.modify_listener_attributes, ListenerArn=listener["arn"], Attributes=[bad])
+        assert code == ("ValidationError", 400)

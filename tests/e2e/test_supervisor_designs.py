@@ -33,7 +33,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.startswith("/traefik/config"):
-            tail = self.path.rsplit("/", 1)[1]
+            tail = self.path.split("?", 1)[0].rsplit("/", 1)[1]  # the poller sends ?wait_ms= (long poll)
             ports = [int(tail)] if tail.isdigit() else self.ports
             backend = f"http://127.0.0.1:{self.server.server_address[1]}"
             body = json.dumps({"http": {

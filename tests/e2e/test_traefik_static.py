@@ -32,7 +32,7 @@ def test_static_file_matches_the_compose_stack() -> None:
     assert set(config["entryPoints"]) == {"listener8000", "listener8001", "traefik"}
     assert config["api"] == {"dashboard": True, "insecure": True}
     http = config["providers"]["http"]
-    assert http["endpoint"] == "http://provider:8080/traefik/config"
+    assert http["endpoint"] == "http://provider:8080/traefik/config?wait_ms=800"  # long poll
     assert http["pollInterval"] == "100ms"
 
 
@@ -40,7 +40,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     config: bytes = b""
 
     def do_GET(self) -> None:
-        if self.path == "/traefik/config":
+        if self.path.split("?", 1)[0] == "/traefik/config":
             body = self.config
         else:  # the backend: which entryPoint port did the request arrive on
             body = f"via {self.headers.get('X-Forwarded-Port')}\n".encode()

@@ -25,6 +25,8 @@ from provider.errors import (
 
 
 def create_rule(ctx: Context, p: Params) -> Result:
+    _reject_transforms(p)
+    rule_tags = tags.validate_tags(p.get("tags"))
     with ctx.store.write() as tx:
         state = tx.state
         listener = lookup.listener(state, p["listener_arn"])
@@ -39,9 +41,8 @@ def create_rule(ctx: Context, p: Params) -> Result:
             conditions=_conditions(p["conditions"]),
             actions=parse_actions(state, listener.load_balancer_arn, listener.protocol, p["actions"]),
         )
-        _reject_transforms(p)
         tx.put(rule)
-        tx.set_tags(rule.arn, tags.validate_tags(p.get("tags")))
+        tx.set_tags(rule.arn, rule_tags)
     return {"rules": [render_rule(rule)]}
 
 

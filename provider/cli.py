@@ -45,7 +45,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="elbv2-provider", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="elbv2-provider",
+        description="A local AWS Application Load Balancer: the ELBv2 API on DuckDB, real traffic through "
+        "Traefik. Every flag also reads an ELBV2_* environment variable (ELBV2_PORT=9090).",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the AWS ELBv2 API and Traefik's HTTP-provider endpoint")
     _common(serve)

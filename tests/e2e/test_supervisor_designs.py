@@ -137,8 +137,10 @@ def test_per_port_processes_versus_reuse_port_handover(tmp_path: Path,
             for i in range(ROUNDS):
                 b = free_port()
                 extra = start(tmp_path, f"b{i}", listener_config(b, settings))
-                assert serving(b)
-                stop(extra)
+                try:
+                    assert serving(b)
+                finally:
+                    stop(extra)
     finally:
         stop(steady)
 

@@ -25,8 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from provider.elbv2.model import (
@@ -42,22 +41,31 @@ from provider.elbv2.model import (
     TargetGroup,
 )
 from provider.matchers import go_quote, rule_expr
+from provider.traefik_json import (
+    PLACEHOLDER_SERVICE,
+    Config,
+    Plan,
+    cookie,
+    entry,
+    for_port,
+    load_balancer,
+    router_entry,
+    serialize,
+    weighted_entry,
+)
 
-Config = dict[str, Any]
+__all__ = ["PLACEHOLDER_SERVICE", "CompileOptions", "compile_config", "compile_plan", "for_port", "serialize"]
+
 Servers = Mapping[str, Sequence[tuple[str, int]]]
 
 FIXED_PATH_PREFIX = "/__fixed/"
 REDIRECT_PATH_PREFIX = "/__redirect/"
 SELF_SERVICE = "elbv2-self"  # this server: answers fixed responses and redirects
-PLACEHOLDER_SERVICE = "elbv2-placeholder"
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
 INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
-# The order json.dumps(sort_keys=True) puts the sections in, so a join of sorted entries equals ``serialize``.
-_SECTIONS = ("middlewares", "routers", "serversTransports", "services")
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder: no per-call setup
 
 
 @dataclass(frozen=True)
@@ -65,43 +73,6 @@ class CompileOptions:
     """``fixed_response_url``: how Traefik reaches this server, e.g. ``http://127.0.0.1:8080``."""
 
     fixed_response_url: str
-
-
-@dataclass
-class Plan:
-    """The config as JSON texts: ``sections["routers"]["web-80-p1-x"] == '"web-80-p1-x":{...}'``, and for each
-    listener port the names of the entries its routers use (services reachable from them, their middlewares
-    and transports). The placeholder service is in every rendering, so none is ever empty."""
-
-    sections: dict[str, dict[str, str]] = field(default_factory=lambda: {s: {} for s in _SECTIONS})
-    by_port: dict[int, dict[str, set[str]]] = field(default_factory=dict)
-
-    def merge(self, port: int, section: str, texts: Mapping[str, str]) -> None:
-        """Add entries used by listener ``port`` (an entry's text is the same wherever it is used)."""
-        self.sections[section].update(texts)
-        used = self.by_port.get(port)
-        if used is None:
-            used = self.by_port[port] = {s: set() for s in _SECTIONS}
-        used[section].update(texts)
-
-    def render(self, port: int | None = None) -> bytes:
-        """The whole config, or listener ``port``'s part (only the placeholder for a port without routers)."""
-        parts = []
-        for section in _SECTIONS:
-            texts = self.sections[section]
-            if port is None:
-                names = sorted(texts)
-            else:
-                used = self.by_port.get(port, {}).get(section, set())
-                names = sorted(used | {PLACEHOLDER_SERVICE} if section == "services" else used)
-            if names:
-                parts.append(f'"{section}":{{{",".join([texts[n] for n in names])}}}')
-        return f'{{"http":{{{",".join(parts)}}}}}'.encode()
-
-
-def entry_point(port: int) -> str:
-    """``80`` -> ``listener80``."""
-    return f"listener{port}"
 
 
 def rule_key(rule: Rule) -> str:
@@ -140,72 +111,8 @@ def compile_config(state: State, servers: Servers, options: CompileOptions, port
     return result
 
 
-def for_port(config: Config, port: int) -> Config:
-    """The routers on ``listener<port>`` and only the services, middlewares and transports they use
-    (plus the placeholder service, so a port without routers still gets a complete config)."""
-    http = config["http"]
-    routers = {n: r for n, r in http.get("routers", {}).items() if r.get("entryPoints") == [entry_point(port)]}
-    services: dict[str, Any] = {}
-    pending = [r["service"] for r in routers.values()]
-    while pending:
-        name = pending.pop()
-        if name in services or name not in http.get("services", {}):
-            continue
-        services[name] = http["services"][name]
-        pending.extend(child["name"] for child in services[name].get("weighted", {}).get("services", []))
-    used_mw = {m for r in routers.values() for m in r.get("middlewares", [])}
-    middlewares = {n: m for n, m in http.get("middlewares", {}).items() if n in used_mw}
-    used_tr = {s["loadBalancer"].get("serversTransport") for s in services.values() if "loadBalancer" in s}
-    transports = {n: t for n, t in http.get("serversTransports", {}).items() if n in used_tr}
-    services[PLACEHOLDER_SERVICE] = http["services"][PLACEHOLDER_SERVICE]
-    part = {"routers": routers, "services": services, "middlewares": middlewares, "serversTransports": transports}
-    return {"http": {k: v for k, v in part.items() if v}}
-
-
-def serialize(config: Config) -> bytes:
-    """Canonical bytes: sorted keys, compact separators, ASCII: ``{"b":1,"a":[]}`` -> ``b'{"a":[],"b":1}'``."""
-    return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def _entry(name: str, value: Config) -> str:
-    return f"{encode_basestring_ascii(name)}:{_encode(value)}"
-
-
-def _router(name: str, port: int, priority: int, rule: str, service: str, middleware: str | None, tls: bool) -> str:
-    """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
-    it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
-    q = encode_basestring_ascii
-    middlewares = f'"middlewares":[{q(middleware)}],' if middleware else ""
-    end = ',"tls":{}}' if tls else "}"
-    return (
-        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{middlewares}"priority":{priority},'
-        f'"rule":{q(rule)},"service":{q(service)}{end}'
-    )
-
-
-def _weighted(name: str, children: Sequence[tuple[str, int]], sticky: Config | None) -> str:
-    """A weighted service's entry written directly, keys in sorted order (one per weighted rule)."""
-    q = encode_basestring_ascii
-    services = ",".join([f'{{"name":{q(n)},"weight":{w}}}' for n, w in children])
-    end = f',"sticky":{_encode(sticky)}}}}}' if sticky else "}}"
-    return f'{q(name)}:{{"weighted":{{"services":[{services}]{end}'
-
-
 def _safe(name: str) -> str:
     return _UNSAFE_NAME.sub("_", name)
-
-
-def _load_balancer(urls: Sequence[str], sticky: Config | None = None, transport: str | None = None) -> Config:
-    lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
-    if sticky:
-        lb["sticky"] = sticky
-    if transport:
-        lb["serversTransport"] = transport
-    return {"loadBalancer": lb}
-
-
-def _cookie(name: str, max_age: int, secure: bool) -> Config:
-    return {"cookie": {"name": name, "maxAge": max_age, "httpOnly": True, "secure": secure, "path": "/"}}
 
 
 def _server_url(scheme: str, host: str, port: int) -> str:
@@ -282,9 +189,9 @@ class _Builder:
         self.tgs: dict[tuple[str, bool], _TgOut | None] = {}
         self.old_tgs, self.new_tgs = _Memo.tgs, dict[tuple[int, bool], _TgOut]()
         self.old_listeners, self.new_listeners = _Memo.listeners, dict[str, _ListenerOut]()
-        self.self_service = _entry(SELF_SERVICE, _load_balancer([options.fixed_response_url]))
-        self.unavailable = _entry(UNAVAILABLE_SERVICE, _load_balancer([]))
-        self.insecure = _entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
+        self.self_service = entry(SELF_SERVICE, load_balancer([options.fixed_response_url]))
+        self.unavailable = entry(UNAVAILABLE_SERVICE, load_balancer([]))
+        self.insecure = entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
         by_port: dict[int, dict[str, LoadBalancer]] = {}
         for li in state.listeners.values():
             lb = state.load_balancers.get(li.load_balancer_arn)
@@ -296,8 +203,8 @@ class _Builder:
 
     def finish(self) -> Plan:
         _Memo.tgs, _Memo.listeners = self.new_tgs, self.new_listeners
-        placeholder = _load_balancer([self.options.fixed_response_url])
-        self.plan.sections["services"][PLACEHOLDER_SERVICE] = _entry(PLACEHOLDER_SERVICE, placeholder)
+        placeholder = load_balancer([self.options.fixed_response_url])
+        self.plan.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
         return self.plan
 
     def _tg_service_names(self) -> dict[str, str]:
@@ -402,7 +309,7 @@ class _Builder:
         if forward is None:
             kind, prefix = ("redirect", REDIRECT_PATH_PREFIX) if action.redirect else ("fixed", FIXED_PATH_PREFIX)
             middleware, service = f"{kind}-{key}", SELF_SERVICE
-            extra = ("middlewares", middleware, _entry(middleware, {"replacePath": {"path": prefix + key}}))
+            extra = ("middlewares", middleware, entry(middleware, {"replacePath": {"path": prefix + key}}))
         elif len(names) == 1 and not forward.stickiness_enabled:
             service = names[0]
         else:
@@ -410,11 +317,11 @@ class _Builder:
             weights = [(n, t.weight) for n, t in zip(names, forward.target_groups, strict=True)]
             sticky = None
             if forward.stickiness_enabled:
-                sticky = _cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
-            extra = ("services", service, _weighted(service, weights, sticky))
+                sticky = cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
+            extra = ("services", service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = _safe(f"{lb_name}-{port}-{label}-{key}")
-        router = _router(name, port, priority, expr, service, middleware, secure)
+        router = router_entry(name, port, priority, expr, service, middleware, secure)
         return _RuleOut(rule, children, name, router, *extra)
 
     def _tg_service(self, arn: str, secure: bool) -> _TgOut | None:
@@ -430,9 +337,9 @@ class _Builder:
             name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
             scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
             urls = [_server_url(scheme, h, p) for h, p in servers]
-            sticky = _cookie(stickiness[0], stickiness[1], secure) if stickiness else None
+            sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
             transport = INSECURE_TRANSPORT if scheme == "https" else None
-            text = _entry(name, _load_balancer(urls, sticky, transport))
+            text = entry(name, load_balancer(urls, sticky, transport))
             out = _TgOut(tg, context, name, text, transport is not None)
         self.new_tgs[(id(tg), secure)] = out
         return out

@@ -1,0 +1,126 @@
+"""Traefik dynamic configuration as JSON text: one text per entry (router, service, middleware, transport), and the
+``Plan`` that joins them in sorted order into bytes byte-identical to ``serialize`` of the same dict.
+
+>>> entry("s", {"loadBalancer": {"servers": []}})
+'"s":{"loadBalancer":{"servers":[]}}'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
+Config = dict[str, Any]
+
+PLACEHOLDER_SERVICE = "elbv2-placeholder"  # in every rendering, so no config is ever empty
+# The order json.dumps(sort_keys=True) puts the sections in, so a join of sorted entries equals ``serialize``.
+_SECTIONS = ("middlewares", "routers", "serversTransports", "services")
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder: no per-call setup
+
+
+def entry_point(port: int) -> str:
+    """``80`` -> ``listener80``."""
+    return f"listener{port}"
+
+
+@dataclass
+class Plan:
+    """The config as JSON texts: ``sections["routers"]["web-80-p1-x"] == '"web-80-p1-x":{...}'``, and for each
+    listener port the names of the entries its routers use (services reachable from them, their middlewares
+    and transports). The placeholder service is in every rendering, so none is ever empty."""
+
+    sections: dict[str, dict[str, str]] = field(default_factory=lambda: {s: {} for s in _SECTIONS})
+    by_port: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+
+    def merge(self, port: int, section: str, texts: Mapping[str, str]) -> None:
+        """Add entries used by listener ``port`` (an entry's text is the same wherever it is used)."""
+        self.sections[section].update(texts)
+        used = self.by_port.get(port)
+        if used is None:
+            used = self.by_port[port] = {s: set() for s in _SECTIONS}
+        used[section].update(texts)
+
+    def render(self, port: int | None = None) -> bytes:
+        """The whole config, or listener ``port``'s part (only the placeholder for a port without routers)."""
+        parts = []
+        for section in _SECTIONS:
+            texts = self.sections[section]
+            if port is None:
+                names = sorted(texts)
+            else:
+                used = self.by_port.get(port, {}).get(section, set())
+                names = sorted(used | {PLACEHOLDER_SERVICE} if section == "services" else used)
+            if names:
+                parts.append(f'"{section}":{{{",".join([texts[n] for n in names])}}}')
+        return f'{{"http":{{{",".join(parts)}}}}}'.encode()
+
+
+def for_port(config: Config, port: int) -> Config:
+    """The routers on ``listener<port>`` and only the services, middlewares and transports they use
+    (plus the placeholder service, so a port without routers still gets a complete config)."""
+    http = config["http"]
+    routers = {n: r for n, r in http.get("routers", {}).items() if r.get("entryPoints") == [entry_point(port)]}
+    services: dict[str, Any] = {}
+    pending = [r["service"] for r in routers.values()]
+    while pending:
+        name = pending.pop()
+        if name in services or name not in http.get("services", {}):
+            continue
+        services[name] = http["services"][name]
+        pending.extend(child["name"] for child in services[name].get("weighted", {}).get("services", []))
+    used_mw = {m for r in routers.values() for m in r.get("middlewares", [])}
+    middlewares = {n: m for n, m in http.get("middlewares", {}).items() if n in used_mw}
+    used_tr = {s["loadBalancer"].get("serversTransport") for s in services.values() if "loadBalancer" in s}
+    transports = {n: t for n, t in http.get("serversTransports", {}).items() if n in used_tr}
+    services[PLACEHOLDER_SERVICE] = http["services"][PLACEHOLDER_SERVICE]
+    part = {"routers": routers, "services": services, "middlewares": middlewares, "serversTransports": transports}
+    return {"http": {k: v for k, v in part.items() if v}}
+
+
+def serialize(config: Config) -> bytes:
+    """Canonical bytes: sorted keys, compact separators, ASCII: ``{"b":1,"a":[]}`` -> ``b'{"a":[],"b":1}'``."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def entry(name: str, value: Config) -> str:
+    return f"{encode_basestring_ascii(name)}:{_encode(value)}"
+
+
+def router_entry(
+    name: str, port: int, priority: int, rule: str, service: str, middleware: str | None, tls: bool
+) -> str:
+    """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
+    it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
+    q = encode_basestring_ascii
+    middlewares = f'"middlewares":[{q(middleware)}],' if middleware else ""
+    end = ',"tls":{}}' if tls else "}"
+    return (
+        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{middlewares}"priority":{priority},'
+        f'"rule":{q(rule)},"service":{q(service)}{end}'
+    )
+
+
+def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: Config | None) -> str:
+    """A weighted service's entry written directly, keys in sorted order (one per weighted rule)."""
+    q = encode_basestring_ascii
+    services = ",".join([f'{{"name":{q(n)},"weight":{w}}}' for n, w in children])
+    end = f',"sticky":{_encode(sticky)}}}}}' if sticky else "}}"
+    return f'{q(name)}:{{"weighted":{{"services":[{services}]{end}'
+
+
+def load_balancer(urls: Sequence[str], sticky: Config | None = None, transport: str | None = None) -> Config:
+    """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host)."""
+    lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
+    if sticky:
+        lb["sticky"] = sticky
+    if transport:
+        lb["serversTransport"] = transport
+    return {"loadBalancer": lb}
+
+
+def cookie(name: str, max_age: int, secure: bool) -> Config:
+    """A sticky cookie: HttpOnly, path /, ``secure`` only on HTTPS listeners (browsers never send it back over HTTP)."""
+    return {"cookie": {"name": name, "maxAge": max_age, "httpOnly": True, "secure": secure, "path": "/"}}

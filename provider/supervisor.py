@@ -26,13 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import errno
 import json
 import logging
 import os
 import re
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from provider import traefik_static
+from provider.ports import bind_problem, explain
 from provider.settings import Settings
 
 if TYPE_CHECKING:
@@ -323,34 +322,3 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
             os._exit(1)
 
     return setup
-
-
-def bind_problem(host: str, port: int) -> str | None:
-    """Why `host:port` cannot be bound right now, in words for a person; None when it can.
-
-    SO_REUSEADDR as Go sets it, so sockets in TIME_WAIT from a stopped Traefik do not count as in use.
-    """
-    try:
-        family, kind, proto, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                              flags=socket.AI_PASSIVE)[0]
-    except socket.gaierror as e:
-        return f"{host!r} does not resolve ({e.strerror}) — check --listen-host"
-    with socket.socket(family, kind, proto) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(sockaddr)
-        except OSError as e:
-            return explain(os.strerror(e.errno) if e.errno else str(e))
-    return None
-
-
-def explain(reason: str) -> str:
-    """OS wording -> what to do: 'permission denied' -> 'permission denied — ... pick a port >= 1024'."""
-    text = reason.strip().lower()
-    if text == os.strerror(errno.EACCES).lower():
-        return f"{text} — ports below 1024 need root or CAP_NET_BIND_SERVICE; pick a port >= 1024"
-    if text == os.strerror(errno.EADDRINUSE).lower():
-        return f"{text} — another program holds it; stop it or pick another port"
-    if text == os.strerror(errno.EADDRNOTAVAIL).lower():
-        return f"{text} — this machine has no such address; check --listen-host"
-    return text

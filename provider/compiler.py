@@ -3,11 +3,10 @@
 No I/O, no clock, no randomness: the same inputs give the same bytes, so Traefik's body hash skips unchanged polls.
 Traefik's camelCase vocabulary lives here and in provider/matchers.py only.
 
-The config is built as JSON text per entry (one router, service, middleware or transport) and the bytes are a
-join of those texts in sorted order (``Plan.render``), byte-identical to ``serialize`` of the same dict. Texts are
-memoized per immutable input object (``_Memo``), so a recompile after one API change redoes one rule's work.
+The config is built as JSON text per entry (provider/traefik_json.py), memoized per immutable input object
+(``_Memo``), so a recompile after one API change redoes one rule's work.
 
-Decisions (see README "Data plane"):
+Decisions (README, "Where this differs from AWS"):
 - all ForwardConfig weights 0: the rule matches and answers 503, like a target group without targets (Traefik's
   weighted service with no positive child answers 503 "no available server"); the rule does not fall through.
 - query-string keys: Traefik looks keys up case-sensitively, so each key is tried in several spellings

@@ -13,7 +13,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,14 +26,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import BIN, ROOT, free_port  # noqa: E402
 
 
 def wait_http(url: str, timeout: float = 30) -> None:

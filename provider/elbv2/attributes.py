@@ -69,5 +69,10 @@ def merge(specs: Specs, current: Attributes, changes: Iterable[Mapping[str, obje
     return tuple(sorted(values.items()))
 
 
+def described(specs: Specs, current: Attributes) -> list[dict[str, str]]:
+    """Every known key with its effective value, sorted, as the Describe*Attributes output shape wants it."""
+    return shape(tuple(sorted(effective(specs, current).items())))
+
+
 def shape(attributes: Attributes) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in attributes]

@@ -135,8 +135,7 @@ def delete_with_rules(tx: Transaction, listener: Listener) -> None:
 
 def describe_listener_attributes(ctx: Context, p: Params) -> Result:
     listener = lookup.listener(ctx.store.snapshot(), p["listener_arn"])
-    values = attributes.effective(LISTENER_ATTRIBUTES, listener.attributes)
-    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
+    return {"attributes": attributes.described(LISTENER_ATTRIBUTES, listener.attributes)}
 
 
 def modify_listener_attributes(ctx: Context, p: Params) -> Result:

@@ -43,8 +43,7 @@ def check_combination(values: Mapping[str, str]) -> None:
 
 def describe_load_balancer_attributes(ctx: Context, p: Params) -> Result:
     lb = lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
-    values = attributes.effective(LOAD_BALANCER_ATTRIBUTES, lb.attributes)
-    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
+    return {"attributes": attributes.described(LOAD_BALANCER_ATTRIBUTES, lb.attributes)}
 
 
 def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:

@@ -63,8 +63,7 @@ def check_combination(values: Mapping[str, str]) -> None:
 
 def describe_target_group_attributes(ctx: Context, p: Params) -> Result:
     tg = lookup.target_group(ctx.store.snapshot(), p["target_group_arn"])
-    values = attributes.effective(TARGET_GROUP_ATTRIBUTES, tg.attributes)
-    return {"attributes": attributes.shape(tuple(sorted(values.items())))}
+    return {"attributes": attributes.described(TARGET_GROUP_ATTRIBUTES, tg.attributes)}
 
 
 def modify_target_group_attributes(ctx: Context, p: Params) -> Result:

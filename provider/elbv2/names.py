@@ -15,24 +15,22 @@ _ALLOWED = re.compile(r"[A-Za-z0-9-]+")
 
 
 def validate_load_balancer_name(name: str) -> None:
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"Load balancer name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
-    if not _ALLOWED.fullmatch(name):
-        raise ValidationError(
-            f"Load balancer name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
-        )
-    if name.startswith("-") or name.endswith("-"):
-        raise ValidationError(f"Load balancer name '{name}' cannot begin or end with '-' character")
+    _validate("Load balancer", name)
     if name.lower().startswith("internal-"):
         raise ValidationError(f"Load balancer name '{name}' cannot begin with 'internal-'")
 
 
 def validate_target_group_name(name: str) -> None:
+    _validate("Target group", name)
+
+
+def _validate(kind: str, name: str) -> None:
+    """The rules load balancer and target group names share: 1-32 alphanumerics or hyphens, no edge hyphen."""
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"Target group name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
+        raise ValidationError(f"{kind} name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
     if not _ALLOWED.fullmatch(name):
         raise ValidationError(
-            f"Target group name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
+            f"{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"
         )
     if name.startswith("-") or name.endswith("-"):
-        raise ValidationError(f"Target group name '{name}' cannot begin or end with '-' character")
+        raise ValidationError(f"{kind} name '{name}' cannot begin or end with '-' character")

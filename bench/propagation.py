@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.settings import Settings  # noqa: E402
-from provider.traefik_static import LONG_POLL_MS  # noqa: E402
+from provider.traefik.static import LONG_POLL_MS  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
 from tests.conftest import BIN, free_port  # noqa: E402
 from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for  # noqa: E402

@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider import api, containers, dataplane
-from provider.health import HealthMonitor
-from provider.prober import run_health
+from provider.aws import endpoint as api
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
+from provider.targets import docker as containers
+from provider.targets.health import HealthMonitor
+from provider.targets.schedule import run_health
+from provider.traefik import endpoint as dataplane
 
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 

@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     background: tuple[BackgroundTask, ...] = ()
     if args.command == "up":
-        from provider.supervisor import supervise
+        from provider.traefik.supervisor import supervise
 
         background = (supervise,)
     app = create_app(settings, background=background)

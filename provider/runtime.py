@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provider.elbv2.context import Context, InstanceResolver
-from provider.health import HealthMonitor
 from provider.settings import Settings
 from provider.store import Store
+from provider.targets.health import HealthMonitor
 
 
 @dataclass

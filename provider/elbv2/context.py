@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from provider.health import HealthMonitor
     from provider.store import Store
+    from provider.targets.health import HealthMonitor
 
 Params = Mapping[str, Any]  # parsed request, snake_case keys, shaped by the operation's input shape
 Result = dict[str, Any]  # snake_case keys matching the operation's output shape members
 
 
 class InstanceResolver(Protocol):
-    """Resolves `instance` target ids (Docker container names or ids); see provider/containers.py."""
+    """Resolves `instance` target ids (Docker container names or ids); see provider/targets/docker.py."""
 
     def validate(self, target_id: str) -> None:
         """Raise errors.InvalidTarget with the reason when the id cannot be a target."""

@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from provider import health
 from provider.elbv2 import lookup
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import State, Target, TargetGroup, TargetType
 from provider.errors import InvalidTarget, TooManyTargets
-from provider.health import NOT_REGISTERED, TargetHealth
+from provider.targets import health
+from provider.targets.health import NOT_REGISTERED, TargetHealth
 
 MAX_TARGETS_PER_GROUP = 1000
 NO_DOCKER = "instance targets need a Docker engine: none is reachable (set DOCKER_HOST)"

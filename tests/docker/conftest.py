@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import docker
 import pytest
 
-from provider.containers import DockerInstances, connect, run_containers
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -28,11 +27,12 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.health import HealthMonitor
-from provider.prober import run_health
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
+from provider.targets.docker import DockerInstances, connect, run_containers
+from provider.targets.health import HealthMonitor
+from provider.targets.schedule import run_health
 from tests.conftest import ROOT
 from tests.docker.images import build, busybox
 

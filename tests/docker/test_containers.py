@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from provider.containers import DockerInstances, connect
 from provider.elbv2.model import Target
 from provider.errors import InvalidTarget
-from provider.health import TargetHealth
-from provider.probe import check
 from provider.runtime import Runtime
 from provider.settings import Settings
+from provider.targets.docker import DockerInstances, connect
+from provider.targets.health import TargetHealth
+from provider.targets.probe import check
 from tests.docker.conftest import Run, group, use
 
 pytestmark = pytest.mark.docker

@@ -20,7 +20,6 @@ from typing import Any
 import uvicorn
 
 from provider.app import create_app
-from provider.compiler import CompileOptions, compile_config
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -42,6 +41,7 @@ from provider.elbv2.model import (
 )
 from provider.settings import Settings
 from provider.store import Store
+from provider.traefik.compiler import CompileOptions, compile_config
 from tests.conftest import BIN, free_port
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -26,11 +26,11 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.health import HealthMonitor, TargetHealth
-from provider.prober import run_health
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
+from provider.targets.health import HealthMonitor, TargetHealth
+from provider.targets.schedule import run_health
 from tests.conftest import free_port
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"

@@ -21,7 +21,7 @@ import uvicorn
 
 from provider.app import create_app
 from provider.settings import Settings
-from provider.supervisor import supervise
+from provider.traefik.supervisor import supervise
 from tests.api.conftest import aws_cli, elbv2_client
 from tests.conftest import free_port
 

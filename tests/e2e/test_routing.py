@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from provider.compiler import for_port
 from provider.elbv2.model import Action, ActionType, Protocol, Redirect, State
 from provider.elbv2.model import ConditionField as F
+from provider.traefik.compiler import for_port
 from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed
 
 

@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from provider import supervisor
 from provider.settings import Settings
+from provider.traefik import supervisor
 from tests.api.conftest import elbv2_client
 from tests.conftest import free_port, start_server
 

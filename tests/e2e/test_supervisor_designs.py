@@ -1,6 +1,6 @@
 """Why the supervisor runs one Traefik per listener port: both designs measured side by side, printed.
 
-(a) per-port Traefik (what provider/supervisor.py does): another port is added and removed while a steady
+(a) per-port Traefik (what provider/traefik/supervisor.py does): another port is added and removed while a steady
     client hits port A; A's process is never touched.
 (b) one Traefik with `reusePort`, replaced by start-new-then-SIGTERM-old: the new process binds the shared
     port at once and answers 404 until its first config poll lands.
@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from provider.settings import Settings
-from provider.traefik_static import listener_config, traefik_binary
+from provider.traefik.static import listener_config, traefik_binary
 from tests.conftest import free_port
 
 ROUNDS = 4

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from provider.settings import Settings
-from provider.traefik_static import traefik_binary
+from provider.traefik.static import traefik_binary
 from tests.conftest import ROOT, free_port
 
 STATIC = ROOT / "traefik" / "traefik.yml"

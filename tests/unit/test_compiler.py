@@ -12,19 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider import compiler, matchers
-from provider.compiler import (
-    PLACEHOLDER_SERVICE,
-    SELF_SERVICE,
-    CompileOptions,
-    compile_config,
-    compile_plan,
-    fixed_responses,
-    for_port,
-    redirects,
-    serialize,
-)
-from provider.dataplane import redirect_location
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -44,6 +31,19 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
+from provider.traefik import compiler, matchers
+from provider.traefik.compiler import (
+    PLACEHOLDER_SERVICE,
+    SELF_SERVICE,
+    CompileOptions,
+    compile_config,
+    compile_plan,
+    fixed_responses,
+    for_port,
+    redirects,
+    serialize,
+)
+from provider.traefik.endpoint import redirect_location
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"

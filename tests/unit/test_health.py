@@ -21,7 +21,7 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.health import (
+from provider.targets.health import (
     DISABLED,
     DRAINING,
     HEALTHY,
@@ -40,7 +40,7 @@ from provider.health import (
     observe,
     routable_targets,
 )
-from provider.probe import matches
+from provider.targets.probe import matches
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"

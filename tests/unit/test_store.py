@@ -33,7 +33,8 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.store import Record, Store, StoreConflict, Transaction
+from provider.store import Store, StoreConflict, Transaction
+from provider.store.duck import Record
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"

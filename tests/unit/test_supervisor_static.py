@@ -8,8 +8,9 @@ import socket
 
 import pytest
 
-from provider import ports, traefik_static
 from provider.settings import Settings
+from provider.traefik import ports
+from provider.traefik import static as traefik_static
 
 
 def test_listener_config_from_settings() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 
-from provider.health import Outcome, Probe
+from provider.targets.health import Outcome, Probe
 
 USER_AGENT = "ELB-HealthChecker/2.0"  # what ALB sends
 

@@ -1,5 +1,5 @@
 """Target health with ALB semantics: the state machine (pure functions) and the monitor the API and the
-compiler read. The probes themselves run in provider/prober.py.
+compiler read. The probes themselves run in provider/targets/schedule.py.
 
 Decisions (from the ALB user guide, target-group-health-checks.md):
 - A newly registered target reports `initial` (Elb.RegistrationInProgress until its first probe result,
@@ -163,7 +163,7 @@ def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Targe
 class HealthMonitor:
     """Each target's health; `version` bumps whenever some group's routable set changes.
 
-    The prober feeds it probe results (`record_probe`), provider/containers.py the stopped containers
+    The prober feeds it probe results (`record_probe`), provider/targets/docker.py the stopped containers
     (`set_stopped`); the API reads `describe`, the compiler `routable` and `version`.
     """
 

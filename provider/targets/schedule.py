@@ -13,11 +13,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from provider import probe
 from provider.elbv2.model import HealthCheck, State, Target, TargetKey, TargetType
 from provider.elbv2.model import Protocol as HttpProtocol
-from provider.health import Outcome, Probe, drained, probed
 from provider.runtime import Runtime
+from provider.targets import probe
+from provider.targets.health import Outcome, Probe, drained, probed
 
 log = logging.getLogger("elbv2.health")
 
@@ -27,7 +27,7 @@ TICK_SECONDS = 0.1  # how often the schedules are matched to the store and drain
 
 @runtime_checkable
 class Addresses(Protocol):
-    """Instance resolvers that can also say where a container listens (provider/containers.py)."""
+    """Instance resolvers that can also say where a container listens (provider/targets/docker.py)."""
 
     def address(self, target_id: str) -> str | None: ...
 

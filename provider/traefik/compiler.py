@@ -1,9 +1,9 @@
 """PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract is DESIGN.md's mapping table).
 
 No I/O, no clock, no randomness: the same inputs give the same bytes, so Traefik's body hash skips unchanged polls.
-Traefik's camelCase vocabulary lives here and in provider/matchers.py only.
+Traefik's camelCase vocabulary lives here and in provider/traefik/matchers.py only.
 
-The config is built as JSON text per entry (provider/traefik_json.py), memoized per immutable input object
+The config is built as JSON text per entry (provider/traefik/dynamic.py), memoized per immutable input object
 (``_Memo``), so a recompile after one API change redoes one rule's work.
 
 Decisions (README, "Where this differs from AWS"):
@@ -39,8 +39,7 @@ from provider.elbv2.model import (
     State,
     TargetGroup,
 )
-from provider.matchers import go_quote, rule_expr
-from provider.traefik_json import (
+from provider.traefik.dynamic import (
     PLACEHOLDER_SERVICE,
     Config,
     Plan,
@@ -52,6 +51,7 @@ from provider.traefik_json import (
     serialize,
     weighted_entry,
 )
+from provider.traefik.matchers import go_quote, rule_expr
 
 __all__ = ["PLACEHOLDER_SERVICE", "CompileOptions", "compile_config", "compile_plan", "for_port", "serialize"]
 

@@ -1,6 +1,6 @@
 """The statements of one store commit, planned as few as DuckDB allows (each costs ~0.3 ms there).
 
-Pure: builds SQL text and parameters, runs nothing (provider/store.py executes them).
+Pure: builds SQL text and parameters, runs nothing (provider/store/duck.py executes them).
 
 >>> plan = Plan(); plan.insert("rules", ("arn-1", "listener-1", 10, "{}")); plan.statements()
 [('INSERT INTO rules VALUES (?, ?, ?, ?)', ['arn-1', 'listener-1', 10, '{}'])]

@@ -23,9 +23,9 @@ from typing import Any
 
 import duckdb
 
-from provider.codec import Json, decoder, encode
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
-from provider.sql_plan import Child, Plan
+from provider.store.codec import Json, decoder, encode
+from provider.store.plan import Child, Plan
 
 SCHEMA_VERSION = 1
 

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from provider import traefik_static
-from provider.ports import bind_problem, explain
 from provider.settings import Settings
+from provider.traefik import static as traefik_static
+from provider.traefik.ports import bind_problem, explain
 
 if TYPE_CHECKING:
     from provider.runtime import Runtime

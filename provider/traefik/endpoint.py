@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider.compiler import CompileOptions, compile_plan, fixed_responses, redirects
 from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
 from provider.runtime import Runtime
+from provider.traefik.compiler import CompileOptions, compile_plan, fixed_responses, redirects
 
 MAX_WAIT_MS = 10_000  # the longest a poll may be held (?wait_ms=); keep it under the poller's pollTimeout
 WATCH_S = 0.005  # how often held polls' versions are compared (one watcher task for all of them)
@@ -37,7 +37,7 @@ _LOCATION_SAFE = string.printable.strip()  # percent-encode only what cannot go 
 
 @runtime_checkable
 class Addresses(Protocol):
-    """Instance resolvers that can say where a container listens (provider/containers.py)."""
+    """Instance resolvers that can say where a container listens (provider/targets/docker.py)."""
 
     def address(self, target_id: str) -> str | None: ...
 

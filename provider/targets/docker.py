@@ -32,9 +32,9 @@ import requests.exceptions
 
 from provider.elbv2.model import State, Target, TargetGroup, TargetType
 from provider.errors import InvalidTarget
-from provider.health import deregistration_delay
 from provider.runtime import Runtime
 from provider.settings import Settings
+from provider.targets.health import deregistration_delay
 
 log = logging.getLogger("elbv2.containers")
 

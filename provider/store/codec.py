@@ -1,4 +1,4 @@
-"""The JSON codec for the model's frozen dataclasses, driven by their type hints (used by provider/store.py).
+"""The JSON codec for the model's frozen dataclasses, driven by their type hints (used by provider/store/duck.py).
 
 ``encode`` turns a dataclass into plain JSON values; ``decoder(tp)`` builds, once per type, the function that
 turns them back. A field added to model.py needs no change here.

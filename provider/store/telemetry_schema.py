@@ -1,0 +1,50 @@
+"""The tables behind CloudWatch metrics and ALB access logs, shared by ingestion (Traefik's access log ->
+`requests`) and the CloudWatch queries. One row per request that Traefik served; names are ALB's.
+
+Times are epoch milliseconds (UTC) so that period bucketing is integer arithmetic: ``ts_ms // (period*1000)``.
+"""
+
+from __future__ import annotations
+
+TELEMETRY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    ts_ms BIGINT NOT NULL,               -- when the response was complete (Traefik StartUTC + Duration)
+    load_balancer TEXT NOT NULL,         -- CloudWatch dimension value: 'app/<name>/<id>'
+    listener_port INTEGER NOT NULL,
+    rule_priority INTEGER NOT NULL,      -- ALB's matched_rule_priority: 0 for the default rule
+    action TEXT NOT NULL,                -- 'forward' | 'fixed-response' | 'redirect'
+    target_group TEXT,                   -- 'targetgroup/<name>/<id>'; NULL when no group was picked
+    target TEXT,                         -- 'ip:port' the request went to; NULL when none
+    elb_status INTEGER NOT NULL,         -- what the client got (Traefik DownstreamStatus)
+    target_status INTEGER,               -- what the target answered (OriginStatus); NULL when it did not answer
+    request_s DOUBLE NOT NULL,           -- ALB request_processing_time
+    target_s DOUBLE,                     -- ALB target_processing_time (Traefik OriginDuration); NULL: no answer
+    response_s DOUBLE NOT NULL,          -- ALB response_processing_time
+    received_bytes BIGINT NOT NULL,
+    sent_bytes BIGINT NOT NULL,
+    client TEXT NOT NULL,                -- 'ip:port'
+    method TEXT NOT NULL,
+    url TEXT NOT NULL,                   -- scheme://host:port/path?query, as ALB's request field has it
+    protocol TEXT NOT NULL,              -- 'HTTP/1.1'
+    user_agent TEXT NOT NULL,
+    connection_error BOOLEAN NOT NULL    -- the target could not be reached (TargetConnectionErrorCount)
+);
+CREATE TABLE IF NOT EXISTS log_positions (
+    source TEXT PRIMARY KEY,             -- which Traefik access log (one per Traefik instance)
+    file_id TEXT NOT NULL,               -- identity of the file read (device:inode), to notice rotation
+    offset_bytes BIGINT NOT NULL         -- bytes consumed; commits in the same transaction as the rows
+);
+CREATE TABLE IF NOT EXISTS metric_data (
+    namespace TEXT NOT NULL,
+    metric_name TEXT NOT NULL,
+    dimensions TEXT NOT NULL,            -- canonical JSON: [[name, value], ...] sorted by name
+    ts_ms BIGINT NOT NULL,
+    unit TEXT NOT NULL,                  -- 'None' when not given
+    value DOUBLE,                        -- a raw value (percentiles need these) ...
+    repeat DOUBLE NOT NULL DEFAULT 1,    -- ... counted this many times (PutMetricData Values/Counts)
+    sample_count DOUBLE,                 -- or a StatisticSet (then value is NULL)
+    sum DOUBLE,
+    minimum DOUBLE,
+    maximum DOUBLE
+);
+"""

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.aws import endpoint as api
+from provider.cloudwatch.sampler import run_metrics
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
@@ -25,7 +26,7 @@ from provider.traefik import endpoint as dataplane
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics)
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:

@@ -1,0 +1,72 @@
+"""GetMetricStatistics: the statistics of one metric per period.
+
+>>> get_metric_statistics(ctx, {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount", ..., "period":
+...     300, "statistics": ["Sum"]})
+{'label': 'RequestCount', 'datapoints': [{'timestamp': datetime(...), 'sum': 1000.0, 'unit': 'Count'}]}
+"""
+
+from __future__ import annotations
+
+from provider.cloudwatch import series, validate
+from provider.cloudwatch.context import Context, Handler, Params, Result
+from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue
+from provider.cloudwatch.model import Aggregate, Metric, Percentile, SeriesQuery, Statistic, parse_stat
+from provider.cloudwatch.timestamps import to_datetime
+
+_FIELDS = {
+    Statistic.SAMPLE_COUNT: "sample_count",
+    Statistic.AVERAGE: "average",
+    Statistic.SUM: "sum",
+    Statistic.MINIMUM: "minimum",
+    Statistic.MAXIMUM: "maximum",
+}
+
+
+def get_metric_statistics(ctx: Context, params: Params) -> Result:
+    metric = Metric.of(
+        validate.required(params, "namespace", "Namespace"),
+        validate.required(params, "metric_name", "MetricName"),
+        validate.dimensions(params.get("dimensions"), "Dimensions"),
+    )
+    statistics, percentiles = _statistics(params.get("statistics") or [], params.get("extended_statistics") or [])
+    period = validate.check_period(int(validate.required(params, "period", "Period")), "Period")
+    start_ms, end_ms = validate.time_range(
+        validate.required(params, "start_time", "StartTime"), validate.required(params, "end_time", "EndTime"), period
+    )
+    validate.datapoints(start_ms, end_ms, period)
+    asked = tuple(p.q for p in percentiles)
+    query = SeriesQuery(metric, period, start_ms, end_ms, validate.unit(params.get("unit")), asked)
+    aggregates = series.fetch(ctx.store, [query])[0]
+    return {"label": metric.name, "datapoints": [_datapoint(a, statistics, percentiles, asked) for a in aggregates]}
+
+
+def _statistics(names: list[str], extended: list[str]) -> tuple[list[Statistic], list[Percentile]]:
+    if bool(names) == bool(extended):
+        raise InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics, but not both.")
+    statistics: list[Statistic] = []
+    for name in names:
+        stat = parse_stat(name)
+        if not isinstance(stat, Statistic):
+            raise InvalidParameterValue(f"The value {name} for parameter Statistics is not supported.")
+        statistics.append(stat)
+    percentiles: list[Percentile] = []
+    for name in extended:
+        stat = parse_stat(name)
+        if not isinstance(stat, Percentile):
+            raise InvalidParameterValue(f"The value {name} for parameter ExtendedStatistics is not supported.")
+        percentiles.append(stat)
+    return statistics, percentiles
+
+
+def _datapoint(a: Aggregate, statistics: list[Statistic], percentiles: list[Percentile], asked: tuple[float, ...]
+               ) -> Result:
+    point: Result = {"timestamp": to_datetime(a.start_ms), "unit": str(a.unit)}
+    for stat in statistics:
+        point[_FIELDS[stat]] = a.value(stat)
+    if percentiles:
+        values = {p.name: a.value(p, asked) for p in percentiles}
+        point["extended_statistics"] = {k: v for k, v in values.items() if v is not None}
+    return point
+
+
+OPERATIONS: dict[str, Handler] = {"GetMetricStatistics": get_metric_statistics}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from provider.cloudwatch import math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, ValidationError
-from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, parse_stat
+from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat
 from provider.cloudwatch.timestamps import to_datetime
 
 MAX_QUERIES = 500
@@ -87,7 +87,8 @@ def _query(item: Params, n: int, start: object, end: object) -> _Query:
     start_ms, end_ms = validate.time_range(start, end, period, ValidationError)  # type: ignore[arg-type]
     percentiles = (parsed.q,) if isinstance(parsed, Percentile) else ()
     unit = validate.unit(stat.get("unit"), f"{where}.MetricStat.Unit")
-    query = SeriesQuery(metric, period, start_ms, end_ms, unit, percentiles)
+    read = frozenset({parsed}) if isinstance(parsed, Statistic) else frozenset()
+    query = SeriesQuery(metric, period, start_ms, end_ms, unit, percentiles, read)
     return _Query(qid, item.get("label") or metric.name, return_data, stat=parsed, series=query)
 
 
@@ -97,8 +98,8 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
     fetched_series: dict[str, math.Series] = {}
     for q, aggregates in zip(stats, fetched, strict=True):
         asked = q.series.percentiles if q.series is not None else ()
-        points = ((a.start_ms, a.value(q.stat, asked)) for a in aggregates if q.stat is not None)
-        fetched_series[q.id] = {t: v for t, v in points if v is not None}
+        column = aggregates.values(q.stat, asked) if q.stat is not None else []
+        fetched_series[q.id] = {t: v for t, v in zip(aggregates.start_ms, column, strict=True) if v is not None}
     values: dict[str, math.Value] = dict(fetched_series)
     by_id = {q.id: q for q in queries}
     metrics = [(q.id, q.label, fetched_series[q.id]) for q in stats]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 MAX_DATAPOINTS = 1440  # GetMetricStatistics, per call
@@ -105,31 +105,37 @@ class SeriesQuery:
     end_ms: int
     unit: Unit | None = None  # only data put with this unit
     percentiles: tuple[float, ...] = ()  # 0..100
+    statistics: frozenset[Statistic] = frozenset(Statistic)  # the ones the caller reads; others may be NaN
 
 
 @dataclass(frozen=True, slots=True)
-class Aggregate:
-    """The statistics of one period that has data (periods without data have no Aggregate)."""
+class Aggregates:
+    """The statistics of the periods that have data, column by column (a period without data is absent).
 
-    start_ms: int
-    sample_count: float
-    sum: float
-    minimum: float
-    maximum: float
+    Columns, not one object per period: a day of one-minute periods for ten metrics is 14,400 periods.
+    """
+
     unit: Unit
-    percentiles: tuple[float | None, ...] = ()  # in the order of SeriesQuery.percentiles
+    start_ms: list[int] = field(default_factory=list)
+    sample_count: list[float] = field(default_factory=list)
+    sum: list[float] = field(default_factory=list)
+    minimum: list[float] = field(default_factory=list)
+    maximum: list[float] = field(default_factory=list)
+    percentiles: list[list[float | None]] = field(default_factory=list)  # one column per SeriesQuery.percentiles
 
-    def value(self, stat: Stat, asked: tuple[float, ...] = ()) -> float | None:
-        """One statistic of this period; a percentile needs the query's percentile list to find its slot."""
+    def values(self, stat: Stat, asked: tuple[float, ...] = ()) -> list[float | None]:
+        """One statistic per period; a percentile needs the query's percentile list to find its column."""
         if isinstance(stat, Percentile):
-            return self.percentiles[asked.index(stat.q)] if stat.q in asked else None
-        return {
+            return list(self.percentiles[asked.index(stat.q)]) if stat.q in asked else [None] * len(self.start_ms)
+        if stat is Statistic.AVERAGE:
+            return [total / n if n else None for total, n in zip(self.sum, self.sample_count, strict=True)]
+        column: list[float] = {
             Statistic.SAMPLE_COUNT: self.sample_count,
-            Statistic.AVERAGE: self.sum / self.sample_count if self.sample_count else None,
             Statistic.SUM: self.sum,
             Statistic.MINIMUM: self.minimum,
             Statistic.MAXIMUM: self.maximum,
         }[stat]
+        return list(column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from provider.cloudwatch import series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue
-from provider.cloudwatch.model import Aggregate, Metric, Percentile, SeriesQuery, Statistic, parse_stat
+from provider.cloudwatch.model import Aggregates, Metric, Percentile, SeriesQuery, Statistic, parse_stat
 from provider.cloudwatch.timestamps import to_datetime
 
 _FIELDS = {
@@ -35,9 +35,10 @@ def get_metric_statistics(ctx: Context, params: Params) -> Result:
     )
     validate.datapoints(start_ms, end_ms, period)
     asked = tuple(p.q for p in percentiles)
-    query = SeriesQuery(metric, period, start_ms, end_ms, validate.unit(params.get("unit")), asked)
+    unit = validate.unit(params.get("unit"))
+    query = SeriesQuery(metric, period, start_ms, end_ms, unit, asked, frozenset(statistics))
     aggregates = series.fetch(ctx.store, [query])[0]
-    return {"label": metric.name, "datapoints": [_datapoint(a, statistics, percentiles, asked) for a in aggregates]}
+    return {"label": metric.name, "datapoints": _datapoints(aggregates, statistics, percentiles, asked)}
 
 
 def _statistics(names: list[str], extended: list[str]) -> tuple[list[Statistic], list[Percentile]]:
@@ -58,15 +59,20 @@ def _statistics(names: list[str], extended: list[str]) -> tuple[list[Statistic],
     return statistics, percentiles
 
 
-def _datapoint(a: Aggregate, statistics: list[Statistic], percentiles: list[Percentile], asked: tuple[float, ...]
-               ) -> Result:
-    point: Result = {"timestamp": to_datetime(a.start_ms), "unit": str(a.unit)}
+def _datapoints(a: Aggregates, statistics: list[Statistic], percentiles: list[Percentile], asked: tuple[float, ...]
+                ) -> list[Result]:
+    points: list[Result] = [{"timestamp": to_datetime(t), "unit": str(a.unit)} for t in a.start_ms]
     for stat in statistics:
-        point[_FIELDS[stat]] = a.value(stat)
+        for point, value in zip(points, a.values(stat), strict=True):
+            point[_FIELDS[stat]] = value
     if percentiles:
-        values = {p.name: a.value(p, asked) for p in percentiles}
-        point["extended_statistics"] = {k: v for k, v in values.items() if v is not None}
-    return point
+        for point in points:
+            point["extended_statistics"] = {}
+        for p in percentiles:
+            for point, value in zip(points, a.values(p, asked), strict=True):
+                if value is not None:
+                    point["extended_statistics"][p.name] = value
+    return points
 
 
 OPERATIONS: dict[str, Handler] = {"GetMetricStatistics": get_metric_statistics}

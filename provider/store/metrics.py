@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from provider.cloudwatch.model import Aggregate, Datum, Dimensions, Metric, SeriesQuery, Unit
-from provider.store.alb_metrics import COLUMNS, MEASURES, Measure, select_list
+from provider.cloudwatch.model import Aggregates, Datum, Dimensions, Metric, SeriesQuery, Unit
+from provider.store.alb_metrics import MEASURES, Batch, Measure, batch_sql
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
 if TYPE_CHECKING:
@@ -41,51 +42,56 @@ def encode_dimensions(dimensions: Dimensions) -> str:
     return json.dumps([list(d) for d in dimensions], separators=(",", ":"))
 
 
-def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence[Unit]) -> list[list[Aggregate]]:
-    """Statistics of request-computed metrics that share dimensions, period and range: one scan for all."""
+def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence[Unit]) -> list[Aggregates]:
+    """Statistics of request-computed metrics sharing period and range, whatever their dimensions: one scan."""
     first = queries[0]
-    measures = [(MEASURES[q.metric.name], tuple(p / 100 for p in q.percentiles)) for q in queries]
-    where = ["ts_ms >= ?", "ts_ms < ?"] + [f"{COLUMNS[name]} = ?" for name, _ in first.metric.dimensions]
-    params: list[Any] = [first.start_ms, first.end_ms, *(value for _, value in first.metric.dimensions)]
+    measures: Batch = [
+        (MEASURES[q.metric.name], tuple(p / 100 for p in q.percentiles), q.metric.dimensions, q.statistics)
+        for q in queries
+    ]
     period_ms = first.period * 1000
-    sql = (
-        f"SELECT ts_ms // {period_ms} AS b, {', '.join(select_list(measures))} FROM requests"
-        f" WHERE {' AND '.join(where)} GROUP BY b ORDER BY b"
-    )
+    sql, params = batch_sql(measures, period_ms, first.start_ms, first.end_ms)
     with _cursor(store) as cur:
         rows = cur.execute(sql, params).fetchall()
-    out: list[list[Aggregate]] = [[] for _ in queries]
-    for row in rows:
-        start_ms, col = row[0] * period_ms, 1
-        for i, (m, percentiles) in enumerate(measures):
-            agg, col = _alb_aggregate(m, percentiles, row, col, start_ms, units[i])
-            if agg is not None:
-                out[i].append(agg)
+        width = len(cur.description or ())
+    table = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
+    starts = [b * period_ms for b in table[0]]
+    out: list[Aggregates] = []
+    col = 1
+    for (m, percentiles, _, _), unit in zip(measures, units, strict=True):
+        agg, col = _alb_aggregates(m, bool(percentiles), table, col, starts, unit)
+        out.append(agg)
     return out
 
 
-def _alb_aggregate(
-    m: Measure, percentiles: tuple[float, ...], row: tuple[Any, ...], col: int, start_ms: int, unit: Unit
-) -> tuple[Aggregate | None, int]:
-    """One measure's Aggregate from its columns of a batch row (None: nothing counted); the next column."""
-    n = row[col]
+def _alb_aggregates(
+    m: Measure, percentiles: bool, table: list[tuple[Any, ...]], col: int, starts: list[int], unit: Unit
+) -> tuple[Aggregates, int]:
+    """One measure's Aggregates from its columns of the batch (periods where it counted nothing dropped), and
+    the batch column after its own."""
+    counts = table[col]
+    keep = [i for i, n in enumerate(counts) if n]
+    n = [float(counts[i]) for i in keep]
     col += 1
-    total, low, high = float(n), 1.0, 1.0
-    if m.value is not None:
-        total, low, high = row[col : col + 3]
-        col += 3
+    total, low, high = n, [1.0] * len(keep), [1.0] * len(keep)
     if m.per_target:
-        targets = row[col]
+        total = low = high = [counts[i] / table[col][i] for i in keep]
+        n = [1.0] * len(keep)
         col += 1
-        total = low = high = n / targets if targets else 0.0
-        n = 1
-    ps: tuple[float | None, ...] = tuple(1.0 for _ in percentiles)
+    elif m.value is not None:  # a column not computed (its statistic not read) is NaN
+        total, low, high = ([_float(table[c][i]) for i in keep] for c in range(col, col + 3))
+        col += 3
+    ranks: list[list[float | None]] = []
     if percentiles and m.value is not None:
-        ps = tuple(row[col] or ())
+        ranks = [list(r) for r in zip(*(table[col][i] for i in keep), strict=True)] if keep else []
         col += 1
-    if not n:
-        return None, col
-    return Aggregate(start_ms, float(n), float(total), float(low), float(high), unit, ps), col
+    elif percentiles:
+        ranks = [[1.0] * len(keep)]
+    return Aggregates(unit, [starts[i] for i in keep], n, total, low, high, ranks), col
+
+
+def _float(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 _STORED_STATS = (
@@ -101,7 +107,7 @@ _RAW_VALUES = (
 )
 
 
-def stored_statistics(store: Store, q: SeriesQuery) -> list[Aggregate]:
+def stored_statistics(store: Store, q: SeriesQuery) -> Aggregates:
     """Statistics of one metric from `metric_data` (same dimensions exactly; same unit when one is asked)."""
     where = "namespace = ? AND metric_name = ? AND dimensions = ? AND ts_ms >= ? AND ts_ms < ?"
     params: list[Any] = [q.metric.namespace, q.metric.name, encode_dimensions(q.metric.dimensions)]
@@ -113,7 +119,7 @@ def stored_statistics(store: Store, q: SeriesQuery) -> list[Aggregate]:
     with _cursor(store) as cur:
         rows = cur.execute(
             f"SELECT ts_ms // {period_ms} AS b, {_STORED_STATS} FROM metric_data WHERE {where}"
-            " GROUP BY b ORDER BY b",
+            " GROUP BY b HAVING sum(repeat) > 0 ORDER BY b",
             params,
         ).fetchall()
         ranks: dict[int, list[float | None]] = {}
@@ -125,12 +131,17 @@ def stored_statistics(store: Store, q: SeriesQuery) -> list[Aggregate]:
                 params,
             ).fetchall():
                 ranks[b] = list(values)
-    none = tuple(None for _ in q.percentiles)
-    return [
-        Aggregate(b * period_ms, n, total, low, high, Unit(unit), tuple(ranks.get(b, none)))
-        for b, n, total, low, high, unit in rows
-        if n
-    ]
+    none = [None for _ in q.percentiles]
+    out = Aggregates(Unit(rows[0][-1]) if rows else q.unit or Unit.NONE)
+    for b, n, total, low, high, _ in rows:
+        out.start_ms.append(b * period_ms)
+        out.sample_count.append(n)
+        out.sum.append(total)
+        out.minimum.append(low)
+        out.maximum.append(high)
+    out.percentiles.extend([list(c) for c in zip(*(ranks.get(b, none) for b, *_ in rows), strict=True)] if rows
+                           else [[] for _ in q.percentiles])
+    return out
 
 
 _INSERT_COLUMNS = ("namespace", "metric_name", "dimensions", "ts_ms", "unit", "value", "repeat", "sample_count",

@@ -8,7 +8,7 @@ import pytest
 
 from provider.cloudwatch import validate
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, ValidationError
-from provider.cloudwatch.model import Aggregate, Percentile, Stat, Statistic, Unit, parse_stat
+from provider.cloudwatch.model import Aggregates, Percentile, Stat, Statistic, Unit, parse_stat
 from provider.cloudwatch.sampler import dimension_value
 from provider.errors import ApiError
 
@@ -113,11 +113,12 @@ def test_dimensions_rejected(given: list[dict[str, str]]) -> None:
         validate.dimensions(given, "Dimensions")
 
 
-def test_aggregate_values() -> None:
-    a = Aggregate(0, sample_count=4, sum=10, minimum=1, maximum=4, unit=Unit.COUNT, percentiles=(2.5, 3.9))
+def test_aggregates_columns() -> None:
+    a = Aggregates(Unit.COUNT, [0, 60_000], sample_count=[4, 2], sum=[10, 0], minimum=[1, -1], maximum=[4, 1],
+                   percentiles=[[2.5, None], [3.9, 1.0]])
     asked = (50.0, 99.0)
-    got = {s: a.value(s, asked) for s in (*Statistic, Percentile(99.0, "p99"), Percentile(90.0, "p90"))}
-    assert list(got.values()) == [4, 2.5, 10, 1, 4, 3.9, None]
+    got = {s: a.values(s, asked) for s in (*Statistic, Percentile(99.0, "p99"), Percentile(90.0, "p90"))}
+    assert list(got.values()) == [[4, 2], [2.5, 0], [10, 0], [1, -1], [4, 1], [3.9, 1.0], [None, None]]
 
 
 @pytest.mark.parametrize(

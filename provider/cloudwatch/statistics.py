@@ -44,19 +44,15 @@ def get_metric_statistics(ctx: Context, params: Params) -> Result:
 def _statistics(names: list[str], extended: list[str]) -> tuple[list[Statistic], list[Percentile]]:
     if bool(names) == bool(extended):
         raise InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics, but not both.")
-    statistics: list[Statistic] = []
-    for name in names:
-        stat = parse_stat(name)
-        if not isinstance(stat, Statistic):
-            raise InvalidParameterValue(f"The value {name} for parameter Statistics is not supported.")
-        statistics.append(stat)
-    percentiles: list[Percentile] = []
-    for name in extended:
-        stat = parse_stat(name)
-        if not isinstance(stat, Percentile):
-            raise InvalidParameterValue(f"The value {name} for parameter ExtendedStatistics is not supported.")
-        percentiles.append(stat)
-    return statistics, percentiles
+    parsed = [(name, parse_stat(name), "Statistics") for name in names]
+    parsed += [(name, parse_stat(name), "ExtendedStatistics") for name in extended]
+    for name, stat, field in parsed:
+        if stat is None or isinstance(stat, Percentile) != (field == "ExtendedStatistics"):
+            raise InvalidParameterValue(f"The value {name} for parameter {field} is not supported.")
+    return (
+        [stat for _, stat, _ in parsed if isinstance(stat, Statistic)],
+        [stat for _, stat, _ in parsed if isinstance(stat, Percentile)],
+    )
 
 
 def _datapoints(a: Aggregates, statistics: list[Statistic], percentiles: list[Percentile], asked: tuple[float, ...]

@@ -3,9 +3,7 @@ health monitor; retention of stored data points."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,15 +24,8 @@ T0_MS = int(T0.timestamp() * 1000)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(str(tmp_path / "state.duckdb"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def ctx(store: Store) -> Context:
-    return Context(store, now=lambda: T0 + timedelta(minutes=30))
+def ctx(telemetry_store: Store) -> Context:
+    return Context(telemetry_store, now=lambda: T0 + timedelta(hours=1))
 
 
 def call(ctx: Context, op: str, **params: Any) -> dict[str, Any]:
@@ -81,8 +72,8 @@ def _names(result: dict[str, Any]) -> list[tuple[str, str, tuple[tuple[str, str]
             for m in result["metrics"]]
 
 
-def test_list_metrics_filters(ctx: Context, store: Store) -> None:
-    insert(store, [Request(T0_MS), Request(T0_MS, target_group=TG_V2, elb_status=500, target_status=500)])
+def test_list_metrics_filters(ctx: Context, telemetry_store: Store) -> None:
+    insert(telemetry_store, [Request(T0_MS), Request(T0_MS, target_group=TG_V2, elb_status=500, target_status=500)])
     call(ctx, "PutMetricData", namespace="Shop", metric_data=[
         {"metric_name": "Orders", "value": 1.0, "dimensions": [{"name": "Shop", "value": "north"}],
          "timestamp": T0 + timedelta(minutes=29)},
@@ -110,13 +101,13 @@ def test_list_metrics_pages(ctx: Context) -> None:
     assert second["metrics"][0]["metric_name"] == "m0500"
 
 
-def _runtime(store: Store, retention_hours: int = 24) -> Runtime:
-    return Runtime(Settings(metrics_retention_hours=retention_hours), store, HealthMonitor())
+def _runtime(telemetry_store: Store, retention_hours: int = 24) -> Runtime:
+    return Runtime(Settings(metrics_retention_hours=retention_hours), telemetry_store, HealthMonitor())
 
 
-def test_host_counts_follow_the_health_checker(ctx: Context, store: Store) -> None:
-    runtime = _runtime(store)
-    elbv2 = Elbv2Context(store, runtime.health)
+def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:
+    runtime = _runtime(telemetry_store)
+    elbv2 = Elbv2Context(telemetry_store, runtime.health)
     lb = ELBV2["CreateLoadBalancer"](elbv2, {"name": "web"})["load_balancers"][0]["load_balancer_arn"]
     tg = ELBV2["CreateTargetGroup"](elbv2, {"name": "api-v1", "protocol": "HTTP", "port": 80, "vpc_id": "vpc-1",
                                             "target_type": "ip"})["target_groups"][0]["target_group_arn"]
@@ -124,7 +115,7 @@ def test_host_counts_follow_the_health_checker(ctx: Context, store: Store) -> No
                                     "default_actions": [{"type": "forward", "target_group_arn": tg}]})
     ELBV2["RegisterTargets"](elbv2, {"target_group_arn": tg,
                                      "targets": [{"id": "127.0.0.1", "port": p} for p in (9001, 9002, 9003)]})
-    state = store.snapshot()
+    state = telemetry_store.snapshot()
     first, second, _ = state.targets_by_group[tg]
     sampler.sample_once(runtime, T0)  # all initial: neither healthy nor unhealthy
     runtime.health.record_probe(state, first, Probe(Outcome.OK, 200))
@@ -138,12 +129,12 @@ def test_host_counts_follow_the_health_checker(ctx: Context, store: Store) -> No
         assert (point["minimum"], point["maximum"], point["sample_count"]) == (0, expected, 2)
 
 
-def test_retention_deletes_old_data_points(ctx: Context, store: Store) -> None:
+def test_retention_deletes_old_data_points(ctx: Context, telemetry_store: Store) -> None:
     call(ctx, "PutMetricData", namespace="Shop", metric_data=[
         {"metric_name": "Orders", "value": 1.0, "timestamp": T0 - timedelta(hours=3)},
         {"metric_name": "Orders", "value": 2.0, "timestamp": T0}])
-    assert sampler.expire_once(_runtime(store, retention_hours=2), T0) == 1
-    cur = store.cursor()
+    assert sampler.expire_once(_runtime(telemetry_store, retention_hours=2), T0) == 1
+    cur = telemetry_store.cursor()
     try:
         assert cur.execute("SELECT value FROM metric_data").fetchall() == [(2.0,)]
     finally:

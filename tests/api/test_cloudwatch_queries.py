@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,15 +23,8 @@ MINUTE = 60_000
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(str(tmp_path / "state.duckdb"))
-    yield s  # type: ignore[misc]
-    s.close()
-
-
-@pytest.fixture
-def ctx(store: Store) -> Context:
-    return Context(store, now=lambda: T0 + timedelta(hours=1))
+def ctx(telemetry_store: Store) -> Context:
+    return Context(telemetry_store, now=lambda: T0 + timedelta(hours=1))
 
 
 def call(ctx: Context, op: str, **params: Any) -> dict[str, Any]:
@@ -61,14 +53,16 @@ def stats(ctx: Context, metric: str, dimensions: list[dict[str, str]], period: i
         pytest.param(dims(tg=TG_V1), 950, id="tg-alone-the-scenario-command"),
     ],
 )
-def test_request_count_exact(ctx: Context, store: Store, dimensions: list[dict[str, str]], expected: int) -> None:
-    insert(store, [Request(T0_MS + i * 100, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)])
+def test_request_count_exact(
+    ctx: Context, telemetry_store: Store, dimensions: list[dict[str, str]], expected: int
+) -> None:
+    insert(telemetry_store, [Request(T0_MS + i * 100, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)])
     points = stats(ctx, "RequestCount", dimensions)
     assert [(p["timestamp"], p["sum"], p["unit"]) for p in points] == [(T0, expected, "Count")]
 
 
-def test_periods_without_requests_have_no_datapoint(ctx: Context, store: Store) -> None:
-    insert(store, [Request(T0_MS + 5)] * 3 + [Request(T0_MS + 2 * MINUTE + 5)] * 7)
+def test_periods_without_requests_have_no_datapoint(ctx: Context, telemetry_store: Store) -> None:
+    insert(telemetry_store, [Request(T0_MS + 5)] * 3 + [Request(T0_MS + 2 * MINUTE + 5)] * 7)
     points = stats(ctx, "RequestCount", dims(lb=LB), period=60, minutes=5)
     assert [(p["timestamp"], p["sum"]) for p in points] == [(T0, 3), (T0 + timedelta(minutes=2), 7)]
     assert stats(ctx, "HTTPCode_Target_5XX_Count", dims(lb=LB), period=60, minutes=5) == []
@@ -106,8 +100,8 @@ def _kinds() -> list[Request]:
         pytest.param("ProcessedBytes", 28 * 300, id="processed-bytes"),
     ],
 )
-def test_status_and_action_counts(ctx: Context, store: Store, metric: str, expected: int) -> None:
-    insert(store, _kinds())
+def test_status_and_action_counts(ctx: Context, telemetry_store: Store, metric: str, expected: int) -> None:
+    insert(telemetry_store, _kinds())
     assert [p["sum"] for p in stats(ctx, metric, dims(lb=LB))] == [expected]
     assert stats(ctx, "HTTPCode_ELB_4XX_Count", dims(lb=LB)) == []
 
@@ -121,9 +115,9 @@ def reference_percentile(values: list[float], q: float) -> float:
     return xs[low] + (xs[high] - xs[low]) * (rank - low)
 
 
-def test_target_response_time_statistics(ctx: Context, store: Store) -> None:
+def test_target_response_time_statistics(ctx: Context, telemetry_store: Store) -> None:
     latencies = [((i * 37) % 500 + 1) / 1000 for i in range(500)]  # 1..500 ms, shuffled
-    insert(store, [Request(T0_MS + i, target_s=s) for i, s in enumerate(latencies)])
+    insert(telemetry_store, [Request(T0_MS + i, target_s=s) for i, s in enumerate(latencies)])
     [point] = stats(ctx, "TargetResponseTime", dims(lb=LB, tg=TG_V1),
                     statistics=["Average", "Minimum", "Maximum", "SampleCount"])
     assert point["unit"] == "Seconds"
@@ -136,8 +130,8 @@ def test_target_response_time_statistics(ctx: Context, store: Store) -> None:
         assert point["extended_statistics"][name] == pytest.approx(reference_percentile(latencies, q))
 
 
-def test_request_count_per_target(ctx: Context, store: Store) -> None:
-    insert(store, [Request(T0_MS + i, target=f"127.0.0.1:{9001 + i % 3}") for i in range(900)])
+def test_request_count_per_target(ctx: Context, telemetry_store: Store) -> None:
+    insert(telemetry_store, [Request(T0_MS + i, target=f"127.0.0.1:{9001 + i % 3}") for i in range(900)])
     assert [p["sum"] for p in stats(ctx, "RequestCountPerTarget", dims(tg=TG_V1))] == [300]
 
 
@@ -147,10 +141,10 @@ def _stat_query(qid: str, metric: str, stat: str = "Sum", return_data: bool = Fa
             "return_data": return_data}
 
 
-def test_argo_error_rate(ctx: Context, store: Store) -> None:
+def test_argo_error_rate(ctx: Context, telemetry_store: Store) -> None:
     rows = [Request(T0_MS + m * MINUTE + i, elb_status=500 if i < m else 200, target_status=500 if i < m else 200)
             for m in range(5) for i in range(100)]
-    insert(store, rows)
+    insert(telemetry_store, rows)
     out = call(ctx, "GetMetricData", start_time=T0, end_time=T0 + timedelta(minutes=5), metric_data_queries=[
         _stat_query("errors", "HTTPCode_Target_5XX_Count"), _stat_query("requests", "RequestCount"),
         {"id": "rate", "expression": "errors / requests"}])
@@ -161,8 +155,8 @@ def test_argo_error_rate(ctx: Context, store: Store) -> None:
     assert result["timestamps"] == [T0 + timedelta(minutes=m) for m in (4, 3, 2, 1)]
 
 
-def test_flagger_newest_first_and_paging(ctx: Context, store: Store) -> None:
-    insert(store, [Request(T0_MS + m * MINUTE, target_s=m / 1000) for m in range(30) for _ in range(m + 1)])
+def test_flagger_newest_first_and_paging(ctx: Context, telemetry_store: Store) -> None:
+    insert(telemetry_store, [Request(T0_MS + m * MINUTE, target_s=m / 1000) for m in range(30) for _ in range(m + 1)])
     query = [{**_stat_query("rt", "RequestCount", return_data=True), "label": "requests"}]
     window = {"start_time": T0, "end_time": T0 + timedelta(minutes=30)}
     first = call(ctx, "GetMetricData", metric_data_queries=query, max_datapoints=20, **window)
@@ -177,8 +171,9 @@ def test_flagger_newest_first_and_paging(ctx: Context, store: Store) -> None:
     assert up["metric_data_results"][0]["values"] == list(range(1, 31))
 
 
-def test_percentile_stat_and_math_functions(ctx: Context, store: Store) -> None:
-    insert(store, [Request(T0_MS + m * MINUTE + i, target_s=(i + 1) / 100) for m in (0, 2) for i in range(100)])
+def test_percentile_stat_and_math_functions(ctx: Context, telemetry_store: Store) -> None:
+    rows = [Request(T0_MS + m * MINUTE + i, target_s=(i + 1) / 100) for m in (0, 2) for i in range(100)]
+    insert(telemetry_store, rows)
     out = call(ctx, "GetMetricData", start_time=T0, end_time=T0 + timedelta(minutes=4), scan_by="TimestampAscending",
                metric_data_queries=[
                    {**_stat_query("p99", "TargetResponseTime", "p99"), "return_data": True},
@@ -264,17 +259,17 @@ GOOD = _stat_query("m", "RequestCount", return_data=True)
                      id="put-partial-statistic-set"),
     ],
 )
-def test_bad_input(ctx: Context, store: Store, check: Check, code: str) -> None:
-    insert(store, [Request(T0_MS + i) for i in range(10)])
-    before = _counts(store)
+def test_bad_input(ctx: Context, telemetry_store: Store, check: Check, code: str) -> None:
+    insert(telemetry_store, [Request(T0_MS + i) for i in range(10)])
+    before = _counts(telemetry_store)
     with pytest.raises(ApiError) as e:
         check(ctx)
     assert (e.value.code, e.value.status) == (code, 400)
-    assert _counts(store) == before
+    assert _counts(telemetry_store) == before
 
 
-def _counts(store: Store) -> tuple[int, ...]:
-    cur = store.cursor()
+def _counts(telemetry_store: Store) -> tuple[int, ...]:
+    cur = telemetry_store.cursor()
     try:
         return tuple(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requests", "metric_data"))
     finally:

@@ -27,8 +27,8 @@ class Settings:
     # health checks and Docker
     health_time_scale: float = 1.0  # tests may shrink intervals and timeouts; AWS timing at 1.0
     docker_network: str | None = None  # container address taken on this network (default: the first one)
-    # CloudWatch
-    metrics_retention_hours: int = 24  # data points older than this are deleted
+    # metrics and access logs
+    metrics_retention_hours: int = 24  # requests older than this are deleted
 
     @property
     def base_url(self) -> str:

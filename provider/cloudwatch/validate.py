@@ -13,6 +13,7 @@ from typing import Any
 from provider.cloudwatch.context import Params
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, MissingParameter
 from provider.cloudwatch.model import HIGH_RESOLUTION_PERIODS, MAX_DATAPOINTS, Unit
+from provider.cloudwatch.timestamps import to_ms
 from provider.errors import ApiError
 
 MAX_DIMENSIONS = 30
@@ -37,8 +38,7 @@ def time_range(start: datetime, end: datetime, period: int, error: type[ApiError
     if start >= end:
         raise error("The parameter StartTime must be less than the parameter EndTime.")
     period_ms = period * 1000
-    start_ms = int(start.timestamp() * 1000) // period_ms * period_ms
-    return start_ms, int(end.timestamp() * 1000)
+    return to_ms(start) // period_ms * period_ms, to_ms(end)
 
 
 def datapoints(start_ms: int, end_ms: int, period: int) -> None:

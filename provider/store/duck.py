@@ -175,14 +175,12 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # the same database, for another thread (store/requests.py)
+        return self._db.cursor()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection of its own to the same database, for reads and writes outside the State (telemetry)."""
-        with self._lock:
-            return self._db.cursor()
 
     def rules_using_target_group(self, target_group_arn: str) -> tuple[str, ...]:
         """ARNs of the committed rules whose forward actions name the target group, sorted (a SQL query)."""

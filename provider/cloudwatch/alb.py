@@ -2,8 +2,10 @@
 
 The values are computed from the `requests` table at query time (SQL in provider/store/alb_metrics.py), except
 HealthyHostCount/UnHealthyHostCount, which a sampler writes into `metric_data` (provider/cloudwatch/sampler.py).
-Availability-zone dimension sets are not published (every target is local). Deliberate difference: the
-request-based per-group metrics also answer for TargetGroup alone, which AWS does not publish.
+Availability-zone dimension sets are not published (every target is local). Deliberate differences: the
+request-based per-group metrics also answer for TargetGroup alone, which AWS does not publish; each request
+is one sample (RequestCount Average is 1, SampleCount the count; AWS reports per-node minutes);
+RequestCountPerTarget divides by the targets that served in the period, where AWS divides by healthy ones.
 """
 
 from __future__ import annotations

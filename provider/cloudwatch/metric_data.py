@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from provider.cloudwatch import math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
@@ -57,7 +58,7 @@ def get_metric_data(ctx: Context, params: Params) -> Result:
     return _page(results, offset, max_points)
 
 
-def _query(item: Params, n: int, start: object, end: object) -> _Query:
+def _query(item: Params, n: int, start: datetime, end: datetime) -> _Query:
     where = f"MetricDataQueries.member.{n}"
     qid = str(validate.required(item, "id", f"{where}.Id"))
     if not _ID.fullmatch(qid):
@@ -84,7 +85,7 @@ def _query(item: Params, n: int, start: object, end: object) -> _Query:
     parsed = parse_stat(text)
     if parsed is None:
         raise ValidationError(f"The value {text} for parameter {where}.MetricStat.Stat is not a valid statistic.")
-    start_ms, end_ms = validate.time_range(start, end, period, ValidationError)  # type: ignore[arg-type]
+    start_ms, end_ms = validate.time_range(start, end, period, ValidationError)
     percentiles = (parsed.q,) if isinstance(parsed, Percentile) else ()
     unit = validate.unit(stat.get("unit"), f"{where}.MetricStat.Unit")
     read = frozenset({parsed}) if isinstance(parsed, Statistic) else frozenset()

@@ -8,9 +8,10 @@ metrics computed from those rows at query time, through the GetMetricData handle
 is another branch: add its ~1 ms of parsing/serialising). Peer: moto_server's GetMetricData over boto3 on the
 same 10 queries, over data put into it beforehand as one-minute statistic sets (1,440 per metric: what
 CloudWatch itself stores; moto cannot compute from raw requests, and 864k single values would take it
-minutes to ingest). moto evaluates each query by walking every data point for every period, so one call takes
-it minutes: a call over --moto-timeout counts as that long, and the ratio is then an upper bound. Prints the
-medians and ours/moto. Goal: ours <= 50 ms.
+minutes to ingest), with Average in place of p99, which moto answers with a 500. moto evaluates each query
+by walking every data point for every period, so one call takes it minutes: a call over --moto-timeout
+counts as that long, and the ratio is then an upper bound. Prints the medians and ours/moto.
+Goal: ours <= 50 ms.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ QUERIES: list[tuple[str, str, bool]] = [  # metric, stat, per target group
 ]
 
 
-def _queries(pascal: bool) -> list[dict[str, Any]]:
-    """The 10 queries, in the handler's snake_case or boto3's PascalCase."""
+def _queries(pascal: bool, percentiles: bool = True) -> list[dict[str, Any]]:
+    """The 10 queries, in the handler's snake_case or boto3's PascalCase; without percentiles, p99 asks for the
+    Average instead (moto answers a percentile stat with a 500)."""
     def key(snake: str) -> str:
         return "".join(p.title() for p in snake.split("_")) if pascal else snake
 
@@ -64,6 +66,7 @@ def _queries(pascal: bool) -> list[dict[str, Any]]:
         dims = [("LoadBalancer", LB), *([("TargetGroup", TG_V1)] if per_group else [])]
         spec = {key("namespace"): NS, key("metric_name"): metric,
                 key("dimensions"): [{key("name"): n, key("value"): v} for n, v in dims]}
+        stat = stat if percentiles or not stat.startswith("p") else "Average"
         out.append({key("id"): f"m{i}", key("metric_stat"): {key("metric"): spec, key("period"): 60,
                                                               key("stat"): stat}})
     return out
@@ -106,7 +109,8 @@ def moto(start: datetime, calls: int, timeout: float) -> tuple[float, bool]:
                     for m in range(1440)]
             for i in range(0, len(data), 1000):
                 cw.put_metric_data(Namespace=NS, MetricData=data[i : i + 1000])
-        params = {"MetricDataQueries": _queries(True), "StartTime": start, "EndTime": start + timedelta(days=1)}
+        window = {"StartTime": start, "EndTime": start + timedelta(days=1)}
+        params = {"MetricDataQueries": _queries(True, percentiles=False), **window}
         print(f"moto: {len(QUERIES) * 1440:,} statistic sets put")
         times = []
         for _ in range(calls):

@@ -274,3 +274,16 @@ def _counts(telemetry_store: Store) -> tuple[int, ...]:
         return tuple(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requests", "metric_data"))
     finally:
         cur.close()
+
+
+def test_one_request_mixing_dimension_sets(ctx: Context, telemetry_store: Store) -> None:
+    """Queries over different dimension sets share one scan; each still counts only its own rows."""
+    insert(telemetry_store, [Request(T0_MS + i * 100, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)])
+    insert(telemetry_store, [Request(T0_MS, load_balancer="app/other/0123456789abcdef", target_group=TG_V2)] * 7)
+    sets = {"lb": dims(lb=LB), "v1": dims(lb=LB, tg=TG_V1), "v2": dims(tg=TG_V2), "other": dims(lb="app/x/1")}
+    queries = [{"id": qid, "metric_stat": {"metric": {"namespace": NS, "metric_name": "RequestCount",
+                                                      "dimensions": d}, "period": 300, "stat": "Sum"}}
+               for qid, d in sets.items()]
+    out = call(ctx, "GetMetricData", metric_data_queries=queries, start_time=T0, end_time=T0 + timedelta(minutes=5))
+    assert {r["id"]: r["values"] for r in out["metric_data_results"]} == {
+        "lb": [1000], "v1": [950], "v2": [57], "other": []}

@@ -1,0 +1,208 @@
+"""The status page's pure parts: rules in words, the view built from a State, the HTML and its block stubs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    Condition,
+    ConditionField,
+    FixedResponse,
+    Forward,
+    HealthCheck,
+    Listener,
+    LoadBalancer,
+    Protocol,
+    QueryPair,
+    Redirect,
+    Rule,
+    State,
+    Target,
+    TargetGroup,
+    TargetGroupTuple,
+    TargetType,
+)
+from provider.store.traffic import Series, Traffic
+from provider.ui.render import body_html, page_html
+from provider.ui.view import Split, TargetStatus, build_page, dimension
+from provider.ui.words import action_in_words, conditions_in_words
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
+LB = f"{ARN}:loadbalancer/app/demo/50dc6c495c0c9188"
+LISTENER = f"{ARN}:listener/app/demo/50dc6c495c0c9188/1111111111111111"
+RULE = f"{ARN}:listener-rule/app/demo/50dc6c495c0c9188/1111111111111111/2222222222222222"
+STABLE = f"{ARN}:targetgroup/stable/73e2d6bc24d8a067"
+CANARY = f"{ARN}:targetgroup/canary/9a3c6b8e2f1d4c70"
+IDLE = f"{ARN}:targetgroup/idle/0000000000000000"
+
+
+def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
+    return Condition(field, values, header_name=header)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "words"),
+    [
+        pytest.param((), "every request", id="none"),
+        pytest.param((cond(ConditionField.PATH_PATTERN, "/app/*"),), "path matches /app/*", id="path-wildcard"),
+        pytest.param((cond(ConditionField.PATH_PATTERN, "/health"),), "path is /health", id="path-exact"),
+        pytest.param(
+            (cond(ConditionField.HOST_HEADER, "a.example.com", "b.example.com"),),
+            "host is a.example.com or b.example.com",
+            id="hosts-or",
+        ),
+        pytest.param(
+            (cond(ConditionField.HTTP_HEADER, "on", header="X-Canary"),), "header X-Canary is on", id="header"
+        ),
+        pytest.param((cond(ConditionField.HTTP_REQUEST_METHOD, "GET", "HEAD"),), "method is GET or HEAD", id="method"),
+        pytest.param((cond(ConditionField.SOURCE_IP, "10.0.0.0/8"),), "source IP in 10.0.0.0/8", id="source-ip"),
+        pytest.param(
+            (Condition(ConditionField.QUERY_STRING, query=(QueryPair("v", "2"), QueryPair(None, "beta"))),),
+            "query has v=2 or beta",
+            id="query",
+        ),
+        pytest.param(
+            (cond(ConditionField.HOST_HEADER, "*.example.com"), cond(ConditionField.PATH_PATTERN, "/api/*")),
+            "host matches *.example.com and path matches /api/*",
+            id="and-across",
+        ),
+    ],
+)
+def test_conditions_in_words(conditions: tuple[Condition, ...], words: str) -> None:
+    assert conditions_in_words(conditions) == words
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        pytest.param(Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),))), "forward", id="fwd"),
+        pytest.param(
+            Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),), True, 3600)),
+            "forward, sticky for 3600 s",
+            id="sticky",
+        ),
+        pytest.param(
+            Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", protocol="HTTPS", port="443")),
+            "redirect 301 to https://#{host}:443/#{path}?#{query}",
+            id="redirect",
+        ),
+        pytest.param(
+            Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("503", "text/plain")),
+            "fixed response 503 (text/plain)",
+            id="fixed",
+        ),
+    ],
+)
+def test_action_in_words(action: Action, words: str) -> None:
+    assert action_in_words(action) == words
+
+
+def group(arn: str, port: int) -> TargetGroup:
+    name = arn.split("/")[1]
+    return TargetGroup(arn, name, Protocol.HTTP, "HTTP1", port, "vpc", TargetType.IP, "ipv4", HealthCheck(), T0)
+
+
+def state(weights: tuple[int, int] = (95, 5), path: str = "/app/*") -> State:
+    forward = Forward((TargetGroupTuple(STABLE, weights[0]), TargetGroupTuple(CANARY, weights[1])))
+    default = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),)))
+    rules = (
+        Rule(
+            RULE,
+            LISTENER,
+            10,
+            (cond(ConditionField.PATH_PATTERN, path),),
+            (Action(ActionType.FORWARD, forward=forward),),
+        ),
+        Rule(LISTENER + "/default", LISTENER, None, (), (default,)),
+    )
+    lb = LoadBalancer(LB, "demo", "demo-1.us-east-1.elb.amazonaws.com", "internet-facing", "ipv4", "vpc", (), (), T0)
+    groups = (group(STABLE, 9001), group(CANARY, 9002), group(IDLE, 9003))
+    targets = (Target(STABLE, "127.0.0.1", 9001, T0), Target(CANARY, "127.0.0.1", 9002, T0))
+    return State(
+        load_balancers={LB: lb},
+        target_groups={g.arn: g for g in groups},
+        listeners={LISTENER: Listener(LISTENER, LB, 8000, Protocol.HTTP)},
+        rules={r.arn: r for r in rules},
+        targets={t.key: t for t in targets},
+    )
+
+
+def health(target: Target) -> TargetStatus:
+    if target.target_group_arn == CANARY:
+        return TargetStatus("unhealthy", "Target.Timeout", "Request timed out")
+    return TargetStatus("healthy")
+
+
+def traffic(counts: dict[str, int]) -> Traffic:
+    rule = (dimension(LB), 8000, 10)
+    return Traffic(60_000, 1, {rule: {dimension(arn): n for arn, n in counts.items()}}, {})
+
+
+@pytest.mark.parametrize(
+    ("weights", "served", "splits"),
+    [
+        pytest.param(
+            (95, 5),
+            {STABLE: 948, CANARY: 52},
+            (Split("stable", 95, 95.0, 948, 94.8), Split("canary", 5, 5.0, 52, 5.2)),
+            id="95-5-observed",
+        ),
+        pytest.param(
+            (95, 5), {}, (Split("stable", 95, 95.0, 0, None), Split("canary", 5, 5.0, 0, None)), id="no-traffic"
+        ),
+        pytest.param(
+            (0, 0),
+            {STABLE: 3},
+            (Split("stable", 0, 0.0, 3, 100.0), Split("canary", 0, 0.0, 0, 0.0)),
+            id="zero-weights",
+        ),
+    ],
+)
+def test_rule_splits(weights: tuple[int, int], served: dict[str, int], splits: tuple[Split, ...]) -> None:
+    page = build_page(state(weights), health, traffic(served), 60)
+    rules = page.load_balancers[0].listeners[0].rules
+    assert [(r.priority, r.conditions) for r in rules] == [
+        ("10", "path matches /app/*"),
+        ("default", "every other request (default rule)"),
+    ]
+    assert rules[0].splits == pytest.approx(splits)
+    assert rules[0].requests == sum(served.values())
+
+
+def test_groups_targets_and_series() -> None:
+    series = Series((0,) * 59 + (7,), (0,) * 59 + (1,))
+    page = build_page(state(), health, Traffic(60_000, 1, {}, {dimension(LB): series}), 60)
+    lb = page.load_balancers[0]
+    assert [(g.name, [(t.port, t.status.state, t.status.reason) for t in g.targets]) for g in lb.groups] == [
+        ("canary", [(9002, "unhealthy", "Target.Timeout")]),
+        ("stable", [(9001, "healthy", None)]),
+    ]
+    assert [g.name for g in page.idle_groups] == ["idle"]
+    assert lb.series == series
+    assert page_html(page).count("<polyline") == 2
+
+
+def test_values_are_escaped() -> None:
+    html = page_html(build_page(state(path="/<script>alert(1)</script>*"), health, traffic({}), 60))
+    assert "<script>alert" not in html
+    assert "path matches /&lt;script&gt;alert(1)&lt;/script&gt;*" in html
+
+
+def test_blocks_the_browser_has_come_back_as_stubs() -> None:
+    page = build_page(state(), health, traffic({}), 60)
+    full = body_html(page)
+    digests = re.findall(r'data-digest="([0-9a-f]+)"', full)
+    assert len(digests) == 4  # the load balancer, its listener, its groups, the idle groups
+    listener = re.search(r'id="ls-[0-9a-f]+" data-digest="([0-9a-f]+)"', full)
+    assert listener is not None
+    stubbed = body_html(page, frozenset({listener[1]}))
+    assert f'data-digest="{listener[1]}" data-keep></details>' in stubbed
+    assert stubbed.count("data-keep") == 1
+    changed = body_html(build_page(state((50, 50)), health, traffic({}), 60), frozenset(digests))
+    assert changed.count("data-keep") == 3  # only the listener with the modified rule comes back whole

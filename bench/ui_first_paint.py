@@ -25,13 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provider.elbv2.model import ConditionField  # noqa: E402
-from provider.store import Store  # noqa: E402
-from provider.store.telemetry_schema import TELEMETRY_SCHEMA  # noqa: E402
-from provider.ui.view import dimension  # noqa: E402
 from tests.browser.chrome import CHROMEDRIVER, CHROMIUM, chrome  # noqa: E402
+from tests.browser.state import many_rules  # noqa: E402
 from tests.conftest import free_port, start_server  # noqa: E402
-from tests.e2e.harness import StateBuilder, cond, get_bytes, stop_process, wait_for  # noqa: E402
+from tests.e2e.harness import get_bytes, stop_process, wait_for  # noqa: E402
 
 _TIMING = """
 const paint = performance.getEntriesByName("first-contentful-paint")[0];
@@ -47,38 +44,6 @@ from starlette.staticfiles import StaticFiles
 app = Starlette(routes=[Mount("/ui", StaticFiles(directory=sys.argv[1], html=True))])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
-
-
-def populate(db: Path, rules: int) -> None:
-    """One load balancer, listener 80, ``rules`` rules splitting 95/5, and 20 requests per rule a second ago."""
-    b = StateBuilder()
-    b.lb("web")
-    b.listener("web", 80)
-    b.tg("stable")
-    b.tg("canary")
-    for p in range(1, rules + 1):
-        b.rule("web", 80, p, b.forward(("stable", 95), ("canary", 5)), cond(ConditionField.PATH_PATTERN, f"/s{p}/*"))
-    b.rule("web", 80, None, b.forward(("stable", 1)))
-    state = b.state()
-    store = Store(str(db))
-    try:
-        with store.write() as tx:
-            for kind in ("load_balancers", "target_groups", "listeners", "rules"):
-                for obj in getattr(state, kind).values():
-                    tx.put(obj)
-        lb, groups = dimension(b.lbs["web"].arn), [dimension(b.tgs[n].arn) for n in ("stable", "canary")]
-        now = int(time.time() * 1000) - 1000
-        rows = [
-            (now - i, lb, 80, p, "forward", groups[i == 0], "127.0.0.1:1", 200, 200, 0.0, 0.001, 0.0, 1, 1,
-             "127.0.0.1:2", "GET", f"http://web/s{p}/", "HTTP/1.1", "bench", False)
-            for p in range(1, rules + 1) for i in range(20)
-        ]  # fmt: skip
-        cursor = store.cursor()
-        cursor.execute(TELEMETRY_SCHEMA)
-        cursor.executemany(f"INSERT INTO requests VALUES ({', '.join('?' * 20)})", rows)
-        cursor.close()
-    finally:
-        store.close()
 
 
 def first_paint(driver: Any, url: str) -> tuple[float, float, int]:
@@ -101,7 +66,7 @@ def main() -> None:
         sys.exit("needs Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver")
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        populate(tmp / "state.duckdb", args.rules)
+        many_rules(tmp / "state.duckdb", args.rules)
         ours = start_server(tmp)
         peer_dir = tmp / "peer"
         peer_dir.mkdir()

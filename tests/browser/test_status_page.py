@@ -14,10 +14,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from provider.store import Store
-from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 from tests.api.conftest import elbv2_client
 from tests.browser.chrome import console_errors, screenshot, wait_until
+from tests.browser.state import insert_requests, many_rules, request_row
 from tests.conftest import Server, start_server
 
 LIVE_S = 2.0  # the issue's bound for a change to show on an open page
@@ -102,6 +101,7 @@ def target_cells(driver: webdriver.Chrome, port: int) -> tuple[str, ...]:
 def test_split_and_live_modify(served: Server, browser: webdriver.Chrome) -> None:
     elbv2 = elbv2_client(served.url)
     arns = canary(elbv2)
+    assert f"status page {served.url}/ui/" in served.log.read_text()  # what `serve` prints
     browser.get(served.url + "/ui/")
     assert split_rows(browser, arns["rule"]) == [("stable", "95", "95%", "-"), ("canary", "5", "5%", "-")]
     rule_text = browser.find_element(By.ID, "rule-" + arns["rule"].rsplit("/", 1)[1]).text
@@ -122,16 +122,20 @@ def test_observed_share_from_requests(tmp_path: Path, browser: webdriver.Chrome)
     server = start_server(tmp_path)
     arns = canary(elbv2_client(server.url))
     server.stop()  # one process holds a DuckDB file: write the rows while the server is down
+    lb, groups = arns["lb"].split(":loadbalancer/", 1)[1], {g: arns[g].split(":", 5)[5] for g in ("stable", "canary")}
     now_ms = int(time.time() * 1000)
-    rows = [served_row(arns, "stable" if i < 948 else "canary", now_ms - 30_000 + i * 25, i) for i in range(1000)]
-    store = Store(str(server.db))
-    try:
-        cursor = store.cursor()
-        cursor.execute(TELEMETRY_SCHEMA)
-        cursor.executemany(f"INSERT INTO requests VALUES ({', '.join('?' * 20)})", rows)
-        cursor.close()
-    finally:
-        store.close()
+    rows = [
+        request_row(
+            lb,
+            8000,
+            10,
+            groups["stable" if i < 948 else "canary"],
+            now_ms - 30_000 + i * 25,
+            503 if i % 50 == 0 else 200,
+        )
+        for i in range(1000)
+    ]
+    insert_requests(server.db, rows)
     server = start_server(tmp_path, db=server.db)
     try:
         browser.get(server.url + "/ui/")
@@ -142,16 +146,6 @@ def test_observed_share_from_requests(tmp_path: Path, browser: webdriver.Chrome)
         assert console_errors(browser) == []
     finally:
         server.stop()
-
-
-def served_row(arns: dict[str, str], group: str, ts_ms: int, i: int) -> tuple[Any, ...]:
-    """One `requests` row of rule 10 on listener 8000, in TELEMETRY_SCHEMA's column order."""
-    lb = arns["lb"].split(":loadbalancer/", 1)[1]
-    tg = arns[group].split(":", 5)[5]
-    status = 503 if i % 50 == 0 else 200
-    url = "http://demo:8000/app/"
-    return (ts_ms, lb, 8000, 10, "forward", tg, "127.0.0.1:9001", status, status, 0.0, 0.001, 0.0, 100, 200,
-            "127.0.0.1:50000", "GET", url, "HTTP/1.1", "curl", False)  # fmt: skip
 
 
 class Backend:
@@ -194,3 +188,31 @@ def test_unhealthy_target_shows_state_and_reason(served: Server, browser: webdri
     assert browser.execute_script("return window.notReloaded") is True
     screenshot(browser, "target-unhealthy")
     assert console_errors(browser) == []
+
+
+def test_thousand_rules_start_collapsed_and_stay_open(tmp_path: Path, browser: webdriver.Chrome) -> None:
+    state = many_rules(tmp_path / "state.duckdb", 1000)
+    last = next(r for r in state.rules.values() if r.priority == 1000)
+    stable, canary = (tg.arn for tg in last.actions[0].forward.target_groups)  # type: ignore[union-attr]
+    server = start_server(tmp_path)
+    try:
+        browser.get(server.url + "/ui/")
+        listener = browser.find_element(By.CSS_SELECTOR, "details.listener")
+        assert listener.get_attribute("open") is None
+        assert "(1001 rules, collapsed)" in listener.find_element(By.TAG_NAME, "summary").text
+        listener.find_element(By.TAG_NAME, "summary").click()
+        assert split_rows(browser, last.arn) == [("stable", "95", "95%", "95%"), ("canary", "5", "5%", "5%")]
+
+        elbv2_client(server.url).modify_rule(
+            RuleArn=last.arn, Actions=[split({"stable": stable, "canary": canary}, 0, 100)]
+        )
+        want = [("stable", "0", "0%", "95%"), ("canary", "100", "100%", "5%")]
+        wait_until(browser, LIVE_S, lambda d: split_rows(d, last.arn) == want)
+        assert browser.find_element(By.CSS_SELECTOR, "details.listener").get_attribute("open") == "true"
+        browser.execute_script(
+            "arguments[0].scrollIntoView()", browser.find_element(By.ID, "rule-" + last.arn.rsplit("/", 1)[1])
+        )
+        screenshot(browser, "rules-1000-open")
+        assert console_errors(browser) == []
+    finally:
+        server.stop()

@@ -21,6 +21,15 @@ from tests.conftest import Server, start_server
 
 LIVE_S = 2.0  # the issue's bound for a change to show on an open page
 HEALTH_S = 20.0
+# ip targets, checked every 5 s (0.25 s at the tests' time scale), 2 results in a row flip the state
+TARGET_GROUP: dict[str, Any] = {
+    "Protocol": "HTTP",
+    "TargetType": "ip",
+    "HealthCheckIntervalSeconds": 5,
+    "HealthCheckTimeoutSeconds": 2,
+    "HealthyThresholdCount": 2,
+    "UnhealthyThresholdCount": 2,
+}
 
 
 @pytest.fixture
@@ -36,29 +45,14 @@ def canary(elbv2: Any, stable_port: int = 9001, canary_port: int = 9002) -> dict
     lb = elbv2.create_load_balancer(Name="demo", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     groups = {}
     for name, port in (("stable", stable_port), ("canary", canary_port)):
-        groups[name] = elbv2.create_target_group(
-            Name=name,
-            Protocol="HTTP",
-            Port=port,
-            TargetType="ip",
-            VpcId="vpc-local",
-            HealthCheckIntervalSeconds=5,
-            HealthCheckTimeoutSeconds=2,
-            HealthyThresholdCount=2,
-            UnhealthyThresholdCount=2,
-        )["TargetGroups"][0]["TargetGroupArn"]
-    listener = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=8000,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": groups["stable"]}],
-    )["Listeners"][0]
-    rule = elbv2.create_rule(
-        ListenerArn=listener["ListenerArn"],
-        Priority=10,
-        Conditions=[{"Field": "path-pattern", "Values": ["/app/*"]}],
-        Actions=[split(groups, 95, 5)],
-    )["Rules"][0]
+        made = elbv2.create_target_group(Name=name, Port=port, VpcId="vpc-local", **TARGET_GROUP)["TargetGroups"]
+        groups[name] = made[0]["TargetGroupArn"]
+    default = [{"Type": "forward", "TargetGroupArn": groups["stable"]}]
+    listener = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Port=8000, DefaultActions=default)
+    path = [{"Field": "path-pattern", "Values": ["/app/*"]}]
+    listener_arn = listener["Listeners"][0]["ListenerArn"]
+    rule = elbv2.create_rule(ListenerArn=listener_arn, Priority=10, Conditions=path, Actions=[split(groups, 95, 5)])
+    rule = rule["Rules"][0]
     return {"lb": lb["LoadBalancerArn"], "rule": rule["RuleArn"], **groups}
 
 

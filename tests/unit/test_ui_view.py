@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
 
@@ -14,36 +13,36 @@ from provider.elbv2.model import (
     ConditionField,
     FixedResponse,
     Forward,
-    HealthCheck,
-    Listener,
-    LoadBalancer,
-    Protocol,
     QueryPair,
     Redirect,
-    Rule,
     State,
     Target,
-    TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.store.traffic import Series, Traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.view import Split, TargetStatus, build_page, dimension
 from provider.ui.words import action_in_words, conditions_in_words
-
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
-LB = f"{ARN}:loadbalancer/app/demo/50dc6c495c0c9188"
-LISTENER = f"{ARN}:listener/app/demo/50dc6c495c0c9188/1111111111111111"
-RULE = f"{ARN}:listener-rule/app/demo/50dc6c495c0c9188/1111111111111111/2222222222222222"
-STABLE = f"{ARN}:targetgroup/stable/73e2d6bc24d8a067"
-CANARY = f"{ARN}:targetgroup/canary/9a3c6b8e2f1d4c70"
-IDLE = f"{ARN}:targetgroup/idle/0000000000000000"
+from tests.e2e.harness import T0, StateBuilder, cond
 
 
-def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
-    return Condition(field, values, header_name=header)
+def state(weights: tuple[int, int] = (95, 5), path: str = "/app/*") -> State:
+    """Load balancer demo, listener 8000: rule 10 ``path`` -> stable/canary by ``weights``, default -> stable;
+    one target in each of stable and canary, and a group `idle` no rule uses."""
+    b = StateBuilder()
+    b.lb("demo")
+    b.listener("demo", 8000)
+    for name in ("stable", "canary", "idle"):
+        b.tg(name)
+        b.targets.append(Target(b.tgs[name].arn, "127.0.0.1", 9000 + len(b.tgs), T0))
+    split = b.forward(("stable", weights[0]), ("canary", weights[1]))
+    b.rule("demo", 8000, 10, split, cond(ConditionField.PATH_PATTERN, path))
+    b.rule("demo", 8000, None, b.forward(("stable", 1)))
+    return b.state()
+
+
+ARNS = {x.name: x.arn for x in (*state().load_balancers.values(), *state().target_groups.values())}
+LB, STABLE, CANARY = ARNS["demo"], ARNS["stable"], ARNS["canary"]
 
 
 @pytest.mark.parametrize(
@@ -101,36 +100,6 @@ def test_conditions_in_words(conditions: tuple[Condition, ...], words: str) -> N
 )
 def test_action_in_words(action: Action, words: str) -> None:
     assert action_in_words(action) == words
-
-
-def group(arn: str, port: int) -> TargetGroup:
-    name = arn.split("/")[1]
-    return TargetGroup(arn, name, Protocol.HTTP, "HTTP1", port, "vpc", TargetType.IP, "ipv4", HealthCheck(), T0)
-
-
-def state(weights: tuple[int, int] = (95, 5), path: str = "/app/*") -> State:
-    forward = Forward((TargetGroupTuple(STABLE, weights[0]), TargetGroupTuple(CANARY, weights[1])))
-    default = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),)))
-    rules = (
-        Rule(
-            RULE,
-            LISTENER,
-            10,
-            (cond(ConditionField.PATH_PATTERN, path),),
-            (Action(ActionType.FORWARD, forward=forward),),
-        ),
-        Rule(LISTENER + "/default", LISTENER, None, (), (default,)),
-    )
-    lb = LoadBalancer(LB, "demo", "demo-1.us-east-1.elb.amazonaws.com", "internet-facing", "ipv4", "vpc", (), (), T0)
-    groups = (group(STABLE, 9001), group(CANARY, 9002), group(IDLE, 9003))
-    targets = (Target(STABLE, "127.0.0.1", 9001, T0), Target(CANARY, "127.0.0.1", 9002, T0))
-    return State(
-        load_balancers={LB: lb},
-        target_groups={g.arn: g for g in groups},
-        listeners={LISTENER: Listener(LISTENER, LB, 8000, Protocol.HTTP)},
-        rules={r.arn: r for r in rules},
-        targets={t.key: t for t in targets},
-    )
 
 
 def health(target: Target) -> TargetStatus:

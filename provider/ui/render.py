@@ -65,11 +65,12 @@ def _blocks(page: Page) -> Iterator[Block]:
 def _load_balancer(lb: LoadBalancerView, page: Page) -> str:
     requests, errors = lb.series.requests, lb.series.errors
     total, failed = sum(requests), sum(errors)
+    peak = f"peak {max(requests, default=0) / page.bucket_s:g} in {page.window_s} s"
     share = f"{100 * failed / total:.1f}% of {total}" if total else "no requests"
     return (
         f'<h2>{escape(lb.name)}</h2><p class="dns">{escape(lb.dns_name)} &middot; {escape(lb.scheme)}</p>'
         '<div class="charts">'
-        + _chart("requests/s", requests, page.bucket_s, f"last {page.window_s} s", "rate")
+        + _chart("requests/s", requests, page.bucket_s, peak, "rate")
         + _chart("5xx/s", errors, page.bucket_s, f"{share} in {page.window_s} s", "errors")
         + "</div>"
     )

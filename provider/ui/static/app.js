@@ -24,6 +24,7 @@
 
   async function refresh() {
     const started = Date.now();
+    if (document.hidden) return setTimeout(refresh, PERIOD_MS); // nobody is looking: cost the server nothing
     try {
       const have = Array.from(main.children, (b) => b.dataset.digest).join(",");
       const response = await fetch("body?have=" + encodeURIComponent(have), { cache: "no-store" });

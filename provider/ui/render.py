@@ -35,7 +35,7 @@ def body_html(page: Page, have: frozenset[str] = frozenset()) -> str:
     """The blocks; those whose digest is in ``have`` as empty stubs the browser keeps its copy for."""
     out = []
     for block_id, tag, attrs, inner in _blocks(page):
-        digest = hashlib.blake2b(f"{attrs}{inner}".encode(), digest_size=8).hexdigest()
+        digest = hashlib.blake2b(f"{block_id}{attrs}{inner}".encode(), digest_size=8).hexdigest()
         if digest in have:
             out.append(f'<{tag} id="{block_id}" data-digest="{digest}" data-keep></{tag}>')
         else:

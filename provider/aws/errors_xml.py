@@ -7,14 +7,14 @@ b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code
 
 from __future__ import annotations
 
-from provider.aws.model import NAMESPACE
+from provider.aws.model import ELBV2, ServiceModel
 from provider.aws.xmltext import escape
 from provider.errors import ApiError
 
 
-def render_error(error: ApiError, request_id: str) -> bytes:
+def render_error(error: ApiError, request_id: str, model: ServiceModel = ELBV2) -> bytes:
     return (
-        f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
+        f'<ErrorResponse xmlns="{model.namespace}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
         f"<Message>{escape(error.message)}</Message></Error><RequestId>{escape(request_id)}</RequestId>"
         "</ErrorResponse>"
     ).encode()

@@ -1,11 +1,11 @@
-"""The elbv2 service model (botocore's service-2.json), compiled once into small shape tables.
+"""botocore service models (service-2.json), each compiled once into small shape tables.
 
 Everything else in `provider.aws` walks these tables; nothing is hand-coded per operation.
 
->>> OPS["CreateRule"].input.members["Priority"].snake
+>>> load("elbv2").ops["CreateRule"].input.members["Priority"].snake
 'priority'
->>> OPS["CreateRule"].input.members["Priority"].shape.max
-50000
+>>> load("cloudwatch").target_prefix
+'GraniteServiceVersion20100801'
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from typing import Any
 import botocore
 from botocore import xform_name
 
-API_VERSION = "2015-12-01"
-NAMESPACE = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
-
-SCALARS = frozenset({"string", "integer", "long", "boolean", "timestamp", "double", "float"})
+SCALARS = frozenset({"string", "integer", "long", "boolean", "timestamp", "double", "float", "blob"})
 
 # Java regex classes that Python's `re` lacks; close-enough stand-ins (they only appear in tag patterns).
 _JAVA_CLASSES = {r"\p{L}": r"\w", r"\p{N}": r"\w", r"\p{Z}": r"\s"}
@@ -53,7 +50,8 @@ def _compile_pattern(pattern: str | None) -> re.Pattern[str] | None:
 
 
 class Shape:
-    """One model shape. `type` is the botocore type name; only the attributes for that type are set."""
+    """One model shape. `type` is the botocore type name; only the attributes for that type are set.
+    Shapes hash by identity: the serializers key their caches by them."""
 
     __slots__ = ("name", "type", "members", "required", "member", "key", "value", "enum", "min", "max", "pattern")
 
@@ -94,10 +92,28 @@ class Operation:
     output: Shape
 
 
-def _load() -> dict[str, Any]:
-    """botocore's elbv2 model, read straight from the wheel's data folder: botocore.loaders would pull in
+@dataclass(frozen=True, slots=True)
+class ServiceModel:
+    """One service: its operations plus the metadata the dispatch and the envelopes need."""
+
+    name: str  # botocore's name: "elbv2", "cloudwatch"
+    api_version: str  # the query protocol's Version
+    namespace: str  # xmlNamespace of query/ec2 responses
+    target_prefix: str | None  # X-Amz-Target prefix and rpc-v2-cbor path segment
+    signing_name: str  # the SigV4 credential scope's service
+    protocols: tuple[str, ...]
+    query_compatible: bool  # awsQueryCompatible: errors also carry x-amzn-query-error
+    ops: dict[str, Operation]
+    error_types: dict[str, str]  # query error code -> modeled exception shape name
+
+    def error_type(self, code: str) -> str:
+        return self.error_types.get(code, code)
+
+
+def _read(name: str) -> dict[str, Any]:
+    """A botocore model, read straight from the wheel's data folder: botocore.loaders would pull in
     ~9 MB of modules for one JSON file."""
-    folder = Path(botocore.__file__).parent / "data" / "elbv2"
+    folder = Path(botocore.__file__).parent / "data" / name
     newest = max(folder.iterdir(), key=lambda p: p.name)  # API versions are dated folders
     plain, packed = newest / "service-2.json", newest / "service-2.json.gz"
     raw = plain.read_bytes() if plain.exists() else gzip.decompress(packed.read_bytes())
@@ -130,5 +146,32 @@ def _compile(model: dict[str, Any]) -> dict[str, Operation]:
     return ops
 
 
-OPS: dict[str, Operation] = _compile(_load())
+@cache
+def load(name: str) -> ServiceModel:
+    """The compiled model of botocore service `name`; compiled on first use, then shared."""
+    model = _read(name)
+    meta: dict[str, Any] = model["metadata"]
+    errors = {
+        spec.get("error", {}).get("code", shape): shape
+        for shape, spec in model["shapes"].items()
+        if spec.get("exception")
+    }
+    return ServiceModel(
+        name=name,
+        api_version=meta["apiVersion"],
+        namespace=meta.get("xmlNamespace", ""),
+        target_prefix=meta.get("targetPrefix"),
+        signing_name=meta.get("signingName", meta["endpointPrefix"]),
+        protocols=tuple(meta.get("protocols", (meta["protocol"],))),
+        query_compatible="awsQueryCompatible" in meta,
+        ops=_compile(model),
+        error_types=errors,
+    )
+
+
+# The elbv2 model under its historical names (the query endpoint spoke only elbv2 at first).
+ELBV2 = load("elbv2")
+API_VERSION = ELBV2.api_version
+NAMESPACE = ELBV2.namespace
+OPS: dict[str, Operation] = ELBV2.ops
 OPERATIONS: frozenset[str] = frozenset(OPS)

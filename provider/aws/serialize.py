@@ -10,18 +10,19 @@ left out.
 
 from __future__ import annotations
 
+from base64 import b64encode
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from provider.aws.model import NAMESPACE, OPS, Shape
+from provider.aws.model import ELBV2, ServiceModel, Shape
 from provider.aws.xmltext import escape
 
 Emit = Callable[[str], None]
 Writer = Callable[[Any, Emit], None]
 
-_writers: dict[str, Writer] = {}
+_writers: dict[Shape, Writer] = {}  # shapes hash by identity: equal names in two services stay apart
 
 
 def _text(value: Any) -> str:
@@ -50,6 +51,10 @@ def _write_boolean(value: Any, emit: Emit) -> None:
     emit("true" if value else "false")
 
 
+def _write_blob(value: Any, emit: Emit) -> None:
+    emit(b64encode(value if isinstance(value, bytes) else _text(value).encode()).decode())
+
+
 def _write_timestamp(value: Any, emit: Emit) -> None:
     if isinstance(value, datetime):
         moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -68,6 +73,7 @@ _SCALAR_WRITERS: dict[str, Writer] = {
     "float": _write_double,
     "boolean": _write_boolean,
     "timestamp": _write_timestamp,
+    "blob": _write_blob,
 }
 
 
@@ -121,25 +127,25 @@ def _map_writer(shape: Shape) -> Writer:
 
 def writer_for(shape: Shape) -> Writer:
     """The (cached) writer for a shape; a trampoline is registered first so recursive shapes terminate."""
-    cached = _writers.get(shape.name)
+    cached = _writers.get(shape)
     if cached is not None:
         return cached
     scalar = _SCALAR_WRITERS.get(shape.type)
     if scalar is not None:
-        _writers[shape.name] = scalar
+        _writers[shape] = scalar
         return scalar
-    _writers[shape.name] = lambda value, emit: _writers[shape.name](value, emit)
+    _writers[shape] = lambda value, emit: _writers[shape](value, emit)
     build = {"structure": _structure_writer, "list": _list_writer, "map": _map_writer}.get(shape.type)
     if build is None:
         raise TypeError(f"shape {shape.name} has unsupported type {shape.type}")
-    writer = _writers[shape.name] = build(shape)
+    writer = _writers[shape] = build(shape)
     return writer
 
 
-def render_result(action: str, result: Mapping[str, Any], request_id: str) -> bytes:
-    """Render a successful response; `action` must be one of OPERATIONS (a KeyError otherwise)."""
-    output = OPS[action].output
-    parts = [f'<{action}Response xmlns="{NAMESPACE}">']
+def render_result(action: str, result: Mapping[str, Any], request_id: str, model: ServiceModel = ELBV2) -> bytes:
+    """Render a successful response; `action` must be one of the model's operations (a KeyError otherwise)."""
+    output = model.ops[action].output
+    parts = [f'<{action}Response xmlns="{model.namespace}">']
     if output.members:
         parts.append(f"<{action}Result>")
         writer_for(output)(result, parts.append)

@@ -73,4 +73,3 @@ class Registry:
 
     def service(self, model: ServiceModel) -> Service:
         return self.services[model.name]
-

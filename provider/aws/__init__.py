@@ -11,13 +11,14 @@ from __future__ import annotations
 from provider.aws.errors_xml import render_error
 from provider.aws.model import API_VERSION, NAMESPACE, OPERATIONS, load, snake
 from provider.aws.parse import Request, parse_request
-from provider.aws.protocols import CBOR, JSON, QUERY, Incoming
+from provider.aws.protocols import CBOR, EC2, JSON, QUERY, Incoming
 from provider.aws.region import region_from_authorization
 from provider.aws.serialize import render_result
 
 __all__ = [
     "API_VERSION",
     "CBOR",
+    "EC2",
     "JSON",
     "NAMESPACE",
     "OPERATIONS",

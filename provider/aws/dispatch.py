@@ -4,7 +4,7 @@
 |----------------------------------------------------|--------------------|-----------------------------------|
 | `X-Amz-Target: GraniteServiceVersion20100801.<Op>` | json (awsJson1_0)  | the model's targetPrefix          |
 | `POST /service/<targetPrefix>/operation/<Op>`      | smithy-rpc-v2-cbor | the path's targetPrefix           |
-| a form with `Version=2010-08-01`                   | query              | apiVersion, SigV4 scope, or elbv2 |
+| a form with `Version=2010-08-01`                   | query (EC2: ec2)   | apiVersion, SigV4 scope, or elbv2 |
 
 >>> registry = Registry([Service("elbv2", OPERATIONS, runtime.context)])
 >>> registry.route(JSON, headers, "")     # -> (Service, ServiceModel) or an ApiError in JSON's envelope
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provider.aws.model import ServiceModel, load
-from provider.aws.protocols import CBOR, JSON, QUERY, Incoming, Protocol
+from provider.aws.protocols import CBOR, EC2, JSON, QUERY, Incoming, Protocol
 from provider.aws.region import service_from_authorization
 from provider.aws.validate import shown
 from provider.errors import UnknownOperation
@@ -52,13 +52,17 @@ class Registry:
             return JSON
         return QUERY
 
-    def route(self, protocol: Protocol, incoming: Incoming, path: str, headers: Mapping[str, str]) -> ServiceModel:
-        """The service model the request addresses; sets `incoming.target` for json and cbor."""
+    def route(
+        self, protocol: Protocol, incoming: Incoming, path: str, headers: Mapping[str, str]
+    ) -> tuple[ServiceModel, Protocol]:
+        """The service model the request addresses, and the protocol (a form for EC2 is its ec2 dialect);
+        sets `incoming.target` for json and cbor."""
         if protocol is QUERY:
             version = incoming.fields.get("Version")
             model = self.by_version.get(version) if version else None
             scope = service_from_authorization(headers.get("authorization"))
-            return model or (self.by_scope.get(scope) if scope else None) or self.default
+            model = model or (self.by_scope.get(scope) if scope else None) or self.default
+            return model, EC2 if "ec2" in model.protocols else QUERY
         if protocol is JSON:
             prefix, _, incoming.target = headers.get("x-amz-target", "").partition(".")
         else:
@@ -69,7 +73,7 @@ class Registry:
         model = self.by_prefix.get(prefix)
         if model is None or protocol.name not in model.protocols:
             raise UnknownOperation(f"The service {shown(prefix)} is not served here in the {protocol.name} protocol.")
-        return model
+        return model, protocol
 
     def service(self, model: ServiceModel) -> Service:
         return self.services[model.name]

@@ -53,7 +53,7 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
         status = 200
         try:
             incoming = Incoming(await read_body(request, settings.max_body_bytes), request.url.query.encode())
-            model = registry.route(protocol, incoming, path, headers)
+            model, protocol = registry.route(protocol, incoming, path, headers)
             parsed = protocol.parse(model, incoming)
             service = registry.service(model)
             handler = service.operations.get(parsed.action)

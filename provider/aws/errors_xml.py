@@ -18,3 +18,11 @@ def render_error(error: ApiError, request_id: str, model: ServiceModel = ELBV2) 
         f"<Message>{escape(error.message)}</Message></Error><RequestId>{escape(request_id)}</RequestId>"
         "</ErrorResponse>"
     ).encode()
+
+
+def render_ec2_error(error: ApiError, request_id: str) -> bytes:
+    """EC2's own envelope: <Response><Errors><Error>...</Error></Errors><RequestID>...</RequestID></Response>."""
+    return (
+        f"<Response><Errors><Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"</Error></Errors><RequestID>{escape(request_id)}</RequestID></Response>"
+    ).encode()

@@ -53,14 +53,19 @@ class Shape:
     """One model shape. `type` is the botocore type name; only the attributes for that type are set.
     Shapes hash by identity: the serializers key their caches by them."""
 
-    __slots__ = ("name", "type", "members", "required", "member", "key", "value", "enum", "min", "max", "pattern")
+    __slots__ = (
+        *("name", "type", "members", "ec2_members", "required", "member", "item", "key", "value"),
+        *("enum", "min", "max", "pattern"),
+    )
 
     def __init__(self, name: str, spec: dict[str, Any]) -> None:
         self.name = name
         self.type: str = spec["type"]
         self.members: dict[str, Member] = {}  # wire name -> member, in model order
+        self.ec2_members: dict[str, Member] = {}  # the ec2 protocol's input name -> member
         self.required: tuple[str, ...] = tuple(spec.get("required", ()))
         self.member: Shape | None = None  # list element
+        self.item: str | None = spec.get("member", {}).get("locationName")  # list element's XML name
         self.key: Shape | None = None  # map key
         self.value: Shape | None = None  # map value
         enum = spec.get("enum")
@@ -79,10 +84,12 @@ class Shape:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    wire: str  # PascalCase, as on the wire and in XML
+    wire: str  # PascalCase member name: query input, json/cbor keys
     snake: str  # params/result key
     camel: str  # validation message path segment
     shape: Shape
+    xml: str  # element name in XML responses: the locationName if any ('vpcSet'), else the member name
+    ec2: str  # ec2 protocol input name: queryName, else the capitalized locationName ('Filter'), else wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +135,10 @@ def _compile(model: dict[str, Any]) -> dict[str, Operation]:
     for name, spec in specs.items():
         shape = shapes[name]
         for wire, ref in spec.get("members", {}).items():
-            shape.members[wire] = Member(wire, snake(wire), _camel(wire), shapes[ref["shape"]])
+            location = ref.get("locationName", wire)
+            ec2 = ref.get("queryName") or location[:1].upper() + location[1:]
+            member = Member(wire, snake(wire), _camel(wire), shapes[ref["shape"]], location, ec2)
+            shape.members[wire] = shape.ec2_members[ec2] = member
         if "member" in spec:
             shape.member = shapes[spec["member"]["shape"]]
         if "key" in spec:

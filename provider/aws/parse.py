@@ -44,18 +44,25 @@ def _index(segment: str, key: str) -> int:
     return int(segment)
 
 
-def _insert(root: Node, shape: Shape, key: str, value: str) -> None:
-    """Place one form field into the parse tree, walking `shape`; unknown members are ignored like AWS does."""
+def _insert(root: Node, shape: Shape, key: str, value: str, ec2: bool) -> None:
+    """Place one form field into the parse tree, walking `shape`; unknown members are ignored like AWS does.
+
+    The ec2 dialect names members by their ec2 name and numbers list elements directly: `Filter.1.Value.2`
+    where query says `Filters.member.1.Values.member.2`.
+    """
     segments = key.split(".")
     node, i, count = root, 0, len(segments)
     while True:
         segment = segments[i]
         slot: Any
         if shape.type == "structure":
-            member = shape.members.get(segment)
+            member = (shape.ec2_members if ec2 else shape.members).get(segment)
             if member is None:
                 return
-            slot, child, i = segment, member.shape, i + 1
+            slot, child, i = member.wire, member.shape, i + 1
+        elif shape.type == "list" and ec2:
+            assert shape.member is not None
+            slot, child, i = _index(segment, key), shape.member, i + 1
         elif shape.type == "list" and segment == "member" and i + 1 < count:
             assert shape.member is not None
             slot, child, i = _index(segments[i + 1], key), shape.member, i + 2
@@ -113,7 +120,7 @@ def query_fields(body: bytes, query_string: bytes = b"") -> dict[str, str]:
     return fields
 
 
-def parse_query(fields: dict[str, str], model: ServiceModel, *, validate: bool = True) -> Request:
+def parse_query(fields: dict[str, str], model: ServiceModel, *, validate: bool = True, ec2: bool = False) -> Request:
     """Typed, validated params from form fields for `model` (which pops Action and Version from `fields`)."""
     action = fields.pop("Action", "")
     if not action:
@@ -130,7 +137,7 @@ def parse_query(fields: dict[str, str], model: ServiceModel, *, validate: bool =
         )
     tree: Node = {}
     for key, value in fields.items():
-        _insert(tree, operation.input, key, value)
+        _insert(tree, operation.input, key, value, ec2)
     return Request(action, _QueryBuilder(coerce, model.name, validate=validate).params(tree, operation.input))
 
 

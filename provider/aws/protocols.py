@@ -4,6 +4,7 @@ envelope. The operation's shapes come from the service model; nothing here is pe
 | protocol           | request                                    | response / error                          |
 |--------------------|--------------------------------------------|-------------------------------------------|
 | query              | form: Action=..&Version=..                 | text/xml; <ErrorResponse>                 |
+| ec2                | form: Filter.1.Value.1=..                  | text/xml, no Result wrapper; <Response>   |
 | json (awsJson1_0)  | X-Amz-Target: <prefix>.<Op>, JSON body      | JSON; {"__type", "message"}               |
 | smithy-rpc-v2-cbor | POST /service/<prefix>/operation/<Op>, CBOR | CBOR; {"__type", "message"}               |
 
@@ -22,10 +23,10 @@ from typing import Any
 import cbor2
 
 from provider.aws import document
-from provider.aws.errors_xml import render_error
+from provider.aws.errors_xml import render_ec2_error, render_error
 from provider.aws.model import ELBV2, ServiceModel
 from provider.aws.parse import Request, parse_query, query_fields
-from provider.aws.serialize import render_result
+from provider.aws.serialize import render_ec2_result, render_result
 from provider.aws.validate import Builder, shown
 from provider.errors import ApiError, SerializationException, UnknownOperation
 
@@ -62,6 +63,21 @@ class Query:
 
     def error(self, model: ServiceModel | None, error: ApiError, request_id: str) -> Rendered:
         return Rendered(render_error(error, request_id, model or ELBV2), self.content_type)
+
+
+class Ec2(Query):
+    """EC2's query dialect: `Filter.1.Value.1` in, no Result wrapper and lists as <item> out."""
+
+    name = "ec2"
+
+    def parse(self, model: ServiceModel, incoming: Incoming) -> Request:
+        return parse_query(dict(incoming.fields), model, ec2=True)
+
+    def render(self, model: ServiceModel, action: str, result: Mapping[str, Any], request_id: str) -> Rendered:
+        return Rendered(render_ec2_result(action, result, request_id, model), self.content_type)
+
+    def error(self, model: ServiceModel | None, error: ApiError, request_id: str) -> Rendered:
+        return Rendered(render_ec2_error(error, request_id), self.content_type)
 
 
 class _Document:
@@ -130,5 +146,5 @@ class Cbor(_Document):
         return bytes(cbor2.dumps(doc, datetime_as_timestamp=True))
 
 
-QUERY, JSON, CBOR = Query(), Json(), Cbor()
+QUERY, EC2, JSON, CBOR = Query(), Ec2(), Json(), Cbor()
 Protocol = Query | Json | Cbor

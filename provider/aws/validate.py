@@ -125,9 +125,9 @@ class Builder:
         if not self.errors:
             return
         error: ApiError
-        if self.service == "cloudwatch":
-            # CloudWatch names a missing member with MissingParameter and any other violation with
-            # InvalidParameterValue, in every protocol.
+        if self.service in ("cloudwatch", "ec2"):
+            # CloudWatch and EC2 name a missing member with MissingParameter and any other violation with
+            # InvalidParameterValue (CloudWatch in every protocol).
             if self.missing:
                 error = MissingParameter(f"The parameter {self.missing[0]} is required.")
             else:

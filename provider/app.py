@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import importlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
@@ -31,7 +32,7 @@ BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers)
 
 
-def _operations(module: str) -> Mapping[str, Handler]:
+def operations_of(module: str) -> Mapping[str, Handler]:
     """A domain's OPERATIONS table, or none while that domain is not built: each of its operations then gets
     a clear 400 saying it is not supported here."""
     try:
@@ -41,13 +42,16 @@ def _operations(module: str) -> Mapping[str, Handler]:
     return table
 
 
+def _cloudwatch(runtime: Runtime) -> Service:
+    try:
+        context_for = importlib.import_module("provider.cloudwatch.context").context_for
+    except ModuleNotFoundError:
+        return Service("cloudwatch", {}, runtime.context)
+    return Service("cloudwatch", operations_of("provider.cloudwatch.operations"), functools.partial(context_for, runtime))
+
+
 def services(runtime: Runtime) -> Registry:
-    return Registry(
-        [
-            Service("elbv2", ELBV2_OPERATIONS, runtime.context),
-            Service("cloudwatch", _operations("provider.cloudwatch.operations"), runtime.context),
-        ]
-    )
+    return Registry([Service("elbv2", ELBV2_OPERATIONS, runtime.context), _cloudwatch(runtime)])
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:

@@ -6,8 +6,9 @@
 | `POST /service/<targetPrefix>/operation/<Op>`      | smithy-rpc-v2-cbor | the path's targetPrefix           |
 | a form with `Version=2010-08-01`                   | query (EC2: ec2)   | apiVersion, SigV4 scope, or elbv2 |
 
->>> registry = Registry([Service("elbv2", OPERATIONS, runtime.context)])
->>> registry.route(JSON, headers, "")     # -> (Service, ServiceModel) or an ApiError in JSON's envelope
+>>> registry = Registry([Service("elbv2", OPERATIONS, runtime.context), Service("cloudwatch", ...)])
+>>> protocol = registry.protocol(path, headers)                  # JSON: the request has an X-Amz-Target
+>>> registry.route(protocol, incoming, path, headers)            # (cloudwatch's model, JSON), or UnknownOperation
 """
 
 from __future__ import annotations

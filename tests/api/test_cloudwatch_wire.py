@@ -18,11 +18,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from provider.app import _operations
+from provider.app import operations_of
 from tests.api.conftest import AwsCli
 from tests.conftest import Server
 
-HANDLED = _operations("provider.cloudwatch.operations")
+HANDLED = operations_of("provider.cloudwatch.operations")
 STATISTICS = {
     "Namespace": "AWS/ApplicationELB",
     "MetricName": "RequestCount",

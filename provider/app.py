@@ -47,7 +47,9 @@ def _cloudwatch(runtime: Runtime) -> Service:
         context_for = importlib.import_module("provider.cloudwatch.context").context_for
     except ModuleNotFoundError:
         return Service("cloudwatch", {}, runtime.context)
-    return Service("cloudwatch", operations_of("provider.cloudwatch.operations"), functools.partial(context_for, runtime))
+    return Service(
+        "cloudwatch", operations_of("provider.cloudwatch.operations"), functools.partial(context_for, runtime)
+    )
 
 
 def services(runtime: Runtime) -> Registry:

@@ -46,7 +46,13 @@ class PayloadTooLarge(ApiError):
 
 
 class UnsupportedOperation(ApiError):
+    """An operation the service's model has and this provider does not serve."""
+
     code = "UnsupportedOperation"
+
+    @classmethod
+    def named(cls, operation: str) -> UnsupportedOperation:
+        return cls(f"{operation} is not supported by elbv2-provider")
 
 
 class MissingParameter(ApiError):

@@ -39,7 +39,7 @@ class Service:
 class Registry:
     def __init__(self, services: Iterable[Service]) -> None:
         self.services = {service.model: service for service in services}
-        self.models = {name: load(name) for name in self.services}
+        self.models = {name: load(name, frozenset(service.operations)) for name, service in self.services.items()}
         self.by_prefix = {m.target_prefix: m for m in self.models.values() if m.target_prefix}
         self.by_version = {m.api_version: m for m in self.models.values()}
         self.by_scope = {m.signing_name: m for m in self.models.values()}

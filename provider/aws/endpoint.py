@@ -58,7 +58,7 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
             service = registry.service(model)
             handler = service.operations.get(parsed.action)
             if handler is None:
-                raise UnsupportedOperation(f"{parsed.action} is not supported by elbv2-provider")
+                raise UnsupportedOperation.named(parsed.action)
             region = region_from_authorization(headers.get("authorization"), settings.region)
             try:
                 result = handler(service.context(region), parsed.params)

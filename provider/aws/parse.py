@@ -16,7 +16,7 @@ from provider.aws.constraints import coerce
 from provider.aws.form import decode_form
 from provider.aws.model import ELBV2, ServiceModel, Shape
 from provider.aws.validate import Builder, shown
-from provider.errors import InvalidAction, InvalidParameterValue, MissingAction, ValidationError
+from provider.errors import InvalidAction, InvalidParameterValue, MissingAction, UnsupportedOperation, ValidationError
 
 _INDEX = re.compile(r"[0-9]{1,18}")  # a dict keyed by index, never a list sized by it
 
@@ -126,6 +126,8 @@ def parse_query(fields: dict[str, str], model: ServiceModel, *, validate: bool =
     if not action:
         raise MissingAction("The request must contain the parameter Action.")
     operation = model.ops.get(action)
+    if operation is None and action in model.names:
+        raise UnsupportedOperation.named(action)
     if operation is None:
         raise InvalidAction(f"The action {shown(action)} is not valid for this web service.")
     version = fields.pop("Version", None)

@@ -28,7 +28,7 @@ from provider.aws.model import ELBV2, ServiceModel
 from provider.aws.parse import Request, parse_query, query_fields
 from provider.aws.serialize import render_ec2_result, render_result
 from provider.aws.validate import Builder, shown
-from provider.errors import ApiError, SerializationException, UnknownOperation
+from provider.errors import ApiError, SerializationException, UnknownOperation, UnsupportedOperation
 
 
 @dataclass
@@ -97,6 +97,8 @@ class _Document:
 
     def parse(self, model: ServiceModel, incoming: Incoming) -> Request:
         operation = model.ops.get(incoming.target)
+        if operation is None and incoming.target in model.names:
+            raise UnsupportedOperation.named(incoming.target)
         if operation is None:
             raise UnknownOperation(f"The operation {shown(incoming.target)} is not an operation of {model.name}.")
         try:

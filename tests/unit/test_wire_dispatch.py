@@ -116,7 +116,7 @@ def test_a_missing_member_is_missing_parameter(protocol: str) -> None:
         pytest.param("/", {"X-Amz-Target": ""}, b"{}", "UnknownOperationException", id="json-empty-target"),
         pytest.param(
             "/",
-            {"X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics"},
+            {"X-Amz-Target": "GraniteServiceVersion20100801.GetMetricStatistics"},
             b"{",
             "SerializationException",
             id="json-malformed",
@@ -132,7 +132,7 @@ def test_a_missing_member_is_missing_parameter(protocol: str) -> None:
             "/service/Nope/operation/ListMetrics", {}, b"\xa0", "UnknownOperationException", id="cbor-unknown-service"
         ),
         pytest.param(
-            "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+            "/service/GraniteServiceVersion20100801/operation/GetMetricStatistics",
             {},
             b"\xff\x00",
             "SerializationException",
@@ -155,7 +155,7 @@ def test_json_and_cbor_mistakes_get_400_in_their_envelope(
         pytest.param(
             b"Action=ListMetrics&Version=2010-08-01", None, "monitoring", "UnsupportedOperation", id="by-version"
         ),
-        pytest.param(b"Action=ListMetrics", "monitoring", "monitoring", "ValidationError", id="by-scope"),
+        pytest.param(b"Action=GetMetricStatistics", "monitoring", "monitoring", "ValidationError", id="by-scope"),
         pytest.param(b"Action=ListMetrics", None, "elasticloadbalancing", "InvalidAction", id="default-elbv2"),
         pytest.param(
             b"Action=DescribeRules&Version=2010-08-01", None, "monitoring", "InvalidAction", id="elbv2-op-on-cloudwatch"

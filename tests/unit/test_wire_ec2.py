@@ -14,7 +14,7 @@ from botocore.serialize import create_serializer
 
 from provider.aws import EC2, QUERY, Incoming, load
 from provider.aws.dispatch import Registry, Service
-from provider.errors import InvalidParameterValue, MissingParameter
+from provider.errors import InvalidAction, InvalidParameterValue, MissingParameter, UnsupportedOperation
 from tests.support.shapes import Generator, to_snake
 
 SESSION = botocore.session.get_session()
@@ -101,3 +101,13 @@ def test_a_form_for_ec2_or_sts_routes_by_version() -> None:
     ):
         model, chosen = registry.route(QUERY, Incoming(body), "/", {})
         assert (model.name, chosen) == (service, protocol)
+
+
+def test_a_model_compiles_only_the_operations_served() -> None:
+    served = load("ec2", frozenset(EC2_OPERATIONS))
+    assert set(served.ops) == set(EC2_OPERATIONS) and len(served.names) > 500
+    with pytest.raises(UnsupportedOperation, match="^RunInstances is not supported by elbv2-provider$"):
+        EC2.parse(served, Incoming(b"Action=RunInstances&Version=2016-11-15"))
+    with pytest.raises(InvalidAction):
+        EC2.parse(served, Incoming(b"Action=Frobnicate&Version=2016-11-15"))
+    assert load("elbv2", frozenset(load("elbv2").names)) is load("elbv2")

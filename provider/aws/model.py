@@ -94,10 +94,10 @@ class Operation:
     output: Shape
 
 
-def _load() -> dict[str, Any]:
-    """botocore's elbv2 model, read straight from the wheel's data folder: botocore.loaders would pull in
+def load_spec(service: str = "elbv2") -> dict[str, Any]:
+    """botocore's model of `service`, read straight from the wheel's data folder: botocore.loaders would pull in
     ~9 MB of modules for one JSON file."""
-    folder = Path(botocore.__file__).parent / "data" / "elbv2"
+    folder = Path(botocore.__file__).parent / "data" / service
     newest = max(folder.iterdir(), key=lambda p: p.name)  # API versions are dated folders
     plain, packed = newest / "service-2.json", newest / "service-2.json.gz"
     raw = plain.read_bytes() if plain.exists() else gzip.decompress(packed.read_bytes())
@@ -105,7 +105,7 @@ def _load() -> dict[str, Any]:
     return model
 
 
-def _compile(model: dict[str, Any]) -> dict[str, Operation]:
+def compile_operations(model: dict[str, Any]) -> dict[str, Operation]:
     specs: dict[str, Any] = model["shapes"]
     shapes = {name: Shape(name, spec) for name, spec in specs.items()}
     # Second pass links shapes by reference, so recursive shapes would also work.
@@ -130,5 +130,5 @@ def _compile(model: dict[str, Any]) -> dict[str, Operation]:
     return ops
 
 
-OPS: dict[str, Operation] = _compile(_load())
+OPS: dict[str, Operation] = compile_operations(load_spec())
 OPERATIONS: frozenset[str] = frozenset(OPS)

@@ -173,6 +173,11 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own to this database, for the tables other store modules keep (store/ec2.py)."""
+        with self._lock:
+            return self._db.cursor()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -7,6 +7,10 @@ It differs from the query protocol in three ways, all read from the model rather
   locationName (`<vpcSet>`), list elements as the list's member locationName (`<item>`);
 - errors are `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`.
 
+A model whose protocol is plain `query` (STS) is read the same way with the query protocol's three differences
+back (`Name.member.N` lists, a `<ActionResult>` wrapper, `<ResponseMetadata>`), so a service the elbv2 tables
+do not cover can be served before the generic query dispatch lands.
+
 >>> parse_request(b"Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1")
 Request(action='DescribeVpcs', params={'filters': [{'name': 'vpc-id', 'values': ['vpc-1']}]})
 """
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from provider.aws.errors_xml import render_error as render_query_error
 from provider.aws.form import decode_form
 from provider.aws.model import Operation, Shape, compile_operations, load_spec
 from provider.aws.parse import Node, Request, _Builder, _contradiction, _index, _shown
@@ -37,6 +42,7 @@ class Dialect:
     """One service model in the ec2 dialect: its operations plus the wire names the Shape tables do not carry."""
 
     operations: dict[str, Operation]
+    protocol: str  # "ec2" or "query"
     version: str
     namespace: str
     query_keys: dict[str, dict[str, str]]  # structure shape -> input key -> member wire name
@@ -68,7 +74,11 @@ def dialect(service: str = SERVICE) -> Dialect:
         elif shape["type"] == "list":
             items[name] = str(shape["member"].get("locationName", "member"))
     meta = spec["metadata"]
-    return Dialect(compile_operations(spec), meta["apiVersion"], meta["xmlNamespace"], keys, tags, items)
+    query = meta["protocol"] == "query"
+    if query:  # the query serializer names members by locationName as given, not capitalised
+        keys = {name: {tags[name][wire]: wire for wire in by_key.values()} for name, by_key in keys.items()}
+    namespace = meta["xmlNamespace"].rstrip("/") + "/"
+    return Dialect(compile_operations(spec), meta["protocol"], meta["apiVersion"], namespace, keys, tags, items)
 
 
 def _insert(d: Dialect, root: Node, shape: Shape, key: str, value: str) -> None:
@@ -84,6 +94,10 @@ def _insert(d: Dialect, root: Node, shape: Shape, key: str, value: str) -> None:
             slot, child = wire, shape.members[wire].shape
         elif shape.type == "list":
             assert shape.member is not None
+            if d.protocol == "query":  # Name.member.N
+                if segments[i] != "member" or i + 1 == len(segments):
+                    raise _contradiction(key, shape)
+                i += 1
             slot, child = _index(segments[i], key), shape.member
         else:
             raise _contradiction(key, shape)
@@ -186,17 +200,24 @@ def render_result(action: str, result: Mapping[str, Any], request_id: str, *, se
     answers `<return>true</return>`, as EC2 does)."""
     d = dialect(service)
     output = d.operations[action].output
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{d.namespace}/">']
-    parts.append(f"<requestId>{escape(request_id)}</requestId>")
-    if output.members:
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{d.namespace}">']
+    if d.protocol == "query":
+        parts.append(f"<{action}Result>")
         _writer(d, output)(result, parts.append)
+        parts.append(f"</{action}Result><ResponseMetadata><RequestId>{escape(request_id)}</RequestId></ResponseMetadata>")
     else:
-        parts.append("<return>true</return>")
+        parts.append(f"<requestId>{escape(request_id)}</requestId>")
+        if output.members:
+            _writer(d, output)(result, parts.append)
+        else:
+            parts.append("<return>true</return>")
     parts.append(f"</{action}Response>")
     return "".join(parts).encode()
 
 
-def render_error(error: ApiError, request_id: str) -> bytes:
+def render_error(error: ApiError, request_id: str, *, service: str = SERVICE) -> bytes:
+    if dialect(service).protocol == "query":
+        return render_query_error(error, request_id)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
         f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provider import aws
+from provider.aws import services
 from provider.elbv2.operations import OPERATIONS
 from provider.errors import ApiError, InvalidConfigurationRequest, PayloadTooLarge, UnsupportedOperation
 from provider.runtime import Runtime
@@ -43,12 +44,17 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
     settings = runtime.settings
+    others = runtime.services()
 
     async def handle(request: Request) -> Response:
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id}
         try:
             body = await read_body(request, settings.max_body_bytes)
+            other = services.pick(body, request.url.query.encode(), others)
+            if other is not None:
+                region = aws.region_from_authorization(request.headers.get("authorization"), settings.region)
+                return services.respond(other, body, request.url.query.encode(), region, request_id)
             parsed = aws.parse_request(body, request.url.query.encode())
             handler = OPERATIONS.get(parsed.action)
             if handler is None:

@@ -17,7 +17,7 @@ Request(action='DescribeVpcs', params={'filters': [{'name': 'vpc-id', 'values': 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -28,7 +28,7 @@ from provider.aws.model import Operation, Shape, compile_operations, load_spec
 from provider.aws.parse import Node, Request, _Builder, _contradiction, _index, _shown
 from provider.aws.serialize import _SCALAR_WRITERS, Emit, Writer
 from provider.aws.xmltext import escape
-from provider.errors import ApiError, InvalidAction, InvalidParameterValue, MissingAction
+from provider.errors import ApiError, InvalidAction, InvalidParameterValue, MissingAction, UnsupportedOperation
 
 SERVICE = "ec2"
 
@@ -115,8 +115,13 @@ def _insert(d: Dialect, root: Node, shape: Shape, key: str, value: str) -> None:
         node, shape = existing, child
 
 
-def parse_request(body: bytes, query_string: bytes = b"", *, service: str = SERVICE) -> Request:
-    """A form-encoded EC2 request -> (action, snake_case params); raises only ApiError subclasses."""
+def parse_request(
+    body: bytes, query_string: bytes = b"", *, service: str = SERVICE, served: Container[str] | None = None
+) -> Request:
+    """A form-encoded EC2 request -> (action, snake_case params); raises only ApiError subclasses.
+
+    An operation of the model that is not in `served` is UnsupportedOperation, before its parameters are read.
+    """
     d = dialect(service)
     fields = decode_form(query_string) if query_string else {}
     fields.update(decode_form(body))
@@ -126,6 +131,8 @@ def parse_request(body: bytes, query_string: bytes = b"", *, service: str = SERV
     operation = d.operations.get(action)
     if operation is None:
         raise InvalidAction(f"The action {_shown(action)} is not valid for this web service.")
+    if served is not None and action not in served:
+        raise UnsupportedOperation(f"{action} is not supported by elbv2-provider ({service})")
     version = fields.pop("Version", d.version)
     if version != d.version:
         raise InvalidParameterValue(f"Version '{_shown(version)}' is not supported; this service speaks {d.version}.")

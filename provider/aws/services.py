@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from provider.aws import ec2_query
 from provider.aws.model import API_VERSION
-from provider.errors import ApiError, InvalidParameterValue, UnsupportedOperation
+from provider.errors import ApiError, InvalidParameterValue
 from provider.store import StoreConflict
 
 log = logging.getLogger("elbv2.api")
@@ -51,12 +51,9 @@ def respond(service: Service, body: bytes, query: bytes, region: str, request_id
     """Parse by the service's model, run the handler, answer in the service's own XML envelopes."""
     headers = {"x-amzn-RequestId": request_id}
     try:
-        parsed = ec2_query.parse_request(body, query, service=service.model)
-        handler = service.operations.get(parsed.action)
-        if handler is None:
-            raise UnsupportedOperation(f"{parsed.action} is not supported by elbv2-provider ({service.model})")
+        parsed = ec2_query.parse_request(body, query, service=service.model, served=service.operations)
         try:
-            result = handler(service.context(region), parsed.params)
+            result = service.operations[parsed.action](service.context(region), parsed.params)
         except StoreConflict as conflict:  # a schema constraint caught what validation did not
             raise InvalidParameterValue(str(conflict)) from conflict
         body_out = ec2_query.render_result(parsed.action, result, request_id, service=service.model)

@@ -28,6 +28,7 @@ NETWORK_INTERFACE_FILTERS = (
     "requester-id",
     "interface-type",
     "attachment.instance-id",
+    "attachment.instance-owner-id",
 )
 
 

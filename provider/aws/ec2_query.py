@@ -81,38 +81,44 @@ def dialect(service: str = SERVICE) -> Dialect:
     return Dialect(compile_operations(spec), meta["protocol"], meta["apiVersion"], namespace, keys, tags, items)
 
 
-def _insert(d: Dialect, root: Node, shape: Shape, key: str, value: str) -> None:
-    """Place one form field into the parse tree (same tree as the query parser's); unknown members are ignored."""
-    segments = key.split(".")
-    node, i = root, 0
-    while True:
-        slot: Any
+def _path(d: Dialect, shape: Shape, key: str) -> list[tuple[Any, Shape]]:
+    """The (slot, shape) each segment of a form key leads to; [] for a member the model does not have."""
+    segments, i = key.split("."), 0
+    path: list[tuple[Any, Shape]] = []
+    while i < len(segments):
         if shape.type == "structure":
             wire = d.query_keys[shape.name].get(segments[i])
             if wire is None:
-                return
-            slot, child = wire, shape.members[wire].shape
-        elif shape.type == "list":
-            assert shape.member is not None
+                return []  # unknown members are ignored, as AWS does
+            path.append((wire, shape.members[wire].shape))
+        elif shape.type == "list" and shape.member is not None:
             if d.protocol == "query":  # Name.member.N
                 if segments[i] != "member" or i + 1 == len(segments):
                     raise _contradiction(key, shape)
                 i += 1
-            slot, child = _index(segments[i], key), shape.member
+            path.append((_index(segments[i], key), shape.member))
         else:
             raise _contradiction(key, shape)
+        shape = path[-1][1]
         i += 1
-        if i == len(segments):
-            if not child.is_scalar:
-                raise _contradiction(key, child)
-            node[slot] = value
-            return
+    return path
+
+
+def _insert(d: Dialect, root: Node, shape: Shape, key: str, value: str) -> None:
+    """Place one form field into the parse tree (the query parser's tree: structure -> {wire: node}, list ->
+    {index: node}), so the query parser's builder types and validates it."""
+    path = _path(d, shape, key)
+    if not path:
+        return
+    for _, child in path[:-1]:
         if child.is_scalar:
             raise _contradiction(key, child)
-        existing = node.get(slot)
-        if not isinstance(existing, dict):
-            existing = node[slot] = {}
-        node, shape = existing, child
+    if not path[-1][1].is_scalar:
+        raise _contradiction(key, path[-1][1])
+    node = root
+    for slot, _ in path[:-1]:
+        node = node.setdefault(slot, {})  # a slot's shape is fixed by the model: never a scalar here
+    node[path[-1][0]] = value
 
 
 def parse_request(

@@ -9,12 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from provider.ec2.model import Tags
 from provider.errors import InvalidParameterValue
 
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
 T = TypeVar("T")
+R = TypeVar("R", bound=Identified)
 Value = str | bool | int | None
 Fields = Mapping[str, Callable[[T], Iterable[Value]]]  # filter name -> the resource's values for it
 TAG_FILTERS = ("tag-key", "tag-value")
@@ -94,6 +101,19 @@ def select(
 
 def _values(fields: Fields[T], item: T, name: str) -> Iterable[Value]:
     return fields[name](item)
+
+
+def described(
+    ids: Sequence[str] | None,
+    find: Callable[[str], R],
+    everything: Iterable[R],
+    raw: Sequence[Mapping[str, Any]] | None,
+    fields: Fields[R],
+    tags: Mapping[str, Tags],
+) -> list[R]:
+    """What a Describe* answers: the resources named by id (each must exist) or all of them, then the filters."""
+    items = [find(i) for i in dict.fromkeys(ids)] if ids else list(everything)
+    return select(items, raw, fields, lambda item: tags.get(item.id, ()))
 
 
 def select_shaped(

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import partial
 from typing import Any
 
 from provider.ec2 import filters, tags, vpcs, zones
@@ -100,9 +101,8 @@ def create_subnet(ctx: Context, p: Params) -> Result:
 
 def describe_subnets(ctx: Context, p: Params) -> Result:
     net = ctx.store.load(ctx.region)
-    wanted = p.get("subnet_ids")
-    found = [lookup(net, i) for i in dict.fromkeys(wanted)] if wanted else list(net.subnets.values())
-    chosen = filters.select(found, p.get("filters"), FILTERS, lambda r: net.tags.get(r.id, ()))
+    found = partial(lookup, net)
+    chosen = filters.described(p.get("subnet_ids"), found, net.subnets.values(), p.get("filters"), FILTERS, net.tags)
     return {"subnets": [shape(s, net, ctx.account) for s in chosen]}
 
 

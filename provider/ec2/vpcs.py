@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from provider.ec2 import filters, tags, zones
@@ -84,9 +85,8 @@ def create_vpc(ctx: Context, p: Params) -> Result:
 
 def describe_vpcs(ctx: Context, p: Params) -> Result:
     net = ctx.store.load(ctx.region)
-    wanted = p.get("vpc_ids")
-    found = [lookup(net, i) for i in dict.fromkeys(wanted)] if wanted else list(net.vpcs.values())
-    chosen = filters.select(found, p.get("filters"), FILTERS, lambda r: net.tags.get(r.id, ()))
+    found = partial(lookup, net)
+    chosen = filters.described(p.get("vpc_ids"), found, net.vpcs.values(), p.get("filters"), FILTERS, net.tags)
     return {"vpcs": [shape(v, net, ctx.account) for v in chosen]}
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import AWS_ENV
-from tests.api.test_ec2 import client
+from tests.api.conftest import AWS_ENV, aws_client
 from tests.conftest import BIN, ROOT, start_server
 
 PLAYBOOK = ROOT / "tests" / "api" / "ansible" / "alb.yml"
@@ -47,7 +46,7 @@ def test_playbook_converges_and_the_second_run_changes_nothing(tmp_path: Path) -
     try:
         first = play(server.url, tmp_path)
         second = play(server.url, tmp_path)
-        elbv2 = client(server.url, "elbv2")
+        elbv2 = aws_client(server.url, "elbv2")
         lb = elbv2.describe_load_balancers(Names=["ansible-alb"])["LoadBalancers"][0]
         listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
         rules = {r["Priority"]: r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]}

@@ -9,31 +9,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli, elbv2_client
+from tests.api.conftest import AwsCli, aws_client, elbv2_client
 from tests.conftest import Server, start_server
 
 _octets = itertools.count(1)
 
 
-def client(url: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
 @pytest.fixture
 def ec2(api_server: Server) -> Any:
-    return client(api_server.url, "ec2")
+    return aws_client(api_server.url, "ec2")
 
 
 def new_vpc(ec2: Any, name: str = "test") -> str:
@@ -206,12 +193,12 @@ def test_unknown_operations_get_a_400_in_their_envelope(api_server: Server, body
 def test_ec2_state_survives_a_restart(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     try:
-        vpc_id = new_vpc(client(server.url, "ec2"), "durable")
+        vpc_id = new_vpc(aws_client(server.url, "ec2"), "durable")
     finally:
         server.stop()
     again = start_server(tmp_path, db=server.db)
     try:
-        vpcs = client(again.url, "ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["durable"]}])["Vpcs"]
+        vpcs = aws_client(again.url, "ec2").describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["durable"]}])["Vpcs"]
         assert [v["VpcId"] for v in vpcs] == [vpc_id]
     finally:
         again.stop()

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.test_ec2 import client
+from tests.api.conftest import aws_client
 from tests.conftest import Server, start_server
 
 Saved = dict[str, Any]
@@ -54,7 +54,7 @@ class Replay:
     def run(self, calls: list[Call]) -> None:
         for call in calls:
             params = call.params(self.saved) if callable(call.params) else call.params
-            api = getattr(client(self.server.url, call.service), call.method)
+            api = getattr(aws_client(self.server.url, call.service), call.method)
             self.made.append(f"{call.service}.{call.method}")
             if call.error is not None:
                 with pytest.raises(ClientError) as caught:
@@ -312,7 +312,7 @@ def replay(tmp_path: Path) -> Iterator[Replay]:
 
 def test_terraform_create_refresh_update_destroy(replay: Replay) -> None:
     replay.run([*PROVIDER, *CREATE])
-    elbv2, ec2 = client(replay.server.url, "elbv2"), client(replay.server.url, "ec2")
+    elbv2, ec2 = aws_client(replay.server.url, "elbv2"), aws_client(replay.server.url, "ec2")
     lb = elbv2.describe_load_balancers(Names=["tf-alb"])["LoadBalancers"][0]
     assert lb["VpcId"] == replay.saved["vpc"]
     assert [z["ZoneName"] for z in lb["AvailabilityZones"]] == ["us-east-1a", "us-east-1b"]

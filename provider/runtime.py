@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from provider import ec2, sts
-from provider.aws.services import Service
+from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
-from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.ec2.zones import seed
 from provider.elbv2.context import Context, InstanceResolver
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.ec2 import Ec2Store
-from provider.sts import identity
+from provider.sts import identity as sts
 from provider.targets.health import HealthMonitor
 
 
@@ -39,15 +37,8 @@ class Runtime:
     def ec2_store(self) -> Ec2Store:
         return Ec2Store(self.store, seed)
 
-    def ec2_context(self, region: str) -> ec2.context.Context:
-        return ec2.context.Context(self.ec2_store, region, self.settings.account_id)
+    def ec2_context(self, region: str) -> ec2.Context:
+        return ec2.Context(self.ec2_store, region, self.settings.account_id)
 
-    def sts_context(self, region: str) -> sts.identity.Context:
-        return sts.identity.Context(region, self.settings.account_id)
-
-    def services(self) -> tuple[Service, ...]:
-        """The services besides ELBv2 on the same endpoint (see provider/aws/services.py)."""
-        return (
-            Service("sts", identity.OPERATIONS, self.sts_context),
-            Service("ec2", EC2_OPERATIONS, self.ec2_context),
-        )
+    def sts_context(self, region: str) -> sts.Context:
+        return sts.Context(region, self.settings.account_id)

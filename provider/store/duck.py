@@ -173,10 +173,8 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection of its own to this database, for the tables other store modules keep (store/ec2.py)."""
-        with self._lock:
-            return self._db.cursor()
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # the same database, for another thread (store/requests.py)
+        return self._db.cursor()
 
     def close(self) -> None:
         with self._lock:

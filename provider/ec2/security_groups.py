@@ -132,6 +132,7 @@ def delete_security_group(ctx: Context, p: Params) -> Result:
         group = lookup(tx.state, p.get("group_id"), p.get("group_name"))
         if group.id == default_group(ctx.region, group.vpc_id).id:
             raise CannotDelete(f'the specified group: "{group.id}" name: "default" cannot be deleted by a user')
+        ctx.check_unused(group.id, f"resource {group.id} has a dependent object")
         for other in tx.state.security_groups.values():
             if other.id != group.id and any(r.peer.group_id == group.id for r in other.rules):
                 raise DependencyViolation(f"resource {group.id} has a dependent object")

@@ -108,7 +108,9 @@ def describe_subnets(ctx: Context, p: Params) -> Result:
 
 def delete_subnet(ctx: Context, p: Params) -> Result:
     with ctx.store.write(ctx.region) as tx:
-        tx.delete(lookup(tx.state, p["subnet_id"]))
+        subnet = lookup(tx.state, p["subnet_id"])
+        ctx.check_unused(subnet.id, f"The subnet '{subnet.id}' has dependencies and cannot be deleted.")
+        tx.delete(subnet)
     return {}
 
 

@@ -8,6 +8,7 @@ it does not know is still accepted as given (the README's canary names subnet-a)
 from __future__ import annotations
 
 from provider.elbv2.context import SubnetDirectory
+from provider.elbv2.model import State
 from provider.errors import InvalidConfigurationRequest
 
 DEFAULT_VPC_ID = "vpc-0000000000000000a"  # stands in for the account's default VPC
@@ -66,3 +67,15 @@ def placement(directory: SubnetDirectory | None, region: str, subnets: tuple[str
             "A load balancer cannot be attached to multiple subnets in the same Availability Zone"
         )
     return vpcs[0], tuple((s, known[s][1]) for s in subnets if s in known)
+
+
+def user_of(state: State, region: str, resource_id: str) -> str | None:
+    """The first load balancer (by ARN) in `region` whose subnets or security groups name `resource_id`."""
+    return min(
+        (
+            lb.arn
+            for lb in state.load_balancers.values()
+            if region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
+        ),
+        default=None,
+    )

@@ -148,7 +148,8 @@ def test_load_balancer_takes_vpc_and_zones_from_its_subnets(api_server: Server, 
         for n, zone in ((1, "us-east-1c"), (2, "us-east-1a"))
     ]
     ids = [s["SubnetId"] for s in subnets]
-    lb = elbv2.create_load_balancer(Name="in-vpc", Subnets=ids)["LoadBalancers"][0]
+    group_id = ec2.create_security_group(GroupName="lb", Description="lb", VpcId=vpc_id)["GroupId"]
+    lb = elbv2.create_load_balancer(Name="in-vpc", Subnets=ids, SecurityGroups=[group_id])["LoadBalancers"][0]
     assert lb["VpcId"] == vpc_id
     assert lb["AvailabilityZones"] == [
         {"ZoneName": "us-east-1c", "SubnetId": ids[0]},
@@ -162,6 +163,23 @@ def test_load_balancer_takes_vpc_and_zones_from_its_subnets(api_server: Server, 
     assert error_code(lambda: elbv2.describe_load_balancers(Names=["mixed"]))[0] == "LoadBalancerNotFound"
     unknown = elbv2.create_load_balancer(Name="canary-like", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     assert [z["SubnetId"] for z in unknown["AvailabilityZones"]] == ["subnet-a", "subnet-b"]
+
+
+
+def test_subnets_and_groups_in_use_by_a_load_balancer_stay(api_server: Server, ec2: Any) -> None:
+    elbv2 = elbv2_client(api_server.url)
+    vpc_id = new_vpc(ec2, "in-use")
+    cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+    subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr.replace("0.0/16", "9.0/24"))["Subnet"]["SubnetId"]
+    group_id = ec2.create_security_group(GroupName="in-use", Description="d", VpcId=vpc_id)["GroupId"]
+    arn = elbv2.create_load_balancer(Name="holder", Subnets=[subnet_id], SecurityGroups=[group_id])["LoadBalancers"][0]["LoadBalancerArn"]  # noqa: E501
+    assert error_code(lambda: ec2.delete_subnet(SubnetId=subnet_id)) == ("DependencyViolation", 400)
+    assert error_code(lambda: ec2.delete_security_group(GroupId=group_id)) == ("DependencyViolation", 400)
+    assert ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]["SubnetId"] == subnet_id
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    ec2.delete_security_group(GroupId=group_id)
+    ec2.delete_subnet(SubnetId=subnet_id)
+    assert error_code(lambda: ec2.describe_subnets(SubnetIds=[subnet_id]))[0] == "InvalidSubnetID.NotFound"
 
 
 def test_cli_sts_and_ec2_describes(aws: AwsCli) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from provider.ec2 import filters
 from provider.ec2.context import Context, Handler, Params, Result
@@ -28,7 +29,9 @@ from provider.ec2.model import (
     Vpc,
 )
 from provider.errors import InvalidParameterValue
-from provider.store.ec2 import NetworkWrite
+
+if TYPE_CHECKING:
+    from provider.store.ec2 import NetworkWrite
 
 ACCOUNT_ATTRIBUTES = {  # AWS's defaults for a new account
     "supported-platforms": ["VPC"],

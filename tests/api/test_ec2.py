@@ -161,6 +161,8 @@ def test_load_balancer_takes_vpc_and_zones_from_its_subnets(api_server: Server, 
     assert code == ("InvalidConfigurationRequest", 400)
     assert elbv2.describe_load_balancers(Names=["in-vpc"])["LoadBalancers"][0]["VpcId"] == vpc_id
     assert error_code(lambda: elbv2.describe_load_balancers(Names=["mixed"]))[0] == "LoadBalancerNotFound"
+    moved = lambda: elbv2.set_subnets(LoadBalancerArn=lb["LoadBalancerArn"], Subnets=[default_subnet["SubnetId"]])  # noqa: E731
+    assert error_code(moved) == ("InvalidConfigurationRequest", 400)
     unknown = elbv2.create_load_balancer(Name="canary-like", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     assert [z["SubnetId"] for z in unknown["AvailabilityZones"]] == ["subnet-a", "subnet-b"]
 
@@ -220,3 +222,12 @@ def test_ec2_state_survives_a_restart(tmp_path: Path) -> None:
         assert [v["VpcId"] for v in vpcs] == [vpc_id]
     finally:
         again.stop()
+
+
+def test_sts_answers_with_the_account_from_settings(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--account-id", "210987654321")
+    try:
+        identity = aws_client(server.url, "sts").get_caller_identity()
+    finally:
+        server.stop()
+    assert (identity["Account"], identity["Arn"]) == ("210987654321", "arn:aws:iam::210987654321:root")

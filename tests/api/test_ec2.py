@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore import xform_name
+from botocore.exceptions import ClientError, ParamValidationError
 
+from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from tests.api.conftest import AwsCli, aws_client, elbv2_client
 from tests.conftest import Server, start_server
+from tests.support.shapes import Generator
 
 _octets = itertools.count(1)
 
@@ -231,3 +234,31 @@ def test_sts_answers_with_the_account_from_settings(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert (identity["Account"], identity["Arn"]) == ("210987654321", "arn:aws:iam::210987654321:root")
+
+
+@pytest.mark.parametrize("empty_lists", [pytest.param(False, id="full"), pytest.param(True, id="empty-lists")])
+def test_every_served_operation_answers_odd_values_with_a_4xx_or_success(api_server: Server, empty_lists: bool) -> None:
+    """Every field filled with a value that fits the model but not the domain (CIDRs, protocols, ports like
+    '7/a b&c=d+é*<x>%'), the group and VPC ids real ones so the odd values get read: a success or a 4xx with
+    an EC2 code, never a 5xx."""
+    ec2 = aws_client(api_server.url, "ec2")
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    answers: dict[str, str] = {}
+    for n, name in enumerate(sorted(EC2_OPERATIONS)):
+        params = Generator(empty_lists).value(ec2.meta.service_model.operation_model(name).input_shape)
+        params.pop("DryRun", None)
+        if "GroupId" in params:
+            group = ec2.create_security_group(GroupName=f"odd-{empty_lists}-{n}", Description="d")
+            params["GroupId"] = group["GroupId"]
+            params.pop("GroupName", None)
+        if "VpcId" in params:
+            params["VpcId"] = default_vpc
+        try:
+            getattr(ec2, xform_name(name))(**params)
+            answers[name] = "ok"
+        except ClientError as error:
+            assert error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, (name, error.response)
+            answers[name] = error.response["Error"]["Code"]
+        except ParamValidationError:
+            answers[name] = "rejected by botocore"
+    assert set(answers) == set(EC2_OPERATIONS) and "InternalFailure" not in answers.values()

@@ -1,9 +1,9 @@
 """EC2 networking tables (VPCs, subnets, security groups, their tags) in the Store's DuckDB file.
 
 Every write is one DuckDB transaction on a cursor of the Store's connection, so it is as durable as the rest
-(same write-ahead log). Reads load one region's rows; EC2 calls are rare next to ELBv2 ones, so there is no
-snapshot cache here. A region is seeded (its default VPC, subnets, security group) on first use, by the
-`seed` function the domain passes in, inside the first write.
+(same write-ahead log). A region's rows are read once; after that reads get the state the last commit
+published (this class is the tables' only writer). A region is seeded (its default VPC, subnets, security
+group) on first use, by the `seed` function the domain passes in, when it has no default VPC yet.
 
 >>> with ec2.write("us-east-1") as tx: tx.put(Vpc("vpc-1", "10.0.0.0/16")); tx.set_tags("vpc-1", (("a", "b"),))
 """
@@ -50,14 +50,15 @@ _TABLES: dict[type, _Table] = {
 }
 
 
+_FIELDS = ("vpcs", "subnets", "security_groups", "tags")
+
+
 class NetworkWrite:
     """Inside ``ec2.write(region)``: read-your-writes `state` plus put / delete / set_tags."""
 
     def __init__(self, base: Network) -> None:
         self._base = base
-        self._work: dict[str, dict[str, Any]] = {
-            name: dict(getattr(base, name)) for name in ("vpcs", "subnets", "security_groups", "tags")
-        }
+        self._work: dict[str, dict[str, Any]] = {name: dict(getattr(base, name)) for name in _FIELDS}
 
     @property
     def state(self) -> Network:
@@ -122,30 +123,35 @@ class Ec2Store:
         self._db = store.cursor()
         self._seed = seed
         self._lock = threading.Lock()
-        self._seeded: set[str] = set()
+        self._published: dict[str, Network] = {}  # region -> its state as last committed (only writer: this)
         self._db.execute(_SCHEMA)
 
     def load(self, region: str) -> Network:
-        if region not in self._seeded:
-            with self.write(region):
-                pass
-        with self._lock:
-            return self._read(region)
+        published = self._published.get(region)
+        if published is not None:
+            return published
+        with self.write(region) as tx:
+            return tx.state
 
     @contextlib.contextmanager
     def write(self, region: str) -> Iterator[NetworkWrite]:
         """One writer at a time; on a clean exit the changes commit in one transaction, else nothing is written."""
         with self._lock:
-            base = self._read(region)
-            if region not in self._seeded and not any(vpc.is_default for vpc in base.vpcs.values()):
-                seeding = NetworkWrite(base)
-                self._seed(seeding)
-                self._commit(seeding.statements())
+            base = self._published.get(region)
+            if base is None:
                 base = self._read(region)
-            self._seeded.add(region)
+                if not any(vpc.is_default for vpc in base.vpcs.values()):
+                    seeding = NetworkWrite(base)
+                    self._seed(seeding)
+                    self._commit(seeding.statements())
+                    base = seeding.state
+                self._published[region] = base
             tx = NetworkWrite(base)
             yield tx
-            self._commit(tx.statements())
+            statements = tx.statements()
+            if statements:
+                self._commit(statements)
+                self._published[region] = tx.state
 
     def _commit(self, statements: list[tuple[str, list[Any]]]) -> None:
         if not statements:

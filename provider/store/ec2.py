@@ -62,14 +62,8 @@ class NetworkWrite:
 
     @property
     def state(self) -> Network:
-        work = self._work
-        return Network(
-            self._base.region,
-            dict(work["vpcs"]),
-            dict(work["subnets"]),
-            dict(work["security_groups"]),
-            dict(work["tags"]),
-        )
+        vpcs, subnets, groups, tags = (dict(sorted(self._work[name].items())) for name in _FIELDS)  # as _read orders
+        return Network(self._base.region, vpcs, subnets, groups, tags)
 
     def put(self, obj: Resource) -> None:
         self._work[_TABLES[type(obj)].field][obj.id] = obj

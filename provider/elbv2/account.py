@@ -39,7 +39,6 @@ UNSUPPORTED = (
     "GetTrustStoreCaCertificatesBundle",
     "GetTrustStoreRevocationContent",
     "DeleteSharedTrustStoreAssociation",
-    "DescribeCapacityReservation",
     "ModifyCapacityReservation",
     "ModifyIpPools",
     "GetResourcePolicy",

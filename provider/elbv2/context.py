@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +22,13 @@ class InstanceResolver(Protocol):
         """Raise errors.InvalidTarget with the reason when the id cannot be a target."""
 
 
+class SubnetDirectory(Protocol):
+    """The EC2 subnets as load balancers see them (provider/ec2/directory.py)."""
+
+    def placements(self, region: str, subnet_ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
+        """Of `subnet_ids`, those that exist: subnet id -> (VPC id, availability zone name)."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -31,6 +38,7 @@ class Context:
     store: Store
     health: HealthMonitor
     instances: InstanceResolver | None = None  # None: no Docker engine, instance targets are refused
+    subnets: SubnetDirectory | None = None  # None: every subnet id is taken as given
     region: str = "us-east-1"
     account: str = "123456789012"
     now: Callable[[], datetime] = utcnow

@@ -55,6 +55,7 @@ class LoadBalancer:
     security_groups: tuple[str, ...]
     created_time: datetime
     attributes: Attributes = ()
+    zones: tuple[tuple[str, str], ...] = ()  # (subnet id, zone name) of the subnets EC2 knows
 
     @property
     def id(self) -> str:

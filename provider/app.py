@@ -21,16 +21,17 @@ from provider.targets import docker as containers
 from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from provider.traefik import endpoint as dataplane
+from provider.traefik.logtail import run_ingest
 
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_ingest)
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:
-    """The whole server; the health prober, the Docker follower and `background` (the Traefik supervisor in
-    `up` mode) run for its lifetime."""
+    """The whole server; the health prober, the Docker follower, access-log ingestion and `background` (the
+    Traefik supervisor in `up` mode) run for its lifetime."""
     store = Store(settings.db)
     runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=containers.connect(settings))
 

@@ -173,6 +173,9 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # the same database, for another thread (store/requests.py)
+        return self._db.cursor()
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

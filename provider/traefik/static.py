@@ -60,10 +60,18 @@ def _entrypoint(addr: str) -> Config:
     return {"address": addr, "transport": {"lifeCycle": {"graceTimeOut": GRACE_TIMEOUT}}}
 
 
+def access_log(path: Path) -> Config:
+    """JSON lines for metrics ingestion (provider/traefik/logtail.py), each written at once; User-Agent kept."""
+    headers = {"defaultMode": "drop", "names": {"User-Agent": "keep"}}
+    return {"filePath": str(path), "format": "json", "bufferingSize": 0, "fields": {"headers": headers}}
+
+
 def listener_config(port: int, settings: Settings, level: str = "INFO") -> Config:
-    """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>."""
+    """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>,
+    its access log in `<traefik_log_path>/listener<port>.json`."""
     return {
         **_common(level),
+        "accessLog": access_log(settings.traefik_log_path / f"{entrypoint_name(port)}.json"),
         "entryPoints": {entrypoint_name(port): _entrypoint(address(settings.listen_host, port))},
         "providers": _provider(settings, f"/traefik/config/{port}"),
     }

@@ -27,6 +27,9 @@ from provider.traefik.compiler import rule_key
 NS = 1e-9
 USER_AGENT_FIELD = "request_User-Agent"  # present when the static config keeps the User-Agent header
 MAX_REMEMBERED = 100_000  # routes of deleted rules kept for late lines
+# When Traefik cannot reach a target it answers 502 "Bad Gateway" itself and logs that as OriginStatus too; a
+# target answering exactly that is taken for a connection error (ALB: TargetConnectionErrorCount, target "-").
+_PROXY_ERROR = (502, len(b"Bad Gateway"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,8 @@ def _request(doc: Mapping[str, Any], route: Route) -> Request:
     target_group = route.target_groups.get(service) if forward else None
     target = str(doc.get("ServiceAddr") or "") or None if target_group else None
     origin = int(doc.get("OriginStatus") or 0)
-    target_status = origin if origin and target else None
+    unreachable = (origin, int(doc.get("OriginContentSize") or 0)) == _PROXY_ERROR
+    target_status = origin if origin and target and not unreachable else None
     duration = int(doc.get("Duration") or 0) * NS
     target_s = int(doc.get("OriginDuration") or 0) * NS if target_status is not None else None
     elb_status = int(doc["DownstreamStatus"])
@@ -145,5 +149,5 @@ def _request(doc: Mapping[str, Any], route: Route) -> Request:
         url=f"{scheme}://{host}:{route.listener_port}{doc.get('RequestPath') or '/'}",
         protocol=str(doc.get("RequestProtocol") or "-"),
         user_agent=str(doc.get(USER_AGENT_FIELD) or "-"),
-        connection_error=forward and target is not None and target_status is None and elb_status == 502,
+        connection_error=target is not None and (unreachable or not origin),
     )

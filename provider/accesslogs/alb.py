@@ -18,7 +18,7 @@ NOT_DISPATCHED = "-1"  # the processing times of a request never sent to a targe
 
 
 def iso(ms: float) -> str:
-    """``1764477600123`` -> ``2026-11-30T04:40:00.123000Z``."""
+    """``1796013600123`` -> ``2026-11-30T04:40:00.123000Z``."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -3,6 +3,7 @@ reopens on USR1) and a copy-truncate rotation; each request Traefik served is on
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import signal
 import subprocess
@@ -13,7 +14,8 @@ from pathlib import Path
 from provider.store import Store
 from provider.store.requests import RequestLog
 from provider.traefik.logtail import file_id
-from tests.conftest import free_port
+from tests.api.conftest import elbv2_client
+from tests.conftest import free_port, start_server
 from tests.e2e.harness import Backend, Client, StateBuilder, Traefik, serve, wait_for
 
 
@@ -114,4 +116,70 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
     log.close()
     store.close()
     assert len(rows) == 921
-    assert Counter(r.target_group for r in rows).most_common(1)[0][1] > 800  # the 95% group
+    assert {r.target_group.split("/")[1] for r in rows if r.target_group} == {"v1", "v2"}
+
+
+def test_up_mode_ingests_its_own_traefiks_access_log_and_writes_alb_files(tmp_path: Path) -> None:
+    backend = Backend("v1")
+    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    try:
+        elbv2 = elbv2_client(server.url)
+        lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+        arn = lb["LoadBalancerArn"]
+        elbv2.modify_load_balancer_attributes(
+            LoadBalancerArn=arn,
+            Attributes=[
+                {"Key": "access_logs.s3.enabled", "Value": "true"},
+                {"Key": "access_logs.s3.bucket", "Value": "logs"},
+                {"Key": "access_logs.s3.prefix", "Value": "canary"},
+            ],
+        )
+        tg = elbv2.create_target_group(Name="v1", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
+        tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
+        elbv2.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": "127.0.0.1", "Port": backend.port}])
+        port = free_port()
+        elbv2.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="HTTP",
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
+        )
+        client, early = Client(port), list[int]()
+        wait_for(lambda: _serves(client, early), 30, what="the listener to serve")
+        statuses = Counter(client.request("/").status for _ in range(50))
+        # Traefik's 404 before the config arrives matched no rule: no ALB request. Everything else is one.
+        expected = 50 + sum(s != 404 for s in early)
+        alb = tmp_path / "alb-logs"
+        wait_for(lambda: _alb_lines(alb) == expected, what="an ALB access-log line per request")
+    finally:
+        server.stop()
+        backend.stop()
+    assert statuses == {200: 50}
+    files = list(alb.rglob("*.log.gz"))
+    assert files and all(f.relative_to(alb).parts[:3] == ("logs", "canary", "AWSLogs") for f in files)
+    store = Store(str(server.db))
+    log = RequestLog(store)
+    rows = log.since(0)
+    log.close()
+    store.close()
+    assert len(rows) == expected and sum(r.elb_status == 200 for r in rows) == 50 + early.count(200)
+    assert {r.target_group for r in rows if r.elb_status == 200} == {tg_arn.split(":", 5)[5]}
+    assert {r.listener_port for r in rows} == {port}
+
+
+def _serves(client: Client, seen: list[int]) -> bool:
+    try:
+        seen.append(client.request("/").status)
+    except OSError:  # Traefik has not bound the port yet
+        return False
+    return seen[-1] == 200
+
+
+def _alb_lines(root: Path) -> int:
+    total = 0
+    for f in root.rglob("*.log.gz"):
+        try:
+            total += gzip.decompress(f.read_bytes()).count(b"\n")
+        except (OSError, EOFError):  # a member being written
+            pass
+    return total

@@ -53,9 +53,15 @@ class AlbLogWriter:
     def __init__(self, root: Path, node_ip: str) -> None:
         self.root, self.node_ip = root, node_ip
         self._names: dict[tuple[str, int], Path] = {}  # (lb, window end) -> its file in this process
+        self._destinations: tuple[int, Mapping[str, Destination]] = (-1, {})
 
-    def write(self, rows: Sequence[Request], targets: Mapping[str, Destination]) -> list[Path]:
+    def wants(self, state: State) -> bool:
+        """Does any load balancer log? (Rows are only fetched back from the database when one does.)"""
+        return bool(self._targets(state))
+
+    def write(self, rows: Sequence[Request], state: State) -> list[Path]:
         """Append ``rows`` of the enabled load balancers to their files; returns the files written."""
+        targets = self._targets(state)
         batches: dict[Path, list[str]] = {}
         for r in rows:
             dest = targets.get(r.load_balancer)
@@ -66,6 +72,11 @@ class AlbLogWriter:
             with path.open("ab") as f:
                 f.write(gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=6, mtime=0))
         return list(batches)
+
+    def _targets(self, state: State) -> Mapping[str, Destination]:
+        if self._destinations[0] != state.version:
+            self._destinations = (state.version, destinations(state))
+        return self._destinations[1]
 
     def _path(self, r: Request, dest: Destination) -> Path:
         end = window_end_ms(r.ts_ms)

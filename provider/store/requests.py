@@ -1,15 +1,16 @@
 """The ``requests`` table's writer: rows and the read position of their access log commit in one transaction, so
 a request is counted exactly once whatever stops when (provider/traefik/logtail.py); and retention.
 
-    log = RequestLog(store)
-    log.commit(Position("listener80", "2049:1234", 0), Position("listener80", "2049:1234", 8192), rows)
+    log = RequestLog(store, INGEST_SELECT)       # the query that turns lines into rows (traefik/accesslog.py)
+    log.set_routes(*resolver.tables())
+    log.commit(Position("listener80", "2049:1234", 0), Position("listener80", "2049:1234", 8192), lines)
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -18,8 +19,12 @@ from provider.accesslogs.record import COLUMNS, Request
 from provider.store.duck import Store
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
-# One list per column, unnested in SQL: ~70k rows/s against ~5k for executemany or multi-row VALUES (duckdb 2.0.1).
-_INSERT = f"INSERT INTO requests ({', '.join(COLUMNS)}) SELECT {', '.join(['UNNEST(?)'] * len(COLUMNS))}"
+_COLUMNS = ", ".join(COLUMNS)
+_ROUTES = """
+CREATE TEMP TABLE IF NOT EXISTS _routes (
+    rule_key TEXT PRIMARY KEY, load_balancer TEXT, listener_port INTEGER, rule_priority INTEGER, action TEXT);
+CREATE TEMP TABLE IF NOT EXISTS _route_groups (rule_key TEXT, service TEXT, target_group TEXT);
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,36 +41,60 @@ class PositionMoved(Exception):
 class RequestLog:
     """Its own DuckDB connection (a cursor of the store's), used from one thread at a time."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, ingest_select: str = "") -> None:
         self._lock = threading.Lock()
         self._db = store.cursor()
         self._db.execute(TELEMETRY_SCHEMA)  # idempotent: whichever of ingestion and queries starts first
+        self._db.execute(_ROUTES)  # temporary: this connection's own
+        self._insert = f"INSERT INTO requests ({_COLUMNS}) {ingest_select}"
+
+    def set_routes(self, routes: Sequence[tuple[object, ...]], groups: Sequence[tuple[object, ...]]) -> None:
+        """Replace the tables the ingest query resolves router and service names with."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM _routes")
+            db.execute("DELETE FROM _route_groups")
+            for table, rows in (("_routes", routes), ("_route_groups", groups)):
+                if rows:
+                    columns = [list(c) for c in zip(*rows, strict=True)]
+                    db.execute(f"INSERT INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)
 
     def positions(self) -> dict[str, Position]:
         with self._lock:
             rows = self._db.execute("SELECT source, file_id, offset_bytes FROM log_positions").fetchall()
         return {s: Position(s, f, int(o)) for s, f, o in rows}
 
-    def commit(self, start: Position | None, end: Position, rows: Sequence[Request]) -> None:
-        """Insert ``rows`` and move ``end.source`` from ``start`` (None: no position yet) to ``end``, atomically."""
+    def commit(
+        self, start: Position | None, end: Position, lines: Sequence[str], returning: bool = False
+    ) -> tuple[int, list[Request]]:
+        """Insert the rows of ``lines`` and move ``end.source`` from ``start`` (None: no position yet) to ``end``,
+        atomically. Returns how many rows, and the rows themselves when ``returning``."""
+        inserted: list[Request] = []
+        count = 0
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT file_id, offset_bytes FROM log_positions WHERE source = ?", [end.source]
+            ).fetchone()
+            if (found and (found[0], int(found[1]))) != (start and (start.file_id, start.offset)):
+                raise PositionMoved(f"{end.source}: stored {found}, expected {start}")
+            if lines and returning:
+                inserted = [Request(*r) for r in db.execute(f"{self._insert} RETURNING {_COLUMNS}", [lines]).fetchall()]
+                count = len(inserted)
+            elif lines:
+                row = db.execute(self._insert, [lines]).fetchone()
+                count = int(row[0]) if row else 0
+            db.execute("INSERT OR REPLACE INTO log_positions VALUES (?, ?, ?)", [end.source, end.file_id, end.offset])
+        return count, inserted
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
-            db = self._db
-            db.execute("BEGIN")
+            self._db.execute("BEGIN")
             try:
-                found = db.execute(
-                    "SELECT file_id, offset_bytes FROM log_positions WHERE source = ?", [end.source]
-                ).fetchone()
-                if (found and (found[0], int(found[1]))) != (start and (start.file_id, start.offset)):
-                    raise PositionMoved(f"{end.source}: stored {found}, expected {start}")
-                if rows:
-                    db.execute(_INSERT, [[getattr(r, c) for r in rows] for c in COLUMNS])
-                db.execute(
-                    "INSERT OR REPLACE INTO log_positions VALUES (?, ?, ?)", [end.source, end.file_id, end.offset]
-                )
-                db.execute("COMMIT")
+                yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
-                    db.execute("ROLLBACK")
+                    self._db.execute("ROLLBACK")
                 raise
 
     def delete_before(self, ts_ms: int) -> int:
@@ -83,7 +112,7 @@ class RequestLog:
         """Requests completed at or after ``ts_ms``, oldest first (tests and tools)."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM requests WHERE ts_ms >= ? ORDER BY ts_ms", [ts_ms]
+                f"SELECT {_COLUMNS} FROM requests WHERE ts_ms >= ? ORDER BY ts_ms", [ts_ms]
             ).fetchall()
         return [Request(*r) for r in rows]
 

@@ -15,14 +15,15 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from provider.accesslogs.record import Request
 from provider.elbv2.model import State
 from provider.runtime import Runtime
 from provider.store.requests import Position, RequestLog
-from provider.traefik.accesslog import Resolver, parse
+from provider.traefik.accesslog import INGEST_SELECT, Resolver
 
 log = logging.getLogger("elbv2.ingest")
 
@@ -31,7 +32,13 @@ POLL_S = 0.1
 BATCH_BYTES = 4 << 20  # at most this much per transaction
 RETENTION_EVERY_S = 60.0
 
-Sink = Callable[[Sequence[Request], State], object]
+
+class Sink(Protocol):
+    """Where committed rows go next (ALB-format files: provider/accesslogs/files.py)."""
+
+    def wants(self, state: State) -> bool: ...
+
+    def write(self, rows: Sequence[Request], state: State) -> object: ...
 
 
 def file_id(path: Path) -> str | None:
@@ -49,12 +56,16 @@ class Tailer:
         self.skipped = 0  # lines that are no request of ours
         self._lock = threading.Lock()
         self._state = State()
+        self._routes_version: int | None = None
 
     def poll(self, state: State) -> int:
         """Read every source to its last complete line; returns the rows committed."""
         with self._lock:
             self._state = state
             self.resolver.update(state)
+            if self.resolver.version != self._routes_version:
+                self.requests.set_routes(*self.resolver.tables())
+                self._routes_version = self.resolver.version
             positions = self.requests.positions()
             try:
                 paths = sorted(p for p in self.directory.iterdir() if p.name.endswith(SUFFIX))
@@ -109,19 +120,20 @@ class Tailer:
                     if stored != reading:  # a switch of file with nothing to read yet still moves the position
                         self.requests.commit(stored, reading, [])
                     return done, reading
-                rows = [r for line in chunk[:end].splitlines() if (r := parse(line, self.resolver)) is not None]
-                self.skipped += chunk.count(b"\n", 0, end) - len(rows)
+                lines = chunk[:end].decode("utf-8", "replace").splitlines()
                 after = Position(reading.source, reading.file_id, reading.offset + end)
-                self.requests.commit(stored, after, rows)
-                if rows and self.sink is not None:
+                wanted = self.sink is not None and self.sink.wants(self._state)
+                count, rows = self.requests.commit(stored, after, lines, returning=wanted)
+                self.skipped += len(lines) - count
+                if rows:
                     self._deliver(rows)
                 stored = reading = after
-                done += len(rows)
+                done += count
 
     def _deliver(self, rows: Sequence[Request]) -> None:
         assert self.sink is not None
         try:
-            self.sink(rows, self._state)
+            self.sink.write(rows, self._state)
         except OSError:
             log.exception("could not write ALB access-log files")
 
@@ -139,13 +151,13 @@ class Tailer:
 
 async def run_ingest(runtime: Runtime) -> None:
     """Follow the Traefik access logs until cancelled (an app background task); also applies retention."""
-    from provider.accesslogs.files import AlbLogWriter, destinations
+    from provider.accesslogs.files import AlbLogWriter
 
     settings = runtime.settings
     directory = settings.traefik_log_path
     directory.mkdir(parents=True, exist_ok=True)
     writer = AlbLogWriter(settings.alb_log_path, settings.listen_host)
-    tailer = Tailer(directory, RequestLog(runtime.store), lambda rows, state: writer.write(rows, destinations(state)))
+    tailer = Tailer(directory, RequestLog(runtime.store, INGEST_SELECT), writer)
     retention_ms = settings.metrics_retention_hours * 3_600_000
     next_retention = 0.0
     try:

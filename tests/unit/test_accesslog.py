@@ -18,8 +18,8 @@ from provider.accesslogs.record import Request
 from provider.elbv2.model import Action, ActionType, Redirect, State
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.requests import RequestLog
-from provider.traefik.accesslog import Resolver, parse
+from provider.store.requests import Position, RequestLog
+from provider.traefik.accesslog import INGEST_SELECT, Resolver
 from provider.traefik.logtail import Tailer
 from provider.traefik.static import listener_config
 from tests.e2e.harness import StateBuilder, fixed
@@ -82,12 +82,24 @@ CASES = [
 ]
 
 
+def ingest(lines: list[str], *states: State) -> list[Request]:
+    """The lines through the real ingest query on a real (in-memory) DuckDB, with routes of ``states``."""
+    store = Store(":memory:")
+    log = RequestLog(store, INGEST_SELECT)
+    resolver = Resolver()
+    for state in states:
+        resolver.update(state)
+    log.set_routes(*resolver.tables())
+    count, rows = log.commit(None, Position("t", "1:1", 1), lines, returning=True)
+    log.close()
+    store.close()
+    assert count == len(rows)
+    return rows
+
+
 @pytest.mark.parametrize(("text", "want"), CASES)
 def test_a_line_becomes_the_alb_request(text: str, want: tuple[object, ...]) -> None:
-    resolver = Resolver()
-    resolver.update(_state())
-    r = parse(text, resolver)
-    assert r is not None
+    [r] = ingest([text], _state())
     assert (
         r.action,
         r.rule_priority,
@@ -112,17 +124,12 @@ def test_a_line_becomes_the_alb_request(text: str, want: tuple[object, ...]) -> 
     ],
 )
 def test_lines_that_are_no_request_of_ours_are_skipped(text: str) -> None:
-    resolver = Resolver()
-    resolver.update(_state())
-    assert parse(text, resolver) is None
+    assert ingest([text, line(DEFAULT, "tg-v1")], _state())[0].target_group == V1  # only the good line
 
 
 def test_a_deleted_rule_still_resolves_for_late_lines() -> None:
-    resolver = Resolver()
-    resolver.update(_state())
-    resolver.update(State(version=99))
-    r = parse(line(DEFAULT, "tg-v1"), resolver)
-    assert r is not None and r.target_group == V1
+    [r] = ingest([line(DEFAULT, "tg-v1")], _state(), State(version=99))
+    assert r.target_group == V1
 
 
 def _request(**changes: Any) -> Request:
@@ -164,7 +171,9 @@ def test_file_name_and_window() -> None:
 
 def test_files_only_for_load_balancers_with_logging_on(tmp_path: Path) -> None:
     assert destinations(_state()) == {}
-    written = AlbLogWriter(tmp_path, "127.0.0.1").write([_request(), _request()], destinations(_state(True)))
+    writer = AlbLogWriter(tmp_path, "127.0.0.1")
+    assert writer.wants(_state(True))
+    written = writer.write([_request(), _request()], _state(True))
     assert len(written) == 1
     rel = written[0].relative_to(tmp_path).parts
     assert rel[:-1] == (
@@ -192,13 +201,13 @@ def test_tailer_commits_complete_lines_once_and_resumes(tmp_path: Path) -> None:
     logs.mkdir()
     path = logs / "t.json"
     path.write_text(line(DEFAULT, "tg-v1") + "\n" + line(DEFAULT, "tg-v2")[:40])  # the second line is not finished
-    tailer = Tailer(logs, RequestLog(store))
+    tailer = Tailer(logs, RequestLog(store, INGEST_SELECT))
     assert tailer.poll(store.snapshot()) == 1
     assert tailer.poll(store.snapshot()) == 0
     with path.open("a") as f:
         f.write(line(DEFAULT, "tg-v2")[40:] + "\nnot json\n")
     tailer.close()
-    again = Tailer(logs, RequestLog(store))  # a restart: resumes from the stored position
+    again = Tailer(logs, RequestLog(store, INGEST_SELECT))  # a restart: resumes from the stored position
     assert again.poll(store.snapshot()) == 1 and again.skipped == 1
     assert again.requests.count() == 2
     assert again.requests.delete_before(1796013600504) == 2 and again.requests.count() == 0

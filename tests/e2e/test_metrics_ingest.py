@@ -64,15 +64,20 @@ def rows(provider: Provider) -> list[Request]:
 def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[Provider, Traefik, Path]) -> None:
     provider, traefik, tmp = setup
     client = Client(traefik.ports[80])
-    statuses = Counter(client.request("/").status for _ in range(1000))
+    replies = [client.request("/") for _ in range(1000)]
+    served = Counter(r.body.split()[0] for r in replies if r.status == 200)  # backends say who they are
     extra = [client.request(p).status for p in ("/fixed", "/moved", "/dead")]
-    assert statuses == {200: 1000} and extra == [418, 301, 502]
+    assert sum(served.values()) == 1000 and extra == [418, 301, 502]
     wait_for(lambda: len(rows(provider)) == 1003, what="1003 rows")
     got = rows(provider)
     state = provider.store.snapshot()
     lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
     tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
-    assert Counter(r.target_group for r in got if r.rule_priority == 0) == {tg["v1"]: 950, tg["v2"]: 50}
+    per_group = Counter(r.target_group for r in got if r.rule_priority == 0)
+    assert per_group == {tg["v1"]: served["a"], tg["v2"]: served["b"]}  # each request counted where it went
+    # Traefik's weighted round robin (earliest deadline first) picks v2 every 20 requests; its 50th pick ties with
+    # v1's 950th at the 1000th request, and Go's map order breaks the tie: 950/50 or 951/49.
+    assert per_group[tg["v2"]] in (49, 50) and per_group[tg["v1"]] + per_group[tg["v2"]] == 1000
     assert Counter(r.load_balancer for r in got) == {lb: 1003}
     by_priority = {r.rule_priority: r for r in got if r.rule_priority}
     fixed_row, redirect_row, dead_row = by_priority[10], by_priority[20], by_priority[30]

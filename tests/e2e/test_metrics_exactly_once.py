@@ -104,18 +104,28 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
         _traffic(client, 70, served)
         server.start()
         wait_for(lambda: server.settled(access), 60, what="the truncated log to be read")
+
+        server.start()
+        traefik.stop()  # a Traefik restart: the new process appends to the same file
+        traefik = Traefik(endpoint, [80], tmp_path / "traefik.log", access_log=access)
+        client = Client(traefik.ports[80])
+        wait_for(lambda: _serves(client, served), what="the restarted Traefik")
+        _traffic(client, 30, served)
+        wait_for(lambda: server.settled(access), 60, what="the restarted Traefik's lines to be read")
     finally:
         server.stop()
         traefik.stop()
         a.stop()
         b.stop()
-    assert Counter(served) == {200: 921}
+    assert set(served) <= {200, 404}  # 404: the restarted Traefik before its first config (matches no rule)
+    served = [s for s in served if s == 200]
+    assert len(served) >= 951
     store = Store(str(db))
     log = RequestLog(store)
     rows = log.since(0)
     log.close()
     store.close()
-    assert len(rows) == 921
+    assert len(rows) == len(served)
     assert {r.target_group.split("/")[1] for r in rows if r.target_group} == {"v1", "v2"}
 
 

@@ -12,6 +12,7 @@ import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -115,6 +116,11 @@ class RequestLog:
                 f"SELECT {_COLUMNS} FROM requests WHERE ts_ms >= ? ORDER BY ts_ms", [ts_ms]
             ).fetchall()
         return [Request(*r) for r in rows]
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Any read of the telemetry tables (tools, tests, the README's example)."""
+        with self._lock:
+            return self._db.execute(sql).fetchall()
 
     def close(self) -> None:
         with self._lock:

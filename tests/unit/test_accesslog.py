@@ -7,6 +7,7 @@ import gzip
 import json
 import shlex
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ CASES = [
 ]
 
 
-def ingest(lines: list[str], *states: State) -> list[Request]:
+def ingested(lines: list[str], *states: State) -> tuple[Store, RequestLog, list[Request]]:
     """The lines through the real ingest query on a real (in-memory) DuckDB, with routes of ``states``."""
     store = Store(":memory:")
     log = RequestLog(store, INGEST_SELECT)
@@ -91,9 +92,14 @@ def ingest(lines: list[str], *states: State) -> list[Request]:
         resolver.update(state)
     log.set_routes(*resolver.tables())
     count, rows = log.commit(None, Position("t", "1:1", 1), lines, returning=True)
+    assert count == len(rows)
+    return store, log, rows
+
+
+def ingest(lines: list[str], *states: State) -> list[Request]:
+    store, log, rows = ingested(lines, *states)
     log.close()
     store.close()
-    assert count == len(rows)
     return rows
 
 
@@ -222,3 +228,15 @@ def test_up_mode_traefik_writes_a_json_access_log_per_listener(tmp_path: Path) -
     assert (log["format"], log["fields"]["headers"]["names"]) == ("json", {"User-Agent": "keep"})
     assert Settings(traefik_log_dir="/x", alb_log_dir="/y").alb_log_path == Path("/y")
     assert Settings().metrics_retention_hours == 24
+
+
+def test_readme_sql_runs_on_ingested_rows() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    sql = readme.split("```sql\n", 1)[1].split("```", 1)[0]
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    store, log, _ = ingested(
+        [line(DEFAULT, "tg-v1", StartUTC=now), line(DEFAULT, "tg-v1", 502, 11, StartUTC=now)], _state()
+    )
+    assert log.query(sql) == [("127.0.0.1:9001", 2, 1, 0.5)]
+    log.close()
+    store.close()

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Handler, Registry, Service
+from provider.cloudwatch.sampler import run_metrics
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -31,7 +32,7 @@ from provider.ui import routes as ui
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_ingest)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics, run_ingest)
 
 
 def operations_of(module: str) -> Mapping[str, Handler]:

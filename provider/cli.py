@@ -39,7 +39,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metrics-retention-hours",
         type=int,
-        help=f"keep rows of the requests table (metrics) this long (default {d.metrics_retention_hours})",
+        help=f"keep metrics (requests served, PutMetricData) this long (default {d.metrics_retention_hours})",
     )
     parser.add_argument(
         "--traefik-log-dir",

@@ -25,6 +25,7 @@ import duckdb
 
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
 from provider.store.codec import Json, decoder, encode
+from provider.store.metrics import create_telemetry
 from provider.store.plan import Child, Plan
 
 SCHEMA_VERSION = 1
@@ -156,6 +157,7 @@ class Store:
         found = int(self._meta("schema_version"))
         if found != SCHEMA_VERSION:  # migrations from older versions go here when there are any
             raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
+        create_telemetry(self._db)
         # The version orders states within one process (compiled-config cache keys); it need not survive a
         # restart, and persisting it would cost one more statement on every commit.
         self._state = self._load(0)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from provider.store import Store
 from tests.conftest import BIN, Server, start_server
 
 AWS_ENV = {
@@ -71,3 +73,11 @@ def aws_cli(url: str) -> AwsCli:
 @pytest.fixture
 def aws(api_server: Server) -> AwsCli:
     return aws_cli(api_server.url)
+
+
+@pytest.fixture
+def telemetry_store(tmp_path: Path) -> Iterator[Store]:
+    """A real DuckDB store (with the telemetry tables) in a file of its own, for the CloudWatch handler tests."""
+    s = Store(str(tmp_path / "state.duckdb"))
+    yield s
+    s.close()

@@ -8,6 +8,7 @@ import shlex
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from provider.accesslogs.record import Request
 from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
 from provider.store.requests import RequestLog
 from provider.traefik.accesslog import arn_suffix
+from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
 
 LOGGING = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": "logs", "access_logs.s3.prefix": "web/alb"}
@@ -144,3 +146,37 @@ def test_a_second_traefik_feeds_the_same_provider(setup: tuple[Provider, Traefik
         wait_for(lambda: len(rows(provider)) == before + 40, what="40 more rows")
     finally:
         second.stop()
+
+
+def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, Path]) -> None:
+    """The whole path: real traffic -> Traefik's access log -> ingestion -> GetMetricStatistics through boto3."""
+    provider, traefik, _ = setup
+    client = Client(traefik.ports[80])
+    before = len(rows(provider))
+    served = Counter(client.request("/").body.split()[0] for _ in range(200))
+    extra = [client.request(p).status for p in ("/fixed", "/fixed", "/moved", "/dead")]
+    assert sum(served.values()) == 200 and extra == [418, 418, 301, 502]
+    wait_for(lambda: len(rows(provider)) == before + 204, what="204 more rows")
+    state = provider.store.snapshot()
+    lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
+    tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+    everything = rows(provider)
+    cw = cloudwatch(provider.url)
+    end = datetime.now(UTC) + timedelta(minutes=1)
+
+    def total(metric: str, **dimensions: str) -> float:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/ApplicationELB", MetricName=metric, StartTime=end - timedelta(minutes=30), EndTime=end,
+            Period=60, Statistics=["Sum"], Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        )["Datapoints"]  # fmt: skip
+        return sum(p["Sum"] for p in points)
+
+    for name, backend in (("v1", "a"), ("v2", "b")):
+        want = sum(r.target_group == tg[name] for r in everything)
+        assert total("RequestCount", LoadBalancer=lb, TargetGroup=tg[name]) == want
+        assert want >= served[backend]
+    assert total("HTTP_Fixed_Response_Count", LoadBalancer=lb) == sum(r.action == "fixed-response" for r in everything)
+    assert total("HTTP_Redirect_Count", LoadBalancer=lb) == sum(r.action == "redirect" for r in everything)
+    assert total("TargetConnectionErrorCount", LoadBalancer=lb, TargetGroup=tg["gone"]) == sum(
+        r.connection_error for r in everything
+    )

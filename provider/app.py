@@ -29,12 +29,13 @@ from provider.targets import docker as containers
 from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from provider.traefik import endpoint as dataplane
+from provider.traefik.logtail import run_ingest
 from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics, run_ingest)
 
 
 def services(runtime: Runtime) -> Registry:
@@ -49,8 +50,8 @@ def services(runtime: Runtime) -> Registry:
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:
-    """The whole server; the health prober, the Docker follower and `background` (the Traefik supervisor in
-    `up` mode) run for its lifetime."""
+    """The whole server; the health prober, the Docker follower, access-log ingestion and `background` (the
+    Traefik supervisor in `up` mode) run for its lifetime."""
     store = Store(settings.db)
     runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=containers.connect(settings))
 

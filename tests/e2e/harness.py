@@ -41,6 +41,7 @@ from provider.elbv2.model import (
 )
 from provider.settings import Settings
 from provider.store import Store
+from provider.traefik import static
 from provider.traefik.compiler import CompileOptions, compile_config
 from tests.conftest import BIN, free_port
 
@@ -95,9 +96,9 @@ class Backend:
 
 # ---- the provider: real app, real store, no prober (every registered target is routable: fail open) ---------
 class Provider:
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, **settings: Any) -> None:
         self.port = free_port()
-        self.settings = Settings(host="127.0.0.1", port=self.port, db=":memory:", provider_token=token)
+        self.settings = Settings(host="127.0.0.1", port=self.port, db=":memory:", provider_token=token, **settings)
         self.app = create_app(self.settings)
         self.store: Store = self.app.state.runtime.store
         self.url = f"http://127.0.0.1:{self.port}"
@@ -141,6 +142,7 @@ class Traefik:
         log: Path,
         token: str | None = None,
         poll_ms: int = Settings.poll_interval_ms,  # what `up` mode uses
+        access_log: Path | None = None,  # a JSON access log as `up` writes it (provider/traefik/static.py)
     ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
         self.api_port = free_port()
@@ -159,6 +161,8 @@ class Traefik:
         ]
         if token:
             args.append(f"--providers.http.headers.Authorization=Bearer {token}")
+        if access_log:
+            args += ["--accesslog=true", *[f"--accesslog.{k}={v}" for k, v in _flags(static.access_log(access_log))]]
         self.log = log
         self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
@@ -232,6 +236,14 @@ class Traefik:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+def _flags(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """``{"a": {"b": 1}}`` -> ``[("a.b", "1")]``: a static config section as Traefik command-line flags."""
+    out: list[tuple[str, str]] = []
+    for k, v in config.items():
+        out += _flags(v, f"{prefix}{k}.") if isinstance(v, dict) else [(f"{prefix}{k}", str(v))]
+    return out
 
 
 # ---- a keep-alive client ----------------------------------------------------------------------------------------

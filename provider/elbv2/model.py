@@ -1,6 +1,7 @@
 """The typed domain: every ELBv2 resource as a frozen dataclass, snake_case, no wire format.
 
-AWS defaults live next to the type they belong to (HealthCheck, Redirect), once.
+AWS defaults live next to the type they belong to (HealthCheck, Redirect, the target-group attributes read
+here), once. Attribute keys are AWS strings; the properties below give the ones the data plane uses a type.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
 class Protocol(StrEnum):
     HTTP = "HTTP"
     HTTPS = "HTTPS"
+
+
+class StickinessType(StrEnum):
+    LB_COOKIE = "lb_cookie"
+    APP_COOKIE = "app_cookie"
 
 
 class TargetType(StrEnum):
@@ -77,6 +83,18 @@ class HealthCheck:
     matcher: str = "200"  # "200", "200,202", "200-299"
 
 
+STICKINESS_SECONDS = 86400  # AWS's default cookie duration for target-group stickiness
+DEREGISTRATION_DELAY_SECONDS = 300  # AWS's default deregistration_delay.timeout_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Stickiness:
+    """A target group's ``stickiness.*`` attributes when enabled: which cookie, and how long it lasts."""
+
+    type: StickinessType
+    duration_seconds: int = STICKINESS_SECONDS
+
+
 @dataclass(frozen=True, slots=True)
 class TargetGroup:
     arn: str
@@ -93,6 +111,22 @@ class TargetGroup:
 
     def attribute(self, key: str) -> str | None:
         return dict(self.attributes).get(key)
+
+    @property
+    def stickiness(self) -> Stickiness | None:
+        """``stickiness.enabled=true, stickiness.type=lb_cookie`` -> ``Stickiness(LB_COOKIE, 86400)``, else None."""
+        attrs = dict(self.attributes)
+        if attrs.get("stickiness.enabled") != "true":
+            return None
+        kind = StickinessType(attrs.get("stickiness.type") or StickinessType.LB_COOKIE)
+        duration = attrs.get(f"stickiness.{kind}.duration_seconds")
+        return Stickiness(kind, int(duration) if duration else STICKINESS_SECONDS)
+
+    @property
+    def deregistration_delay_seconds(self) -> int:
+        """How long a deregistered target drains (``deregistration_delay.timeout_seconds``)."""
+        raw = self.attribute("deregistration_delay.timeout_seconds")
+        return int(raw) if raw is not None else DEREGISTRATION_DELAY_SECONDS
 
 
 @dataclass(frozen=True, slots=True)

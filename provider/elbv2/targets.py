@@ -15,9 +15,8 @@ from typing import Any
 from provider.elbv2 import lookup
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import State, Target, TargetGroup, TargetType
+from provider.elbv2.target_health import NOT_REGISTERED, TargetHealth, TargetHealthState
 from provider.errors import InvalidTarget, TooManyTargets
-from provider.targets import health
-from provider.targets.health import NOT_REGISTERED, TargetHealth
 
 MAX_TARGETS_PER_GROUP = 1000
 NO_DOCKER = "instance targets need a Docker engine: none is reachable (set DOCKER_HOST)"
@@ -25,7 +24,7 @@ Requested = tuple[str, int, str | None]  # (id, port, availability zone)
 
 
 def deregistration_delay(tg: TargetGroup) -> timedelta:
-    return timedelta(seconds=health.deregistration_delay(tg))
+    return timedelta(seconds=tg.deregistration_delay_seconds)
 
 
 def is_registered(tg: TargetGroup, target: Target, now: datetime) -> bool:
@@ -146,7 +145,7 @@ def describe_target_health(ctx: Context, p: Params) -> Result:
 def _description(
     tg: TargetGroup, target_id: str, port: int, zone: str | None, health: TargetHealth, anomaly: bool
 ) -> dict[str, Any]:
-    healthy = health.state == "healthy"  # AWS sends no Reason or Description for healthy targets
+    healthy = health.state == TargetHealthState.HEALTHY  # AWS sends no Reason or Description for healthy targets
     description: dict[str, Any] = {
         "target": {"id": target_id, "port": port, "availability_zone": zone},
         "health_check_port": health_check_port(tg, port),

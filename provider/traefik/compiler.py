@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from provider.elbv2.model import (
+    STICKINESS_SECONDS,
     Action,
     ActionType,
     FixedResponse,
@@ -37,6 +38,7 @@ from provider.elbv2.model import (
     Redirect,
     Rule,
     State,
+    StickinessType,
     TargetGroup,
 )
 from provider.traefik.dynamic import (
@@ -120,13 +122,13 @@ def _server_url(scheme: str, host: str, port: int) -> str:
 
 
 def _tg_stickiness(tg: TargetGroup) -> tuple[str, int] | None:
-    """(cookie name, max age) when the TG attribute ``stickiness.enabled`` is true."""
-    attrs = dict(tg.attributes)
-    if attrs.get("stickiness.enabled") != "true":
+    """(cookie name, max age) when the group's stickiness is enabled."""
+    stickiness = tg.stickiness
+    if stickiness is None:
         return None
-    if attrs.get("stickiness.type") == "app_cookie":  # approximation: Traefik issues its own cookie
-        return "AWSALBAPP", int(attrs.get("stickiness.app_cookie.duration_seconds") or 86400)
-    return "AWSALB", int(attrs.get("stickiness.lb_cookie.duration_seconds") or 86400)
+    if stickiness.type is StickinessType.APP_COOKIE:  # approximation: Traefik issues its own cookie
+        return "AWSALBAPP", stickiness.duration_seconds
+    return "AWSALB", stickiness.duration_seconds
 
 
 _TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
@@ -316,7 +318,7 @@ class _Builder:
             weights = [(n, t.weight) for n, t in zip(names, forward.target_groups, strict=True)]
             sticky = None
             if forward.stickiness_enabled:
-                sticky = cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
+                sticky = cookie("AWSALBTG", forward.stickiness_duration or STICKINESS_SECONDS, secure)
             extra = ("services", service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = _safe(f"{lb_name}-{port}-{label}-{key}")

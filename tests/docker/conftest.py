@@ -131,4 +131,5 @@ def runtime(engine: DockerInstances) -> Iterator[Runtime]:
 
 
 async def _background(rt: Runtime) -> None:
-    await asyncio.gather(run_health(rt), run_containers(rt))
+    assert isinstance(rt.instances, DockerInstances)
+    await asyncio.gather(run_health(rt), run_containers(rt, rt.instances))

@@ -21,7 +21,7 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.targets.health import (
+from provider.elbv2.target_health import (
     DISABLED,
     DRAINING,
     HEALTHY,
@@ -30,11 +30,13 @@ from provider.targets.health import (
     NOT_REGISTERED,
     REGISTERING,
     STOPPED,
+    TargetHealth,
+)
+from provider.targets.health import (
     HealthMonitor,
     Outcome,
     Probe,
     Record,
-    TargetHealth,
     drained,
     health_of,
     observe,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from provider.elbv2 import arns, attributes, limits, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.model import Action, Certificate, Listener, Protocol, Rule, State
+from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
 from provider.elbv2.paging import page
 from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, SSL_POLICY_NAMES
 from provider.errors import (
@@ -101,7 +101,7 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             certificates = _certificates(protocol, p["certificates"]) + tuple(
                 c for c in listener.certificates if not c.is_default
             )
-        elif protocol is Protocol.HTTPS and not certificates:
+        elif protocol is ProtocolName.HTTPS and not certificates:
             raise ValidationError("A certificate must be specified for HTTPS listeners")
         policy = p.get("ssl_policy") or listener.ssl_policy
         listener = replace(
@@ -109,7 +109,7 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             port=port,
             protocol=protocol,
             ssl_policy=_ssl_policy(protocol, policy),
-            certificates=certificates if protocol is Protocol.HTTPS else (),
+            certificates=certificates if protocol is ProtocolName.HTTPS else (),
             alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
         )
         tx.put(listener)
@@ -178,15 +178,15 @@ def default_rule(state: State, listener_arn: str) -> Rule:
     return state.rules_by_listener[listener_arn][-1]
 
 
-def _protocol(value: str) -> Protocol:
+def _protocol(value: str) -> ProtocolName:
     try:
-        return Protocol(value)
+        return ProtocolName(value)
     except ValueError:
         raise UnsupportedProtocol(f"Protocol '{value}' is not supported by an Application Load Balancer") from None
 
 
-def _ssl_policy(protocol: Protocol, policy: str | None) -> str | None:
-    if protocol is not Protocol.HTTPS:
+def _ssl_policy(protocol: ProtocolName, policy: str | None) -> str | None:
+    if protocol is not ProtocolName.HTTPS:
         return None
     policy = policy or DEFAULT_SSL_POLICY
     if policy not in SSL_POLICY_NAMES:
@@ -194,8 +194,8 @@ def _ssl_policy(protocol: Protocol, policy: str | None) -> str | None:
     return policy
 
 
-def _certificates(protocol: Protocol, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
-    if protocol is not Protocol.HTTPS:
+def _certificates(protocol: ProtocolName, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
+    if protocol is not ProtocolName.HTTPS:
         return ()
     arns_given = [c.get("certificate_arn") for c in raw or ()]
     if not arns_given:

@@ -17,7 +17,7 @@ Tags = tuple[tuple[str, str], ...]  # (key, value) pairs in insertion order
 TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
 
 
-class Protocol(StrEnum):
+class ProtocolName(StrEnum):
     HTTP = "HTTP"
     HTTPS = "HTTPS"
 
@@ -73,7 +73,7 @@ class HealthCheck:
     """ALB health-check settings with AWS's defaults for HTTP/HTTPS instance and ip target groups."""
 
     enabled: bool = True
-    protocol: Protocol = Protocol.HTTP
+    protocol: ProtocolName = ProtocolName.HTTP
     port: str = "traffic-port"  # or a port number as a string
     path: str = "/"
     interval_seconds: int = 30
@@ -99,7 +99,7 @@ class Stickiness:
 class TargetGroup:
     arn: str
     name: str
-    protocol: Protocol
+    protocol: ProtocolName
     protocol_version: str  # HTTP1 | HTTP2 | GRPC
     port: int
     vpc_id: str
@@ -154,7 +154,7 @@ class Listener:
     arn: str
     load_balancer_arn: str
     port: int
-    protocol: Protocol
+    protocol: ProtocolName
     ssl_policy: str | None = None
     certificates: tuple[Certificate, ...] = ()
     alpn_policy: tuple[str, ...] = ()

@@ -12,8 +12,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from provider.elbv2.model import HealthCheck, State, Target, TargetKey, TargetType
-from provider.elbv2.model import Protocol as HttpProtocol
+from provider.elbv2.model import HealthCheck, ProtocolName, State, Target, TargetKey, TargetType
 from provider.runtime import Runtime
 from provider.targets import probe
 from provider.targets.health import Outcome, Probe, drained, probed
@@ -92,7 +91,7 @@ class Prober:
             return Probe(Outcome.FAILED)
         port = target.port if check.port == "traffic-port" else int(check.port)
         timeout = check.timeout_seconds * self._scale
-        https = check.protocol is HttpProtocol.HTTPS
+        https = check.protocol is ProtocolName.HTTPS
         return await probe.check(host, port, check.path, check.matcher, timeout, https=https)
 
     async def _address(self, target: Target) -> str | None:

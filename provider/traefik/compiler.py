@@ -34,7 +34,7 @@ from provider.elbv2.model import (
     FixedResponse,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     Redirect,
     Rule,
     State,
@@ -253,7 +253,7 @@ class _Builder:
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, _RuleOut]) -> _ListenerOut:
         rules, lb_name, qualifier, _ = context
-        secure = listener.protocol == Protocol.HTTPS
+        secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, _RuleOut]()
         names: dict[str, str] = {}  # target group ARN -> its service name on this listener
@@ -336,7 +336,7 @@ class _Builder:
         if out is None or out.tg is not tg or out.context != context:
             stickiness = _tg_stickiness(tg)
             name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
-            scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
+            scheme = "https" if tg.protocol == ProtocolName.HTTPS else "http"
             urls = [_server_url(scheme, h, p) for h, p in servers]
             sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
             transport = INSECURE_TRANSPORT if scheme == "https" else None

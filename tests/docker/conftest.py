@@ -21,7 +21,7 @@ from provider.elbv2.model import (
     Forward,
     HealthCheck,
     Listener,
-    Protocol,
+    ProtocolName,
     Rule,
     TargetGroup,
     TargetGroupTuple,
@@ -91,7 +91,7 @@ def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup
     return TargetGroup(
         arn,
         name,
-        Protocol.HTTP,
+        ProtocolName.HTTP,
         "HTTP1",
         80,
         "vpc-1",
@@ -106,7 +106,7 @@ def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup
 def use(tg: TargetGroup) -> tuple[Listener, Rule]:
     """A listener whose default rule forwards to the group, so its targets are in use and probed."""
     forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(tg.arn),)))
-    return Listener(LISTENER, "lb", 80, Protocol.HTTP), Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+    return Listener(LISTENER, "lb", 80, ProtocolName.HTTP), Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from provider.elbv2.model import (
     Forward,
     HealthCheck,
     Listener,
-    Protocol,
+    ProtocolName,
     Rule,
     Target,
     TargetGroup,
@@ -129,10 +129,9 @@ def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Itera
     now = datetime.now(UTC)
     attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
     with store.write() as tx:
-        tx.put(
-            TargetGroup(TG, "web", Protocol.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, now, attributes)
-        )
-        tx.put(Listener(LISTENER, "lb", 80, Protocol.HTTP))
+        http = ProtocolName.HTTP
+        tx.put(TargetGroup(TG, "web", http, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, now, attributes))
+        tx.put(Listener(LISTENER, "lb", 80, ProtocolName.HTTP))
         forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
         tx.put(Rule(LISTENER + "/default", LISTENER, None, (), (forward,)))
     r = Rig(runtime, backends)

@@ -12,7 +12,7 @@ from provider.elbv2 import attributes, health_checks, names, tags
 from provider.elbv2.load_balancer_attributes import LOAD_BALANCER_ATTRIBUTES
 from provider.elbv2.load_balancer_attributes import check_combination as check_lb
 from provider.elbv2.load_balancers import subnets_from
-from provider.elbv2.model import HealthCheck, Protocol, TargetGroup, TargetType
+from provider.elbv2.model import HealthCheck, ProtocolName, TargetGroup, TargetType
 from provider.elbv2.target_group_attributes import TARGET_GROUP_ATTRIBUTE_DEFAULTS, TARGET_GROUP_ATTRIBUTES
 from provider.elbv2.target_group_attributes import check_combination as check_tg
 from provider.elbv2.target_groups import settings_from
@@ -90,7 +90,7 @@ def test_validate_tags(raw: list[dict[str, Any]] | None, expected: Any) -> None:
             HealthCheck(interval_seconds=10, timeout_seconds=2),
             id="interval-timeout",
         ),
-        pytest.param({"health_check_protocol": "HTTPS"}, HealthCheck(protocol=Protocol.HTTPS), id="https"),
+        pytest.param({"health_check_protocol": "HTTPS"}, HealthCheck(protocol=ProtocolName.HTTPS), id="https"),
         pytest.param({"health_check_port": "8081"}, HealthCheck(port="8081"), id="port"),
         pytest.param({"health_check_path": "/healthz"}, HealthCheck(path="/healthz"), id="path"),
         pytest.param({"matcher": {"http_code": "200,202"}}, HealthCheck(matcher="200,202"), id="matcher-list"),
@@ -281,7 +281,7 @@ def _tg(ip_address_type: str = "ipv4", port: str = "traffic-port") -> TargetGrou
     return TargetGroup(
         "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/blue/0",
         "blue",
-        Protocol.HTTP,
+        ProtocolName.HTTP,
         "HTTP1",
         8080,
         "vpc-1",

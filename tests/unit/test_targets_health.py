@@ -13,7 +13,7 @@ from provider.elbv2.model import (
     Forward,
     HealthCheck,
     Listener,
-    Protocol,
+    ProtocolName,
     Rule,
     State,
     Target,
@@ -60,7 +60,7 @@ FAILED = TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks f
 
 def group(check: HealthCheck = DEFAULT_CHECK, delay: int | None = None) -> TargetGroup:
     attributes = (("deregistration_delay.timeout_seconds", str(delay)),) if delay is not None else ()
-    return TargetGroup(TG, "web", Protocol.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, T0, attributes)
+    return TargetGroup(TG, "web", ProtocolName.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, T0, attributes)
 
 
 def target(last_octet: int, draining_since: datetime | None = None) -> Target:
@@ -69,7 +69,7 @@ def target(last_octet: int, draining_since: datetime | None = None) -> Target:
 
 def state(*targets: Target, tg: TargetGroup | None = None, in_use: bool = True) -> State:
     tg = tg or group()
-    listener = Listener(LISTENER, "lb", 80, Protocol.HTTP)
+    listener = Listener(LISTENER, "lb", 80, ProtocolName.HTTP)
     forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
     rule = Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
     return State(

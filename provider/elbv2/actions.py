@@ -28,7 +28,6 @@ from provider.errors import (
 )
 
 CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
-MAX_MESSAGE_BODY = 1024
 UNSUPPORTED_TYPES = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
 
 
@@ -151,8 +150,9 @@ def _fixed_response(raw: Mapping[str, Any] | None) -> FixedResponse:
     if content_type is not None and content_type not in CONTENT_TYPES:
         raise ValidationError(f"Content type '{content_type}' must be one of [{', '.join(CONTENT_TYPES)}]")
     body = raw.get("message_body")
-    if body is not None and len(body) > MAX_MESSAGE_BODY:
-        raise ValidationError(f"The fixed-response message body must be at most {MAX_MESSAGE_BODY} characters")
+    if body is not None and len(body) > limits.MESSAGE_BODY_LENGTH:
+        most = limits.MESSAGE_BODY_LENGTH
+        raise ValidationError(f"The fixed-response message body must be at most {most} characters")
     return FixedResponse(raw["status_code"], content_type, body)
 
 

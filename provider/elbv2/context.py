@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from provider.elbv2.limits import Quotas
 from provider.elbv2.target_health import HealthView
 
 if TYPE_CHECKING:
@@ -38,9 +39,10 @@ def utcnow() -> datetime:
 class Context:
     store: Store
     health: HealthView
+    region: str  # the request's (SigV4 scope), else settings.region
+    account: str  # settings.account_id
     instances: InstanceResolver | None = None  # None: no Docker engine, instance targets are refused
-    region: str = "us-east-1"
-    account: str = "123456789012"
+    quotas: Quotas = Quotas()
     now: Callable[[], datetime] = utcnow
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from provider.elbv2 import arns, attributes, limits, lookup, tags
+from provider.elbv2 import arns, attributes, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
@@ -61,8 +61,9 @@ def create_listener(ctx: Context, p: Params) -> Result:
             if replace(existing, arn="") == wanted and default_rule(state, existing.arn).actions == actions:
                 return {"listeners": [render_listener(state, existing)]}  # identical: idempotent, like AWS
             raise DuplicateListener(f"A listener already exists on port {wanted.port} of this load balancer")
-        if len(siblings) >= limits.LISTENERS_PER_LOAD_BALANCER:
-            raise TooManyListeners(f"A load balancer can have at most {limits.LISTENERS_PER_LOAD_BALANCER} listeners")
+        if len(siblings) >= ctx.quotas.listeners_per_load_balancer:
+            most = ctx.quotas.listeners_per_load_balancer
+            raise TooManyListeners(f"A load balancer can have at most {most} listeners")
         listener = replace(wanted, arn=arns.listener(lb_arn))
         tx.put(listener)
         tx.put(Rule(arns.rule(listener.arn), listener.arn, None, (), actions))
@@ -152,8 +153,8 @@ def add_listener_certificates(ctx: Context, p: Params) -> Result:
         added = tuple(Certificate(c["certificate_arn"]) for c in p["certificates"] if c.get("certificate_arn"))
         known = {c.arn for c in listener.certificates}
         certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
-        if len(certificates) > limits.CERTIFICATES_PER_LISTENER:
-            raise ValidationError(f"A listener can have at most {limits.CERTIFICATES_PER_LISTENER} certificates")
+        if len(certificates) > ctx.quotas.certificates_per_listener:
+            raise ValidationError(f"A listener can have at most {ctx.quotas.certificates_per_listener} certificates")
         tx.put(replace(listener, certificates=certificates))
     return {"certificates": [_render_certificate(c) for c in added]}
 

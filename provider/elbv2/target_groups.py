@@ -23,7 +23,6 @@ from provider.errors import (
 
 __all__ = ["OPERATIONS", "TARGET_GROUP_ATTRIBUTE_DEFAULTS", "settings_from", "shape"]
 
-MAX_TARGET_GROUPS = 3000
 PROTOCOL_VERSIONS = ("HTTP1", "HTTP2", "GRPC")
 SUPPORTED_TARGET_TYPES = (TargetType.INSTANCE, TargetType.IP)
 
@@ -116,8 +115,8 @@ def create_target_group(ctx: Context, p: Params) -> Result:
                     f"A target group with the same name '{name}' exists, but with different settings"
                 )
             return {"target_groups": [shape(tx.state, existing)]}
-        if len(tx.state.target_groups) >= MAX_TARGET_GROUPS:
-            raise TooManyTargetGroups(f"The maximum of {MAX_TARGET_GROUPS} target groups has been reached")
+        if len(tx.state.target_groups) >= ctx.quotas.target_groups:
+            raise TooManyTargetGroups(f"The maximum of {ctx.quotas.target_groups} target groups has been reached")
         tg = TargetGroup(
             arn=arns.target_group(ctx.region, ctx.account, name),
             name=name,

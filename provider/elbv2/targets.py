@@ -18,7 +18,6 @@ from provider.elbv2.model import State, Target, TargetGroup, TargetType
 from provider.elbv2.target_health import NOT_REGISTERED, TargetHealth, TargetHealthState
 from provider.errors import InvalidTarget, TooManyTargets
 
-MAX_TARGETS_PER_GROUP = 1000
 NO_DOCKER = "instance targets need a Docker engine: none is reachable (set DOCKER_HOST)"
 Requested = tuple[str, int, str | None]  # (id, port, availability zone)
 
@@ -96,8 +95,9 @@ def register_targets(ctx: Context, p: Params) -> Result:
         _sweep(state, tg, now, tx.delete)
         for target in registrations(state, tg, wanted, now):
             tx.put(target)
-        if len(tx.state.targets_by_group.get(tg.arn, ())) > MAX_TARGETS_PER_GROUP:
-            raise TooManyTargets(f"Target group '{tg.name}' can have at most {MAX_TARGETS_PER_GROUP} targets")
+        most = ctx.quotas.targets_per_target_group
+        if len(tx.state.targets_by_group.get(tg.arn, ())) > most:
+            raise TooManyTargets(f"Target group '{tg.name}' can have at most {most} targets")
     return {}
 
 

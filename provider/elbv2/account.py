@@ -1,6 +1,8 @@
 """Account-wide reads (DescribeAccountLimits, DescribeSSLPolicies) and the operations we do not support.
 
->>> OPERATIONS["CreateTrustStore"](ctx, {})   # raises UnsupportedOperation (400)
+>>> OPERATIONS["CreateTrustStore"](None, {})   # a 400, not a 5xx: the client asked for what we do not offer
+Traceback (most recent call last):
+provider.errors.UnsupportedOperation: CreateTrustStore is not supported by elbv2-provider
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Rule and default actions: forward (weighted, sticky), redirect, fixed-response. Parse, validate, render.
 
->>> parse_actions(state, lb_arn, ProtocolName.HTTP, [{"type": "forward", "target_group_arn": tg}])
-(Action(type=<ActionType.FORWARD: 'forward'>, forward=Forward(target_groups=(TargetGroupTuple(tg, 1),)...)),)
+>>> parse_actions(State(), "arn:lb", ProtocolName.HTTP, [{"type": "fixed-response", "fixed_response_config":
+...     {"status_code": "404"}}])
+(Action(type=<ActionType.FIXED_RESPONSE: 'fixed-response'>, ..., fixed_response=FixedResponse(status_code='404', ...)),)
 """
 
 from __future__ import annotations

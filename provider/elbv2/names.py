@@ -1,7 +1,9 @@
 """Resource-name rules shared by load balancers and target groups (elbv2-api.md 2).
 
->>> validate_load_balancer_name("web")          # -> None
->>> validate_target_group_name("-blue")         # raises ValidationError
+>>> validate_load_balancer_name("web")          # a valid name: no answer
+>>> validate_target_group_name("-blue")
+Traceback (most recent call last):
+provider.errors.ValidationError: Target group name '-blue' cannot begin or end with '-' character
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from tests.conftest import ROOT
 from tests.docker.images import build, busybox
+from tests.support.models import target_group
 
 pytestmark = pytest.mark.docker
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
@@ -87,20 +88,10 @@ def run_container(engine: DockerInstances, image: str) -> Iterator[Run]:
 
 def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup:
     arn = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/{uuid.uuid4().hex[:16]}"
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
-    return TargetGroup(
-        arn,
-        name,
-        ProtocolName.HTTP,
-        "HTTP1",
-        80,
-        "vpc-1",
-        TargetType.INSTANCE,
-        "ipv4",
-        check,
-        datetime.now(UTC),
-        attributes,
-    )
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)}
+    created = datetime.now(UTC)
+    instance = TargetType.INSTANCE
+    return target_group(name, arn=arn, target_type=instance, health_check=check, attributes=attributes, created=created)
 
 
 def use(tg: TargetGroup) -> tuple[Listener, Rule]:

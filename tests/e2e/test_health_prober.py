@@ -22,9 +22,7 @@ from provider.elbv2.model import (
     ProtocolName,
     Rule,
     Target,
-    TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -32,6 +30,7 @@ from provider.store import Store
 from provider.targets.health import HealthMonitor, TargetHealth
 from provider.targets.schedule import run_health
 from tests.conftest import free_port
+from tests.support.models import target_group
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
@@ -127,10 +126,9 @@ def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Itera
     runtime = Runtime(settings=Settings(health_time_scale=scale), store=store, health=HealthMonitor())
     backends = [Backend() for _ in range(count)]
     now = datetime.now(UTC)
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)}
     with store.write() as tx:
-        http = ProtocolName.HTTP
-        tx.put(TargetGroup(TG, "web", http, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, now, attributes))
+        tx.put(target_group("web", arn=TG, health_check=check, attributes=attributes, created=now))
         tx.put(Listener(LISTENER, "lb", 80, ProtocolName.HTTP))
         forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
         tx.put(Rule(LISTENER + "/default", LISTENER, None, (), (forward,)))

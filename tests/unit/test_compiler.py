@@ -19,7 +19,6 @@ from provider.elbv2.model import (
     ConditionField,
     FixedResponse,
     Forward,
-    HealthCheck,
     Listener,
     LoadBalancer,
     ProtocolName,
@@ -29,7 +28,6 @@ from provider.elbv2.model import (
     State,
     TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.traefik import compiler, matchers
 from provider.traefik.compiler import (
@@ -44,6 +42,7 @@ from provider.traefik.compiler import (
     serialize,
 )
 from provider.traefik.endpoint import redirect_location
+from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -66,19 +65,7 @@ def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> Load
 
 
 def tg(name: str, protocol: ProtocolName = ProtocolName.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
-    return TargetGroup(
-        arn=f"{ARN}:targetgroup/{name}/{abs(hash(name)) % 10**16:016d}",
-        name=name,
-        protocol=protocol,
-        protocol_version="HTTP1",
-        port=80,
-        vpc_id="vpc-1",
-        target_type=TargetType.IP,
-        ip_address_type="ipv4",
-        health_check=HealthCheck(),
-        created_time=T0,
-        attributes=tuple(sorted((attrs or {}).items())),
-    )
+    return target_group(name, protocol=protocol, attributes=attrs or {}, created=T0)
 
 
 def listener(balancer: LoadBalancer, port: int = 80, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:

@@ -11,7 +11,7 @@ import pytest
 
 # Packages whose every module is checked, and single modules; add yours.
 PACKAGES = ("provider.elbv2", "provider.store", "provider.targets")
-MODULES = ("provider.errors", "provider.settings")
+MODULES = ("provider.errors", "provider.settings", "tests.support.models")
 
 
 def _modules() -> list[str]:

@@ -31,10 +31,10 @@ from provider.elbv2.model import (
     Target,
     TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.store import Store, StoreConflict, Transaction
 from provider.store.duck import Resource
+from tests.support.models import target_group
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
@@ -57,18 +57,12 @@ def lb(name: str = "web", arn: str = LB_ARN) -> LoadBalancer:
 
 
 def tg(name: str = "blue") -> TargetGroup:
-    return TargetGroup(
-        arn=f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/73e2d6bc24d8a067",
-        name=name,
-        protocol=ProtocolName.HTTP,
-        protocol_version="HTTP1",
+    return target_group(
+        name,
         port=8080,
-        vpc_id="vpc-1",
-        target_type=TargetType.IP,
-        ip_address_type="ipv4",
         health_check=HealthCheck(path="/healthz", interval_seconds=10, matcher="200-299"),
-        created_time=T0,
-        attributes=(("stickiness.enabled", "true"), ("stickiness.type", "lb_cookie")),
+        created=T0,
+        attributes={"stickiness.enabled": "true", "stickiness.type": "lb_cookie"},
     )
 
 

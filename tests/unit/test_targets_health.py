@@ -19,7 +19,6 @@ from provider.elbv2.model import (
     Target,
     TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.elbv2.target_health import (
     DISABLED,
@@ -43,6 +42,7 @@ from provider.targets.health import (
     routable_targets,
 )
 from provider.targets.probe import matches
+from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
@@ -59,8 +59,8 @@ FAILED = TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks f
 
 
 def group(check: HealthCheck = DEFAULT_CHECK, delay: int | None = None) -> TargetGroup:
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),) if delay is not None else ()
-    return TargetGroup(TG, "web", ProtocolName.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, T0, attributes)
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)} if delay is not None else {}
+    return target_group("web", arn=TG, health_check=check, attributes=attributes, created=T0)
 
 
 def target(last_octet: int, draining_since: datetime | None = None) -> Target:

@@ -15,28 +15,13 @@ from provider.store.schema import SCHEMA_VERSION
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/73e2d6bc24d8a067"
 
-# The tables of schema version 1 as that build created them (the others are unchanged in version 2).
-V1_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE listeners (
-    arn TEXT PRIMARY KEY, load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
-    UNIQUE (load_balancer_arn, port));
-CREATE TABLE rules (
-    arn TEXT PRIMARY KEY, listener_arn TEXT NOT NULL, priority INTEGER, doc TEXT NOT NULL,
-    UNIQUE (listener_arn, priority));
+# Version 1 had one table more; the others are unchanged in version 2.
+V1_TABLE = """
 CREATE TABLE rule_target_groups (
     rule_arn TEXT NOT NULL, action_index INTEGER NOT NULL, position INTEGER NOT NULL,
     target_group_arn TEXT NOT NULL, weight INTEGER NOT NULL,
     PRIMARY KEY (rule_arn, action_index, position));
-CREATE TABLE targets (
-    target_group_arn TEXT NOT NULL, id TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (target_group_arn, id, port));
-CREATE TABLE tags (
-    arn TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (arn, position), UNIQUE (arn, key));
-INSERT INTO meta VALUES ('schema_version', '1');
+UPDATE meta SET value = '1' WHERE key = 'schema_version';
 """
 
 
@@ -55,8 +40,9 @@ RULES = [
 
 def write_v1(path: Path, rules: list[Rule]) -> None:
     """What version 1 stored: each forward's groups as rule_target_groups rows, taken out of the rule's doc."""
+    Store(str(path)).close()
     db = duckdb.connect(str(path))
-    db.execute(V1_SCHEMA)
+    db.execute(V1_TABLE)
     for rule in rules:
         data = encode(rule)
         assert isinstance(data, dict)

@@ -16,15 +16,10 @@ import docker
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
     Listener,
-    ProtocolName,
     Rule,
     TargetGroup,
-    TargetGroupTuple,
     TargetType,
 )
 from provider.runtime import Runtime
@@ -35,10 +30,9 @@ from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from tests.conftest import ROOT
 from tests.docker.images import build, busybox
-from tests.support.models import target_group
+from tests.support.models import in_use, target_group
 
 pytestmark = pytest.mark.docker
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
 
 
@@ -96,8 +90,7 @@ def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup
 
 def use(tg: TargetGroup) -> tuple[Listener, Rule]:
     """A listener whose default rule forwards to the group, so its targets are in use and probed."""
-    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(tg.arn),)))
-    return Listener(LISTENER, "lb", 80, ProtocolName.HTTP), Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+    return in_use(tg.arn)
 
 
 @pytest.fixture

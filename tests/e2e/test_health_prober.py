@@ -14,15 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
-    Listener,
-    ProtocolName,
-    Rule,
     Target,
-    TargetGroupTuple,
 )
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -30,10 +23,9 @@ from provider.store import Store
 from provider.targets.health import HealthMonitor, TargetHealth
 from provider.targets.schedule import run_health
 from tests.conftest import free_port
-from tests.support.models import target_group
+from tests.support.models import in_use, target_group
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
 
 
@@ -129,9 +121,8 @@ def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Itera
     attributes = {"deregistration_delay.timeout_seconds": str(delay)}
     with store.write() as tx:
         tx.put(target_group("web", arn=TG, health_check=check, attributes=attributes, created=now))
-        tx.put(Listener(LISTENER, "lb", 80, ProtocolName.HTTP))
-        forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
-        tx.put(Rule(LISTENER + "/default", LISTENER, None, (), (forward,)))
+        for resource in in_use(TG):
+            tx.put(resource)
     r = Rig(runtime, backends)
     for b in backends:
         r.register(b)

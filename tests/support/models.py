@@ -10,10 +10,23 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from provider.elbv2.model import Attributes, HealthCheck, ProtocolName, TargetGroup, TargetType
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    Attributes,
+    Forward,
+    HealthCheck,
+    Listener,
+    ProtocolName,
+    Rule,
+    TargetGroup,
+    TargetGroupTuple,
+    TargetType,
+)
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN_PREFIX = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
+LISTENER = f"{ARN_PREFIX}:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 
 
 def stable_id(name: str) -> str:
@@ -51,3 +64,9 @@ def target_group(
         created_time=created,
         attributes=tuple(sorted(dict(attributes).items())),
     )
+
+
+def in_use(tg_arn: str) -> tuple[Listener, Rule]:
+    """Listener LISTENER (HTTP :80) whose default rule forwards to the group: its targets are in use and probed."""
+    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(tg_arn),)))
+    return Listener(LISTENER, "lb", 80, ProtocolName.HTTP), Rule(f"{LISTENER}/default", LISTENER, None, (), (forward,))

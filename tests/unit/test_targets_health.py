@@ -8,17 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
-    Listener,
-    ProtocolName,
-    Rule,
     State,
     Target,
     TargetGroup,
-    TargetGroupTuple,
 )
 from provider.elbv2.target_health import (
     DISABLED,
@@ -42,11 +35,11 @@ from provider.targets.health import (
     routable_targets,
 )
 from provider.targets.probe import matches
+from tests.support import models
 from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 
 DEFAULT_CHECK = HealthCheck()
 OK = Probe(Outcome.OK, 200)
@@ -69,12 +62,10 @@ def target(last_octet: int, draining_since: datetime | None = None) -> Target:
 
 def state(*targets: Target, tg: TargetGroup | None = None, in_use: bool = True) -> State:
     tg = tg or group()
-    listener = Listener(LISTENER, "lb", 80, ProtocolName.HTTP)
-    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
-    rule = Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+    listener, rule = models.in_use(TG)
     return State(
         target_groups={TG: tg},
-        listeners={LISTENER: listener} if in_use else {},
+        listeners={listener.arn: listener} if in_use else {},
         rules={rule.arn: rule} if in_use else {},
         targets={t.key: t for t in targets},
     )

@@ -35,7 +35,7 @@ from provider.elbv2.model import (  # noqa: E402
     HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     QueryPair,
     Rule,
     State,
@@ -68,14 +68,14 @@ def build_state(n_rules: int, n_tgs: int, n_targets: int) -> State:
         for i in range(n_lbs)
     ]
     listeners = [
-        Listener(f"{ARN}:listener/app/lb{i}/{i:016x}/{i:016x}", lb.arn, 8000 + i, Protocol.HTTP)
+        Listener(f"{ARN}:listener/app/lb{i}/{i:016x}/{i:016x}", lb.arn, 8000 + i, ProtocolName.HTTP)
         for i, lb in enumerate(lbs)
     ]
     tgs = [
         TargetGroup(
             f"{ARN}:targetgroup/tg{i}/{i:016x}",
             f"tg{i}",
-            Protocol.HTTP,
+            ProtocolName.HTTP,
             "HTTP1",
             80,
             "vpc-1",

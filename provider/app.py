@@ -35,7 +35,7 @@ from provider.ui import routes as ui
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics, run_ingest)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, run_metrics, run_ingest)
 
 
 def services(runtime: Runtime) -> Registry:
@@ -53,7 +53,8 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
     """The whole server; the health prober, the Docker follower, access-log ingestion and `background` (the
     Traefik supervisor in `up` mode) run for its lifetime."""
     store = Store(settings.db)
-    runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=containers.connect(settings))
+    instances = containers.connect(settings)
+    runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=instances)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")
@@ -63,7 +64,10 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         # The loaded state and the imported modules live as long as the server: keep them out of every
         # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
         gc.freeze()
-        tasks = [asyncio.create_task(task(runtime)) for task in (*ALWAYS, *background)]
+        work = [task(runtime) for task in (*ALWAYS, *background)]
+        if instances is not None:  # the follower needs the engine itself, not only the resolver protocol
+            work.append(containers.run_containers(runtime, instances))
+        tasks = [asyncio.create_task(w) for w in work]
         try:
             yield
         finally:

@@ -25,8 +25,6 @@ from provider.errors import (
     ValidationError,
 )
 
-MAX_LOAD_BALANCERS = 50
-
 
 @dataclass(frozen=True)
 class LoadBalancerSettings:
@@ -103,8 +101,8 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
                     f"A load balancer with the same name '{name}' exists, but with different settings"
                 )
             return {"load_balancers": [shape(existing)]}
-        if len(tx.state.load_balancers) >= MAX_LOAD_BALANCERS:
-            raise TooManyLoadBalancers(f"The maximum of {MAX_LOAD_BALANCERS} load balancers has been reached")
+        if len(tx.state.load_balancers) >= ctx.quotas.load_balancers:
+            raise TooManyLoadBalancers(f"The maximum of {ctx.quotas.load_balancers} load balancers has been reached")
         arn = arns.load_balancer(ctx.region, ctx.account, name)
         lb = LoadBalancer(
             arn=arn,

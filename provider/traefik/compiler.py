@@ -28,15 +28,17 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from provider.elbv2.model import (
+    STICKINESS_SECONDS,
     Action,
     ActionType,
     FixedResponse,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     Redirect,
     Rule,
     State,
+    StickinessType,
     TargetGroup,
 )
 from provider.traefik.dynamic import (
@@ -120,13 +122,13 @@ def _server_url(scheme: str, host: str, port: int) -> str:
 
 
 def _tg_stickiness(tg: TargetGroup) -> tuple[str, int] | None:
-    """(cookie name, max age) when the TG attribute ``stickiness.enabled`` is true."""
-    attrs = dict(tg.attributes)
-    if attrs.get("stickiness.enabled") != "true":
+    """(cookie name, max age) when the group's stickiness is enabled."""
+    stickiness = tg.stickiness
+    if stickiness is None:
         return None
-    if attrs.get("stickiness.type") == "app_cookie":  # approximation: Traefik issues its own cookie
-        return "AWSALBAPP", int(attrs.get("stickiness.app_cookie.duration_seconds") or 86400)
-    return "AWSALB", int(attrs.get("stickiness.lb_cookie.duration_seconds") or 86400)
+    if stickiness.type is StickinessType.APP_COOKIE:  # approximation: Traefik issues its own cookie
+        return "AWSALBAPP", stickiness.duration_seconds
+    return "AWSALB", stickiness.duration_seconds
 
 
 _TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
@@ -251,7 +253,7 @@ class _Builder:
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, _RuleOut]) -> _ListenerOut:
         rules, lb_name, qualifier, _ = context
-        secure = listener.protocol == Protocol.HTTPS
+        secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, _RuleOut]()
         names: dict[str, str] = {}  # target group ARN -> its service name on this listener
@@ -316,7 +318,7 @@ class _Builder:
             weights = [(n, t.weight) for n, t in zip(names, forward.target_groups, strict=True)]
             sticky = None
             if forward.stickiness_enabled:
-                sticky = cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
+                sticky = cookie("AWSALBTG", forward.stickiness_duration or STICKINESS_SECONDS, secure)
             extra = ("services", service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = _safe(f"{lb_name}-{port}-{label}-{key}")
@@ -334,7 +336,7 @@ class _Builder:
         if out is None or out.tg is not tg or out.context != context:
             stickiness = _tg_stickiness(tg)
             name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
-            scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
+            scheme = "https" if tg.protocol == ProtocolName.HTTPS else "http"
             urls = [_server_url(scheme, h, p) for h, p in servers]
             sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
             transport = INSECURE_TRANSPORT if scheme == "https" else None

@@ -15,7 +15,6 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -33,13 +32,6 @@ _SERVED_MAX = 4096  # poller connections remembered; past that the memory restar
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 _PLACEHOLDER = re.compile(r"#\{(protocol|host|port|path|query)\}")
 _LOCATION_SAFE = string.printable.strip()  # percent-encode only what cannot go into a header: non-ASCII, space
-
-
-@runtime_checkable
-class Addresses(Protocol):
-    """Instance resolvers that can say where a container listens (provider/targets/docker.py)."""
-
-    def address(self, target_id: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +62,7 @@ _release_free_memory = _malloc_trim()
 
 def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
     """Target group ARN -> sorted routable endpoints; instance targets without an address are left out."""
-    addresses = runtime.instances if isinstance(runtime.instances, Addresses) else None
+    addresses = runtime.instances
     servers: dict[str, list[tuple[str, int]]] = {}
     for arn, tg in state.target_groups.items():
         endpoints: set[tuple[str, int]] = set()

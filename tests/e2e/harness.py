@@ -30,7 +30,7 @@ from provider.elbv2.model import (
     HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     QueryPair,
     Rule,
     State,
@@ -316,7 +316,7 @@ class StateBuilder:
         )
         return self.lbs[name]
 
-    def listener(self, lb: str, port: int, protocol: Protocol = Protocol.HTTP) -> Listener:
+    def listener(self, lb: str, port: int, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:
         balancer = self.lbs[lb]
         li = Listener(
             arn=f"{ARN}:listener/app/{lb}/{balancer.arn[-16:]}/{port:016x}",
@@ -331,7 +331,7 @@ class StateBuilder:
         tg = TargetGroup(
             arn=f"{ARN}:targetgroup/{name}/{len(self.tgs) + 1:016x}",
             name=name,
-            protocol=Protocol.HTTP,
+            protocol=ProtocolName.HTTP,
             protocol_version="HTTP1",
             port=80,
             vpc_id="vpc-1",

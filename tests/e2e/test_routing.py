@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from provider.elbv2.model import Action, ActionType, Protocol, Redirect, State
+from provider.elbv2.model import Action, ActionType, ProtocolName, Redirect, State
 from provider.elbv2.model import ConditionField as F
 from provider.traefik.compiler import for_port
 from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed
@@ -99,7 +99,7 @@ def test_group_stickiness_pins_clients(
 ) -> None:
     b = StateBuilder()
     b.lb("web")
-    b.listener("web", port, Protocol.HTTPS if tls else Protocol.HTTP)
+    b.listener("web", port, ProtocolName.HTTPS if tls else ProtocolName.HTTP)
     b.tg("ta", backends["a"]), b.tg("tb", backends["b"])
     b.rule("web", port, None, b.forward(("ta", 1), ("tb", 1), sticky=3600))
     apply(provider, traefik, b.state())

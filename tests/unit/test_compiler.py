@@ -19,17 +19,15 @@ from provider.elbv2.model import (
     ConditionField,
     FixedResponse,
     Forward,
-    HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     QueryPair,
     Redirect,
     Rule,
     State,
     TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
 from provider.traefik import compiler, matchers
 from provider.traefik.compiler import (
@@ -44,6 +42,7 @@ from provider.traefik.compiler import (
     serialize,
 )
 from provider.traefik.endpoint import redirect_location
+from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -65,23 +64,11 @@ def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> Load
     )
 
 
-def tg(name: str, protocol: Protocol = Protocol.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
-    return TargetGroup(
-        arn=f"{ARN}:targetgroup/{name}/{abs(hash(name)) % 10**16:016d}",
-        name=name,
-        protocol=protocol,
-        protocol_version="HTTP1",
-        port=80,
-        vpc_id="vpc-1",
-        target_type=TargetType.IP,
-        ip_address_type="ipv4",
-        health_check=HealthCheck(),
-        created_time=T0,
-        attributes=tuple(sorted((attrs or {}).items())),
-    )
+def tg(name: str, protocol: ProtocolName = ProtocolName.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
+    return target_group(name, protocol=protocol, attributes=attrs or {}, created=T0)
 
 
-def listener(balancer: LoadBalancer, port: int = 80, protocol: Protocol = Protocol.HTTP) -> Listener:
+def listener(balancer: LoadBalancer, port: int = 80, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:
     return Listener(
         arn=f"{balancer.arn.replace(':loadbalancer/', ':listener/')}/l{port:015d}",
         load_balancer_arn=balancer.arn,
@@ -125,7 +112,7 @@ def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGro
 
 WEB = lb()
 L80 = listener(WEB)
-L443 = listener(WEB, 443, Protocol.HTTPS)
+L443 = listener(WEB, 443, ProtocolName.HTTPS)
 BLUE, GREEN = tg("blue"), tg("green")
 SERVERS = {BLUE.arn: [("127.0.0.1", 9001), ("::1", 9002)], GREEN.arn: [("127.0.0.1", 9003)]}
 
@@ -318,7 +305,7 @@ def test_no_routable_servers_gives_empty_load_balancer() -> None:
 
 
 def test_https_target_group_uses_https_and_skips_verify() -> None:
-    secure = tg("secure", Protocol.HTTPS)
+    secure = tg("secure", ProtocolName.HTTPS)
     cfg = compile_config(
         make_state([rule(L80, None, fwd((secure, 1)))], [L80], [secure], [WEB]),
         {secure.arn: [("127.0.0.1", 8443)]},
@@ -544,8 +531,8 @@ def _rich_state(weight: int = 5) -> State:
     """Every feature at once: weighted + sticky on HTTP and HTTPS, TG stickiness, HTTPS targets, fixed response,
     redirect, a missing target group, a never-matching rule, hostile values, two LBs on one port."""
     old, new = lb("old", "aaaa000000000001", age=0), lb("new", "bbbb000000000002", age=10)
-    l_old, l_new, l443 = listener(old), listener(new), listener(new, 443, Protocol.HTTPS)
-    sticky_tg, secure_tg = tg("s", attrs={"stickiness.enabled": "true"}), tg("sec", Protocol.HTTPS)
+    l_old, l_new, l443 = listener(old), listener(new), listener(new, 443, ProtocolName.HTTPS)
+    sticky_tg, secure_tg = tg("s", attrs={"stickiness.enabled": "true"}), tg("sec", ProtocolName.HTTPS)
     missing = tg("missing")
     fixed = Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("404", "text/plain", "no"))
     redirect = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_302", host="x.example"))
@@ -564,7 +551,7 @@ def _rich_state(weight: int = 5) -> State:
 
 
 def test_render_is_canonical_and_ports_match_for_port() -> None:
-    servers = {**SERVERS, tg("sec", Protocol.HTTPS).arn: [("127.0.0.1", 8443)]}
+    servers = {**SERVERS, tg("sec", ProtocolName.HTTPS).arn: [("127.0.0.1", 8443)]}
     plan = compile_plan(_rich_state(), servers, OPTS)
     whole = plan.render()
     assert whole == serialize(json.loads(whole))
@@ -580,7 +567,7 @@ def _mutations() -> list[Any]:
         arn: replace(g, attributes=()) if g.name == "s" else g for arn, g in base.target_groups.items()
     }  # tg-s-tls becomes tg-s on the HTTPS listener: rules there must be rebuilt although they did not change
     listener_to_https = {
-        arn: replace(li, protocol=Protocol.HTTPS) if li.port == 80 and "/old/" in arn else li
+        arn: replace(li, protocol=ProtocolName.HTTPS) if li.port == 80 and "/old/" in arn else li
         for arn, li in base.listeners.items()
     }
     renamed_lb = {arn: replace(b, name="older") if b.name == "old" else b for arn, b in base.load_balancers.items()}

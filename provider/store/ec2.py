@@ -5,7 +5,7 @@ Every write is one DuckDB transaction on a cursor of the Store's connection, so 
 published (this class is the tables' only writer). A region is seeded (its default VPC, subnets, security
 group) on first use, by the `seed` function the domain passes in, when it has no default VPC yet.
 
->>> with ec2.write("us-east-1") as tx: tx.put(Vpc("vpc-1", "10.0.0.0/16")); tx.set_tags("vpc-1", (("a", "b"),))
+Usage: ``with ec2.write("us-east-1") as tx: tx.put(Vpc("vpc-1", "10.0.0.0/16"))``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 
 from provider.settings import Settings
 
-Config = dict[str, Any]
+StaticConfig = dict[str, Any]
 
 # Stop quickly: in-flight requests get this long after SIGTERM (Traefik's default is 10 s).
 GRACE_TIMEOUT = "2s"
@@ -25,7 +25,7 @@ GRACE_TIMEOUT = "2s"
 # the second of two quick changes (traefik-facts: 1.44 s median with the 2 s default, 0.13 s with 0 s).
 THROTTLE = "0s"
 POLL_TIMEOUT = "2s"
-# Long poll (provider/traefik/endpoint.py): a poller holding the current config waits up to this long for a change,
+# Long poll (provider/traefik/config_cache.py): a poller holding the current config waits up to this long for a change,
 # so a change reaches Traefik at once instead of at its next tick; must stay under POLL_TIMEOUT.
 LONG_POLL_MS = 800
 
@@ -38,8 +38,8 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _provider(settings: Settings, path: str) -> Config:
-    http: Config = {
+def _provider(settings: Settings, path: str) -> StaticConfig:
+    http: StaticConfig = {
         "endpoint": f"{settings.base_url}{path}?wait_ms={LONG_POLL_MS}",
         "pollInterval": f"{settings.poll_interval_ms}ms",
         "pollTimeout": POLL_TIMEOUT,
@@ -49,18 +49,18 @@ def _provider(settings: Settings, path: str) -> Config:
     return {"providersThrottleDuration": THROTTLE, "http": http}
 
 
-def _common(level: str) -> Config:
+def _common(level: str) -> StaticConfig:
     return {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
         "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
     }
 
 
-def _entrypoint(addr: str) -> Config:
+def _entrypoint(addr: str) -> StaticConfig:
     return {"address": addr, "transport": {"lifeCycle": {"graceTimeOut": GRACE_TIMEOUT}}}
 
 
-def listener_config(port: int, settings: Settings, level: str = "INFO") -> Config:
+def listener_config(port: int, settings: Settings, level: str = "INFO") -> StaticConfig:
     """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>."""
     return {
         **_common(level),
@@ -69,7 +69,7 @@ def listener_config(port: int, settings: Settings, level: str = "INFO") -> Confi
     }
 
 
-def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> Config:
+def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> StaticConfig:
     """The Traefik that serves the dashboard, loaded with the whole config so it shows every router.
 
     Its `listener<port>` entryPoints exist only so those routers are valid (a router naming an unknown

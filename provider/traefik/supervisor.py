@@ -223,7 +223,7 @@ class Supervisor:
             why = f"cannot be bound on {bind.group(1)}: {explain(bind.group(3))}"
         self._problem(key, f"Traefik for {t.name} exited: {why}")
 
-    async def _spawn(self, name: str, config: traefik_static.Config) -> _Traefik:
+    async def _spawn(self, name: str, config: traefik_static.StaticConfig) -> _Traefik:
         path = self.conf_dir / f"{name}.yaml"
         path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         process = await asyncio.create_subprocess_exec(

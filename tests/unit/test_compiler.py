@@ -27,19 +27,17 @@ from provider.elbv2.model import (
     TargetGroupTuple,
     TargetType,
 )
-from provider.traefik import compiler
+from provider.traefik.answers import fixed_responses, redirect_location, redirects
 from provider.traefik.compiler import (
     PLACEHOLDER_SERVICE,
     SELF_SERVICE,
+    CompileMemo,
     CompileOptions,
     compile_config,
-    compile_plan,
-    fixed_responses,
+    compile_entries,
     for_port,
-    redirects,
     serialize,
 )
-from provider.traefik.endpoint import redirect_location
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -416,7 +414,7 @@ def _rich_state(weight: int = 5) -> State:
 
 def test_render_is_canonical_and_ports_match_for_port() -> None:
     servers = {**SERVERS, tg("sec", Protocol.HTTPS).arn: [("127.0.0.1", 8443)]}
-    plan = compile_plan(_rich_state(), servers, OPTS)
+    plan = compile_entries(_rich_state(), servers, OPTS)
     whole = plan.render()
     assert whole == serialize(json.loads(whole))
     for port in (80, 443, 8080):
@@ -446,8 +444,9 @@ def _mutations() -> list[Any]:
 
 @pytest.mark.parametrize(("after", "servers"), _mutations())
 def test_memo_gives_what_a_fresh_compile_gives(after: State, servers: dict[str, Any]) -> None:
-    compile_plan(_rich_state(), SERVERS, OPTS)
-    recompiled = compile_plan(after, servers, OPTS).render()
-    compiler._Memo.tgs, compiler._Memo.listeners = {}, {}
-    assert recompiled == compile_plan(after, servers, OPTS).render()
-    assert recompiled != compile_plan(_rich_state(), SERVERS, OPTS).render()
+    memo = CompileMemo()
+    compile_entries(_rich_state(), SERVERS, OPTS, memo)
+    assert memo.listeners and memo.tgs
+    recompiled = compile_entries(after, servers, OPTS, memo).render()
+    assert recompiled == compile_entries(after, servers, OPTS).render()
+    assert recompiled != compile_entries(_rich_state(), SERVERS, OPTS).render()

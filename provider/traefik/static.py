@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,10 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _provider(settings: Settings, path: str) -> StaticConfig:
+def _provider(settings: Settings, path: str, wait_ms: int) -> StaticConfig:
+    query = f"?wait_ms={wait_ms}" if wait_ms else ""
     http: StaticConfig = {
-        "endpoint": f"{settings.base_url}{path}?wait_ms={LONG_POLL_MS}",
+        "endpoint": f"{settings.base_url}{path}{query}",
         "pollInterval": f"{settings.poll_interval_ms}ms",
         "pollTimeout": POLL_TIMEOUT,
     }
@@ -49,24 +51,36 @@ def _provider(settings: Settings, path: str) -> StaticConfig:
     return {"providersThrottleDuration": THROTTLE, "http": http}
 
 
-def _common(level: str) -> StaticConfig:
-    return {
-        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
-        "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
-    }
-
-
 def _entrypoint(addr: str) -> StaticConfig:
     return {"address": addr, "transport": {"lifeCycle": {"graceTimeOut": GRACE_TIMEOUT}}}
 
 
+def routing_config(
+    listeners: Mapping[int, str],
+    settings: Settings,
+    path: str,
+    *,
+    api_address: str | None = None,
+    wait_ms: int = LONG_POLL_MS,
+    level: str = "INFO",
+) -> StaticConfig:
+    """A Traefik with entryPoint ``listener<P>`` at ``listeners[P]`` for each ALB port P, fed by polling ``path``
+    of this server (long poll unless ``wait_ms`` is 0); with ``api_address``, its API and dashboard there.
+    Both Traefiks of `up` are made here, and so is the one the end-to-end tests run."""
+    entrypoints = {entrypoint_name(p): _entrypoint(a) for p, a in sorted(listeners.items())}
+    config: StaticConfig = {
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+        "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
+    }
+    if api_address is not None:
+        config["api"] = {"dashboard": True, "insecure": True}
+        entrypoints["traefik"] = _entrypoint(api_address)
+    return {**config, "entryPoints": entrypoints, "providers": _provider(settings, path, wait_ms)}
+
+
 def listener_config(port: int, settings: Settings, level: str = "INFO") -> StaticConfig:
     """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>."""
-    return {
-        **_common(level),
-        "entryPoints": {entrypoint_name(port): _entrypoint(address(settings.listen_host, port))},
-        "providers": _provider(settings, f"/traefik/config/{port}"),
-    }
+    return routing_config({port: address(settings.listen_host, port)}, settings, f"/traefik/config/{port}", level=level)
 
 
 def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> StaticConfig:
@@ -75,14 +89,9 @@ def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "IN
     Its `listener<port>` entryPoints exist only so those routers are valid (a router naming an unknown
     entryPoint is shown as disabled); they bind ephemeral loopback ports and carry no traffic.
     """
-    entrypoints = {entrypoint_name(p): _entrypoint("127.0.0.1:0") for p in sorted(ports)}
-    entrypoints["traefik"] = _entrypoint(address("127.0.0.1", settings.dashboard_port))
-    return {
-        **_common(level),
-        "api": {"dashboard": True, "insecure": True},
-        "entryPoints": entrypoints,
-        "providers": _provider(settings, "/traefik/config"),
-    }
+    api = address("127.0.0.1", settings.dashboard_port)
+    listeners = dict.fromkeys(ports, "127.0.0.1:0")
+    return routing_config(listeners, settings, "/traefik/config", api_address=api, level=level)
 
 
 def traefik_binary(settings: Settings) -> str:

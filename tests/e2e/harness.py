@@ -42,7 +42,8 @@ from provider.elbv2.model import (
 from provider.settings import Settings
 from provider.store import Store
 from provider.traefik.compiler import CompileOptions, compile_config
-from tests.conftest import BIN, free_port
+from provider.traefik.static import LONG_POLL_MS, routing_config, traefik_binary
+from tests.conftest import free_port
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -132,34 +133,25 @@ class Provider:
 
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
-    """The real traefik binary; entryPoint ``listener<P>`` for each ALB port, on a free loopback port."""
+    """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
+    ``listener<P>`` for each ALB port on a free loopback port, the API on another, polling ``path`` of the server
+    that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
 
     def __init__(
-        self,
-        endpoint: str,
-        alb_ports: Iterable[int],
-        log: Path,
-        token: str | None = None,
-        poll_ms: int = Settings.poll_interval_ms,  # what `up` mode uses
+        self, settings: Settings, path: str, alb_ports: Iterable[int], log: Path, wait_ms: int = LONG_POLL_MS
     ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
         self.api_port = free_port()
-        args = [
-            str(BIN / "traefik"),
-            "--log.level=INFO",
-            "--global.checkNewVersion=false",
-            "--global.sendAnonymousUsage=false",
-            f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
-            "--api.insecure=true",
-            f"--providers.http.endpoint={endpoint}",
-            f"--providers.http.pollInterval={poll_ms}ms",
-            "--providers.http.pollTimeout=2s",
-            "--providers.providersThrottleDuration=0s",
-            *[f"--entryPoints.listener{p}.address=127.0.0.1:{port}" for p, port in self.ports.items()],
-        ]
-        if token:
-            args.append(f"--providers.http.headers.Authorization=Bearer {token}")
+        listeners = {p: f"127.0.0.1:{port}" for p, port in self.ports.items()}
+        api = f"127.0.0.1:{self.api_port}"
+        self.launch(routing_config(listeners, settings, path, api_address=api, wait_ms=wait_ms), log)
+
+    def launch(self, config: dict[str, Any], log: Path) -> None:
+        """Write ``config`` beside ``log`` and start Traefik with it, as the supervisor does."""
+        path = log.with_suffix(".yaml")
+        path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         self.log = log
+        args = [traefik_binary(Settings()), f"--configFile={path}"]
         self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
 

@@ -10,7 +10,8 @@ it is restarted (a blip of the dashboard only) when the port set changes.
 Why not one Traefik for all ports with `reusePort` and a start-new-then-stop-old handover: the new process
 binds the shared ports at start-up and the kernel hands it connections before its first config poll has
 arrived, which it answers 404. Measured on loopback, 3 steady clients, 8 handovers: 611 failed requests of
-25,000 (418 with requestAcceptGraceTimeout=1s); the per-port design saw 0 (tests/e2e/test_supervisor.py).
+25,000 (418 with requestAcceptGraceTimeout=1s); the per-port design saw 0 (bench/supervisor_designs.py
+measures both; tests/e2e/test_supervisor.py holds the supervisor to zero).
 A new port served its first 200 0.09-0.23 s after spawn (the test prints it). The price: ~90 MB RSS per
 Traefik process.
 

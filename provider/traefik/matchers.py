@@ -3,6 +3,9 @@
 Every user value is emitted as a double-quoted, ASCII-only Go string literal (``go_quote``), and every value
 that goes into a regex is RE2-escaped (``re_escape``) except for the ALB wildcards ``*`` and ``?``. A value can
 therefore never change the structure of a rule: a backtick, a quote, ``)``, ``||`` or ``&&`` is data.
+
+>>> path_matcher("/api/*"), path_matcher("/a?c")
+('PathPrefix("/api/")', 'PathRegexp("(?s)^/a.c$")')
 """
 
 from __future__ import annotations

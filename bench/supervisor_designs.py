@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from provider.settings import Settings  # noqa: E402
 from provider.traefik.static import listener_config, traefik_binary  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
+from tests.e2e.harness import stop_process  # noqa: E402
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -110,15 +111,6 @@ def start(tmp: Path, name: str, config: dict[str, Any]) -> subprocess.Popen[byte
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 def serving(port: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -145,9 +137,9 @@ def per_port(tmp: Path, settings: Settings, handler: type[_Handler], rounds: int
                 try:
                     serving(b)
                 finally:
-                    stop(extra)
+                    stop_process(extra)
     finally:
-        stop(steady)
+        stop_process(steady)
     return clients
 
 
@@ -169,11 +161,11 @@ def reuse_port(tmp: Path, settings: Settings, handler: type[_Handler], rounds: i
             for i in range(rounds):
                 new = shared(f"h{i + 1}")
                 time.sleep(0.5)  # the new process binds at once; give it time to load its config
-                stop(old)
+                stop_process(old)
                 old = new
                 time.sleep(0.3)
     finally:
-        stop(old)
+        stop_process(old)
     return clients
 
 

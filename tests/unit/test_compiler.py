@@ -12,14 +12,12 @@ from provider.elbv2.model import (
     Action,
     ActionType,
     Condition,
-    ConditionField,
     FixedResponse,
     Forward,
     HealthCheck,
     Listener,
     LoadBalancer,
     Protocol,
-    QueryPair,
     Redirect,
     Rule,
     State,
@@ -38,6 +36,7 @@ from provider.traefik.compiler import (
     for_port,
     serialize,
 )
+from tests.support.conditions import HDR, IP, H, M, P, cond, query
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -100,14 +99,6 @@ def fwd(*groups: tuple[TargetGroup, int], sticky: int | None = None) -> Action:
     return Action(ActionType.FORWARD, forward=Forward(tuples, sticky is not None, sticky))
 
 
-def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
-    return Condition(field=field, values=values, header_name=header)
-
-
-def query(*pairs: tuple[str | None, str]) -> Condition:
-    return Condition(field=ConditionField.QUERY_STRING, query=tuple(QueryPair(k, v) for k, v in pairs))
-
-
 def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGroup], lbs: list[LoadBalancer]) -> State:
     return State(
         load_balancers={b.arn: b for b in lbs},
@@ -117,13 +108,6 @@ def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGro
     )
 
 
-P, H, HDR, M, IP = (
-    ConditionField.PATH_PATTERN,
-    ConditionField.HOST_HEADER,
-    ConditionField.HTTP_HEADER,
-    ConditionField.HTTP_REQUEST_METHOD,
-    ConditionField.SOURCE_IP,
-)
 WEB = lb()
 L80 = listener(WEB)
 L443 = listener(WEB, 443, Protocol.HTTPS)

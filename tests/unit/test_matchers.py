@@ -8,27 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provider.elbv2.model import Condition, ConditionField, QueryPair
+from provider.elbv2.model import Condition
 from provider.traefik import matchers
+from tests.support.conditions import HDR, IP, H, M, P, cond, query
 from tests.support.re2 import go_unquote, re2_fullmatch
 
-
-def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
-    return Condition(field=field, values=values, header_name=header)
-
-
-def query(*pairs: tuple[str | None, str]) -> Condition:
-    return Condition(field=ConditionField.QUERY_STRING, query=tuple(QueryPair(k, v) for k, v in pairs))
-
-
 # ---- condition translation ---------------------------------------------------------------------------------
-P, H, HDR, M, IP = (
-    ConditionField.PATH_PATTERN,
-    ConditionField.HOST_HEADER,
-    ConditionField.HTTP_HEADER,
-    ConditionField.HTTP_REQUEST_METHOD,
-    ConditionField.SOURCE_IP,
-)
 
 
 @pytest.mark.parametrize(

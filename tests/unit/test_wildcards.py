@@ -9,16 +9,11 @@ import pytest
 
 from provider.elbv2 import wildcards
 from provider.elbv2.conditions import wildcard_count
-from provider.elbv2.model import Condition, ConditionField, QueryPair
+from provider.elbv2.model import Condition, QueryPair
 from provider.traefik import matchers
+from tests.support.conditions import HDR, H, P, Q
 from tests.support.re2 import re2_fullmatch
 
-P, H, HDR, Q = (
-    ConditionField.PATH_PATTERN,
-    ConditionField.HOST_HEADER,
-    ConditionField.HTTP_HEADER,
-    ConditionField.QUERY_STRING,
-)
 _LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 

@@ -1,7 +1,7 @@
 """PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract is DESIGN.md's mapping table).
 
-No I/O, no clock, no randomness: the same inputs give the same bytes, so Traefik's body hash skips unchanged polls.
-Traefik's camelCase vocabulary lives here and in provider/traefik/matchers.py only.
+No I/O, no clock, no randomness, no module state: the same inputs give the same bytes, so Traefik's body hash skips
+unchanged polls. The one thing it writes is the memo its caller hands it.
 
 The config is built as JSON text per entry (provider/traefik/dynamic.py). A caller that compiles again and again
 (the config endpoint) passes a ``CompileMemo`` (provider/traefik/memo.py), so a recompile after one API change

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from provider.elbv2.model import ActionType, Rule, State
-from provider.traefik.compiler import rule_key
+from provider.traefik.answers import rule_key
 
 USER_AGENT_FIELD = "request_User-Agent"  # present when the static config keeps the User-Agent header
 MAX_REMEMBERED = 100_000  # routes of deleted rules kept for late lines

@@ -41,9 +41,9 @@ from provider.elbv2.model import (
 )
 from provider.settings import Settings
 from provider.store import Store
-from provider.traefik import static
 from provider.traefik.compiler import CompileOptions, compile_config
-from tests.conftest import BIN, free_port
+from provider.traefik.static import LONG_POLL_MS, routing_config, traefik_binary
+from tests.conftest import free_port
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -133,37 +133,32 @@ class Provider:
 
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
-    """The real traefik binary; entryPoint ``listener<P>`` for each ALB port, on a free loopback port."""
+    """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
+    ``listener<P>`` for each ALB port on a free loopback port, the API on another, polling ``path`` of the server
+    that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
 
     def __init__(
         self,
-        endpoint: str,
+        settings: Settings,
+        path: str,
         alb_ports: Iterable[int],
         log: Path,
-        token: str | None = None,
-        poll_ms: int = Settings.poll_interval_ms,  # what `up` mode uses
-        access_log: Path | None = None,  # a JSON access log as `up` writes it (provider/traefik/static.py)
+        wait_ms: int = LONG_POLL_MS,
+        access_log: Path | None = None,  # a JSON access log as `up` writes it
     ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
         self.api_port = free_port()
-        args = [
-            str(BIN / "traefik"),
-            "--log.level=INFO",
-            "--global.checkNewVersion=false",
-            "--global.sendAnonymousUsage=false",
-            f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
-            "--api.insecure=true",
-            f"--providers.http.endpoint={endpoint}",
-            f"--providers.http.pollInterval={poll_ms}ms",
-            "--providers.http.pollTimeout=2s",
-            "--providers.providersThrottleDuration=0s",
-            *[f"--entryPoints.listener{p}.address=127.0.0.1:{port}" for p, port in self.ports.items()],
-        ]
-        if token:
-            args.append(f"--providers.http.headers.Authorization=Bearer {token}")
-        if access_log:
-            args += ["--accesslog=true", *[f"--accesslog.{k}={v}" for k, v in _flags(static.access_log(access_log))]]
+        listeners = {p: f"127.0.0.1:{port}" for p, port in self.ports.items()}
+        api = f"127.0.0.1:{self.api_port}"
+        config = routing_config(listeners, settings, path, api_address=api, wait_ms=wait_ms, access_log_path=access_log)
+        self.launch(config, log)
+
+    def launch(self, config: dict[str, Any], log: Path) -> None:
+        """Write ``config`` beside ``log`` and start Traefik with it, as the supervisor does."""
+        path = log.with_suffix(".yaml")
+        path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         self.log = log
+        args = [traefik_binary(Settings()), f"--configFile={path}"]
         self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
 
@@ -237,13 +232,6 @@ class Traefik:
                 self.process.kill()
                 self.process.wait(5)
 
-
-def _flags(config: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """``{"a": {"b": 1}}`` -> ``[("a.b", "1")]``: a static config section as Traefik command-line flags."""
-    out: list[tuple[str, str]] = []
-    for k, v in config.items():
-        out += _flags(v, f"{prefix}{k}.") if isinstance(v, dict) else [(f"{prefix}{k}", str(v))]
-    return out
 
 
 # ---- a keep-alive client ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from provider.settings import Settings
 from provider.store import Store
 from provider.store.requests import RequestLog
 from provider.traefik.logtail import file_id
@@ -76,8 +77,8 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
     _preload(db, a, b)
     access = tmp_path / "access" / "listener80.json"
     server = Server(free_port(), db, tmp_path / "provider.log")
-    endpoint = f"http://127.0.0.1:{server.port}/traefik/config"
-    traefik = Traefik(endpoint, [80], tmp_path / "traefik.log", access_log=access)
+    settings = Settings(port=server.port)
+    traefik = Traefik(settings, "/traefik/config", [80], tmp_path / "traefik.log", access_log=access)
     served: list[int] = []
     try:
         client = Client(traefik.ports[80])
@@ -107,7 +108,7 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
 
         server.start()
         traefik.stop()  # a Traefik restart: the new process appends to the same file
-        traefik = Traefik(endpoint, [80], tmp_path / "traefik.log", access_log=access)
+        traefik = Traefik(settings, "/traefik/config", [80], tmp_path / "traefik.log", access_log=access)
         client = Client(traefik.ports[80])
         wait_for(lambda: _serves(client, served), what="the restarted Traefik")
         _traffic(client, 30, served)

@@ -46,7 +46,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, 
     tmp = Path(tmp_path_factory.mktemp("ingest"))
     a, b = Backend("a"), Backend("b")
     provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
-    traefik = Traefik(provider.url + "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t1.json")
+    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log",
+                      access_log=tmp / "access/t1.json")
     traefik.wait_applied(provider.load(canary(a, b)))
     yield provider, traefik, tmp
     traefik.stop()
@@ -137,7 +138,8 @@ def _lines(path: Path) -> int:
 
 def test_a_second_traefik_feeds_the_same_provider(setup: tuple[Provider, Traefik, Path]) -> None:
     provider, _, tmp = setup
-    second = Traefik(provider.url + "/traefik/config", [80], tmp / "traefik2.log", access_log=tmp / "access/t2.json")
+    second = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik2.log",
+                     access_log=tmp / "access/t2.json")
     try:
         second.wait_applied(provider.load(provider.store.snapshot()))
         before = len(rows(provider))

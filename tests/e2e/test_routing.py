@@ -283,7 +283,7 @@ def test_per_port_endpoint_and_token(tmp_path_factory: pytest.TempPathFactory, b
         b.rule("web", 8000, None, b.forward(("tb", 1)))
         whole = provider.load(b.state())
         log = tmp_path_factory.mktemp("traefik-port") / "traefik.log"
-        traefik = Traefik(provider.url + "/traefik/config/8000", [8000], log, token="s3cret")
+        traefik = Traefik(provider.settings, "/traefik/config/8000", [8000], log)  # with the token
         traefik.wait_applied(for_port(whole, 8000))
         assert traefik.problems() == []
         assert names(Client(traefik.ports[8000]), 3) == {"b": 3}

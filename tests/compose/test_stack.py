@@ -23,18 +23,18 @@ CANARY = {"v1": 95, "v2": 5}
 NETWORK = "elbv2-demo"
 
 
-def get(url: str) -> str:
-    """The version that answered, or the error's class name."""
+def get(url: str) -> tuple[str, str]:
+    """The version that answered and the replica (its X-Served-By), or the error's class name and ""."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
-            return str(response.read().decode().strip())
+            return str(response.read().decode().strip()), str(response.headers.get("X-Served-By", ""))
     except OSError as e:
-        return type(e).__name__
+        return type(e).__name__, ""
 
 
 def split(stack: Stack, requests: int = 100) -> collections.Counter[str]:
     url = stack.url("traefik", 8000) + "/app/"
-    return collections.Counter(get(url) for _ in range(requests))
+    return collections.Counter(get(url)[0] for _ in range(requests))
 
 
 def wait_for_canary(stack: Stack) -> None:
@@ -78,15 +78,17 @@ class Clients:
     def __init__(self, stack: Stack, count: int = 4) -> None:
         self.url = stack.url("traefik", 8000) + "/app/"
         self.results: collections.Counter[str] = collections.Counter()
+        self.last_answer: dict[str, float] = {}  # replica (host name) -> when it last answered (monotonic)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._send, daemon=True) for _ in range(count)]
 
     def _send(self) -> None:
         while not self._stop.is_set():
-            answer = get(self.url)
+            answer, replica = get(self.url)
             with self._lock:
                 self.results[answer] += 1
+                self.last_answer[replica] = time.monotonic()
 
     def __enter__(self) -> Clients:
         for t in self._threads:
@@ -148,7 +150,9 @@ def test_stop_drains_at_the_signal_and_fails_no_request(stack: Stack) -> None:
         stopper.join(30)
         sent_before_exit = clients.total()
         wait_for("more requests after the exit", lambda: clients.total() >= sent_before_exit + 40, timeout=30)
-    print(f"\ndocker stop: draining {drained_after:.2f} s after the signal; clients: {dict(clients.results)}")
+    last = clients.last_answer.get(container["Config"]["Hostname"], signalled) - signalled
+    print(f"\ndocker stop: draining {drained_after:.2f} s after the signal, its last answer {last:.2f} s after it;"
+          f" clients: {dict(clients.results)}")
     assert still_running
     assert clients.failed() == 0
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ import boto3
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e import harness
 from tests.test_compose import compose_command
 
 PROJECT = "elbv2-demo"  # compose.yaml's name
@@ -72,12 +72,7 @@ def leftovers() -> dict[str, list[str]]:
 
 
 def wait_for(what: str, probe: Callable[[], bool], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if probe():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not within {timeout}s: {what}")
+    harness.wait_for(probe, timeout, what)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from provider.elbv2.model import Target
+from provider.elbv2.model import Target, TargetGroup
 from provider.errors import InvalidTarget
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -88,14 +88,20 @@ def test_stopped_container_leaves_routing_and_comes_back(runtime: Runtime, run_c
     assert sorted(routable(runtime, tg.arn)) == sorted([first, second])
 
 
-def test_labelled_containers_register_and_drain(runtime: Runtime, run_container: Run) -> None:
-    tg = group(f"lbl-{uuid.uuid4().hex[:6]}", delay=20)  # 2 s at the test's time scale
+def labelled_and_healthy(runtime: Runtime, run_container: Run, prefix: str) -> tuple[TargetGroup, str]:
+    """A group in use (deregistration delay 2 s at the test's time scale) and a container labelled for it."""
+    tg = group(f"{prefix}-{uuid.uuid4().hex[:6]}", delay=20)
     with runtime.store.write() as tx:
         tx.put(tg)
         for item in use(tg):
             tx.put(item)
     name = run_container(labels={"elbv2.target-group": tg.name, "elbv2.port": "80"})
     wait_for("registered and healthy", lambda: health(runtime, tg.arn, name).state == "healthy")
+    return tg, name
+
+
+def test_labelled_containers_register_and_drain(runtime: Runtime, run_container: Run) -> None:
+    tg, name = labelled_and_healthy(runtime, run_container, "lbl")
     assert routable(runtime, tg.arn) == [name]
 
     runtime.instances.client.api.stop(name, timeout=1)  # type: ignore[union-attr]
@@ -110,13 +116,7 @@ def test_labelled_containers_register_and_drain(runtime: Runtime, run_container:
 
 def test_labelled_container_drains_at_the_stop_signal(runtime: Runtime, run_container: Run) -> None:
     """`docker stop` sends SIGTERM first (the engine's `kill` event): drained then, not when it exits."""
-    tg = group(f"sig-{uuid.uuid4().hex[:6]}", delay=20)
-    with runtime.store.write() as tx:
-        tx.put(tg)
-        for item in use(tg):
-            tx.put(item)
-    name = run_container(labels={"elbv2.target-group": tg.name, "elbv2.port": "80"})
-    wait_for("registered and healthy", lambda: health(runtime, tg.arn, name).state == "healthy")
+    tg, name = labelled_and_healthy(runtime, run_container, "sig")
 
     client = runtime.instances.client  # type: ignore[union-attr]
     # busybox httpd runs as PID 1 without a SIGTERM handler: it ignores the signal, SIGKILL ends it 8 s later

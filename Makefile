@@ -22,13 +22,14 @@ serve: venv
 
 test: venv
 	$(VENV)/bin/ruff check provider tests bench
+	$(VENV)/bin/mypy provider
 	$(VENV)/bin/pytest -q
 
 compose-test: venv
 	VENV=$(VENV) bash .ci/compose-images.sh
 	ELBV2_COMPOSE_TEST=1 $(VENV)/bin/pytest -q -s tests/compose
 
-lint: venv
+lint: venv  # what `make test` checks, without the tests
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from provider.store import Store
 from tests.conftest import BIN, Server, start_server
 
 AWS_ENV = {
@@ -24,8 +26,13 @@ AWS_ENV = {
 
 
 def elbv2_client(url: str) -> Any:
+    return aws_client(url, "elbv2")
+
+
+def aws_client(url: str, service: str) -> Any:
+    """A boto3 client of `service` (elbv2, ec2, sts) for the server at `url`, with no retries."""
     return boto3.client(
-        "elbv2",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="test",
@@ -71,3 +78,11 @@ def aws_cli(url: str) -> AwsCli:
 @pytest.fixture
 def aws(api_server: Server) -> AwsCli:
     return aws_cli(api_server.url)
+
+
+@pytest.fixture
+def telemetry_store(tmp_path: Path) -> Iterator[Store]:
+    """A real DuckDB store (with the telemetry tables) in a file of its own, for the CloudWatch handler tests."""
+    s = Store(str(tmp_path / "state.duckdb"))
+    yield s
+    s.close()

@@ -1,0 +1,19 @@
+"""CloudWatch's own error codes (service-2.json), beside the generic ones in provider/errors.py.
+
+>>> raise InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics")  # -> 400
+"""
+
+from __future__ import annotations
+
+from provider.errors import ApiError, InvalidParameterValue, MissingParameter, ValidationError
+
+__all__ = ["InvalidNextToken", "InvalidParameterCombination", "InvalidParameterValue", "MissingParameter",
+           "ValidationError"]
+
+
+class InvalidParameterCombination(ApiError):
+    code = "InvalidParameterCombination"
+
+
+class InvalidNextToken(ApiError):
+    code = "InvalidNextToken"

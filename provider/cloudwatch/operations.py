@@ -1,0 +1,13 @@
+"""Every CloudWatch operation name -> its handler, merged from the operation modules."""
+
+from __future__ import annotations
+
+from provider.cloudwatch import listing, metric_data, put, statistics
+from provider.cloudwatch.context import Handler
+
+OPERATIONS: dict[str, Handler] = {
+    **statistics.OPERATIONS,
+    **metric_data.OPERATIONS,
+    **listing.OPERATIONS,
+    **put.OPERATIONS,
+}

@@ -1,0 +1,91 @@
+"""HealthyHostCount / UnHealthyHostCount from the health checker, sampled into `metric_data` every
+SAMPLE_SECONDS (AWS/ApplicationELB, dimensions LoadBalancer + TargetGroup), and the retention of
+`metric_data` (older than Settings.metrics_retention_hours is deleted every RETENTION_SECONDS).
+
+A period's Average is then the mean host count over the period, Minimum/Maximum its extremes, as on AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from provider.cloudwatch import alb
+from provider.cloudwatch.model import Datum, Metric, Unit
+from provider.cloudwatch.timestamps import to_ms
+from provider.elbv2.target_health import TargetHealthState
+from provider.store import metrics
+
+if TYPE_CHECKING:
+    from provider.runtime import Runtime
+
+log = logging.getLogger("elbv2.metrics")
+
+SAMPLE_SECONDS = 5.0
+RETENTION_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class HostCounts:
+    load_balancer: str  # dimension values: 'app/<name>/<id>', 'targetgroup/<name>/<id>'
+    target_group: str
+    healthy: int
+    unhealthy: int
+
+
+def dimension_value(arn: str) -> str:
+    """ARN -> CloudWatch dimension value: '...:loadbalancer/app/web/50dc' -> 'app/web/50dc';
+    '...:targetgroup/api/73e2' -> 'targetgroup/api/73e2'."""
+    resource = arn.split(":", 5)[-1]
+    return resource.removeprefix("loadbalancer/")
+
+
+def host_counts(runtime: Runtime) -> list[HostCounts]:
+    """Healthy and unhealthy targets of every target group a load balancer forwards to (through the domain's
+    health view)."""
+    state = runtime.store.snapshot()
+    out: list[HostCounts] = []
+    for tg_arn, lb_arn in sorted(state.target_group_owners.items()):
+        if tg_arn not in state.target_groups or lb_arn not in state.load_balancers:
+            continue
+        seen = [runtime.health.describe(state, t).state for t in state.targets_by_group.get(tg_arn, ())]
+        out.append(HostCounts(dimension_value(lb_arn), dimension_value(tg_arn), seen.count(TargetHealthState.HEALTHY),
+                              seen.count(TargetHealthState.UNHEALTHY)))
+    return out
+
+
+def samples(counts: list[HostCounts], at: datetime) -> list[Datum]:
+    out: list[Datum] = []
+    for c in counts:
+        dims = {"LoadBalancer": c.load_balancer, "TargetGroup": c.target_group}
+        for name, value in (("HealthyHostCount", c.healthy), ("UnHealthyHostCount", c.unhealthy)):
+            out.append(Datum(Metric.of(alb.NAMESPACE, name, dims), to_ms(at), Unit.COUNT, ((float(value), 1.0),)))
+    return out
+
+
+def sample_once(runtime: Runtime, at: datetime) -> int:
+    return metrics.put(runtime.store, samples(host_counts(runtime), at))
+
+
+def expire_once(runtime: Runtime, now: datetime) -> int:
+    cutoff = now - timedelta(hours=runtime.settings.metrics_retention_hours)
+    return metrics.delete_metric_data_before(runtime.store, to_ms(cutoff))
+
+
+async def run_metrics(runtime: Runtime) -> None:
+    """Sample host counts and apply retention until cancelled (an app background task)."""
+    loop = asyncio.get_running_loop()
+    next_expiry = loop.time()
+    while True:
+        try:
+            now = datetime.now(UTC)
+            await asyncio.to_thread(sample_once, runtime, now)
+            if loop.time() >= next_expiry:
+                await asyncio.to_thread(expire_once, runtime, now)
+                next_expiry = loop.time() + RETENTION_SECONDS
+        except Exception:  # the store refused; the next round tries again
+            log.exception("could not sample host counts or apply retention")
+        await asyncio.sleep(SAMPLE_SECONDS)

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import collections
 import json
+import os
+import subprocess
 import threading
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.compose.conftest import Stack, docker, leftovers, wait_for
+from tests.conftest import BIN
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 CANARY = {"v1": 95, "v2": 5}
@@ -170,8 +174,31 @@ def test_kill_fails_only_the_requests_under_way(stack: Stack) -> None:
     assert split(stack) == CANARY  # one v1 left, and it takes all of v1's share
 
 
-# Step 5 of issue 12, metrics: `aws cloudwatch get-metric-statistics` against the compose endpoint counts the
-# requests sent above. The lead adds it here once metrics exist.
+def requests_counted(stack: Stack) -> float:
+    """RequestCount of every load balancer over the last hour, by the real aws CLI against the compose endpoint
+    (Traefik's access log reaches the provider through the shared volume)."""
+    now = datetime.now(UTC)
+    args = ["--namespace", "AWS/ApplicationELB", "--metric-name", "RequestCount", "--period", "3600"]
+    args += ["--start-time", (now - timedelta(hours=1)).isoformat()]
+    args += ["--end-time", (now + timedelta(minutes=1)).isoformat()]
+    out = subprocess.run(
+        [str(BIN / "aws"), "cloudwatch", "get-metric-statistics", *args, "--statistics", "Sum",
+         "--endpoint-url", stack.url("provider", 8080), "--query", "sum(Datapoints[].Sum)"],
+        env={**os.environ, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout
+    return float(out)
+
+
+def test_cloudwatch_counts_the_requests_traefik_served(stack: Stack) -> None:
+    settled: list[float] = [requests_counted(stack)]
+    # earlier steps' last requests may still be on their way into the metrics: wait until the count holds still
+    wait_for("the count to settle", lambda: settled.append(requests_counted(stack)) or settled[-1] == settled[-2])
+    before = settled[-1]
+    answered = split(stack, 200)
+    assert set(answered) <= {"v1", "v2"}, answered
+    wait_for("200 more requests counted", lambda: requests_counted(stack) >= before + 200, timeout=30)
+    assert requests_counted(stack) == before + 200
 
 
 def test_provider_restart_keeps_state_and_routing(stack: Stack) -> None:

@@ -175,10 +175,12 @@ def test_kill_fails_only_the_requests_under_way(stack: Stack) -> None:
 
 
 def requests_counted(stack: Stack) -> float:
-    """RequestCount of every load balancer over the last hour, by the real aws CLI against the compose endpoint
+    """RequestCount of the demo load balancer over the last hour, by the real aws CLI against the compose endpoint
     (Traefik's access log reaches the provider through the shared volume)."""
     now = datetime.now(UTC)
+    arn = stack.elbv2().describe_load_balancers(Names=["demo"])["LoadBalancers"][0]["LoadBalancerArn"]
     args = ["--namespace", "AWS/ApplicationELB", "--metric-name", "RequestCount", "--period", "3600"]
+    args += ["--dimensions", f"Name=LoadBalancer,Value={arn.split(':loadbalancer/', 1)[1]}"]
     args += ["--start-time", (now - timedelta(hours=1)).isoformat()]
     args += ["--end-time", (now + timedelta(minutes=1)).isoformat()]
     out = subprocess.run(

@@ -14,14 +14,23 @@ from provider.elbv2 import arns
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, TargetGroup
 from provider.errors import (
     ApiError,
+    DuplicateLoadBalancerName,
+    DuplicateTargetGroupName,
     ListenerNotFound,
     LoadBalancerNotFound,
     RuleNotFound,
     TargetGroupNotFound,
+    TooManyLoadBalancers,
+    TooManyTargetGroups,
     ValidationError,
 )
 
 R = TypeVar("R")
+Named = TypeVar("Named", LoadBalancer, TargetGroup)
+_NAMED: dict[type, tuple[str, type[ApiError], type[ApiError]]] = {
+    LoadBalancer: ("load balancer", DuplicateLoadBalancerName, TooManyLoadBalancers),
+    TargetGroup: ("target group", DuplicateTargetGroupName, TooManyTargetGroups),
+}
 
 
 def _found(table: Mapping[str, R], arn: str, error: type[ApiError], kind: str) -> R:
@@ -61,3 +70,22 @@ def require_resource(state: State, arn: str) -> None:
     if find is None:
         raise ValidationError(f"'{arn}' is not a valid load balancer, target group, listener or rule ARN")
     find(state, arn)
+
+
+def by_name(table: Mapping[str, Named], name: str) -> Named | None:
+    return next((found for found in table.values() if found.name == name), None)
+
+
+def created_before(kind: type[Named], table: Mapping[str, Named], name: str, matches: Callable[[Named], bool],
+                   quota: int) -> Named | None:
+    """Create* is idempotent by name: the resource of that name when its settings match (the call answers with
+    it), None when a new one fits the quota; the kind's Duplicate*Name or TooMany* error otherwise."""
+    noun, duplicate, too_many = _NAMED[kind]
+    existing = by_name(table, name)
+    if existing is not None:
+        if not matches(existing):
+            raise duplicate(f"A {noun} with the same name '{name}' exists, but with different settings")
+        return existing
+    if len(table) >= quota:
+        raise too_many(f"The maximum of {quota} {noun}s has been reached")
+    return None

@@ -87,8 +87,7 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     vpc_id, zones = network.placement(ctx.subnets, ctx.region, settings.subnets)
     with ctx.store.write() as tx:
-        quota = ctx.quotas.load_balancers
-        existing = lookup.created_before(LoadBalancer, tx.state.load_balancers, name, settings.matches, quota)
+        existing = lookup.created_before(LoadBalancer, tx.state.load_balancers, name, settings.matches, ctx.quotas)
         if existing is not None:
             return {"load_balancers": [shape(existing)]}
         arn = arns.load_balancer(ctx.region, ctx.account, name)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from provider.elbv2 import arns
+from provider.elbv2.limits import Quotas
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, TargetGroup
 from provider.errors import (
     ApiError,
@@ -27,9 +28,9 @@ from provider.errors import (
 
 R = TypeVar("R")
 Named = TypeVar("Named", LoadBalancer, TargetGroup)
-_NAMED: dict[type, tuple[str, type[ApiError], type[ApiError]]] = {
-    LoadBalancer: ("load balancer", DuplicateLoadBalancerName, TooManyLoadBalancers),
-    TargetGroup: ("target group", DuplicateTargetGroupName, TooManyTargetGroups),
+_NAMED: dict[type, tuple[str, str, type[ApiError], type[ApiError]]] = {  # noun, quota, errors
+    LoadBalancer: ("load balancer", "load_balancers", DuplicateLoadBalancerName, TooManyLoadBalancers),
+    TargetGroup: ("target group", "target_groups", DuplicateTargetGroupName, TooManyTargetGroups),
 }
 
 
@@ -77,15 +78,15 @@ def by_name(table: Mapping[str, Named], name: str) -> Named | None:
 
 
 def created_before(kind: type[Named], table: Mapping[str, Named], name: str, matches: Callable[[Named], bool],
-                   quota: int) -> Named | None:
+                   quotas: Quotas) -> Named | None:
     """Create* is idempotent by name: the resource of that name when its settings match (the call answers with
     it), None when a new one fits the quota; the kind's Duplicate*Name or TooMany* error otherwise."""
-    noun, duplicate, too_many = _NAMED[kind]
+    noun, quota, duplicate, too_many = _NAMED[kind]
     existing = by_name(table, name)
     if existing is not None:
         if not matches(existing):
             raise duplicate(f"A {noun} with the same name '{name}' exists, but with different settings")
         return existing
-    if len(table) >= quota:
-        raise too_many(f"The maximum of {quota} {noun}s has been reached")
+    if len(table) >= getattr(quotas, quota):
+        raise too_many(quotas.exceeded(quota))
     return None

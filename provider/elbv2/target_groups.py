@@ -101,8 +101,7 @@ def create_target_group(ctx: Context, p: Params) -> Result:
     validate_target_group_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     with ctx.store.write() as tx:
-        quota = ctx.quotas.target_groups
-        existing = lookup.created_before(TargetGroup, tx.state.target_groups, name, settings.matches, quota)
+        existing = lookup.created_before(TargetGroup, tx.state.target_groups, name, settings.matches, ctx.quotas)
         if existing is not None:
             return {"target_groups": [shape(tx.state, existing)]}
         tg = TargetGroup(

@@ -4,7 +4,6 @@ load balancer's capacity reservation, which is always none here (Terraform reads
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from provider.elbv2 import attributes, lookup
 from provider.elbv2.attributes import boolean, choice, integer, text
@@ -42,18 +41,9 @@ def check_combination(values: Mapping[str, str]) -> None:
             raise InvalidConfigurationRequest(f"The value of '{logs}.s3.bucket' cannot be empty when logs are enabled")
 
 
-def describe_load_balancer_attributes(ctx: Context, p: Params) -> Result:
-    lb = lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
-    return {"attributes": attributes.described(LOAD_BALANCER_ATTRIBUTES, lb.attributes)}
-
-
-def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
-    with ctx.store.write() as tx:
-        lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
-        merged = attributes.merge(LOAD_BALANCER_ATTRIBUTES, lb.attributes, p.get("attributes") or [])
-        check_combination(dict(merged))
-        tx.put(replace(lb, attributes=merged))
-    return {"attributes": attributes.shape(merged)}
+_ATTRIBUTES = attributes.Operations(
+    "load_balancer_arn", lookup.load_balancer, LOAD_BALANCER_ATTRIBUTES, check_combination
+)
 
 
 def describe_capacity_reservation(ctx: Context, p: Params) -> Result:
@@ -64,6 +54,6 @@ def describe_capacity_reservation(ctx: Context, p: Params) -> Result:
 
 OPERATIONS: dict[str, Handler] = {
     "DescribeCapacityReservation": describe_capacity_reservation,
-    "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
-    "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
+    "DescribeLoadBalancerAttributes": _ATTRIBUTES.describe,
+    "ModifyLoadBalancerAttributes": _ATTRIBUTES.modify,
 }

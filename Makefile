@@ -21,9 +21,10 @@ serve: venv
 
 test: venv
 	$(VENV)/bin/ruff check provider tests bench
+	$(VENV)/bin/mypy provider
 	$(VENV)/bin/pytest -q
 
-lint: venv
+lint: venv  # what `make test` checks, without the tests
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
 

@@ -22,6 +22,7 @@ from provider.targets import docker as containers
 from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from provider.traefik import endpoint as dataplane
+from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/", api.endpoint(runtime), methods=["POST", "GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *dataplane.routes(runtime),
+        *ui.routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -103,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = "memory (discarded on exit)" if settings.db == ":memory:" else str(Path(settings.db).resolve())
     print(f"elbv2-provider: AWS endpoint http://{settings.host}:{settings.port}  (--endpoint-url)", flush=True)
     print(f"elbv2-provider: state in {where}", flush=True)
+    print(f"elbv2-provider: status page http://{settings.host}:{settings.port}/ui/", flush=True)
     if args.command == "up":
         from provider.canary import banner
 

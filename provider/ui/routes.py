@@ -1,0 +1,64 @@
+"""GET /ui/ (the page), /ui/body (its blocks, polled each second) and /ui/app.js. Read-only.
+
+Not behind the provider token: that token guards Traefik's config endpoint only, and the page shows no secret
+(no tags, no attribute values beyond the health-check settings). It binds where the API binds.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from provider.elbv2.model import State, Target
+from provider.runtime import Runtime
+from provider.store.traffic import WINDOW_S, read_traffic
+from provider.ui.render import body_html, page_html
+from provider.ui.view import Page, TargetStatus, build_page
+
+_JS = resources.files("provider.ui").joinpath("static/app.js").read_bytes()
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+}
+
+
+def target_status(runtime: Runtime, state: State, target: Target) -> TargetStatus:
+    """The one place the page reads target health (its types are moving into provider/elbv2/)."""
+    health = runtime.health.describe(state, target)
+    return TargetStatus(str(health.state), health.reason, health.description)
+
+
+def current_page(runtime: Runtime) -> Page:
+    state = runtime.store.snapshot()
+    traffic = read_traffic(runtime.store, int(time.time() * 1000))
+    return build_page(state, lambda t: target_status(runtime, state, t), traffic, WINDOW_S)
+
+
+def routes(runtime: Runtime) -> list[BaseRoute]:
+    # Plain (sync) handlers: Starlette runs them in its thread pool, so a page of 1000 rules and the DuckDB read
+    # never hold up Traefik's long poll on the event loop.
+    def page(_: Request) -> Response:
+        return HTMLResponse(page_html(current_page(runtime)), headers=_HEADERS)
+
+    def body(request: Request) -> Response:
+        have = frozenset(request.query_params.get("have", "").split(","))
+        return HTMLResponse(body_html(current_page(runtime), have), headers=_HEADERS)
+
+    def script(_: Request) -> Response:
+        return Response(_JS, media_type="text/javascript", headers=_HEADERS)
+
+    def to_page(_: Request) -> Response:
+        return RedirectResponse("/ui/", status_code=308)
+
+    return [
+        Route("/ui", to_page, methods=["GET"]),
+        Route("/ui/", page, methods=["GET"]),
+        Route("/ui/body", body, methods=["GET"]),
+        Route("/ui/app.js", script, methods=["GET"]),
+    ]

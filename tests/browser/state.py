@@ -1,0 +1,68 @@
+"""State for status-page tests and the first-paint bench, written into a DuckDB file while no server holds it:
+rules from the domain dataclasses, and `requests` rows as access-log ingestion writes them."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+from provider.elbv2.model import ConditionField, State
+from provider.store import Store
+from provider.store.telemetry_schema import TELEMETRY_SCHEMA
+from provider.ui.view import dimension
+from tests.e2e.harness import StateBuilder, cond
+
+
+def request_row(load_balancer: str, port: int, priority: int, group: str, ts_ms: int, status: int = 200) -> Any:
+    """One `requests` row (ARN suffixes as names, TELEMETRY_SCHEMA's column order) of a forwarded GET."""
+    return (ts_ms, load_balancer, port, priority, "forward", group, "127.0.0.1:9001", status, status, 0.0, 0.001,
+            0.0, 100, 200, "127.0.0.1:50000", "GET", f"http://lb:{port}/", "HTTP/1.1", "test", False)  # fmt: skip
+
+
+def insert_requests(db: Path, rows: list[Any]) -> None:
+    """Through a CSV file and COPY: DuckDB's executemany takes milliseconds per row."""
+    csv_path = db.with_suffix(".requests.csv")
+    with csv_path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    store = Store(str(db))
+    try:
+        cursor = store.cursor()
+        cursor.execute(TELEMETRY_SCHEMA)
+        cursor.execute(f"COPY requests FROM '{csv_path}' (FORMAT csv, HEADER false)")
+        cursor.close()
+    finally:
+        store.close()
+        csv_path.unlink()
+
+
+def many_rules(db: Path, rules: int, requests_per_rule: int = 20) -> State:
+    """Load balancer `web`, listener 80, ``rules`` rules /s<p>/* splitting 95/5 between `stable` and `canary`,
+    and ``requests_per_rule`` requests per rule a second ago (one in 20 to canary)."""
+    b = StateBuilder()
+    b.lb("web")
+    b.listener("web", 80)
+    b.tg("stable")
+    b.tg("canary")
+    for p in range(1, rules + 1):
+        b.rule("web", 80, p, b.forward(("stable", 95), ("canary", 5)), cond(ConditionField.PATH_PATTERN, f"/s{p}/*"))
+    b.rule("web", 80, None, b.forward(("stable", 1)))
+    state = b.state()
+    store = Store(str(db))
+    try:
+        with store.write() as tx:
+            for kind in ("load_balancers", "target_groups", "listeners", "rules"):
+                for obj in getattr(state, kind).values():
+                    tx.put(obj)
+    finally:
+        store.close()
+    lb, groups = dimension(b.lbs["web"].arn), [dimension(b.tgs[n].arn) for n in ("stable", "canary")]
+    now = int(time.time() * 1000) - 1000
+    rows = [
+        request_row(lb, 80, p, groups[i % 20 == 0], now - i)
+        for p in range(1, rules + 1)
+        for i in range(requests_per_rule)
+    ]
+    insert_requests(db, rows)
+    return state

@@ -1,0 +1,177 @@
+"""The status page's pure parts: rules in words, the view built from a State, the HTML and its block stubs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from provider.elbv2.model import (
+    Action,
+    ActionType,
+    Condition,
+    ConditionField,
+    FixedResponse,
+    Forward,
+    QueryPair,
+    Redirect,
+    State,
+    Target,
+    TargetGroupTuple,
+)
+from provider.store.traffic import Series, Traffic
+from provider.ui.render import body_html, page_html
+from provider.ui.view import Split, TargetStatus, build_page, dimension
+from provider.ui.words import action_in_words, conditions_in_words
+from tests.e2e.harness import T0, StateBuilder, cond
+
+
+def state(weights: tuple[int, int] = (95, 5), path: str = "/app/*") -> State:
+    """Load balancer demo, listener 8000: rule 10 ``path`` -> stable/canary by ``weights``, default -> stable;
+    one target in each of stable and canary, and a group `idle` no rule uses."""
+    b = StateBuilder()
+    b.lb("demo")
+    b.listener("demo", 8000)
+    for name in ("stable", "canary", "idle"):
+        b.tg(name)
+        b.targets.append(Target(b.tgs[name].arn, "127.0.0.1", 9000 + len(b.tgs), T0))
+    split = b.forward(("stable", weights[0]), ("canary", weights[1]))
+    b.rule("demo", 8000, 10, split, cond(ConditionField.PATH_PATTERN, path))
+    b.rule("demo", 8000, None, b.forward(("stable", 1)))
+    return b.state()
+
+
+ARNS = {x.name: x.arn for x in (*state().load_balancers.values(), *state().target_groups.values())}
+LB, STABLE, CANARY = ARNS["demo"], ARNS["stable"], ARNS["canary"]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "words"),
+    [
+        pytest.param((), "every request", id="none"),
+        pytest.param((cond(ConditionField.PATH_PATTERN, "/app/*"),), "path matches /app/*", id="path-wildcard"),
+        pytest.param((cond(ConditionField.PATH_PATTERN, "/health"),), "path is /health", id="path-exact"),
+        pytest.param(
+            (cond(ConditionField.HOST_HEADER, "a.example.com", "b.example.com"),),
+            "host is a.example.com or b.example.com",
+            id="hosts-or",
+        ),
+        pytest.param(
+            (cond(ConditionField.HTTP_HEADER, "on", header="X-Canary"),), "header X-Canary is on", id="header"
+        ),
+        pytest.param((cond(ConditionField.HTTP_REQUEST_METHOD, "GET", "HEAD"),), "method is GET or HEAD", id="method"),
+        pytest.param((cond(ConditionField.SOURCE_IP, "10.0.0.0/8"),), "source IP in 10.0.0.0/8", id="source-ip"),
+        pytest.param(
+            (Condition(ConditionField.QUERY_STRING, query=(QueryPair("v", "2"), QueryPair(None, "beta"))),),
+            "query has v=2 or beta",
+            id="query",
+        ),
+        pytest.param(
+            (cond(ConditionField.HOST_HEADER, "*.example.com"), cond(ConditionField.PATH_PATTERN, "/api/*")),
+            "host matches *.example.com and path matches /api/*",
+            id="and-across",
+        ),
+    ],
+)
+def test_conditions_in_words(conditions: tuple[Condition, ...], words: str) -> None:
+    assert conditions_in_words(conditions) == words
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        pytest.param(Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),))), "forward", id="fwd"),
+        pytest.param(
+            Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(STABLE),), True, 3600)),
+            "forward, sticky for 3600 s",
+            id="sticky",
+        ),
+        pytest.param(
+            Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", protocol="HTTPS", port="443")),
+            "redirect 301 to https://#{host}:443/#{path}?#{query}",
+            id="redirect",
+        ),
+        pytest.param(
+            Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("503", "text/plain")),
+            "fixed response 503 (text/plain)",
+            id="fixed",
+        ),
+    ],
+)
+def test_action_in_words(action: Action, words: str) -> None:
+    assert action_in_words(action) == words
+
+
+def health(target: Target) -> TargetStatus:
+    if target.target_group_arn == CANARY:
+        return TargetStatus("unhealthy", "Target.Timeout", "Request timed out")
+    return TargetStatus("healthy")
+
+
+def traffic(counts: dict[str, int]) -> Traffic:
+    rule = (dimension(LB), 8000, 10)
+    return Traffic(60_000, 1, {rule: {dimension(arn): n for arn, n in counts.items()}}, {})
+
+
+@pytest.mark.parametrize(
+    ("weights", "served", "splits"),
+    [
+        pytest.param(
+            (95, 5),
+            {STABLE: 948, CANARY: 52},
+            (Split("stable", 95, 95.0, 948, 94.8), Split("canary", 5, 5.0, 52, 5.2)),
+            id="95-5-observed",
+        ),
+        pytest.param(
+            (95, 5), {}, (Split("stable", 95, 95.0, 0, None), Split("canary", 5, 5.0, 0, None)), id="no-traffic"
+        ),
+        pytest.param(
+            (0, 0),
+            {STABLE: 3},
+            (Split("stable", 0, 0.0, 3, 100.0), Split("canary", 0, 0.0, 0, 0.0)),
+            id="zero-weights",
+        ),
+    ],
+)
+def test_rule_splits(weights: tuple[int, int], served: dict[str, int], splits: tuple[Split, ...]) -> None:
+    page = build_page(state(weights), health, traffic(served), 60)
+    rules = page.load_balancers[0].listeners[0].rules
+    assert [(r.priority, r.conditions) for r in rules] == [
+        ("10", "path matches /app/*"),
+        ("default", "every other request (default rule)"),
+    ]
+    assert rules[0].splits == pytest.approx(splits)
+    assert rules[0].requests == sum(served.values())
+
+
+def test_groups_targets_and_series() -> None:
+    series = Series((0,) * 59 + (7,), (0,) * 59 + (1,))
+    page = build_page(state(), health, Traffic(60_000, 1, {}, {dimension(LB): series}), 60)
+    lb = page.load_balancers[0]
+    assert [(g.name, [(t.port, t.status.state, t.status.reason) for t in g.targets]) for g in lb.groups] == [
+        ("canary", [(9002, "unhealthy", "Target.Timeout")]),
+        ("stable", [(9001, "healthy", None)]),
+    ]
+    assert [g.name for g in page.idle_groups] == ["idle"]
+    assert lb.series == series
+    assert page_html(page).count("<polyline") == 2
+
+
+def test_values_are_escaped() -> None:
+    html = page_html(build_page(state(path="/<script>alert(1)</script>*"), health, traffic({}), 60))
+    assert "<script>alert" not in html
+    assert "path matches /&lt;script&gt;alert(1)&lt;/script&gt;*" in html
+
+
+def test_blocks_the_browser_has_come_back_as_stubs() -> None:
+    page = build_page(state(), health, traffic({}), 60)
+    full = body_html(page)
+    digests = re.findall(r'data-digest="([0-9a-f]+)"', full)
+    assert len(digests) == 4  # the load balancer, its listener, its groups, the idle groups
+    listener = re.search(r'id="ls-[0-9a-f]+" data-digest="([0-9a-f]+)"', full)
+    assert listener is not None
+    stubbed = body_html(page, frozenset({listener[1]}))
+    assert f'data-digest="{listener[1]}" data-keep></details>' in stubbed
+    assert stubbed.count("data-keep") == 1
+    changed = body_html(build_page(state((50, 50)), health, traffic({}), 60), frozenset(digests))
+    assert changed.count("data-keep") == 3  # only the listener with the modified rule comes back whole

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.aws import endpoint as api
+from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.sampler import run_metrics
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -27,7 +28,7 @@ from provider.ui import routes as ui
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics, run_alarms)
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:

@@ -25,6 +25,7 @@ import duckdb
 
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
 from provider.store.codec import Json, decoder, encode
+from provider.store.documents import create_documents
 from provider.store.metrics import create_telemetry
 from provider.store.plan import Child, Plan
 
@@ -158,6 +159,7 @@ class Store:
         if found != SCHEMA_VERSION:  # migrations from older versions go here when there are any
             raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
         create_telemetry(self._db)
+        create_documents(self._db)
         # The version orders states within one process (compiled-config cache keys); it need not survive a
         # restart, and persisting it would cost one more statement on every commit.
         self._state = self._load(0)
@@ -181,10 +183,6 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""
-        return self._db.cursor()
 
     def rules_using_target_group(self, target_group_arn: str) -> tuple[str, ...]:
         """ARNs of the committed rules whose forward actions name the target group, sorted (a SQL query)."""

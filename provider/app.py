@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
-from collections.abc import AsyncIterator, Callable, Coroutine
+import importlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,8 +16,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.aws import endpoint as api
+from provider.aws.dispatch import Handler, Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.sampler import run_metrics
+from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
@@ -29,6 +33,30 @@ BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
 ALWAYS: tuple[BackgroundTask, ...] = (run_health, containers.run_containers, run_metrics, run_alarms)
+
+
+def operations_of(module: str) -> Mapping[str, Handler]:
+    """A domain's OPERATIONS table, or none while that domain is not built: each of its operations then gets
+    a clear 400 saying it is not supported here."""
+    try:
+        table: Mapping[str, Handler] = importlib.import_module(module).OPERATIONS
+    except ModuleNotFoundError:
+        return {}
+    return table
+
+
+def _cloudwatch(runtime: Runtime) -> Service:
+    try:
+        context_for = importlib.import_module("provider.cloudwatch.context").context_for
+    except ModuleNotFoundError:
+        return Service("cloudwatch", {}, runtime.context)
+    return Service(
+        "cloudwatch", operations_of("provider.cloudwatch.operations"), functools.partial(context_for, runtime)
+    )
+
+
+def services(runtime: Runtime) -> Registry:
+    return Registry([Service("elbv2", ELBV2_OPERATIONS, runtime.context), _cloudwatch(runtime)])
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:
@@ -54,8 +82,10 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
             await asyncio.gather(*tasks, return_exceptions=True)
             store.close()
 
+    aws = api.endpoint(settings, services(runtime))
     routes: list[BaseRoute] = [
-        Route("/", api.endpoint(runtime), methods=["POST", "GET"]),
+        Route("/", aws, methods=["POST", "GET"]),
+        Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         *dataplane.routes(runtime),
         *ui.routes(runtime),

@@ -1,4 +1,4 @@
-"""API errors: one small class per AWS error code; one handler in app.py renders the XML envelope.
+"""API errors: one small class per AWS error code; provider/aws renders each in the protocol's envelope.
 
 >>> raise PriorityInUse("Priority '10' is currently in use")   # -> 400 <Code>PriorityInUse</Code>
 """
@@ -46,7 +46,29 @@ class PayloadTooLarge(ApiError):
 
 
 class UnsupportedOperation(ApiError):
+    """An operation the service's model has and this provider does not serve."""
+
     code = "UnsupportedOperation"
+
+    @classmethod
+    def named(cls, operation: str) -> UnsupportedOperation:
+        return cls(f"{operation} is not supported by elbv2-provider")
+
+
+class MissingParameter(ApiError):
+    code = "MissingParameter"
+
+
+class SerializationException(ApiError):
+    """A json or cbor body that cannot be read, or a value of the wrong type in it."""
+
+    code = "SerializationException"
+
+
+class UnknownOperation(ApiError):
+    """An X-Amz-Target or rpc-v2-cbor path naming no operation of any service here."""
+
+    code = "UnknownOperationException"
 
 
 class AccessDenied(ApiError):

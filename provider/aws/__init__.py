@@ -1,23 +1,31 @@
-"""The wire layer: ELBv2 query protocol in, XML out, driven entirely by botocore's elbv2 service model.
+"""The wire layer: several AWS services and protocols on one endpoint, driven by botocore's service models.
 
->>> request = parse_request(body)                  # Request(action="CreateRule", params={"priority": 10, ...})
+>>> request = parse_request(body)                  # elbv2 query: Request(action="CreateRule", params={...})
 >>> render_result(request.action, {"rules": [...]}, request_id)   # -> b"<CreateRuleResponse ...>"
 >>> render_error(errors.RuleNotFound("..."), request_id)          # -> b"<ErrorResponse ...>"
+>>> JSON.parse(load("cloudwatch"), Incoming(b"{}", target="ListMetrics"))   # awsJson1_0, likewise CBOR
 """
 
 from __future__ import annotations
 
 from provider.aws.errors_xml import render_error
-from provider.aws.model import API_VERSION, NAMESPACE, OPERATIONS, snake
+from provider.aws.model import API_VERSION, NAMESPACE, OPERATIONS, load, snake
 from provider.aws.parse import Request, parse_request
+from provider.aws.protocols import CBOR, EC2, JSON, QUERY, Incoming
 from provider.aws.region import region_from_authorization
 from provider.aws.serialize import render_result
 
 __all__ = [
     "API_VERSION",
+    "CBOR",
+    "EC2",
+    "JSON",
     "NAMESPACE",
     "OPERATIONS",
+    "QUERY",
+    "Incoming",
     "Request",
+    "load",
     "parse_request",
     "region_from_authorization",
     "render_error",

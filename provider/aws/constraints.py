@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import binascii
 import math
 import re
+from base64 import b64decode
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +26,7 @@ _KIND = {
     "timestamp": "an ISO-8601 timestamp",
     "double": "a number",
     "float": "a number",
+    "blob": "base64-encoded bytes",
 }
 
 
@@ -67,9 +70,16 @@ def coerce(raw: str, shape: Shape) -> Any:
             if not math.isfinite(value):
                 raise CoercionError
             return value
-    except (ValueError, OverflowError):
+        if kind == "blob":
+            return b64decode(raw, validate=True)
+    except (ValueError, OverflowError, binascii.Error):
         pass
-    raise CoercionError(f"Member must be {_KIND.get(kind, kind)}")
+    raise CoercionError(expected(kind))
+
+
+def expected(kind: str) -> str:
+    """The constraint text for a value that is not of the shape's type: 'Member must be an integer'."""
+    return f"Member must be {_KIND.get(kind, kind)}"
 
 
 def length_violation(length: int, shape: Shape) -> str | None:

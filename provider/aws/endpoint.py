@@ -1,7 +1,7 @@
-"""`POST /`: the AWS query endpoint. Read the body, parse it by the model, run the handler, render XML.
+"""The AWS endpoint: read the body, pick service + protocol, parse by the model, run the handler, render.
 
-Every failure a client can cause is an ApiError rendered with its 4xx; anything else is logged here and
-answered with a bare 500 InternalFailure, never a stack trace.
+Every failure a client can cause is an ApiError rendered with its 4xx in the protocol's envelope; anything
+else is logged here and answered with a bare 500 InternalFailure, never a stack trace.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from provider import aws
-from provider.elbv2.operations import OPERATIONS
+from provider.aws.dispatch import Registry
+from provider.aws.model import ServiceModel
+from provider.aws.protocols import Incoming, Rendered
+from provider.aws.region import region_from_authorization
 from provider.errors import ApiError, InvalidConfigurationRequest, PayloadTooLarge, UnsupportedOperation
-from provider.runtime import Runtime
+from provider.settings import Settings
 from provider.store import StoreConflict
 
 log = logging.getLogger("elbv2.api")
@@ -41,29 +43,35 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def endpoint(runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
-    settings = runtime.settings
-
+def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        headers = {"x-amzn-RequestId": request_id}
+        path, headers = request.url.path, request.headers
+        protocol = registry.protocol(path, headers)
+        model: ServiceModel | None = None
+        rendered: Rendered
+        status = 200
         try:
-            body = await read_body(request, settings.max_body_bytes)
-            parsed = aws.parse_request(body, request.url.query.encode())
-            handler = OPERATIONS.get(parsed.action)
+            incoming = Incoming(await read_body(request, settings.max_body_bytes), request.url.query.encode())
+            model, protocol = registry.route(protocol, incoming, path, headers)
+            parsed = protocol.parse(model, incoming)
+            service = registry.service(model)
+            handler = service.operations.get(parsed.action)
             if handler is None:
-                raise UnsupportedOperation(f"{parsed.action} is not supported by elbv2-provider")
-            region = aws.region_from_authorization(request.headers.get("authorization"), settings.region)
+                raise UnsupportedOperation.named(parsed.action)
+            region = region_from_authorization(headers.get("authorization"), settings.region)
             try:
-                result = handler(runtime.context(region), parsed.params)
+                result = handler(service.context(region), parsed.params)
             except StoreConflict as conflict:  # a schema constraint caught what validation did not
                 raise InvalidConfigurationRequest(str(conflict)) from conflict
-            return Response(aws.render_result(parsed.action, result, request_id), 200, headers, "text/xml")
+            rendered = protocol.render(model, parsed.action, result or {}, request_id)
         except ApiError as error:
-            return Response(aws.render_error(error, request_id), error.status, headers, "text/xml")
+            rendered, status = protocol.error(model, error, request_id), error.status
         except Exception:
             log.exception("internal failure on request %s", request_id)
             failure = InternalFailure("We encountered an internal error. Please try again.")
-            return Response(aws.render_error(failure, request_id), failure.status, headers, "text/xml")
+            rendered, status = protocol.error(model, failure, request_id), failure.status
+        response_headers = {"x-amzn-RequestId": request_id, **rendered.headers}
+        return Response(rendered.body, status, response_headers, rendered.content_type)
 
     return handle

@@ -7,14 +7,22 @@ b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code
 
 from __future__ import annotations
 
-from provider.aws.model import NAMESPACE
+from provider.aws.model import ELBV2, ServiceModel
 from provider.aws.xmltext import escape
 from provider.errors import ApiError
 
 
-def render_error(error: ApiError, request_id: str) -> bytes:
+def render_error(error: ApiError, request_id: str, model: ServiceModel = ELBV2) -> bytes:
     return (
-        f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
+        f'<ErrorResponse xmlns="{model.namespace}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
         f"<Message>{escape(error.message)}</Message></Error><RequestId>{escape(request_id)}</RequestId>"
         "</ErrorResponse>"
+    ).encode()
+
+
+def render_ec2_error(error: ApiError, request_id: str) -> bytes:
+    """EC2's own envelope: <Response><Errors><Error>...</Error></Errors><RequestID>...</RequestID></Response>."""
+    return (
+        f"<Response><Errors><Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"</Error></Errors><RequestID>{escape(request_id)}</RequestID></Response>"
     ).encode()

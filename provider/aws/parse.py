@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from provider.aws.constraints import CoercionError, coerce, length_violation, violation
+from provider.aws.constraints import coerce
 from provider.aws.form import decode_form
-from provider.aws.model import API_VERSION, OPS, Shape
-from provider.errors import InvalidAction, InvalidParameterValue, MissingAction, ValidationError
+from provider.aws.model import ELBV2, ServiceModel, Shape
+from provider.aws.validate import Builder, shown
+from provider.errors import InvalidAction, InvalidParameterValue, MissingAction, UnsupportedOperation, ValidationError
 
 _INDEX = re.compile(r"[0-9]{1,18}")  # a dict keyed by index, never a list sized by it
-_MAX_REPORTED = 10  # errors listed in one message; the count covers them all
-_MAX_SHOWN = 256  # characters of a rejected value echoed back
 
 
 class _Empty:
@@ -39,28 +38,31 @@ class Request:
     params: dict[str, Any]
 
 
-def _shown(raw: str) -> str:
-    return raw if len(raw) <= _MAX_SHOWN else raw[:_MAX_SHOWN] + "..."
-
-
 def _index(segment: str, key: str) -> int:
     if not _INDEX.fullmatch(segment) or int(segment) < 1:
-        raise ValidationError(f"Parameter '{_shown(key)}' has an invalid list index '{_shown(segment)}'.")
+        raise ValidationError(f"Parameter '{shown(key)}' has an invalid list index '{shown(segment)}'.")
     return int(segment)
 
 
-def _insert(root: Node, shape: Shape, key: str, value: str) -> None:
-    """Place one form field into the parse tree, walking `shape`; unknown members are ignored like AWS does."""
+def _insert(root: Node, shape: Shape, key: str, value: str, ec2: bool) -> None:
+    """Place one form field into the parse tree, walking `shape`; unknown members are ignored like AWS does.
+
+    The ec2 dialect names members by their ec2 name and numbers list elements directly: `Filter.1.Value.2`
+    where query says `Filters.member.1.Values.member.2`.
+    """
     segments = key.split(".")
     node, i, count = root, 0, len(segments)
     while True:
         segment = segments[i]
         slot: Any
         if shape.type == "structure":
-            member = shape.members.get(segment)
+            member = (shape.ec2_members if ec2 else shape.members).get(segment)
             if member is None:
                 return
-            slot, child, i = segment, member.shape, i + 1
+            slot, child, i = member.wire, member.shape, i + 1
+        elif shape.type == "list" and ec2:
+            assert shape.member is not None
+            slot, child, i = _index(segment, key), shape.member, i + 1
         elif shape.type == "list" and segment == "member" and i + 1 < count:
             assert shape.member is not None
             slot, child, i = _index(segments[i + 1], key), shape.member, i + 2
@@ -88,56 +90,16 @@ def _insert(root: Node, shape: Shape, key: str, value: str) -> None:
 
 
 def _contradiction(key: str, shape: Shape) -> ValidationError:
-    return ValidationError(f"Parameter '{_shown(key)}' does not match the model: {shape.name} is a {shape.type}.")
+    return ValidationError(f"Parameter '{shown(key)}' does not match the model: {shape.name} is a {shape.type}.")
 
 
-class _Builder:
-    """Turns a parse tree into params, collecting every validation error like AWS does."""
+class _QueryBuilder(Builder):
+    """The parse tree holds lists as {index: node} and maps as {index: {"key"/"value": node}}."""
 
-    def __init__(self, validate: bool) -> None:
-        self.validate = validate
-        self.errors: list[str] = []
+    def items(self, raw: Any, path: str) -> list[Any]:
+        return [] if raw is _EMPTY else [raw[index] for index in sorted(raw)]
 
-    def fail(self, shown: str, path: str, constraint: str) -> None:
-        self.errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
-
-    def structure(self, node: Node, shape: Shape, prefix: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        members = shape.members
-        for wire, raw in node.items():
-            member = members[wire]
-            out[member.snake] = self.value(raw, member.shape, prefix + member.camel)
-        if self.validate:
-            for wire in shape.required:
-                if wire not in node:
-                    self.fail("null", prefix + members[wire].camel, "Member must not be null")
-        return out
-
-    def value(self, raw: Any, shape: Shape, path: str) -> Any:
-        kind = shape.type
-        if kind == "structure":
-            return self.structure(raw, shape, path + ".")
-        if kind == "list":
-            assert shape.member is not None
-            items = [] if raw is _EMPTY else [raw[index] for index in sorted(raw)]
-            result = [self.value(item, shape.member, f"{path}.{n}.member") for n, item in enumerate(items, 1)]
-            problem = length_violation(len(result), shape) if self.validate else None
-            if problem:
-                self.fail(f"'[{len(result)} items]'", path, problem)
-            return result
-        if kind == "map":
-            return self.map(raw, shape, path)
-        try:
-            scalar = coerce(raw, shape)
-        except CoercionError as error:
-            self.fail(f"'{_shown(raw)}'", path, str(error))
-            return raw
-        problem = violation(scalar, shape) if self.validate else None
-        if problem:
-            self.fail(f"'{_shown(raw)}'", path, problem)
-        return scalar
-
-    def map(self, raw: Node, shape: Shape, path: str) -> dict[Any, Any]:
+    def map(self, raw: Any, shape: Shape, path: str) -> dict[Any, Any]:
         assert shape.key is not None and shape.value is not None
         out: dict[Any, Any] = {}
         for index in sorted(raw):
@@ -151,32 +113,40 @@ class _Builder:
         return out
 
 
+def query_fields(body: bytes, query_string: bytes = b"") -> dict[str, str]:
+    """The form fields of a query-protocol request; the body wins over the URL's query string."""
+    fields = decode_form(query_string) if query_string else {}
+    fields.update(decode_form(body))
+    return fields
+
+
+def parse_query(fields: dict[str, str], model: ServiceModel, *, validate: bool = True, ec2: bool = False) -> Request:
+    """Typed, validated params from form fields for `model` (which pops Action and Version from `fields`)."""
+    action = fields.pop("Action", "")
+    if not action:
+        raise MissingAction("The request must contain the parameter Action.")
+    operation = model.ops.get(action)
+    if operation is None and action in model.names:
+        raise UnsupportedOperation.named(action)
+    if operation is None:
+        raise InvalidAction(f"The action {shown(action)} is not valid for this web service.")
+    version = fields.pop("Version", None)
+    if version is None:
+        raise ValidationError("The request must contain the parameter Version.")
+    if version != model.api_version:
+        raise InvalidParameterValue(
+            f"Version '{shown(version)}' is not supported; this service speaks {model.api_version}."
+        )
+    tree: Node = {}
+    for key, value in fields.items():
+        _insert(tree, operation.input, key, value, ec2)
+    return Request(action, _QueryBuilder(coerce, model.name, validate=validate).params(tree, operation.input))
+
+
 def parse_request(body: bytes, query_string: bytes = b"", *, validate: bool = True) -> Request:
     """Parse a form-encoded ELBv2 request; `Action`/`Version` may also come in the query string (body wins).
 
     `validate=False` skips the model's constraints (required, enum, ranges, lengths, patterns) but still
     types every value.
     """
-    fields = decode_form(query_string) if query_string else {}
-    fields.update(decode_form(body))
-    action = fields.pop("Action", "")
-    if not action:
-        raise MissingAction("The request must contain the parameter Action.")
-    operation = OPS.get(action)
-    if operation is None:
-        raise InvalidAction(f"The action {_shown(action)} is not valid for this web service.")
-    version = fields.pop("Version", None)
-    if version is None:
-        raise ValidationError("The request must contain the parameter Version.")
-    if version != API_VERSION:
-        raise InvalidParameterValue(f"Version '{_shown(version)}' is not supported; this service speaks {API_VERSION}.")
-    tree: Node = {}
-    for key, value in fields.items():
-        _insert(tree, operation.input, key, value)
-    builder = _Builder(validate)
-    params = builder.structure(tree, operation.input, "")
-    errors = builder.errors
-    if errors:
-        noun = "error" if len(errors) == 1 else "errors"
-        raise ValidationError(f"{len(errors)} validation {noun} detected: " + "; ".join(errors[:_MAX_REPORTED]))
-    return Request(action, params)
+    return parse_query(query_fields(body, query_string), ELBV2, validate=validate)

@@ -17,8 +17,9 @@ def bind_problem(host: str, port: int) -> str | None:
     SO_REUSEADDR as Go sets it, so sockets in TIME_WAIT from a stopped Traefik do not count as in use.
     """
     try:
-        family, kind, proto, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                              flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, sockaddr = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror as e:
         return f"{host!r} does not resolve ({e.strerror}) — check --listen-host"
     with socket.socket(family, kind, proto) as s:

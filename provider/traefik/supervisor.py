@@ -139,8 +139,9 @@ class Supervisor:
         s = self.settings
         log.info("AWS endpoint %s (--endpoint-url); Traefik polls %s/traefik/config/<port>", s.base_url, s.base_url)
         log.info("Traefik dashboard http://127.0.0.1:%d/dashboard/", s.dashboard_port)
-        log.info("Traefik logs in %s (binary %s); listener ports bound on %s", self.log_path, self.binary,
-                 s.listen_host)
+        log.info(
+            "Traefik logs in %s (binary %s); listener ports bound on %s", self.log_path, self.binary, s.listen_host
+        )
 
     async def watch(self, store: _Store) -> None:
         seen: int | None = None
@@ -198,8 +199,11 @@ class Supervisor:
             self.dashboard = None
         problem = bind_problem("127.0.0.1", self.settings.dashboard_port)
         if problem:
-            self._problem(DASHBOARD, f"dashboard port {self.settings.dashboard_port} cannot be bound on 127.0.0.1: "
-                          f"{problem} (pick another with --dashboard-port)")
+            self._problem(
+                DASHBOARD,
+                f"dashboard port {self.settings.dashboard_port} cannot be bound on 127.0.0.1: "
+                f"{problem} (pick another with --dashboard-port)",
+            )
             return
         self.dashboard = await self._spawn(DASHBOARD, traefik_static.dashboard_config(ports, self.settings))
         self.dashboard_ports = ports
@@ -227,9 +231,14 @@ class Supervisor:
         path = self.conf_dir / f"{name}.yaml"
         path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         process = await asyncio.create_subprocess_exec(
-            self.binary, f"--configFile={path}",
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent(os.getpid()), limit=1 << 20,
+            self.binary,
+            f"--configFile={path}",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
+            limit=1 << 20,
         )
         t = _Traefik(name, process, time.monotonic())
         t.pump = asyncio.create_task(self._pump(t))
@@ -262,9 +271,14 @@ class Supervisor:
                 await asyncio.sleep(0.02)
                 continue
             was = self.reported.pop(port, None)
-            log.info("listener port %d: Traefik pid %d serving on %s after %.2f s%s", port, t.pid,
-                     traefik_static.address(self.settings.listen_host, port), time.monotonic() - t.started,
-                     " (it can be bound now)" if was else "")
+            log.info(
+                "listener port %d: Traefik pid %d serving on %s after %.2f s%s",
+                port,
+                t.pid,
+                traefik_static.address(self.settings.listen_host, port),
+                time.monotonic() - t.started,
+                " (it can be bound now)" if was else "",
+            )
             return
 
     def _spawn_task(self, coro: Coroutine[Any, Any, None]) -> None:

@@ -2,90 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.session
 import pytest
-from botocore import xform_name
 from botocore.awsrequest import AWSRequest
-from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import OperationModel, ServiceModel
 from botocore.parsers import QueryParser
 from botocore.serialize import create_serializer
 
 from provider.aws import OPERATIONS, parse_request, region_from_authorization, render_error, render_result, snake
 from provider.errors import PriorityInUse
+from tests.support.shapes import Generator, to_snake
 
 SERVICE: ServiceModel = botocore.session.get_session().get_service_model("elbv2")
 OPERATION_NAMES = sorted(SERVICE.operation_names)
-
-# Values that satisfy the model's few string patterns, by shape name.
-PATTERN_SAMPLES = {
-    "TrustStoreName": "my-store-1",
-    "RedirectActionProtocol": "HTTPS",
-    "LoadBalancerAttributeKey": "idle_timeout.timeout_seconds",
-    "ListenerAttributeKey": "routing.http.response.server.enabled",
-    "TargetGroupAttributeKey": "stickiness.lb_cookie.duration_seconds",
-    "IpamPoolId": "ipam-pool-0abc",
-    "CustomerOwnedIpv4Pool": "ipv4pool-coip-0abc",
-    "TagKey": "team:web/a b=c+d@é",
-    "TagValue": "blue_green.1",
-    "FixedResponseActionStatusCode": "404",
-}
-BASE_TIME = datetime(2026, 11, 26, 14, 30, 33, 589000, tzinfo=UTC)
-
-
-class Generator:
-    """Builds a PascalCase value for a botocore shape, honouring enums, ranges, lengths and patterns.
-
-    `empty_lists=True` makes every list that may be empty `[]`; otherwise lists get two elements.
-    """
-
-    def __init__(self, empty_lists: bool) -> None:
-        self.empty_lists = empty_lists
-        self.counter: Iterator[int] = itertools.count(1)
-
-    def value(self, shape: Shape) -> Any:
-        n = next(self.counter)
-        meta = shape.metadata
-        if isinstance(shape, StructureShape):
-            return {name: self.value(member) for name, member in shape.members.items()}
-        if isinstance(shape, ListShape):
-            size = 0 if self.empty_lists and meta.get("min", 0) == 0 else min(2, meta.get("max", 2))
-            size = max(size, meta.get("min", 0))
-            return [self.value(shape.member) for _ in range(size)]
-        if isinstance(shape, MapShape):
-            return {f"k{n}&x": self.value(shape.value), f"k{n + 1}": self.value(shape.value)}
-        kind = shape.type_name
-        if kind == "string":
-            if shape.enum:
-                return sorted(shape.enum)[n % len(shape.enum)]
-            if shape.name in PATTERN_SAMPLES:
-                return PATTERN_SAMPLES[shape.name]
-            text = f"{n}/a b&c=d+é*<x>%"[: meta.get("max", 64)]
-            return text.ljust(meta.get("min", 0), "z")
-        if kind in ("integer", "long"):
-            low = meta.get("min", 0)
-            return meta.get("max", low + 1000) if n % 2 else low + n % 7
-        if kind == "boolean":
-            return n % 2 == 0
-        if kind == "double":
-            return n + 0.25
-        if kind == "timestamp":
-            return BASE_TIME + timedelta(seconds=n)
-        raise AssertionError(f"generator does not know {kind}")
-
-
-def to_snake(value: Any, shape: Shape) -> Any:
-    if isinstance(shape, StructureShape):
-        return {xform_name(k): to_snake(v, shape.members[k]) for k, v in value.items()}
-    if isinstance(shape, ListShape):
-        return [to_snake(item, shape.member) for item in value]
-    if isinstance(shape, MapShape):
-        return {k: to_snake(v, shape.value) for k, v in value.items()}
-    return value
 
 
 def botocore_body(operation: OperationModel, params: dict[str, Any]) -> bytes:

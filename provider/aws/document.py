@@ -1,0 +1,128 @@
+"""JSON and CBOR documents <-> params: the scalar rules of awsJson1_0 and smithy-rpc-v2-cbor.
+
+Both protocols carry a structure keyed by member names (PascalCase); they differ only in scalars:
+
+| shape     | json                         | cbor                                  |
+|-----------|------------------------------|---------------------------------------|
+| timestamp | epoch seconds (number)       | tag 1 (epoch seconds), read as datetime |
+| blob      | base64 string                | byte string                           |
+
+>>> to_document({"label": "x", "timestamps": [datetime(2026, 1, 1, tzinfo=UTC)]}, output_shape, JSON)
+{'Label': 'x', 'Timestamps': [1767225600.0]}
+"""
+
+from __future__ import annotations
+
+import math
+from base64 import b64decode, b64encode
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from provider.aws.constraints import CoercionError, expected
+from provider.aws.model import Shape
+
+_INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    raise CoercionError(expected("timestamp"))
+
+
+def _common(raw: Any, shape: Shape) -> Any:
+    """Scalars both protocols encode alike; timestamps and blobs are left to the caller."""
+    kind = shape.type
+    if kind == "string" and isinstance(raw, str):
+        return raw
+    if kind == "boolean" and isinstance(raw, bool):
+        return raw
+    if kind in _INT_RANGE and isinstance(raw, int) and not isinstance(raw, bool):
+        low, high = _INT_RANGE[kind]
+        if low <= raw <= high:
+            return raw
+    if kind in ("double", "float") and isinstance(raw, int | float) and not isinstance(raw, bool):
+        number = float(raw)
+        if math.isfinite(number):
+            return number
+    raise CoercionError(expected(kind))
+
+
+def read_json(raw: Any, shape: Shape) -> Any:
+    if shape.type == "timestamp":
+        return _timestamp(raw)
+    if shape.type == "blob":
+        try:
+            return b64decode(raw, validate=True) if isinstance(raw, str) else _common(raw, shape)
+        except ValueError:
+            raise CoercionError(expected("blob")) from None
+    return _common(raw, shape)
+
+
+def read_cbor(raw: Any, shape: Shape) -> Any:
+    if shape.type == "timestamp":
+        return _timestamp(raw)
+    if shape.type == "blob" and isinstance(raw, bytes):
+        return raw
+    return _common(raw, shape)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """How a document carries the two scalars that differ."""
+
+    timestamp: Callable[[datetime], Any]
+    blob: Callable[[bytes], Any]
+
+
+JSON = Encoding(timestamp=lambda moment: moment.timestamp(), blob=lambda data: b64encode(data).decode())
+CBOR = Encoding(timestamp=lambda moment: moment, blob=lambda data: data)  # cbor2 writes datetimes as tag 1
+
+
+def _scalar(value: Any, shape: Shape, encoding: Encoding) -> Any:
+    kind = shape.type
+    if isinstance(value, Enum):
+        value = value.value
+    if kind == "timestamp":
+        moment = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
+        return encoding.timestamp(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
+    if kind == "blob":
+        return encoding.blob(value if isinstance(value, bytes) else str(value).encode())
+    if kind == "boolean":
+        return value.lower() == "true" if isinstance(value, str) else bool(value)
+    if kind in _INT_RANGE:
+        return int(value)
+    if kind in ("double", "float"):
+        return float(value)
+    return value if type(value) is str else str(value)
+
+
+def to_document(value: Any, shape: Shape, encoding: Encoding) -> Any:
+    """A result (snake_case keys) -> the protocol's document (member names), walking `shape`; None is left out."""
+    kind = shape.type
+    if kind == "structure":
+        out: dict[str, Any] = {}
+        for member in shape.members.values():
+            item = value.get(member.snake) if isinstance(value, Mapping) else None
+            if item is not None:
+                out[member.wire] = to_document(item, member.shape, encoding)
+        return out
+    if kind == "list":
+        assert shape.member is not None
+        return [to_document(item, shape.member, encoding) for item in value if item is not None]
+    if kind == "map":
+        assert shape.key is not None and shape.value is not None
+        return {
+            _scalar(key, shape.key, encoding): to_document(item, shape.value, encoding)
+            for key, item in value.items()
+            if item is not None
+        }
+    return _scalar(value, shape, encoding)

@@ -1,0 +1,155 @@
+"""CloudWatch on the same endpoint as ELBv2, through real clients: boto3 (which speaks awsJson1_0 today), boto3
+made to speak smithy-rpc-v2-cbor and query (a copy of botocore's model that lists only that protocol), the
+real `aws cloudwatch` CLI, and a raw query-protocol POST."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore
+import botocore.session
+import httpx
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from provider.app import operations_of
+from tests.api.conftest import AwsCli
+from tests.conftest import Server
+
+HANDLED = operations_of("provider.cloudwatch.operations")
+STATISTICS = {
+    "Namespace": "AWS/ApplicationELB",
+    "MetricName": "RequestCount",
+    "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/api-v1/73e2d6bc24d8a067"}],
+    "StartTime": datetime(2026, 11, 30, 4, 0, tzinfo=UTC),
+    "EndTime": datetime(2026, 11, 30, 5, 0, tzinfo=UTC),
+    "Period": 300,
+    "Statistics": ["Sum"],
+}
+
+
+def cloudwatch(url: str, data_path: Path | None = None, validate: bool = True) -> Any:
+    session = botocore.session.get_session()
+    if data_path is not None:
+        session.set_config_variable("data_path", str(data_path))
+    return boto3.Session(botocore_session=session).client(
+        "cloudwatch",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
+    )
+
+
+def model_speaking(protocol: str, root: Path) -> Path:
+    """A data path whose cloudwatch model lists only `protocol`: botocore then speaks it, and nothing else
+    about the client changes."""
+    source = Path(botocore.__file__).parent / "data" / "cloudwatch" / "2010-08-01" / "service-2.json.gz"
+    model = json.loads(gzip.decompress(source.read_bytes()))
+    model["metadata"]["protocols"] = [protocol]
+    model["metadata"]["protocol"] = protocol
+    target = root / "cloudwatch" / "2010-08-01"
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    return root
+
+
+def sent_headers(client: Any) -> list[dict[str, str]]:
+    seen: list[dict[str, str]] = []
+    client.meta.events.register("before-send", lambda request, **_: seen.append(dict(request.headers)))
+    return seen
+
+
+def assert_statistics_answered(client: Any) -> None:
+    """The real answer once the CloudWatch domain is registered; until then the clear 400 naming the op."""
+    if "GetMetricStatistics" in HANDLED:
+        response = client.get_metric_statistics(**STATISTICS)
+        assert response["Label"] == "RequestCount" and isinstance(response["Datapoints"], list)
+        return
+    with pytest.raises(ClientError) as raised:
+        client.get_metric_statistics(**STATISTICS)
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "UnsupportedOperation"
+    assert error["Error"]["Message"] == "GetMetricStatistics is not supported by elbv2-provider"
+
+
+def test_boto3_speaks_json_and_is_answered(api_server: Server) -> None:
+    client = cloudwatch(api_server.url)
+    headers = sent_headers(client)
+    assert client.meta.service_model.resolved_protocol == "json"
+    assert_statistics_answered(client)
+    assert headers[0]["X-Amz-Target"] == b"GraniteServiceVersion20100801.GetMetricStatistics"
+    assert headers[0]["Content-Type"] == b"application/x-amz-json-1.0"
+
+
+@pytest.mark.parametrize("protocol", ["smithy-rpc-v2-cbor", "query"])
+def test_boto3_in_the_other_protocols(api_server: Server, tmp_path: Path, protocol: str) -> None:
+    client = cloudwatch(api_server.url, model_speaking(protocol, tmp_path))
+    headers = sent_headers(client)
+    assert client.meta.service_model.resolved_protocol == protocol
+    assert_statistics_answered(client)
+    assert ("smithy-protocol" in headers[0]) == (protocol == "smithy-rpc-v2-cbor")
+
+
+@pytest.mark.parametrize("protocol", ["json", "smithy-rpc-v2-cbor", "query"])
+def test_a_missing_member_is_missing_parameter(api_server: Server, tmp_path: Path, protocol: str) -> None:
+    data_path = None if protocol == "json" else model_speaking(protocol, tmp_path)
+    client = cloudwatch(api_server.url, data_path, validate=False)
+    with pytest.raises(ClientError) as raised:
+        client.get_metric_statistics(**{key: value for key, value in STATISTICS.items() if key != "Namespace"})
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Until the CloudWatch domain is registered, the operation is refused before its body is read.
+    assert error["Error"]["Code"] == (
+        "MissingParameter" if "GetMetricStatistics" in HANDLED else "UnsupportedOperation"
+    )
+
+
+def test_aws_cli_sends_json(aws: AwsCli) -> None:
+    args = ["cloudwatch", "get-metric-statistics", "--namespace", "AWS/ApplicationELB", "--metric-name"]
+    args += ["RequestCount", "--dimensions", "Name=TargetGroup,Value=targetgroup/api-v1/73e2d6bc24d8a067"]
+    args += ["--start-time", "2026-11-30T04:00:00Z", "--end-time", "2026-11-30T05:00:00Z", "--period", "300"]
+    result = aws(*args, "--statistics", "Sum", "--debug", check=False)
+    assert "'X-Amz-Target': b'GraniteServiceVersion20100801.GetMetricStatistics'" in result.stderr
+    if "GetMetricStatistics" in HANDLED:
+        assert result.returncode == 0 and json.loads(result.stdout)["Label"] == "RequestCount"
+    else:
+        assert result.returncode == 255
+        assert "(UnsupportedOperation) when calling the GetMetricStatistics operation" in result.stderr
+
+
+def test_raw_query_post(api_server: Server) -> None:
+    form = {"Action": "GetMetricStatistics", "Version": "2010-08-01", "Namespace": "AWS/ApplicationELB"}
+    form |= {"MetricName": "RequestCount", "StartTime": "2026-11-30T04:00:00Z", "EndTime": "2026-11-30T05:00:00Z"}
+    form |= {"Period": "300", "Statistics.member.1": "Sum"}
+    response = httpx.post(api_server.url + "/", data=form, timeout=10)
+    assert response.headers["content-type"].startswith("text/xml")
+    assert 'xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"' in response.text
+    if "GetMetricStatistics" in HANDLED:
+        assert response.status_code == 200 and "<GetMetricStatisticsResult>" in response.text
+    else:
+        assert response.status_code == 400 and "<Code>UnsupportedOperation</Code>" in response.text
+
+
+def test_elbv2_and_cloudwatch_share_the_endpoint(api_server: Server, elbv2: Any) -> None:
+    assert elbv2.describe_load_balancers()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    response = httpx.post(
+        api_server.url + "/",
+        content=b"{}",
+        headers={
+            "X-Amz-Target": "GraniteServiceVersion20100801.Frobnicate",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["__type"] == "UnknownOperationException"
+    assert response.headers["x-amzn-query-error"] == "UnknownOperationException;Sender"

@@ -7,19 +7,25 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from provider.cloudwatch import alarm_eval
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.operations import OPERATIONS
 from provider.errors import ApiError
 from provider.store import Store
+from tests.api.conftest import aws_cli
+from tests.conftest import Server
 from tests.support.telemetry import LB, TG_V2, Request, insert
 
 T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp() * 1000)
 NOW = T0 + timedelta(seconds=30)
 DIMS = [{"name": "LoadBalancer", "value": LB}, {"name": "TargetGroup", "value": TG_V2}]
+DIMS_WIRE = [{"Name": "LoadBalancer", "Value": LB}, {"Name": "TargetGroup", "Value": TG_V2}]
 
 
 @pytest.fixture
@@ -144,3 +150,23 @@ def test_bad_input_gets_aws_codes_and_changes_nothing(ctx: Context, op: str, par
             call(ctx, op, **params)
     assert e.value.code == code and e.value.status < 500
     assert call(ctx, "DescribeAlarms") == before
+
+
+def test_alarms_through_boto3_and_the_aws_cli(api_server: Server) -> None:
+    cw = boto3.client("cloudwatch", endpoint_url=api_server.url, region_name="us-east-1", aws_access_key_id="test",
+                      aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    cw.put_metric_alarm(AlarmName="wire-5xx", Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count",
+                        Dimensions=DIMS_WIRE, Statistic="Sum", Period=10, EvaluationPeriods=2, DatapointsToAlarm=1,
+                        Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="notBreaching")
+    cw.set_alarm_state(AlarmName="wire-5xx", StateValue="ALARM", StateReason="drill")
+    found = cw.describe_alarms(AlarmNames=["wire-5xx"])["MetricAlarms"][0]
+    assert (found["StateValue"], found["StateReason"], found["DatapointsToAlarm"]) == ("ALARM", "drill", 1)
+    assert found["AlarmArn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:wire-5xx"
+    with pytest.raises(ClientError) as e:
+        cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFound"
+    out = aws_cli(api_server.url)("cloudwatch", "describe-alarms", "--alarm-name-prefix", "wire-")
+    assert [a["AlarmName"] for a in json.loads(out.stdout)["MetricAlarms"]] == ["wire-5xx"]
+    cw.delete_alarms(AlarmNames=["wire-5xx"])
+    assert cw.describe_alarms()["MetricAlarms"] == []

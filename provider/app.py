@@ -20,6 +20,7 @@ from provider.aws.dispatch import Handler, Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.sampler import run_metrics
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
+from provider.rollout import routes as rollouts
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
@@ -89,6 +90,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/healthz", healthz, methods=["GET"]),
         *dataplane.routes(runtime),
         *ui.routes(runtime),
+        *rollouts.routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.api.conftest import AWS_ENV
@@ -53,8 +55,8 @@ def canary_rule(elbv2: Any, port: int = 80, targets: dict[str, int] | None = Non
     arns = {}
     for name in ("stable", "canary"):
         tg = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip",
-                                       HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
-                                       HealthyThresholdCount=2)
+                                       HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
+                                       HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)
         arns[name] = tg["TargetGroups"][0]["TargetGroupArn"]
         if targets and name in targets:
             elbv2.register_targets(TargetGroupArn=arns[name], Targets=[{"Id": "127.0.0.1", "Port": targets[name]}])
@@ -133,3 +135,70 @@ class Running:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(5)
+
+
+class Version:
+    """A backend that says which version answered, with an answer the test changes while it runs: ``status``
+    (500 to fail) and ``delay_s`` (to be slow). /health always answers 200 quickly, so the health checker keeps
+    the target in rotation and only the traffic tells."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.status, self.delay_s = name, 200, 0.0
+        version = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                status = 200 if self.path == "/health" else version.status
+                if self.path != "/health" and version.delay_s:
+                    time.sleep(version.delay_s)
+                body = version.name.encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Load:
+    """Steady traffic to a listener port from a few threads until stopped; counts the answers by status."""
+
+    def __init__(self, port: int, path: str = "/app/x", threads: int = 4) -> None:
+        self.port, self.path, self.running = port, path, True
+        self.statuses: dict[int, int] = {}
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self) -> None:
+        while self.running:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                conn.request("GET", self.path)
+                response = conn.getresponse()
+                response.read()
+                with self.lock:
+                    self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+            except OSError:
+                time.sleep(0.05)
+            finally:
+                conn.close()
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.running = False
+        for t in self.threads:
+            t.join(10)

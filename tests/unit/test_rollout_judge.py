@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from provider.rollout.api import dimension
+from provider.rollout.cli import shown_status
 from provider.rollout.judge import check_steps, judge, parse_duration
-from provider.rollout.model import Outcome, StepMetrics, Thresholds
+from provider.rollout.model import Outcome, Record, Status, StepMetrics, Thresholds
 
 GATES = Thresholds(max_error_rate=0.01, max_p99_s=0.5, min_requests=50)
 
@@ -66,3 +69,17 @@ def test_parse_duration(text: str, seconds: float | None) -> None:
 ])
 def test_dimension(arn: str, value: str) -> None:
     assert dimension(arn) == value
+
+
+NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("status", "quiet_s", "shown"), [
+    pytest.param(Status.RUNNING, 2, Status.RUNNING, id="running-reporting"),
+    pytest.param(Status.RUNNING, 60, Status.ABANDONED, id="running-silent"),
+    pytest.param(Status.ROLLED_BACK, 3600, Status.ROLLED_BACK, id="finished-stays"),
+])
+def test_status_tells_a_dead_command(status: Status, quiet_s: int, shown: Status) -> None:
+    then = NOW - timedelta(seconds=quiet_s)
+    record = Record("r1", "rule", "v2", "v1", (50, 100), 5.0, status, 0, 50, 50, then, then)
+    assert shown_status(record, NOW) is shown

@@ -3,6 +3,8 @@ backends, steady load through the listener, the real command as a subprocess jud
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +14,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.api.conftest import elbv2_client
-from tests.conftest import Server, free_port, start_server
+from tests.api.conftest import AWS_ENV, elbv2_client
+from tests.conftest import BIN, Server, free_port, start_server
 from tests.e2e.harness import wait_for
+from tests.e2e.test_readme import readme_block
 from tests.support.rollout import Canary, Load, Running, Version, canary_rule
 
 GATES = ("--interval", "5s", "--max-error-rate", "0.05", "--max-p99", "0.25", "--min-requests", "20")
@@ -105,3 +108,17 @@ def test_alarm_on_the_canary_5xx_rolls_back(world: World) -> None:
         r.stop()
     assert r.wait_event("rolled-back")["reasons"] == ["alarm canary-5xx is in ALARM"]
     assert world.canary.weights() == {"stable": 100, "canary": 0}
+
+
+def test_readme_script_rolls_back_a_failing_canary(world: World, tmp_path: Path) -> None:
+    """The README's progressive-rollout.sh, verbatim, with its stub filled in by `aws cloudwatch` calls."""
+    script = tmp_path / "progressive-rollout.sh"
+    script.write_text(readme_block("progressive-rollout.sh"))
+    world.canary_backend.status = 500
+    c = world.canary
+    done = subprocess.run(["bash", str(script), c.rule, c.stable, c.canary], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **AWS_ENV, "EP": world.server.url, "WAIT": "5",
+                                            "PATH": f"{BIN}:{os.environ['PATH']}"})
+    assert done.returncode == 1, done
+    assert "Setting weights: Stable=95%, New=5%" in done.stdout and "rolling back" in done.stdout
+    assert c.weights() == {"stable": 100, "canary": 0}

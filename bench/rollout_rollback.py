@@ -84,8 +84,7 @@ def main() -> None:
         server.stop()
         stable.stop()
         canary.stop()
-    print(f"first 5xx -> stable at 100%, interval {args.interval:g} s, {args.runs} runs, load ~"
-          f"{sum(load.statuses.values()) / max(1, args.runs):.0f} requests per run")
+    print(f"first 5xx -> stable at 100%, interval {args.interval:g} s, {args.runs} runs each")
     for side, label in (("ours", "elbv2-provider rollout"), ("peer", "progressive-rollout.sh (aws cloudwatch)")):
         m = statistics.median(times[side])
         print(f"  {label:42s} median {m:5.2f} s = {m / args.interval:.2f} x interval  "

@@ -59,13 +59,13 @@ def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence
     out: list[Aggregates] = []
     col = 1
     for (m, percentiles, _, _), unit in zip(measures, units, strict=True):
-        agg, col = _alb_aggregates(m, len(percentiles), table, col, starts, unit)
+        agg, col = _alb_aggregates(m, bool(percentiles), table, col, starts, unit)
         out.append(agg)
     return out
 
 
 def _alb_aggregates(
-    m: Measure, percentiles: int, table: list[tuple[Any, ...]], col: int, starts: list[int], unit: Unit
+    m: Measure, percentiles: bool, table: list[tuple[Any, ...]], col: int, starts: list[int], unit: Unit
 ) -> tuple[Aggregates, int]:
     """One measure's Aggregates from its columns of the batch (periods where it counted nothing dropped), and
     the batch column after its own."""
@@ -83,12 +83,10 @@ def _alb_aggregates(
         col += 3
     ranks: list[list[float | None]] = []
     if percentiles and m.value is not None:
-        # one column per percentile asked, empty when no period counted anything
-        ranks = [list(r) for r in zip(*(table[col][i] for i in keep), strict=True)] if keep else [
-            [] for _ in range(percentiles)]
+        ranks = [list(r) for r in zip(*(table[col][i] for i in keep), strict=True)] if keep else []
         col += 1
     elif percentiles:
-        ranks = [[1.0] * len(keep) for _ in range(percentiles)]
+        ranks = [[1.0] * len(keep)]
     return Aggregates(unit, [starts[i] for i in keep], n, total, low, high, ranks), col
 
 

@@ -177,7 +177,8 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:  # the same database, for another thread (store/requests.py)
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""
         return self._db.cursor()
 
     def close(self) -> None:

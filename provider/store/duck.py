@@ -177,13 +177,13 @@ class Store:
     def write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._write()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""
-        return self._db.cursor()
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""
+        return self._db.cursor()
 
     def rules_using_target_group(self, target_group_arn: str) -> tuple[str, ...]:
         """ARNs of the committed rules whose forward actions name the target group, sorted (a SQL query)."""

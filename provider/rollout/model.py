@@ -15,7 +15,7 @@ DEFAULT_STEPS = (5, 10, 25, 50, 100)
 DEFAULT_INTERVAL_S = 30.0
 DEFAULT_MIN_REQUESTS = 50
 TICK_S = 1.0  # how often a step re-reads the rule, the alarms and the metrics
-HEARTBEAT_STALE_S = 15.0  # a running record not touched for this long belongs to a command that died
+HEARTBEAT_STALE_S = 10.0  # a running record not touched for this long belongs to a command that died
 UNREACHABLE_S = 30.0  # how long the command rides out an unreachable server before it gives up
 
 

@@ -5,7 +5,10 @@ stopping it, Ctrl-C, and a server killed and restarted mid-rollout."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.api.conftest import elbv2_client
-from tests.conftest import free_port
-from tests.e2e.harness import serve, stop_process
-from tests.support.rollout import Canary, Running, canary_rule, forward, run
+from tests.api.conftest import AWS_ENV, elbv2_client
+from tests.conftest import ROOT, free_port
+from tests.e2e.harness import serve, stop_process, wait_for
+from tests.support.rollout import Canary, Running, canary_rule, command, forward, run
 
 FAST = ("--interval", "5s", "--min-requests", "0")
 
@@ -148,3 +151,53 @@ def test_server_killed_mid_rollout_and_restarted(world: tuple[str, Canary, dict[
     assert c.weights() == {"stable": 0, "canary": 100}
     status = json.loads(run(url, "status", "--output", "json").stdout)
     assert [(r["status"], r["step"]) for r in status] == [("succeeded", "2/2")]
+
+
+def test_command_and_server_both_killed_status_says_abandoned_with_the_weights(
+        world: tuple[str, Canary, dict[str, Any]]) -> None:
+    url, c, box = world
+    rollout = Running.start(url, "--rule-arn", c.rule, "--to", c.canary, "--steps", "50,100", *FAST)
+    try:
+        rollout.wait_event("progress", step=1)
+    finally:
+        rollout.stop()  # SIGKILL: no rollback, no last word
+    box["process"].send_signal(signal.SIGKILL)
+    box["process"].wait(10)
+    box["process"] = serve(box["port"], box["tmp"] / "state.duckdb", box["tmp"] / "server.log")
+    rows: list[dict[str, Any]] = []
+
+    def abandoned() -> bool:
+        rows[:] = json.loads(run(url, "status", "--output", "json").stdout)
+        return rows[0]["status"] == "abandoned"
+
+    wait_for(abandoned, 30, what="the dead rollout shown as abandoned")
+    assert (rows[0]["canary_weight"], rows[0]["stable_weight"], rows[0]["step"]) == (50, 50, "1/2")
+    assert c.weights() == {"stable": 50, "canary": 50}  # what status says is what the rule has
+    text = run(url, "status").stdout
+    assert "abandoned (the command stopped reporting" in text and "canary 50% / stable 50%" in text
+
+
+def test_on_a_terminal_progress_is_one_live_line(world: tuple[str, Canary, dict[str, Any]]) -> None:
+    url, c, _ = world
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command(url, "--rule-arn", c.rule, "--to", c.canary, "--steps", "100", *FAST),
+                               cwd=ROOT, stdout=follower, stderr=follower, env={**os.environ, **AWS_ENV})
+    os.close(follower)
+    out = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the command exited and closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert process.wait(60) == 0
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+    text = out.decode()
+    assert "\r\x1b[Kstep 1/1 canary 100% stable 0%: 0 requests" in text  # redrawn in place
+    assert "succeeded" in text

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/api_latency.py [--calls 200]
 
-Prints the median of create_rule, modify_rule, describe_target_groups, and describe_rules on listeners
-holding 14 and 214 rules, for both servers, and our/moto ratios. Goals: create/modify <= 1.0x moto,
-describe_rules(214) <= 0.2x moto.
+Prints the median of create_rule, modify_rule, describe_target_groups, describe_rules on listeners
+holding 14 and 214 rules, and EC2's describe_subnets (filtered by VPC) and describe_security_groups, for
+both servers, and our/moto ratios. Both servers get the same VPC and subnets through their EC2 API.
+Goals: create/modify <= 1.0x moto, describe_rules(214) <= 0.2x moto.
 """
 
 from __future__ import annotations
@@ -64,8 +65,20 @@ def median_ms(call: Callable[[int], object], n: int) -> float:
     return statistics.median(times) * 1000
 
 
-def run(url: str, vpc: str, subnets: list[str], calls: int) -> dict[str, float]:
-    elbv2 = client("elbv2", url)
+def network(url: str) -> tuple[str, list[str]]:
+    """A VPC with a subnet in each of two zones, made through the server's EC2 API."""
+    ec2 = client("ec2", url)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    return vpc, subnets
+
+
+def run(url: str, calls: int) -> dict[str, float]:
+    vpc, subnets = network(url)
+    elbv2, ec2 = client("elbv2", url), client("ec2", url)
     lb = elbv2.create_load_balancer(Name="bench", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     tgs = [
         elbv2.create_target_group(Name=f"bench-{i}", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
@@ -121,6 +134,9 @@ def run(url: str, vpc: str, subnets: list[str], calls: int) -> dict[str, float]:
     figures["describe_rules (214)"] = median_ms(
         lambda i: elbv2.describe_rules(ListenerArn=listeners[2], PageSize=400), max(20, calls // 4)
     )
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    figures["ec2 describe_subnets"] = median_ms(lambda i: ec2.describe_subnets(Filters=in_vpc), calls)
+    figures["ec2 describe_security_groups"] = median_ms(lambda i: ec2.describe_security_groups(), calls)
     return figures
 
 
@@ -165,23 +181,15 @@ def main() -> None:
         ours_url, moto_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{moto_port}"
         wait_http(ours_url + "/healthz")
         wait_http(moto_url + "/moto-api/")
-        ec2 = client("ec2", moto_url)  # moto checks subnets against its EC2 backend; we accept any ids
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
-                "SubnetId"
-            ]
-            for i, z in enumerate("ab")
-        ]
-        theirs = run(moto_url, vpc, subnets, args.calls)
-        mine = run(ours_url, "vpc-1", ["subnet-a", "subnet-b"], args.calls)
+        theirs = run(moto_url, args.calls)
+        mine = run(ours_url, args.calls)
     finally:
         stop(ours)
         stop(moto)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{'operation':<24}{'elbv2-provider ms':>18}{'moto ms':>10}{'ratio':>8}")
+    print(f"{'operation':<30}{'elbv2-provider ms':>18}{'moto ms':>10}{'ratio':>8}")
     for op in mine:
-        print(f"{op:<24}{mine[op]:>18.2f}{theirs[op]:>10.2f}{mine[op] / theirs[op]:>7.2f}x")
+        print(f"{op:<30}{mine[op]:>18.2f}{theirs[op]:>10.2f}{mine[op] / theirs[op]:>7.2f}x")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from provider.elbv2.model import (  # noqa: E402
     HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     QueryPair,
     Rule,
     State,
@@ -44,7 +44,7 @@ from provider.elbv2.model import (  # noqa: E402
     TargetGroupTuple,
     TargetType,
 )
-from provider.traefik.compiler import CompileOptions, compile_plan, serialize  # noqa: E402
+from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries, serialize  # noqa: E402
 
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -68,14 +68,14 @@ def build_state(n_rules: int, n_tgs: int, n_targets: int) -> State:
         for i in range(n_lbs)
     ]
     listeners = [
-        Listener(f"{ARN}:listener/app/lb{i}/{i:016x}/{i:016x}", lb.arn, 8000 + i, Protocol.HTTP)
+        Listener(f"{ARN}:listener/app/lb{i}/{i:016x}/{i:016x}", lb.arn, 8000 + i, ProtocolName.HTTP)
         for i, lb in enumerate(lbs)
     ]
     tgs = [
         TargetGroup(
             f"{ARN}:targetgroup/tg{i}/{i:016x}",
             f"tg{i}",
-            Protocol.HTTP,
+            ProtocolName.HTTP,
             "HTTP1",
             80,
             "vpc-1",
@@ -149,7 +149,7 @@ def child(kind: str, port: int, sizes: tuple[int, int, int]) -> None:
                 for obj in getattr(state, field_).values():
                     tx.put(obj)
     else:
-        body = compile_plan(state, servers_of(state), CompileOptions(f"http://127.0.0.1:{port}")).render()
+        body = compile_entries(state, servers_of(state), CompileOptions(f"http://127.0.0.1:{port}")).render()
 
         async def config(_: Request) -> Response:
             return Response(body, media_type="application/json")
@@ -215,13 +215,14 @@ def main() -> None:
     state = build_state(*sizes)
     servers, options = servers_of(state), CompileOptions("http://127.0.0.1:8080")
     ports = sorted({li.port for li in state.listeners.values()})
+    memo = CompileMemo()  # as the config endpoint keeps one
 
     def compile_and_render(s: State) -> tuple[float, float, bytes]:
         t, cpu = time.perf_counter(), time.process_time()
-        plan = compile_plan(s, servers, options)
-        body = plan.render()
+        entries = compile_entries(s, servers, options, memo)
+        body = entries.render()
         for port in ports:
-            plan.render(port)
+            entries.render(port)
         return time.perf_counter() - t, time.process_time() - cpu, body
 
     cold, cold_cpu, body = compile_and_render(state)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,32 +28,23 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.settings import Settings  # noqa: E402
-from provider.traefik.static import LONG_POLL_MS  # noqa: E402
+from provider.traefik.static import LONG_POLL_MS, THROTTLE, routing_config  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
-from tests.conftest import BIN, free_port  # noqa: E402
-from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process  # noqa: E402
 
 
 class FileTraefik(Traefik):
-    """The peer: same binary and flags, file provider on a watched directory."""
+    """The peer: the same static config (provider/traefik/static.py) but the file provider on a watched directory."""
 
     def __init__(self, directory: Path, log: Path) -> None:
         self.ports = {80: free_port()}
         self.api_port = free_port()
-        args = [
-            str(BIN / "traefik"),
-            "--log.level=ERROR",
-            "--global.checkNewVersion=false",
-            f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
-            "--api.insecure=true",
-            f"--providers.file.directory={directory}",
-            "--providers.file.watch=true",
-            "--providers.providersThrottleDuration=0s",
-            f"--entryPoints.listener80.address=127.0.0.1:{self.ports[80]}",
-        ]
-        self.log = log
-        self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-        wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
+        listeners, api = {80: f"127.0.0.1:{self.ports[80]}"}, f"127.0.0.1:{self.api_port}"
+        config = routing_config(listeners, Settings(), "/", api_address=api, level="ERROR")
+        file_provider = {"directory": str(directory), "watch": True}
+        config["providers"] = {"providersThrottleDuration": THROTTLE, "file": file_provider}
+        self.launch(config, log)
 
 
 def until_served_by(client: Client, name: str, t0: float, timeout: float = 15) -> float:
@@ -76,16 +66,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def idle_cost(
-    server_pid: int, url: str, elbv2: Any, lb_arn: str, whole: Traefik, tmp: Path, poll_ms: int, query: str
+    server_pid: int, settings: Settings, elbv2: Any, lb_arn: str, whole: Traefik, tmp: Path, wait_ms: int
 ) -> None:
     """CPU spent polling while nothing changes, as in `up` mode: one Traefik per listener port (5 ports) plus
-    the whole-config one (``whole``), all polling every ``poll_ms``."""
+    the whole-config one (``whole``), all polling every ``settings.poll_interval_ms``."""
     ports = [81, 82, 83, 84]
     for p in ports:
         fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
         elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=p, DefaultActions=fixed)
     traefiks = [
-        Traefik(f"{url}/traefik/config/{p}{query}", [p], tmp / f"traefik-{p}.log", poll_ms=poll_ms)
+        Traefik(settings, f"/traefik/config/{p}", [p], tmp / f"traefik-{p}.log", wait_ms=wait_ms)
         for p in [80, *ports]
     ]
     try:
@@ -96,9 +86,10 @@ def idle_cost(
         time.sleep(seconds)
         server = (cpu_seconds(server_pid) - before[0]) / seconds
         polling = (sum(cpu_seconds(p) for p in pids) - before[1]) / seconds
+        query = f"?wait_ms={wait_ms}" if wait_ms else ""
         print(
-            f"idle, poll {poll_ms} ms{query}, 6 Traefiks (5 ports + whole): server {server:.1%} of one CPU, "
-            f"Traefiks {polling:.1%} together ({polling / len(pids):.1%} each)"
+            f"idle, poll {settings.poll_interval_ms} ms{query}, 6 Traefiks (5 ports + whole): "
+            f"server {server:.1%} of one CPU, Traefiks {polling:.1%} together ({polling / len(pids):.1%} each)"
         )
     finally:
         for t in traefiks:
@@ -116,8 +107,8 @@ def main() -> None:
     port = free_port()
     process = serve(port, tmp / "state.duckdb", tmp / "server.log")
     url = f"http://127.0.0.1:{port}"
-    query = f"?wait_ms={args.wait_ms}" if args.wait_ms else ""
-    http_t = Traefik(url + "/traefik/config" + query, [80], tmp / "traefik-http.log", poll_ms=args.poll_ms)
+    settings = Settings(port=port, poll_interval_ms=args.poll_ms)
+    http_t = Traefik(settings, "/traefik/config", [80], tmp / "traefik-http.log", wait_ms=args.wait_ms)
     watched = tmp / "dyn"
     watched.mkdir()
     file_t = FileTraefik(watched, tmp / "traefik-file.log")
@@ -197,7 +188,7 @@ def main() -> None:
                     break
             shown = "never" if settled is None else f"{settled * 1e3:.0f} ms"
             print(f"burst of 10 in 1 s, {label}: final weights live {shown} after the last change")
-        idle_cost(process.pid, url, elbv2, lb["LoadBalancerArn"], http_t, tmp, args.poll_ms, query)
+        idle_cost(process.pid, settings, elbv2, lb["LoadBalancerArn"], http_t, tmp, args.wait_ms)
     finally:
         http_t.stop()
         file_t.stop()

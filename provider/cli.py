@@ -38,6 +38,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="multiply health-check intervals, timeouts and deregistration delays (default 1.0: AWS's timing)",
     )
     parser.add_argument(
+        "--metrics-retention-hours",
+        type=int,
+        help=f"keep metrics (requests served, PutMetricData) this long (default {d.metrics_retention_hours})",
+    )
+    parser.add_argument(
+        "--traefik-log-dir",
+        help="directory of Traefik JSON access logs to ingest, one <name>.json per Traefik (default <db dir>/access)",
+    )
+    parser.add_argument(
+        "--alb-log-dir",
+        help="where ALB-format access-log files go for load balancers with access_logs.s3.enabled=true "
+        "(default <db dir>/alb-logs)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -83,6 +97,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "poll_interval_ms",
         "docker_network",
         "health_time_scale",
+        "metrics_retention_hours",
+        "traefik_log_dir",
+        "alb_log_dir",
     )
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 

@@ -1,6 +1,7 @@
 """API errors: one small class per AWS error code; provider/aws renders each in the protocol's envelope.
 
->>> raise PriorityInUse("Priority '10' is currently in use")   # -> 400 <Code>PriorityInUse</Code>
+>>> error = PriorityInUse("Priority '10' is currently in use"); error.code, error.status
+('PriorityInUse', 400)
 """
 
 from __future__ import annotations

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from provider.ec2 import context as ec2
+from provider.ec2.directory import Directory
+from provider.ec2.zones import seed
+from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
 from provider.settings import Settings
 from provider.store import Store
+from provider.store.ec2 import Ec2Store
+from provider.sts import identity as sts
 from provider.targets.health import HealthMonitor
 
 
@@ -24,4 +31,19 @@ class Runtime:
             instances=self.instances,
             region=region,
             account=self.settings.account_id,
+            subnets=Directory(self.ec2_store),
         )
+
+    @cached_property
+    def ec2_store(self) -> Ec2Store:
+        return Ec2Store(self.store, seed)
+
+    def ec2_context(self, region: str) -> ec2.Context:
+        return ec2.Context(self.ec2_store, region, self.settings.account_id, dependents=self)
+
+    def user_of(self, region: str, resource_id: str) -> str | None:
+        """EC2's view of the load balancers (ec2.context.Dependents)."""
+        return network.user_of(self.store.snapshot(), region, resource_id)
+
+    def sts_context(self, region: str) -> sts.Context:
+        return sts.Context(region, self.settings.account_id)

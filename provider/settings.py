@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class Settings:
     docker_network: str | None = None  # container address taken on this network (default: the first one)
     # metrics and access logs
     metrics_retention_hours: int = 24  # requests older than this are deleted
+    traefik_log_dir: str | None = None  # Traefik JSON access logs, <name>.json each; default <state dir>/access
+    alb_log_dir: str | None = None  # ALB-format access-log files; default <state dir>/alb-logs
 
     @property
     def base_url(self) -> str:
@@ -36,6 +39,21 @@ class Settings:
             return self.provider_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def state_dir(self) -> Path:
+        """Beside the DuckDB file; for an in-memory store, a folder per port under the temporary directory."""
+        if self.db == ":memory:":
+            return Path(tempfile.gettempdir()) / f"elbv2-{self.port}"
+        return Path(self.db).resolve().parent
+
+    @property
+    def traefik_log_path(self) -> Path:
+        return Path(self.traefik_log_dir) if self.traefik_log_dir else self.state_dir / "access"
+
+    @property
+    def alb_log_path(self) -> Path:
+        return Path(self.alb_log_dir) if self.alb_log_dir else self.state_dir / "alb-logs"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -86,7 +86,13 @@ def test_compose_file_defines_the_demo_stack() -> None:
     services = model["services"]
     assert set(services) == {"provider", "traefik", "v1", "v2", "setup"}
     assert services["provider"]["command"] == [
-        "elbv2-provider", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/state.duckdb"]
+        "elbv2-provider", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/state.duckdb",
+        "--traefik-log-dir", "/access"]
+    # Traefik's JSON access log lands on a volume the provider reads
+    static_log = yaml.safe_load((ROOT / "traefik" / "traefik.yml").read_text())["accessLog"]
+    log_dir = static_log["filePath"].rsplit("/", 1)[0]
+    assert static_log["format"] == "json" and static_log["filePath"].endswith(".json")
+    assert _mounts(services["traefik"])[log_dir] == _mounts(services["provider"])["/access"]
     assert services["traefik"]["image"].startswith("traefik:v3.7")
     assert _mounts(services["traefik"])["/etc/traefik"] == str(ROOT / "traefik")
     # every published port is on the host's loopback only

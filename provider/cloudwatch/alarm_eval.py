@@ -1,7 +1,7 @@
 """Alarm evaluation: a pure decision over the last EvaluationPeriods values, and the loop that fetches them
 through GetMetricData (so metric math and percentiles mean what they mean there) and stores state changes.
 
->>> decide(alarm, [(t0, 5.0)], now).reason   # Threshold 1, GreaterThanOrEqualToThreshold, 1 of 1
+Usage: ``decide(alarm, [(t0_ms, 5.0)], now).reason`` (Threshold 1, GreaterThanOrEqualToThreshold, 1 of 1) ->
 'Threshold Crossed: 1 datapoint [5.0 (30/11/26 04:01:00)] was greater than or equal to the threshold (1.0).'
 """
 

@@ -1,7 +1,8 @@
 """PutMetricAlarm's definition checked as AWS checks it, into a typed Alarm (AWS's codes: ValidationError,
 InvalidParameterValue, InvalidParameterCombination, MissingParameter).
 
->>> parse_alarm({"alarm_name": "a", "metric_name": "RequestCount", ..., "period": 7}, arn, now)  # -> ValidationError
+Usage: ``parse_alarm({"alarm_name": "a", "metric_name": "RequestCount", ..., "period": 7}, arn, now)`` raises
+ValidationError (a period is 10, 30 or a multiple of 60).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The alarm operations: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState,
 Enable/DisableAlarmActions. Evaluation lives in alarm_eval.py; definitions are checked in alarm_parse.py.
 
->>> put_metric_alarm(ctx, {"alarm_name": "5xx", "namespace": "AWS/ApplicationELB", ...}) -> {}
+Usage: ``put_metric_alarm(ctx, {"alarm_name": "5xx", "namespace": "AWS/ApplicationELB", ...})`` -> ``{}``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from provider.errors import ApiError, InvalidParameterValue, ValidationError
+from provider.errors import ApiError, InvalidParameterValue, MissingParameter, ValidationError
 
 __all__ = ["InvalidNextToken", "InvalidParameterCombination", "InvalidParameterValue", "MissingParameter",
            "ValidationError"]
@@ -13,10 +13,6 @@ __all__ = ["InvalidNextToken", "InvalidParameterCombination", "InvalidParameterV
 
 class InvalidParameterCombination(ApiError):
     code = "InvalidParameterCombination"
-
-
-class MissingParameter(ApiError):
-    code = "MissingParameter"
 
 
 class InvalidNextToken(ApiError):

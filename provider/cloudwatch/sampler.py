@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from provider.cloudwatch import alb
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.timestamps import to_ms
+from provider.elbv2.target_health import TargetHealthState
 from provider.store import metrics
 
 if TYPE_CHECKING:
@@ -43,16 +44,16 @@ def dimension_value(arn: str) -> str:
 
 
 def host_counts(runtime: Runtime) -> list[HostCounts]:
-    """Healthy and unhealthy targets of every target group a load balancer forwards to (the one place that
-    reads the health checker's types)."""
+    """Healthy and unhealthy targets of every target group a load balancer forwards to (through the domain's
+    health view)."""
     state = runtime.store.snapshot()
     out: list[HostCounts] = []
     for tg_arn, lb_arn in sorted(state.target_group_owners.items()):
         if tg_arn not in state.target_groups or lb_arn not in state.load_balancers:
             continue
         seen = [runtime.health.describe(state, t).state for t in state.targets_by_group.get(tg_arn, ())]
-        out.append(HostCounts(dimension_value(lb_arn), dimension_value(tg_arn), seen.count("healthy"),
-                              seen.count("unhealthy")))
+        out.append(HostCounts(dimension_value(lb_arn), dimension_value(tg_arn), seen.count(TargetHealthState.HEALTHY),
+                              seen.count(TargetHealthState.UNHEALTHY)))
     return out
 
 

@@ -1,31 +1,16 @@
 """Account-wide reads (DescribeAccountLimits, DescribeSSLPolicies) and the operations we do not support.
 
->>> OPERATIONS["CreateTrustStore"](ctx, {})   # raises UnsupportedOperation (400)
+>>> OPERATIONS["CreateTrustStore"](None, {})   # a 400, not a 5xx: the client asked for what we do not offer
+Traceback (most recent call last):
+provider.errors.UnsupportedOperation: CreateTrustStore is not supported by elbv2-provider
 """
 
 from __future__ import annotations
 
-from provider.elbv2 import limits, paging
+from provider.elbv2 import paging
 from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.load_balancers import MAX_LOAD_BALANCERS
 from provider.elbv2.ssl_policies import POLICIES
-from provider.elbv2.target_groups import MAX_TARGET_GROUPS
-from provider.elbv2.targets import MAX_TARGETS_PER_GROUP
 from provider.errors import SSLPolicyNotFound, UnsupportedOperation
-
-# The quotas this server enforces, under AWS's names for them.
-ACCOUNT_LIMITS: tuple[tuple[str, int], ...] = (
-    ("application-load-balancers", MAX_LOAD_BALANCERS),
-    ("target-groups", MAX_TARGET_GROUPS),
-    ("targets-per-application-load-balancer", MAX_TARGETS_PER_GROUP),
-    ("listeners-per-application-load-balancer", limits.LISTENERS_PER_LOAD_BALANCER),
-    ("rules-per-application-load-balancer", limits.RULES_PER_LOAD_BALANCER),
-    ("condition-values-per-alb-rule", limits.VALUES_PER_RULE),
-    ("condition-wildcards-per-alb-rule", limits.WILDCARDS_PER_RULE),
-    ("target-groups-per-application-load-balancer", 100),
-    ("target-groups-per-action-on-application-load-balancer", limits.TARGET_GROUPS_PER_ACTION),
-    ("certificates-per-application-load-balancer", limits.CERTIFICATES_PER_LISTENER),
-)
 
 UNSUPPORTED = (
     "CreateTrustStore",
@@ -39,7 +24,6 @@ UNSUPPORTED = (
     "GetTrustStoreCaCertificatesBundle",
     "GetTrustStoreRevocationContent",
     "DeleteSharedTrustStoreAssociation",
-    "DescribeCapacityReservation",
     "ModifyCapacityReservation",
     "ModifyIpPools",
     "GetResourcePolicy",
@@ -47,7 +31,7 @@ UNSUPPORTED = (
 
 
 def describe_account_limits(ctx: Context, p: Params) -> Result:
-    items, next_marker = paging.page(ACCOUNT_LIMITS, p.get("marker"), p.get("page_size"))
+    items, next_marker = paging.page(ctx.quotas.described(), p.get("marker"), p.get("page_size"))
     return {"limits": [{"name": name, "max": str(most)} for name, most in items], "next_marker": next_marker}
 
 

@@ -1,7 +1,8 @@
 """Rule and default actions: forward (weighted, sticky), redirect, fixed-response. Parse, validate, render.
 
->>> parse_actions(state, lb_arn, Protocol.HTTP, [{"type": "forward", "target_group_arn": tg}])
-(Action(type=<ActionType.FORWARD: 'forward'>, forward=Forward(target_groups=(TargetGroupTuple(tg, 1),)...)),)
+>>> parse_actions(State(), "arn:lb", ProtocolName.HTTP, [{"type": "fixed-response", "fixed_response_config":
+...     {"status_code": "404"}}])
+(Action(type=<ActionType.FIXED_RESPONSE: 'fixed-response'>, ..., fixed_response=FixedResponse(status_code='404', ...)),)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from provider.elbv2.model import (
     ActionType,
     FixedResponse,
     Forward,
-    Protocol,
+    ProtocolName,
     Redirect,
     State,
     TargetGroupTuple,
@@ -28,12 +29,11 @@ from provider.errors import (
 )
 
 CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
-MAX_MESSAGE_BODY = 1024
 UNSUPPORTED_TYPES = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
 
 
 def parse_actions(
-    state: State, load_balancer_arn: str, protocol: Protocol, raw: Sequence[Mapping[str, Any]]
+    state: State, load_balancer_arn: str, protocol: ProtocolName, raw: Sequence[Mapping[str, Any]]
 ) -> tuple[Action, ...]:
     """Typed, validated actions for a rule (or a listener's default actions) on one load balancer."""
     if not raw:
@@ -49,7 +49,7 @@ def parse_actions(
     return (action,)
 
 
-def _parse_one(raw: Mapping[str, Any], protocol: Protocol) -> Action:
+def _parse_one(raw: Mapping[str, Any], protocol: ProtocolName) -> Action:
     kind = raw.get("type")
     if kind in UNSUPPORTED_TYPES:
         raise InvalidLoadBalancerAction(f"Action type '{kind}' is not supported by elbv2-provider")
@@ -118,7 +118,7 @@ def check_target_groups(state: State, load_balancer_arn: str, forward: Forward) 
             )
 
 
-def _redirect(raw: Mapping[str, Any] | None, listener_protocol: Protocol) -> Redirect:
+def _redirect(raw: Mapping[str, Any] | None, listener_protocol: ProtocolName) -> Redirect:
     if raw is None:
         raise ValidationError("A redirect action needs a 'RedirectConfig'")
     given = {k: raw[k] for k in ("protocol", "port", "host", "path", "query") if raw.get(k) is not None}
@@ -131,7 +131,7 @@ def _redirect(raw: Mapping[str, Any] | None, listener_protocol: Protocol) -> Red
         raise ValidationError("Redirect path must start with '/' and be at most 128 characters")
     if redirect.query.startswith("?") or len(redirect.query) > 128:
         raise ValidationError("Redirect query must not start with '?' and be at most 128 characters")
-    if listener_protocol is Protocol.HTTPS and redirect.protocol == "HTTP":
+    if listener_protocol is ProtocolName.HTTPS and redirect.protocol == "HTTP":
         raise InvalidLoadBalancerAction("You cannot redirect from HTTPS to HTTP")
     default = Redirect(status_code=redirect.status_code)
     if (redirect.protocol, redirect.port, redirect.host, redirect.path) == (
@@ -151,8 +151,9 @@ def _fixed_response(raw: Mapping[str, Any] | None) -> FixedResponse:
     if content_type is not None and content_type not in CONTENT_TYPES:
         raise ValidationError(f"Content type '{content_type}' must be one of [{', '.join(CONTENT_TYPES)}]")
     body = raw.get("message_body")
-    if body is not None and len(body) > MAX_MESSAGE_BODY:
-        raise ValidationError(f"The fixed-response message body must be at most {MAX_MESSAGE_BODY} characters")
+    if body is not None and len(body) > limits.MESSAGE_BODY_LENGTH:
+        most = limits.MESSAGE_BODY_LENGTH
+        raise ValidationError(f"The fixed-response message body must be at most {most} characters")
     return FixedResponse(raw["status_code"], content_type, body)
 
 

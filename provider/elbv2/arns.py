@@ -1,7 +1,7 @@
 """AWS-shaped ARNs and DNS names (elbv2-api.md 4.7).
 
->>> target_group("us-east-1", "123456789012", "blue")
-'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/73e2d6bc24d8a067'   # random id
+>>> target_group("us-east-1", "123456789012", "blue")   # the id at the end is random
+'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/...'
 """
 
 from __future__ import annotations

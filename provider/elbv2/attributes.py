@@ -1,7 +1,8 @@
 """Key/value attribute tables (load balancers, target groups): one spec per known key, values as AWS strings.
 
->>> merge(SPECS, current=(), changes=[{"key": "stickiness.enabled", "value": "true"}])
-(('stickiness.enabled', 'true'), ...every other key with its default, sorted)
+>>> specs = {"stickiness.enabled": boolean("false"), "deregistration_delay.timeout_seconds": integer("300", 0, 3600)}
+>>> merge(specs, current=(), changes=[{"key": "stickiness.enabled", "value": "true"}])   # every key, sorted
+(('deregistration_delay.timeout_seconds', '300'), ('stickiness.enabled', 'true'))
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from provider.elbv2 import limits
+from provider.elbv2 import limits, wildcards
 from provider.elbv2.model import Condition, ConditionField, QueryPair
 from provider.errors import ValidationError
 
@@ -50,7 +50,7 @@ def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
         raise ValidationError(
             f"A rule can only have '{limits.VALUES_PER_RULE}' condition values in total, but {values} were given"
         )
-    wildcards = sum(_wildcard_count(c) for c in conditions)
+    wildcards = sum(wildcard_count(c) for c in conditions)
     if wildcards > limits.WILDCARDS_PER_RULE:
         raise ValidationError(
             f"A rule can only have '{limits.WILDCARDS_PER_RULE}' wildcards, but {wildcards} were given"
@@ -141,15 +141,13 @@ def _value_count(c: Condition) -> int:
     return len(c.query) if c.field is ConditionField.QUERY_STRING else len(c.values)
 
 
-def _wildcard_count(c: Condition) -> int:
+def wildcard_count(c: Condition) -> int:
+    """How many wildcards the condition holds (provider/elbv2/wildcards.py), toward the per-rule limit."""
     if c.field in (ConditionField.SOURCE_IP, ConditionField.HTTP_REQUEST_METHOD):
         return 0
     texts = [v for p in c.query for v in (p.key or "", p.value)] if c.query else list(c.values)
-    return sum(_unescaped_wildcards(t) for t in texts)
-
-
-def _unescaped_wildcards(text: str) -> int:
-    return len(re.findall(r"(?<!\\)[*?]", text))
+    escapes = wildcards.escapes_apply(c.field)
+    return sum(wildcards.count(t, escapes=escapes) for t in texts)
 
 
 def key_name(snake: str) -> str:

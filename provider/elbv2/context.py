@@ -1,15 +1,21 @@
-"""What every API handler gets: the store, the health view, and the caller's region and account."""
+"""What every API handler gets: the store, the health view, and the caller's region and account.
+
+The domain defines what it needs from the rest as protocols (``HealthView``, ``InstanceResolver``); the health
+checker and the Docker follower in provider/targets/ implement them, so no import points from here to there.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from provider.elbv2.limits import Quotas
+from provider.elbv2.target_health import HealthView
+
 if TYPE_CHECKING:
     from provider.store import Store
-    from provider.targets.health import HealthMonitor
 
 Params = Mapping[str, Any]  # parsed request, snake_case keys, shaped by the operation's input shape
 Result = dict[str, Any]  # snake_case keys matching the operation's output shape members
@@ -21,6 +27,16 @@ class InstanceResolver(Protocol):
     def validate(self, target_id: str) -> None:
         """Raise errors.InvalidTarget with the reason when the id cannot be a target."""
 
+    def address(self, target_id: str) -> str | None:
+        """Where the instance listens now (an IP literal), or None when it has no address (stopped, unknown)."""
+
+
+class SubnetDirectory(Protocol):
+    """The EC2 subnets as load balancers see them (provider/ec2/directory.py)."""
+
+    def placements(self, region: str, subnet_ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
+        """Of `subnet_ids`, those that exist: subnet id -> (VPC id, availability zone name)."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -29,10 +45,12 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class Context:
     store: Store
-    health: HealthMonitor
+    health: HealthView
+    region: str  # the request's (SigV4 scope), else settings.region
+    account: str  # settings.account_id
     instances: InstanceResolver | None = None  # None: no Docker engine, instance targets are refused
-    region: str = "us-east-1"
-    account: str = "123456789012"
+    subnets: SubnetDirectory | None = None  # None: every subnet id is taken as given
+    quotas: Quotas = Quotas()
     now: Callable[[], datetime] = utcnow
 
 

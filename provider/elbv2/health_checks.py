@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from provider.elbv2.model import HealthCheck, Protocol
+from provider.elbv2.model import HealthCheck, ProtocolName
 from provider.errors import InvalidConfigurationRequest, ValidationError
 
 GRPC_MATCHER = "12"  # AWS's default gRPC code for GRPC target groups (HealthCheck.matcher is the HTTP one)
@@ -83,10 +83,10 @@ def validate_matcher(matcher: str, low: int, high: int, what: str) -> None:
             )
 
 
-def _protocol(value: str) -> Protocol:
-    if value not in Protocol.__members__:
+def _protocol(value: str) -> ProtocolName:
+    if value not in ProtocolName.__members__:
         raise ValidationError(f"Health check protocol '{value}' is not supported here: use HTTP or HTTPS")
-    return Protocol(value)
+    return ProtocolName(value)
 
 
 def _in_range(what: str, value: int, low: int, high: int) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from provider.elbv2 import arns, attributes, limits, lookup, tags
+from provider.elbv2 import arns, attributes, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.model import Action, Certificate, Listener, Protocol, Rule, State
+from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
 from provider.elbv2.paging import page
 from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, SSL_POLICY_NAMES
 from provider.errors import (
@@ -61,8 +61,9 @@ def create_listener(ctx: Context, p: Params) -> Result:
             if replace(existing, arn="") == wanted and default_rule(state, existing.arn).actions == actions:
                 return {"listeners": [render_listener(state, existing)]}  # identical: idempotent, like AWS
             raise DuplicateListener(f"A listener already exists on port {wanted.port} of this load balancer")
-        if len(siblings) >= limits.LISTENERS_PER_LOAD_BALANCER:
-            raise TooManyListeners(f"A load balancer can have at most {limits.LISTENERS_PER_LOAD_BALANCER} listeners")
+        if len(siblings) >= ctx.quotas.listeners_per_load_balancer:
+            most = ctx.quotas.listeners_per_load_balancer
+            raise TooManyListeners(f"A load balancer can have at most {most} listeners")
         listener = replace(wanted, arn=arns.listener(lb_arn))
         tx.put(listener)
         tx.put(Rule(arns.rule(listener.arn), listener.arn, None, (), actions))
@@ -101,7 +102,7 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             certificates = _certificates(protocol, p["certificates"]) + tuple(
                 c for c in listener.certificates if not c.is_default
             )
-        elif protocol is Protocol.HTTPS and not certificates:
+        elif protocol is ProtocolName.HTTPS and not certificates:
             raise ValidationError("A certificate must be specified for HTTPS listeners")
         policy = p.get("ssl_policy") or listener.ssl_policy
         listener = replace(
@@ -109,7 +110,7 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             port=port,
             protocol=protocol,
             ssl_policy=_ssl_policy(protocol, policy),
-            certificates=certificates if protocol is Protocol.HTTPS else (),
+            certificates=certificates if protocol is ProtocolName.HTTPS else (),
             alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
         )
         tx.put(listener)
@@ -152,8 +153,8 @@ def add_listener_certificates(ctx: Context, p: Params) -> Result:
         added = tuple(Certificate(c["certificate_arn"]) for c in p["certificates"] if c.get("certificate_arn"))
         known = {c.arn for c in listener.certificates}
         certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
-        if len(certificates) > limits.CERTIFICATES_PER_LISTENER:
-            raise ValidationError(f"A listener can have at most {limits.CERTIFICATES_PER_LISTENER} certificates")
+        if len(certificates) > ctx.quotas.certificates_per_listener:
+            raise ValidationError(f"A listener can have at most {ctx.quotas.certificates_per_listener} certificates")
         tx.put(replace(listener, certificates=certificates))
     return {"certificates": [_render_certificate(c) for c in added]}
 
@@ -178,15 +179,15 @@ def default_rule(state: State, listener_arn: str) -> Rule:
     return state.rules_by_listener[listener_arn][-1]
 
 
-def _protocol(value: str) -> Protocol:
+def _protocol(value: str) -> ProtocolName:
     try:
-        return Protocol(value)
+        return ProtocolName(value)
     except ValueError:
         raise UnsupportedProtocol(f"Protocol '{value}' is not supported by an Application Load Balancer") from None
 
 
-def _ssl_policy(protocol: Protocol, policy: str | None) -> str | None:
-    if protocol is not Protocol.HTTPS:
+def _ssl_policy(protocol: ProtocolName, policy: str | None) -> str | None:
+    if protocol is not ProtocolName.HTTPS:
         return None
     policy = policy or DEFAULT_SSL_POLICY
     if policy not in SSL_POLICY_NAMES:
@@ -194,8 +195,8 @@ def _ssl_policy(protocol: Protocol, policy: str | None) -> str | None:
     return policy
 
 
-def _certificates(protocol: Protocol, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
-    if protocol is not Protocol.HTTPS:
+def _certificates(protocol: ProtocolName, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
+    if protocol is not ProtocolName.HTTPS:
         return ()
     arns_given = [c.get("certificate_arn") for c in raw or ()]
     if not arns_given:

@@ -1,4 +1,5 @@
-"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations."""
+"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations; and the
+load balancer's capacity reservation, which is always none here (Terraform reads it on every refresh)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,14 @@ def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
     return {"attributes": attributes.shape(merged)}
 
 
+def describe_capacity_reservation(ctx: Context, p: Params) -> Result:
+    """No reservation and no per-zone state: what AWS answers for a load balancer nobody reserved capacity for."""
+    lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
+    return {"decrease_requests_remaining": 0, "capacity_reservation_state": []}
+
+
 OPERATIONS: dict[str, Handler] = {
+    "DescribeCapacityReservation": describe_capacity_reservation,
     "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
     "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
 }

@@ -1,6 +1,6 @@
 """Application Load Balancers: create (idempotent), describe, delete (with listeners and rules), network settings.
 
-There is no EC2 backend: subnets and security groups are stored and echoed as given, zones are invented.
+Subnets EC2 knows give the load balancer its VPC and zones (elbv2/network.py); other ids are echoed as given.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from provider.elbv2.names import validate_load_balancer_name
 from provider.elbv2.tags import validate_tags
 from provider.errors import (
     DuplicateLoadBalancerName,
+    InvalidConfigurationRequest,
     LoadBalancerNotFound,
     OperationNotPermitted,
     TooManyLoadBalancers,
     ValidationError,
 )
-
-MAX_LOAD_BALANCERS = 50
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def shape(lb: LoadBalancer) -> dict[str, Any]:
         "vpc_id": lb.vpc_id,
         "state": {"code": "active"},  # nothing to provision: `wait load-balancer-available` ends at once
         "type": "application",
-        "availability_zones": network.availability_zones(region, lb.subnets),
+        "availability_zones": network.availability_zones(region, lb.subnets, lb.zones),
         "security_groups": list(lb.security_groups),
         "ip_address_type": lb.ip_address_type,
     }
@@ -93,6 +92,7 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
     name = p["name"]
     validate_load_balancer_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
+    vpc_id, zones = network.placement(ctx.subnets, ctx.region, settings.subnets)
     with ctx.store.write() as tx:
         existing = _by_name(tx.state.load_balancers, name)
         if existing is not None:
@@ -101,8 +101,8 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
                     f"A load balancer with the same name '{name}' exists, but with different settings"
                 )
             return {"load_balancers": [shape(existing)]}
-        if len(tx.state.load_balancers) >= MAX_LOAD_BALANCERS:
-            raise TooManyLoadBalancers(f"The maximum of {MAX_LOAD_BALANCERS} load balancers has been reached")
+        if len(tx.state.load_balancers) >= ctx.quotas.load_balancers:
+            raise TooManyLoadBalancers(f"The maximum of {ctx.quotas.load_balancers} load balancers has been reached")
         arn = arns.load_balancer(ctx.region, ctx.account, name)
         lb = LoadBalancer(
             arn=arn,
@@ -110,8 +110,9 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
             dns_name=arns.dns_name(arn, name, settings.scheme, ctx.region),
             scheme=settings.scheme,
             ip_address_type=settings.ip_address_type,
-            vpc_id=network.DEFAULT_VPC_ID,
+            vpc_id=vpc_id,
             subnets=settings.subnets,
+            zones=zones,
             security_groups=settings.security_groups,
             created_time=ctx.now(),
             attributes=LOAD_BALANCER_ATTRIBUTE_DEFAULTS,
@@ -164,12 +165,17 @@ def set_security_groups(ctx: Context, p: Params) -> Result:
 
 
 def set_subnets(ctx: Context, p: Params) -> Result:
+    subnets = subnets_from(p)
+    vpc_id, zones = network.placement(ctx.subnets, ctx.region, subnets)
     with ctx.store.write() as tx:
         lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
-        lb = replace(lb, subnets=subnets_from(p), ip_address_type=p.get("ip_address_type") or lb.ip_address_type)
+        if lb.zones and zones and vpc_id != lb.vpc_id:
+            raise InvalidConfigurationRequest(f"The subnets must be in the load balancer's VPC '{lb.vpc_id}'")
+        ip_address_type = p.get("ip_address_type") or lb.ip_address_type
+        lb = replace(lb, subnets=subnets, zones=zones, vpc_id=vpc_id, ip_address_type=ip_address_type)
         tx.put(lb)
-    zones = network.availability_zones(network.region_of(lb.arn), lb.subnets)
-    return {"availability_zones": zones, "ip_address_type": lb.ip_address_type}
+    shaped = network.availability_zones(network.region_of(lb.arn), lb.subnets, lb.zones)
+    return {"availability_zones": shaped, "ip_address_type": lb.ip_address_type}
 
 
 def set_ip_address_type(ctx: Context, p: Params) -> Result:

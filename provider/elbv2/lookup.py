@@ -1,6 +1,8 @@
 """Find a resource by ARN in a State or raise the AWS NotFound error for its kind.
 
->>> target_group(state, "arn:...:targetgroup/blue/73e2d6bc24d8a067")   # -> TargetGroup or TargetGroupNotFound
+>>> target_group(State(), "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/73e2d6bc24d8a067")
+Traceback (most recent call last):
+provider.errors.TargetGroupNotFound: ...
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The typed domain: every ELBv2 resource as a frozen dataclass, snake_case, no wire format.
 
-AWS defaults live next to the type they belong to (HealthCheck, Redirect), once.
+AWS defaults live next to the type they belong to (HealthCheck, Redirect, the target-group attributes read
+here), once. Attribute keys are AWS strings; the properties below give the ones the data plane uses a type.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ Tags = tuple[tuple[str, str], ...]  # (key, value) pairs in insertion order
 TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
 
 
-class Protocol(StrEnum):
+class ProtocolName(StrEnum):
     HTTP = "HTTP"
     HTTPS = "HTTPS"
+
+
+class StickinessType(StrEnum):
+    LB_COOKIE = "lb_cookie"
+    APP_COOKIE = "app_cookie"
 
 
 class TargetType(StrEnum):
@@ -55,6 +61,7 @@ class LoadBalancer:
     security_groups: tuple[str, ...]
     created_time: datetime
     attributes: Attributes = ()
+    zones: tuple[tuple[str, str], ...] = ()  # (subnet id, zone name) of the subnets EC2 knows
 
     @property
     def id(self) -> str:
@@ -67,7 +74,7 @@ class HealthCheck:
     """ALB health-check settings with AWS's defaults for HTTP/HTTPS instance and ip target groups."""
 
     enabled: bool = True
-    protocol: Protocol = Protocol.HTTP
+    protocol: ProtocolName = ProtocolName.HTTP
     port: str = "traffic-port"  # or a port number as a string
     path: str = "/"
     interval_seconds: int = 30
@@ -77,11 +84,23 @@ class HealthCheck:
     matcher: str = "200"  # "200", "200,202", "200-299"
 
 
+STICKINESS_SECONDS = 86400  # AWS's default cookie duration for target-group stickiness
+DEREGISTRATION_DELAY_SECONDS = 300  # AWS's default deregistration_delay.timeout_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Stickiness:
+    """A target group's ``stickiness.*`` attributes when enabled: which cookie, and how long it lasts."""
+
+    type: StickinessType
+    duration_seconds: int = STICKINESS_SECONDS
+
+
 @dataclass(frozen=True, slots=True)
 class TargetGroup:
     arn: str
     name: str
-    protocol: Protocol
+    protocol: ProtocolName
     protocol_version: str  # HTTP1 | HTTP2 | GRPC
     port: int
     vpc_id: str
@@ -93,6 +112,22 @@ class TargetGroup:
 
     def attribute(self, key: str) -> str | None:
         return dict(self.attributes).get(key)
+
+    @property
+    def stickiness(self) -> Stickiness | None:
+        """``stickiness.enabled=true, stickiness.type=lb_cookie`` -> ``Stickiness(LB_COOKIE, 86400)``, else None."""
+        attrs = dict(self.attributes)
+        if attrs.get("stickiness.enabled") != "true":
+            return None
+        kind = StickinessType(attrs.get("stickiness.type") or StickinessType.LB_COOKIE)
+        duration = attrs.get(f"stickiness.{kind}.duration_seconds")
+        return Stickiness(kind, int(duration) if duration else STICKINESS_SECONDS)
+
+    @property
+    def deregistration_delay_seconds(self) -> int:
+        """How long a deregistered target drains (``deregistration_delay.timeout_seconds``)."""
+        raw = self.attribute("deregistration_delay.timeout_seconds")
+        return int(raw) if raw is not None else DEREGISTRATION_DELAY_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +155,7 @@ class Listener:
     arn: str
     load_balancer_arn: str
     port: int
-    protocol: Protocol
+    protocol: ProtocolName
     ssl_policy: str | None = None
     certificates: tuple[Certificate, ...] = ()
     alpn_policy: tuple[str, ...] = ()

@@ -1,16 +1,18 @@
 """Resource-name rules shared by load balancers and target groups (elbv2-api.md 2).
 
->>> validate_load_balancer_name("web")          # -> None
->>> validate_target_group_name("-blue")         # raises ValidationError
+>>> validate_load_balancer_name("web")          # a valid name: no answer
+>>> validate_target_group_name("-blue")
+Traceback (most recent call last):
+provider.errors.ValidationError: Target group name '-blue' cannot begin or end with '-' character
 """
 
 from __future__ import annotations
 
 import re
 
+from provider.elbv2 import limits
 from provider.errors import ValidationError
 
-MAX_NAME_LENGTH = 32
 _ALLOWED = re.compile(r"[A-Za-z0-9-]+")
 
 
@@ -26,8 +28,8 @@ def validate_target_group_name(name: str) -> None:
 
 def _validate(kind: str, name: str) -> None:
     """The rules load balancer and target group names share: 1-32 alphanumerics or hyphens, no edge hyphen."""
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError(f"{kind} name '{name}' cannot be longer than {MAX_NAME_LENGTH} characters")
+    if len(name) > limits.NAME_LENGTH:
+        raise ValidationError(f"{kind} name '{name}' cannot be longer than {limits.NAME_LENGTH} characters")
     if not _ALLOWED.fullmatch(name):
         raise ValidationError(
             f"{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"

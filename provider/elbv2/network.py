@@ -1,10 +1,15 @@
-"""The VPC side we do not have: no EC2 backend, so ids are accepted as given and zones are invented for echo.
+"""Where a load balancer sits: the VPC and zones of its subnets when EC2 (provider/ec2) knows them; a subnet id
+it does not know is still accepted as given (the README's canary names subnet-a) and gets an invented zone.
 
->>> availability_zones("us-east-1", ("subnet-1", "subnet-2"))
+>>> availability_zones("us-east-1", ("subnet-1", "subnet-2"), ())
 [{'zone_name': 'us-east-1a', 'subnet_id': 'subnet-1'}, {'zone_name': 'us-east-1b', 'subnet_id': 'subnet-2'}]
 """
 
 from __future__ import annotations
+
+from provider.elbv2.context import SubnetDirectory
+from provider.elbv2.model import State
+from provider.errors import InvalidConfigurationRequest
 
 DEFAULT_VPC_ID = "vpc-0000000000000000a"  # stands in for the account's default VPC
 _ZONE_LETTERS = "abcdef"
@@ -36,9 +41,41 @@ def hosted_zone_id(region: str) -> str:
     return _HOSTED_ZONES.get(region, FALLBACK_HOSTED_ZONE)
 
 
-def availability_zones(region: str, subnets: tuple[str, ...]) -> list[dict[str, str]]:
-    """One zone per subnet, in order: the first subnet is in zone ``a``, the second in ``b``..."""
+Zones = tuple[tuple[str, str], ...]  # (subnet id, zone name)
+
+
+def availability_zones(region: str, subnets: tuple[str, ...], zones: Zones) -> list[dict[str, str]]:
+    """One zone per subnet, in order: a known subnet's own zone; else the first is in ``a``, the second ``b``..."""
+    known = dict(zones)
     return [
-        {"zone_name": f"{region}{_ZONE_LETTERS[i % len(_ZONE_LETTERS)]}", "subnet_id": subnet}
+        {"zone_name": known.get(subnet) or f"{region}{_ZONE_LETTERS[i % len(_ZONE_LETTERS)]}", "subnet_id": subnet}
         for i, subnet in enumerate(subnets)
     ]
+
+
+def placement(directory: SubnetDirectory | None, region: str, subnets: tuple[str, ...]) -> tuple[str, Zones]:
+    """(VPC id, zones of the known subnets). Known subnets must share one VPC and not share a zone, as in AWS."""
+    known = directory.placements(region, subnets) if directory is not None and subnets else {}
+    if not known:
+        return DEFAULT_VPC_ID, ()
+    vpcs = sorted({vpc for vpc, _ in known.values()})
+    if len(vpcs) > 1:
+        raise InvalidConfigurationRequest(f"The subnets of a load balancer must be in one VPC, not {', '.join(vpcs)}")
+    zones = [zone for _, zone in known.values()]
+    if len(zones) != len(set(zones)):
+        raise InvalidConfigurationRequest(
+            "A load balancer cannot be attached to multiple subnets in the same Availability Zone"
+        )
+    return vpcs[0], tuple((s, known[s][1]) for s in subnets if s in known)
+
+
+def user_of(state: State, region: str, resource_id: str) -> str | None:
+    """The first load balancer (by ARN) in `region` whose subnets or security groups name `resource_id`."""
+    return min(
+        (
+            lb.arn
+            for lb in state.load_balancers.values()
+            if region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
+        ),
+        default=None,
+    )

@@ -19,7 +19,7 @@ def page(items: Sequence[T], marker: str | None, page_size: int | None) -> tuple
     size = page_size or DEFAULT_PAGE_SIZE
     start = 0
     if marker:
-        if not marker.isdigit() or int(marker) > len(items):
+        if not (marker.isascii() and marker.isdigit()) or int(marker) > len(items):  # "²".isdigit() is True
             raise ValidationError("The marker is not valid")
         start = int(marker)
     end = start + size

@@ -12,13 +12,10 @@ from typing import Any
 
 from provider.elbv2 import lookup
 from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.limits import RESOURCES_PER_TAG_CALL, TAG_KEY_LENGTH, TAG_VALUE_LENGTH, TAGS_PER_RESOURCE
 from provider.elbv2.model import Tags
 from provider.errors import DuplicateTagKeys, TooManyTags, ValidationError
 
-MAX_TAGS = 50
-MAX_KEY_LENGTH = 128
-MAX_VALUE_LENGTH = 256
-MAX_RESOURCES = 20  # ResourceArns per tag call
 RESERVED_PREFIX = "aws:"
 _PUNCTUATION = set("_.:/=+-@")
 
@@ -29,21 +26,21 @@ def validate_tags(raw: Iterable[Mapping[str, Any]] | None) -> Tags:
     for item in raw or ():
         key, value = str(item.get("key") or ""), str(item.get("value") or "")
         validate_tag_key(key)
-        if len(value) > MAX_VALUE_LENGTH or not _allowed(value):
+        if len(value) > TAG_VALUE_LENGTH or not _allowed(value):
             raise ValidationError(
-                f"Tag value for key '{key}' must be at most {MAX_VALUE_LENGTH} letters, digits, spaces or _.:/=+-@"
+                f"Tag value for key '{key}' must be at most {TAG_VALUE_LENGTH} letters, digits, spaces or _.:/=+-@"
             )
         if key in tags:
             raise DuplicateTagKeys(f"Tag key '{key}' is duplicated")
         tags[key] = value
-    if len(tags) > MAX_TAGS:
-        raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags; {len(tags)} were given")
+    if len(tags) > TAGS_PER_RESOURCE:
+        raise TooManyTags(f"A resource can have at most {TAGS_PER_RESOURCE} tags; {len(tags)} were given")
     return tuple(tags.items())
 
 
 def validate_tag_key(key: str) -> None:
-    if not 1 <= len(key) <= MAX_KEY_LENGTH or not _allowed(key):
-        raise ValidationError(f"Tag key '{key}' must be 1 to {MAX_KEY_LENGTH} letters, digits, spaces or _.:/=+-@")
+    if not 1 <= len(key) <= TAG_KEY_LENGTH or not _allowed(key):
+        raise ValidationError(f"Tag key '{key}' must be 1 to {TAG_KEY_LENGTH} letters, digits, spaces or _.:/=+-@")
     if key.lower().startswith(RESERVED_PREFIX):
         raise ValidationError(f"Tag key '{key}' uses the reserved prefix '{RESERVED_PREFIX}'")
 
@@ -61,8 +58,8 @@ def _resource_arns(p: Params) -> list[str]:
     resource_arns: list[str] = list(dict.fromkeys(p.get("resource_arns") or []))
     if not resource_arns:
         raise ValidationError("ResourceArns must name at least one resource")
-    if len(resource_arns) > MAX_RESOURCES:
-        raise ValidationError(f"ResourceArns can name at most {MAX_RESOURCES} resources")
+    if len(resource_arns) > RESOURCES_PER_TAG_CALL:
+        raise ValidationError(f"ResourceArns can name at most {RESOURCES_PER_TAG_CALL} resources")
     return resource_arns
 
 
@@ -72,8 +69,8 @@ def add_tags(ctx: Context, p: Params) -> Result:
         for arn in resource_arns:
             lookup.require_resource(tx.state, arn)
             merged = dict(tx.state.tags.get(arn, ())) | dict(new)
-            if len(merged) > MAX_TAGS:
-                raise TooManyTags(f"The tag limit of {MAX_TAGS} for resource '{arn}' would be exceeded")
+            if len(merged) > TAGS_PER_RESOURCE:
+                raise TooManyTags(f"The tag limit of {TAGS_PER_RESOURCE} for resource '{arn}' would be exceeded")
             tx.set_tags(arn, tuple(merged.items()))
     return {}
 

@@ -1,6 +1,7 @@
 """Target-group attributes (stickiness, deregistration delay, algorithm...): known keys, AWS defaults, two ops.
 
-The full effective set is stored on the TargetGroup, so the compiler reads ``tg.attribute(key)`` directly.
+The full effective set is stored on the TargetGroup; readers outside the domain use its typed properties
+(``tg.stickiness``, ``tg.deregistration_delay_seconds``), whose defaults are the ones below.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import replace
 from provider.elbv2 import attributes, limits, lookup
 from provider.elbv2.attributes import Spec, boolean, choice, integer
 from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.model import Attributes
+from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, STICKINESS_SECONDS, Attributes, StickinessType
 from provider.errors import InvalidConfigurationRequest
 
 RESERVED_COOKIE_PREFIXES = ("AWSALB", "AWSALBAPP", "AWSALBTG")
@@ -22,14 +23,14 @@ def _cookie_name_ok(value: str) -> bool:
 
 
 TARGET_GROUP_ATTRIBUTES: attributes.Specs = {
-    "deregistration_delay.timeout_seconds": integer("300", 0, 3600),
+    "deregistration_delay.timeout_seconds": integer(str(DEREGISTRATION_DELAY_SECONDS), 0, 3600),
     "stickiness.enabled": boolean("false"),
-    "stickiness.type": choice("lb_cookie", "lb_cookie", "app_cookie"),
-    "stickiness.lb_cookie.duration_seconds": integer("86400", 1, limits.MAX_STICKINESS_SECONDS),
+    "stickiness.type": choice(StickinessType.LB_COOKIE.value, *(t.value for t in StickinessType)),
+    "stickiness.lb_cookie.duration_seconds": integer(str(STICKINESS_SECONDS), 1, limits.MAX_STICKINESS_SECONDS),
     "stickiness.app_cookie.cookie_name": Spec(
         "", _cookie_name_ok, "a cookie name not starting with " + ", ".join(RESERVED_COOKIE_PREFIXES)
     ),
-    "stickiness.app_cookie.duration_seconds": integer("86400", 1, limits.MAX_STICKINESS_SECONDS),
+    "stickiness.app_cookie.duration_seconds": integer(str(STICKINESS_SECONDS), 1, limits.MAX_STICKINESS_SECONDS),
     "load_balancing.algorithm.type": choice(
         "round_robin", "round_robin", "least_outstanding_requests", "weighted_random"
     ),

@@ -8,7 +8,7 @@ from typing import Any
 
 from provider.elbv2 import arns, health_checks, lookup, paging, target_group_attributes
 from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.model import HealthCheck, Protocol, State, TargetGroup, TargetType
+from provider.elbv2.model import HealthCheck, ProtocolName, State, TargetGroup, TargetType
 from provider.elbv2.names import validate_target_group_name
 from provider.elbv2.network import DEFAULT_VPC_ID
 from provider.elbv2.tags import validate_tags
@@ -23,7 +23,6 @@ from provider.errors import (
 
 __all__ = ["OPERATIONS", "TARGET_GROUP_ATTRIBUTE_DEFAULTS", "settings_from", "shape"]
 
-MAX_TARGET_GROUPS = 3000
 PROTOCOL_VERSIONS = ("HTTP1", "HTTP2", "GRPC")
 SUPPORTED_TARGET_TYPES = (TargetType.INSTANCE, TargetType.IP)
 
@@ -32,7 +31,7 @@ SUPPORTED_TARGET_TYPES = (TargetType.INSTANCE, TargetType.IP)
 class TargetGroupSettings:
     """What CreateTargetGroup decides; an identical re-create returns the existing target group."""
 
-    protocol: Protocol
+    protocol: ProtocolName
     protocol_version: str
     port: int
     vpc_id: str
@@ -53,7 +52,7 @@ def settings_from(p: Params) -> TargetGroupSettings:
     protocol = p.get("protocol")
     if protocol is None:
         raise ValidationError("A protocol must be specified for instance and ip target groups")
-    if protocol not in Protocol.__members__:
+    if protocol not in ProtocolName.__members__:
         raise ValidationError(f"Protocol '{protocol}' is not supported by elbv2-provider: use HTTP or HTTPS")
     if p.get("port") is None:
         raise ValidationError("A port must be specified for instance and ip target groups")
@@ -61,11 +60,11 @@ def settings_from(p: Params) -> TargetGroupSettings:
     if version not in PROTOCOL_VERSIONS:
         raise ValidationError(f"Protocol version '{version}' is not valid: use one of {', '.join(PROTOCOL_VERSIONS)}")
     grpc = version == "GRPC"
-    base = HealthCheck(protocol=Protocol(protocol))
+    base = HealthCheck(protocol=ProtocolName(protocol))
     if grpc:
         base = replace(base, matcher=health_checks.GRPC_MATCHER)
     return TargetGroupSettings(
-        protocol=Protocol(protocol),
+        protocol=ProtocolName(protocol),
         protocol_version=version,
         port=int(p["port"]),
         vpc_id=p.get("vpc_id") or DEFAULT_VPC_ID,
@@ -116,8 +115,8 @@ def create_target_group(ctx: Context, p: Params) -> Result:
                     f"A target group with the same name '{name}' exists, but with different settings"
                 )
             return {"target_groups": [shape(tx.state, existing)]}
-        if len(tx.state.target_groups) >= MAX_TARGET_GROUPS:
-            raise TooManyTargetGroups(f"The maximum of {MAX_TARGET_GROUPS} target groups has been reached")
+        if len(tx.state.target_groups) >= ctx.quotas.target_groups:
+            raise TooManyTargetGroups(f"The maximum of {ctx.quotas.target_groups} target groups has been reached")
         tg = TargetGroup(
             arn=arns.target_group(ctx.region, ctx.account, name),
             name=name,

@@ -15,17 +15,15 @@ from typing import Any
 from provider.elbv2 import lookup
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import State, Target, TargetGroup, TargetType
+from provider.elbv2.target_health import NOT_REGISTERED, TargetHealth, TargetHealthState
 from provider.errors import InvalidTarget, TooManyTargets
-from provider.targets import health
-from provider.targets.health import NOT_REGISTERED, TargetHealth
 
-MAX_TARGETS_PER_GROUP = 1000
 NO_DOCKER = "instance targets need a Docker engine: none is reachable (set DOCKER_HOST)"
 Requested = tuple[str, int, str | None]  # (id, port, availability zone)
 
 
 def deregistration_delay(tg: TargetGroup) -> timedelta:
-    return timedelta(seconds=health.deregistration_delay(tg))
+    return timedelta(seconds=tg.deregistration_delay_seconds)
 
 
 def is_registered(tg: TargetGroup, target: Target, now: datetime) -> bool:
@@ -97,8 +95,9 @@ def register_targets(ctx: Context, p: Params) -> Result:
         _sweep(state, tg, now, tx.delete)
         for target in registrations(state, tg, wanted, now):
             tx.put(target)
-        if len(tx.state.targets_by_group.get(tg.arn, ())) > MAX_TARGETS_PER_GROUP:
-            raise TooManyTargets(f"Target group '{tg.name}' can have at most {MAX_TARGETS_PER_GROUP} targets")
+        most = ctx.quotas.targets_per_target_group
+        if len(tx.state.targets_by_group.get(tg.arn, ())) > most:
+            raise TooManyTargets(f"Target group '{tg.name}' can have at most {most} targets")
     return {}
 
 
@@ -146,7 +145,7 @@ def describe_target_health(ctx: Context, p: Params) -> Result:
 def _description(
     tg: TargetGroup, target_id: str, port: int, zone: str | None, health: TargetHealth, anomaly: bool
 ) -> dict[str, Any]:
-    healthy = health.state == "healthy"  # AWS sends no Reason or Description for healthy targets
+    healthy = health.state == TargetHealthState.HEALTHY  # AWS sends no Reason or Description for healthy targets
     description: dict[str, Any] = {
         "target": {"id": target_id, "port": port, "availability_zone": zone},
         "health_check_port": health_check_port(tg, port),

@@ -1,8 +1,8 @@
 """The rollout's only way to the server: the public ELBv2 and CloudWatch APIs through boto3 (the command is a
 client like any other), plus the server's /rollouts records. AWS PascalCase stays in this module.
 
->>> Api("http://127.0.0.1:8080").weights(rule_arn)
-Forward(groups={'arn:...:targetgroup/v1/..': 100, 'arn:...:targetgroup/v2/..': 0}, ...)
+>>> dimension("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc/6d0e/9683")
+'app/web/50dc'
 """
 
 from __future__ import annotations

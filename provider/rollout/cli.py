@@ -2,7 +2,7 @@
 what is wrong), then the engine; the status lists the server's records, a running one whose command stopped
 reporting shown as abandoned with the weights it left.
 
->>> main(["rollout", "--rule-arn", arn, "--to", tg, "--steps", "10,5"])   # -> 2, "--steps must increase"
+Usage: ``elbv2-provider rollout --rule-arn ARN --to TG --steps 10,5`` exits 2 saying "--steps must increase"
 """
 
 from __future__ import annotations

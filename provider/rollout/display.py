@@ -1,8 +1,8 @@
 """How a rollout reports: one JSON object a line (--output json, for CI), plain lines (not a terminal), or a
 live status line redrawn in place on a terminal with the events printed above it.
 
->>> Text(sys.stdout).event("step", step=3, of=5, to_weight=25, from_weight=75)
-step 3/5: canary 25% / stable 75%
+>>> describe("step", {"step": 3, "of": 5, "to_weight": 25, "from_weight": 75})
+'step 3/5: canary 25% / stable 75%'
 """
 
 from __future__ import annotations

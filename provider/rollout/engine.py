@@ -2,7 +2,7 @@
 tick, judge it, and either move on, roll back in one call, or stop without writing when someone else moved
 the weights. All I/O goes through Api; the judgement is judge.py's.
 
->>> Rollout(plan, Api(url), Text(sys.stdout)).run()   # -> Exit.SUCCEEDED, Exit.FAILED or Exit.USAGE
+Usage: ``Rollout(plan, Api(url), Text(sys.stdout)).run()`` -> Exit.SUCCEEDED, Exit.FAILED or Exit.USAGE.
 """
 
 from __future__ import annotations

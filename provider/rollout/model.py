@@ -1,7 +1,8 @@
 """The rollout's vocabulary: what the user asked (Plan), one step's numbers (StepMetrics), the judgement
 (Verdict) and the durable record the server keeps (Record). Exit codes and defaults live here, once.
 
->>> Plan(target="arn:...:rule/...", to_group="tg-v2", from_group="tg-v1", steps=(10, 100), interval_s=30.0)
+>>> StepMetrics(requests=200, errors=3, p99_s=0.02).error_rate
+0.015
 """
 
 from __future__ import annotations

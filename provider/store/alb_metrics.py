@@ -20,7 +20,8 @@ class Measure:
 
 
 _ELB = "target_status IS NULL AND "
-_DISPATCHED = "NOT (action = 'forward' AND target_group IS NULL)"  # ALB counts requests it could route
+# ALB counts a request in RequestCount once it chose a target (or answered with a fixed response or redirect)
+_DISPATCHED = "action <> 'forward' OR target IS NOT NULL"
 
 MEASURES: dict[str, Measure] = {
     "RequestCount": Measure(_DISPATCHED),

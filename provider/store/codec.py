@@ -6,6 +6,7 @@ turns them back. A field added to model.py needs no change here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
@@ -71,3 +72,8 @@ def _same(data: Any) -> Any:
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+def dumps(data: Json) -> str:
+    """The stored text of a doc: sorted keys, no spaces, so equal docs are equal strings."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))

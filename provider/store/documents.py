@@ -2,8 +2,8 @@
 transaction; `swap` writes only when the stored body is still the one read (a background evaluator never
 overwrites a definition a client changed meanwhile).
 
->>> put(store, "alarm", [("high-5xx", {"threshold": 1.0})]); get(store, "alarm", "high-5xx")
-{'threshold': 1.0}
+Usage: ``put(store, "alarm", [("high-5xx", {"threshold": 1.0})])``, then ``get(store, "alarm", "high-5xx")`` ->
+``{'threshold': 1.0}``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Reads never touch DuckDB: ``snapshot()`` hands out the State published by the last commit. Writes go through
 ``with store.write() as tx:``, one writer at a time; on a clean exit the net changes are written in one DuckDB
-transaction and a new State (version + 1) is published. This is the only module that imports duckdb.
+transaction and a new State (version + 1) is published. Only provider/store/ imports duckdb; the tables and
+their migrations are in provider/store/schema.py.
 
 Durability: DuckDB appends each commit to its write-ahead log (``<db>.wal``) and fdatasync()s it before COMMIT
 returns (checked with strace on duckdb 2.0.1: write + fdatasync per commit), and replays the log on open. So an
@@ -24,36 +25,13 @@ from typing import Any
 import duckdb
 
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
-from provider.store.codec import Json, decoder, encode
+from provider.store.batch import Batch, Child
+from provider.store.codec import decoder, dumps, encode
 from provider.store.documents import create_documents
 from provider.store.metrics import create_telemetry
-from provider.store.plan import Child, Plan
+from provider.store.schema import in_transaction, prepare
 
-SCHEMA_VERSION = 1
-
-Record = LoadBalancer | TargetGroup | Listener | Rule | Target
-
-_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE listeners (
-    arn TEXT PRIMARY KEY, load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
-    UNIQUE (load_balancer_arn, port));
-CREATE TABLE rules (
-    arn TEXT PRIMARY KEY, listener_arn TEXT NOT NULL, priority INTEGER, doc TEXT NOT NULL,
-    UNIQUE (listener_arn, priority));
-CREATE TABLE rule_target_groups (
-    rule_arn TEXT NOT NULL, action_index INTEGER NOT NULL, position INTEGER NOT NULL,
-    target_group_arn TEXT NOT NULL, weight INTEGER NOT NULL,
-    PRIMARY KEY (rule_arn, action_index, position));
-CREATE TABLE targets (
-    target_group_arn TEXT NOT NULL, id TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
-    PRIMARY KEY (target_group_arn, id, port));
-CREATE TABLE tags (
-    arn TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (arn, position), UNIQUE (arn, key));
-"""
+Resource = LoadBalancer | TargetGroup | Listener | Rule | Target
 
 
 class StoreConflict(Exception):
@@ -83,9 +61,6 @@ _TABLES: Mapping[type, _Table] = {
 }
 
 
-_RULE_TARGET_GROUPS = Child(
-    "rule_target_groups", ("rule_arn", "action_index", "position", "target_group_arn", "weight"), 3
-)
 _TAGS = Child("tags", ("arn", "position", "key", "value"), 2, unique=(2,))
 
 
@@ -107,10 +82,10 @@ class Transaction:
             self._state = _replace(self._base, self._base.version, changed)
         return self._state
 
-    def put(self, obj: Record) -> None:
+    def put(self, obj: Resource) -> None:
         self._set(_table(obj).field, _key(obj), obj)
 
-    def delete(self, obj: Record) -> None:
+    def delete(self, obj: Resource) -> None:
         self._set(_table(obj).field, _key(obj), None)
         if not isinstance(obj, Target):  # a resource's tags go with it
             self._set("tags", obj.arn, None)
@@ -150,14 +125,7 @@ class Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = duckdb.connect(path)
-        if not self._db.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'").fetchall():
-            self._db.execute("BEGIN")
-            self._db.execute(_SCHEMA)
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            self._db.execute("COMMIT")
-        found = int(self._meta("schema_version"))
-        if found != SCHEMA_VERSION:  # migrations from older versions go here when there are any
-            raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
+        prepare(self._db, path)
         create_telemetry(self._db)
         create_documents(self._db)
         # The version orders states within one process (compiled-config cache keys); it need not survive a
@@ -185,15 +153,6 @@ class Store:
         """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""
         return self._db.cursor()
 
-    def rules_using_target_group(self, target_group_arn: str) -> tuple[str, ...]:
-        """ARNs of the committed rules whose forward actions name the target group, sorted (a SQL query)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT DISTINCT rule_arn FROM rule_target_groups WHERE target_group_arn = ? ORDER BY rule_arn",
-                [target_group_arn],
-            ).fetchall()
-        return tuple(r[0] for r in rows)
-
     @contextlib.contextmanager
     def _write(self) -> Iterator[Transaction]:
         with self._lock:
@@ -211,9 +170,9 @@ class Store:
             self._state = _replace(self._state, version, published)
 
     def _commit(self, changes: Mapping[str, Mapping[Any, Any]]) -> None:
-        plan = Plan()
+        batch = Batch()
         state = self._state
-        for kind, table in _TABLES.items():
+        for table in _TABLES.values():
             diff = changes.get(table.field)
             if not diff:
                 continue
@@ -222,37 +181,27 @@ class Store:
             for key, new in diff.items():
                 old = base.get(key)
                 # The published State mirrors the tables, so the old row is the stored one, encoded again.
-                old_row, old_tgs = _row(table, old) if old is not None else ((), [])
-                new_row, new_tgs = _row(table, new) if new is not None else ((), [])
+                old_row = _row(table, old) if old is not None else ()
+                new_row = _row(table, new) if new is not None else ()
                 if old_row and new_row and old_row[:-1] == new_row[:-1]:
                     # Key and unique columns unchanged: no unique check can trip, so update the doc in place.
                     if old_row[-1] != new_row[-1]:
-                        plan.update(table.name, key_columns, ("doc",), (*new_row[: table.key_len], new_row[-1]))
+                        batch.update(table.name, key_columns, ("doc",), (*new_row[: table.key_len], new_row[-1]))
                 else:
                     if old_row:
-                        plan.delete(table.name, key_columns, old_row[: table.key_len])
+                        batch.delete(table.name, key_columns, old_row[: table.key_len])
                     if new_row:
-                        plan.insert(table.name, new_row)
-                if kind is Rule:
-                    plan.children(_RULE_TARGET_GROUPS, key, old_tgs, new_tgs)
+                        batch.insert(table.name, new_row)
         for arn, tags in changes.get("tags", {}).items():
             old_tags = [(arn, i, k, v) for i, (k, v) in enumerate(state.tags.get(arn, ()))]
-            plan.children(_TAGS, arn, old_tags, [(arn, i, k, v) for i, (k, v) in enumerate(tags or ())])
-        statements = plan.statements()
-        db = self._db
+            batch.children(_TAGS, arn, old_tags, [(arn, i, k, v) for i, (k, v) in enumerate(tags or ())])
+        statements = batch.statements()
         if not statements:  # equal rows from unequal objects: nothing to write
             return
         if len(statements) == 1:  # a lone statement is its own transaction (and COMMIT) and saves two round trips
             self._execute(statements)
             return
-        db.execute("BEGIN")
-        try:
-            self._execute(statements)
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                db.execute("ROLLBACK")
-            raise
+        in_transaction(self._db, lambda: self._execute(statements))
 
     def _execute(self, statements: list[tuple[str, list[Any]]]) -> None:
         try:
@@ -261,28 +210,12 @@ class Store:
         except duckdb.ConstraintException as e:
             raise StoreConflict(str(e)) from e
 
-    def _meta(self, key: str) -> str:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        if row is None:
-            raise RuntimeError(f"meta table has no {key!r}")
-        return str(row[0])
-
     def _load(self, version: int) -> State:
         loaded: dict[str, Mapping[Any, Any]] = {}
-        tgs: dict[str, dict[int, list[Json]]] = {}
-        # Ordered by position: a forward's groups come back in the order they were given, not sorted by ARN.
-        for rule_arn, index, arn, weight in self._db.execute(
-            "SELECT rule_arn, action_index, target_group_arn, weight FROM rule_target_groups"
-            " ORDER BY rule_arn, action_index, position"
-        ).fetchall():
-            tgs.setdefault(rule_arn, {}).setdefault(index, []).append({"arn": arn, "weight": weight})
         for kind, table in _TABLES.items():
             d: dict[Any, Any] = {}
             for row in self._db.execute(f"SELECT {', '.join(table.columns)}, doc FROM {table.name}").fetchall():
-                data = json.loads(row[-1]) | dict(zip(table.columns, row[:-1], strict=True))
-                for index, groups in tgs.get(data["arn"], {}).items() if kind is Rule else ():
-                    data["actions"][index]["forward"]["target_groups"] = groups
-                obj = decoder(kind)(data)
+                obj = decoder(kind)(json.loads(row[-1]) | dict(zip(table.columns, row[:-1], strict=True)))
                 d[_key(obj)] = obj
             loaded[table.field] = MappingProxyType(d)
         tags: dict[str, list[tuple[str, str]]] = {}
@@ -298,30 +231,20 @@ def _replace(state: State, version: int, changed: Mapping[str, Mapping[Any, Any]
     return State(version=version, **(current | dict(changed)))
 
 
-def _table(obj: Record) -> _Table:
+def _table(obj: Resource) -> _Table:
     table = _TABLES.get(type(obj))
     if table is None:
         raise TypeError(f"not a storable record: {type(obj).__name__}")
     return table
 
 
-def _key(obj: Record) -> Any:
+def _key(obj: Resource) -> Any:
     return obj.key if isinstance(obj, Target) else obj.arn
 
 
-def _row(table: _Table, obj: Record) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
-    """The table row for obj, and for a rule its rule_target_groups rows (taken out of the doc)."""
+def _row(table: _Table, obj: Resource) -> tuple[Any, ...]:
+    """The table row for obj: the lifted columns, then the doc with every other field."""
     data = encode(obj)
     assert isinstance(data, dict)
     lifted = tuple(data.pop(c) for c in table.columns)
-    tgs: list[tuple[Any, ...]] = []
-    actions = data.get("actions") if isinstance(obj, Rule) else None
-    for index, action in enumerate(actions if isinstance(actions, list) else []):
-        forward = action.get("forward") if isinstance(action, dict) else None
-        if isinstance(forward, dict):
-            groups = forward.pop("target_groups")
-            assert isinstance(groups, list)
-            for position, tg in enumerate(groups):
-                assert isinstance(tg, dict)
-                tgs.append((lifted[0], index, position, tg["arn"], tg["weight"]))
-    return (*lifted, json.dumps(data, sort_keys=True, separators=(",", ":"))), tgs
+    return (*lifted, dumps(data))

@@ -71,27 +71,30 @@ def _alb_aggregates(
     the batch column after its own."""
     counts = table[col]
     keep = [i for i, n in enumerate(counts) if n]
-    n = [float(counts[i]) for i in keep]
+
+    def pick(column: tuple[Any, ...]) -> list[Any]:
+        """The kept periods of a column; a column not computed (its statistic not read) is NaN."""
+        if keep and column[keep[0]] is None:
+            return [math.nan] * len(keep)
+        return list(column) if len(keep) == len(column) else [column[i] for i in keep]
+
+    n = pick(counts)
     col += 1
     total, low, high = n, [1.0] * len(keep), [1.0] * len(keep)
     if m.per_target:
-        total = low = high = [counts[i] / table[col][i] for i in keep]
+        total = low = high = [a / b for a, b in zip(n, pick(table[col]), strict=True)]
         n = [1.0] * len(keep)
         col += 1
-    elif m.value is not None:  # a column not computed (its statistic not read) is NaN
-        total, low, high = ([_float(table[c][i]) for i in keep] for c in range(col, col + 3))
+    elif m.value is not None:
+        total, low, high = (pick(table[c]) for c in range(col, col + 3))
         col += 3
     ranks: list[list[float | None]] = []
     if percentiles and m.value is not None:
-        ranks = [list(r) for r in zip(*(table[col][i] for i in keep), strict=True)] if keep else []
+        ranks = [list(r) for r in zip(*pick(table[col]), strict=True)] if keep else []
         col += 1
     elif percentiles:
         ranks = [[1.0] * len(keep)]
-    return Aggregates(unit, [starts[i] for i in keep], n, total, low, high, ranks), col
-
-
-def _float(value: float | None) -> float:
-    return math.nan if value is None else float(value)
+    return Aggregates(unit, pick(tuple(starts)), n, total, low, high, ranks), col
 
 
 _STORED_STATS = (

@@ -4,7 +4,7 @@
   a short timeout, else None (instance targets are then refused).
 - `DockerInstances.validate(id)` accepts a container name, id or id prefix; `address(id)` is the container's
   IP on `settings.docker_network` (default: its first network), cached and refreshed from engine events.
-- `run_containers(runtime)` follows the engine's events: a container that stops makes its targets `unused`
+- `run_containers(runtime, instances)` follows the engine's events: a container that stops makes its targets `unused`
   (Target.InvalidState) at once, so they leave the routable set; one that starts again is probed back in.
   Containers labelled ``elbv2.target-group=<name>`` (``elbv2.port=<port>``, default the group's port) are
   registered when they start (and when the group appears) and deregistered with draining when they stop.
@@ -34,7 +34,6 @@ from provider.elbv2.model import State, Target, TargetGroup, TargetType
 from provider.errors import InvalidTarget
 from provider.runtime import Runtime
 from provider.settings import Settings
-from provider.targets.health import deregistration_delay
 
 log = logging.getLogger("elbv2.containers")
 
@@ -174,10 +173,10 @@ def _target_id(tg: TargetGroup, container: Container, network: str | None) -> st
     return container.name if tg.target_type == TargetType.INSTANCE else container.address(network)
 
 
-def sync_labelled(runtime: Runtime, container: Container, previous: Container | None) -> None:
+def sync_labelled(
+    runtime: Runtime, instances: DockerInstances, container: Container, previous: Container | None
+) -> None:
     """Register a running labelled container; drain (or delete, with no delay) a stopped one's targets."""
-    instances = runtime.instances
-    assert isinstance(instances, DockerInstances)
     with runtime.store.write() as tx:
         found = _labelled_group(tx.state, container)
         if found is None:
@@ -197,17 +196,14 @@ def sync_labelled(runtime: Runtime, container: Container, previous: Container | 
         target_ids = {known.name, *known.addresses.values()} - {""}
         for target in tx.state.targets_by_group.get(tg.arn, ()):
             if target.id in target_ids and target.port == port and target.draining_since is None:
-                if deregistration_delay(tg) > 0:
+                if tg.deregistration_delay_seconds > 0:
                     tx.put(replace(target, draining_since=now))
                 else:
                     tx.delete(target)
 
 
-async def run_containers(runtime: Runtime) -> None:
+async def run_containers(runtime: Runtime, instances: DockerInstances) -> None:
     """Follow the engine until cancelled: health of stopped containers, auto-registration by label."""
-    instances = runtime.instances
-    if not isinstance(instances, DockerInstances):
-        return
     await asyncio.gather(_follow_events(runtime, instances), _watch_store(runtime, instances))
 
 
@@ -227,14 +223,14 @@ async def _follow_events(runtime: Runtime, instances: DockerInstances) -> None:
             # Read the whole engine after the stream is open, so no start or stop falls between the two.
             before = {c.id: c for c in instances.known()}
             for loaded in await asyncio.to_thread(instances.load):
-                _apply(runtime, loaded, before.get(loaded.id))
+                _apply(runtime, instances, loaded, before.get(loaded.id))
             while (event := await queue.get()) is not None:
                 if event.get("Action") in EVENTS and (ref := event.get("id")):
                     previous = next((c for c in instances.known() if c.id == ref), None)
                     container: Container | None = await asyncio.to_thread(instances.inspect, ref)
                     if container is None and previous is not None:  # destroyed: treat as stopped
                         container = replace(previous, running=False)
-                    _apply(runtime, container, previous)
+                    _apply(runtime, instances, container, previous)
         except DockerError as e:
             log.warning("Docker engine error (%s); reconnecting", e)
         finally:
@@ -254,19 +250,20 @@ def _pump(
         loop.call_soon_threadsafe(queue.put_nowait, None)
 
 
-def _apply(runtime: Runtime, container: Container | None, previous: Container | None) -> None:
+def _apply(
+    runtime: Runtime, instances: DockerInstances, container: Container | None, previous: Container | None
+) -> None:
     if container is not None and container.labels.get(LABEL_GROUP):
         try:
-            sync_labelled(runtime, container, previous)
+            sync_labelled(runtime, instances, container, previous)
         except Exception:  # a store conflict must not stop the event loop
             log.exception("auto-registration of %s failed", container.name)
-    _update_stopped(runtime)
+    _update_stopped(runtime, instances)
 
 
-def _update_stopped(runtime: Runtime) -> None:
-    assert isinstance(runtime.instances, DockerInstances)
+def _update_stopped(runtime: Runtime, instances: DockerInstances) -> None:
     state = runtime.store.snapshot()
-    stopped = stopped_targets(state, runtime.instances)
+    stopped = stopped_targets(state, instances)
     if stopped != runtime.health.stopped:
         runtime.health.set_stopped(state, stopped)
 
@@ -283,7 +280,7 @@ async def _watch_store(runtime: Runtime, instances: DockerInstances) -> None:
             if groups is not None and (new := names - groups):
                 for container in instances.known():
                     if container.running and container.labels.get(LABEL_GROUP) in new:
-                        _apply(runtime, container, None)
+                        _apply(runtime, instances, container, None)
             groups = names
-            _update_stopped(runtime)
+            _update_stopped(runtime, instances)
         await asyncio.sleep(WATCH_SECONDS)

@@ -23,28 +23,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from provider.elbv2.model import HealthCheck, State, Target, TargetGroup, TargetKey
-
-DEREGISTRATION_DELAY_SECONDS = 300  # AWS default of deregistration_delay.timeout_seconds
-
-
-@dataclass(frozen=True)
-class TargetHealth:
-    state: str  # initial | healthy | unhealthy | unused | draining | unavailable
-    reason: str | None = None
-    description: str | None = None
-
-
-REGISTERING = TargetHealth("initial", "Elb.RegistrationInProgress", "Target registration is in progress")
-INITIAL_CHECKS = TargetHealth("initial", "Elb.InitialHealthChecking", "Initial health checks in progress")
-HEALTHY = TargetHealth("healthy")
-NOT_REGISTERED = TargetHealth("unused", "Target.NotRegistered", "Target is not registered to the target group")
-NOT_IN_USE = TargetHealth(
-    "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
+from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, HealthCheck, State, Target, TargetKey
+from provider.elbv2.target_health import (
+    DISABLED,
+    DRAINING,
+    FAILED_CHECKS,
+    HEALTHY,
+    INITIAL_CHECKS,
+    NOT_IN_USE,
+    NOT_REGISTERED,
+    REGISTERING,
+    SERVING,
+    STOPPED,
+    TIMED_OUT,
+    TargetHealth,
+    TargetHealthState,
+    code_mismatch,
 )
-STOPPED = TargetHealth("unused", "Target.InvalidState", "Target is in the stopped state")
-DRAINING = TargetHealth("draining", "Target.DeregistrationInProgress", "Target deregistration is in progress")
-DISABLED = TargetHealth("unavailable", "Target.HealthCheckDisabled", "Health checks are disabled")
 
 
 class Outcome(StrEnum):
@@ -63,12 +58,10 @@ class Probe:
 
     def unhealthy(self) -> TargetHealth:
         if self.outcome is Outcome.CODE_MISMATCH:
-            return TargetHealth(
-                "unhealthy", "Target.ResponseCodeMismatch", f"Health checks failed with these codes: [{self.code}]"
-            )
+            return code_mismatch(self.code)
         if self.outcome is Outcome.TIMEOUT:
-            return TargetHealth("unhealthy", "Target.Timeout", "Request timed out")
-        return TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks failed")
+            return TIMED_OUT
+        return FAILED_CHECKS
 
 
 @dataclass(frozen=True)
@@ -84,15 +77,18 @@ class Record:
 def observe(record: Record, probe: Probe, check: HealthCheck) -> Record:
     """The record after one more probe result.
 
-    >>> observe(Record(t), Probe(Outcome.OK), HealthCheck()).health.state   # one pass ends `initial`
-    'healthy'
+    >>> from datetime import UTC
+    >>> observe(Record(datetime(2024, 1, 1, tzinfo=UTC)), Probe(Outcome.OK), HealthCheck()).health.state
+    <TargetHealthState.HEALTHY: 'healthy'>
     """
     ok = probe.outcome is Outcome.OK
     successes = record.successes + 1 if ok else 0
     failures = 0 if ok else record.failures + 1
     current = record.health.state
-    health = INITIAL_CHECKS if current == "initial" else record.health
-    if ok and current != "healthy" and successes >= (1 if current == "initial" else check.healthy_threshold_count):
+    initial = current == TargetHealthState.INITIAL
+    health = INITIAL_CHECKS if initial else record.health
+    needed = 1 if initial else check.healthy_threshold_count
+    if ok and current != TargetHealthState.HEALTHY and successes >= needed:
         health = HEALTHY
     elif not ok and failures >= check.unhealthy_threshold_count:
         health = probe.unhealthy()  # the latest failure names the reason
@@ -140,13 +136,8 @@ def routable_targets(
 ) -> tuple[Target, ...]:
     """Healthy and unavailable targets; when there are none, every registered live target (fail open)."""
     live = [t for t in state.targets_by_group.get(tg_arn, ()) if t.draining_since is None and t.id not in stopped]
-    serving = [t for t in live if health_of(state, t, records.get(t.key), stopped).state in ("healthy", "unavailable")]
+    serving = [t for t in live if health_of(state, t, records.get(t.key), stopped).state in SERVING]
     return tuple(serving or live)
-
-
-def deregistration_delay(tg: TargetGroup | None) -> float:
-    raw = tg.attribute("deregistration_delay.timeout_seconds") if tg else None
-    return float(raw) if raw is not None else float(DEREGISTRATION_DELAY_SECONDS)
 
 
 def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Target, ...]:
@@ -154,14 +145,16 @@ def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Targe
     out = []
     for t in state.targets.values():
         if t.draining_since is not None:
-            delay = deregistration_delay(state.target_groups.get(t.target_group_arn)) * time_scale
+            tg = state.target_groups.get(t.target_group_arn)
+            delay = (tg.deregistration_delay_seconds if tg else DEREGISTRATION_DELAY_SECONDS) * time_scale
             if now - t.draining_since >= timedelta(seconds=delay):
                 out.append(t)
     return tuple(out)
 
 
 class HealthMonitor:
-    """Each target's health; `version` bumps whenever some group's routable set changes.
+    """Each target's health; `version` bumps whenever some group's routable set changes. It is the domain's
+    HealthView (provider/elbv2/target_health.py).
 
     The prober feeds it probe results (`record_probe`), provider/targets/docker.py the stopped containers
     (`set_stopped`); the API reads `describe`, the compiler `routable` and `version`.

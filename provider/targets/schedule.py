@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
 
-from provider.elbv2.model import HealthCheck, State, Target, TargetKey, TargetType
-from provider.elbv2.model import Protocol as HttpProtocol
+from provider.elbv2.model import HealthCheck, ProtocolName, State, Target, TargetKey, TargetType
 from provider.runtime import Runtime
 from provider.targets import probe
 from provider.targets.health import Outcome, Probe, drained, probed
@@ -23,13 +21,6 @@ log = logging.getLogger("elbv2.health")
 
 MAX_PROBES_IN_FLIGHT = 64
 TICK_SECONDS = 0.1  # how often the schedules are matched to the store and drained targets are removed
-
-
-@runtime_checkable
-class Addresses(Protocol):
-    """Instance resolvers that can also say where a container listens (provider/targets/docker.py)."""
-
-    def address(self, target_id: str) -> str | None: ...
 
 
 async def run_health(runtime: Runtime) -> None:
@@ -100,7 +91,7 @@ class Prober:
             return Probe(Outcome.FAILED)
         port = target.port if check.port == "traffic-port" else int(check.port)
         timeout = check.timeout_seconds * self._scale
-        https = check.protocol is HttpProtocol.HTTPS
+        https = check.protocol is ProtocolName.HTTPS
         return await probe.check(host, port, check.path, check.matcher, timeout, https=https)
 
     async def _address(self, target: Target) -> str | None:
@@ -108,9 +99,9 @@ class Prober:
         if tg is None or tg.target_type != TargetType.INSTANCE:
             return target.id  # an ip target
         instances = self._runtime.instances
-        if isinstance(instances, Addresses):
-            return await asyncio.to_thread(instances.address, target.id)
-        return None
+        if instances is None:
+            return None
+        return await asyncio.to_thread(instances.address, target.id)
 
     async def _expire(self, state: State) -> None:
         """Delete the draining targets whose deregistration delay is over (one transaction)."""

@@ -1,10 +1,11 @@
 """PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract is DESIGN.md's mapping table).
 
-No I/O, no clock, no randomness: the same inputs give the same bytes, so Traefik's body hash skips unchanged polls.
-Traefik's camelCase vocabulary lives here and in provider/traefik/matchers.py only.
+No I/O, no clock, no randomness, no module state: the same inputs give the same bytes, so Traefik's body hash skips
+unchanged polls. The one thing it writes is the memo its caller hands it.
 
-The config is built as JSON text per entry (provider/traefik/dynamic.py), memoized per immutable input object
-(``_Memo``), so a recompile after one API change redoes one rule's work.
+The config is built as JSON text per entry (provider/traefik/dynamic.py). A caller that compiles again and again
+(the config endpoint) passes a ``CompileMemo`` (provider/traefik/memo.py), so a recompile after one API change
+redoes one rule's work; the output does not depend on it.
 
 Decisions (README, "Where this differs from AWS"):
 - all ForwardConfig weights 0: the rule matches and answers 503, like a target group without targets (Traefik's
@@ -22,49 +23,56 @@ Decisions (README, "Where this differs from AWS"):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from provider.elbv2.model import (
+    STICKINESS_SECONDS,
     Action,
     ActionType,
-    FixedResponse,
     Listener,
     LoadBalancer,
-    Protocol,
-    Redirect,
+    ProtocolName,
     Rule,
     State,
+    StickinessType,
     TargetGroup,
 )
+from provider.traefik.answers import FIXED_PATH_PREFIX, REDIRECT_PATH_PREFIX, rule_key
 from provider.traefik.dynamic import (
     PLACEHOLDER_SERVICE,
-    Config,
-    Plan,
+    DynamicConfig,
+    DynamicEntries,
     cookie,
     entry,
     for_port,
     load_balancer,
     router_entry,
+    safe_name,
     serialize,
     weighted_entry,
 )
 from provider.traefik.matchers import go_quote, rule_expr
+from provider.traefik.memo import CompileMemo, ListenerText, RuleText, TgText
 
-__all__ = ["PLACEHOLDER_SERVICE", "CompileOptions", "compile_config", "compile_plan", "for_port", "serialize"]
+__all__ = [
+    "PLACEHOLDER_SERVICE",
+    "CompileMemo",
+    "CompileOptions",
+    "compile_config",
+    "compile_entries",
+    "for_port",
+    "serialize",
+]
 
 Servers = Mapping[str, Sequence[tuple[str, int]]]
 
-FIXED_PATH_PREFIX = "/__fixed/"
-REDIRECT_PATH_PREFIX = "/__redirect/"
 SELF_SERVICE = "elbv2-self"  # this server: answers fixed responses and redirects
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
 INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @dataclass(frozen=True)
@@ -74,44 +82,24 @@ class CompileOptions:
     fixed_response_url: str
 
 
-def rule_key(rule: Rule) -> str:
-    """The id at the end of a rule ARN, used in names and in ``/__fixed/<key>``, ``/__redirect/<key>``."""
-    return _safe(rule.arn.rsplit("/", 1)[-1])
-
-
-def fixed_responses(state: State) -> dict[str, FixedResponse]:
-    """``/__fixed/<key>`` -> the response to give: ``{"9683b2d02a6cabee": FixedResponse("404", ...)}``."""
-    return {rule_key(r): a.fixed_response for r in state.rules.values() for a in r.actions if a.fixed_response}
-
-
-def redirects(state: State) -> dict[str, tuple[Redirect, Listener]]:
-    """``/__redirect/<key>`` -> the redirect and the listener it is on (its protocol and port fill placeholders)."""
-    return {
-        rule_key(r): (a.redirect, state.listeners[r.listener_arn])
-        for r in state.rules.values()
-        if r.listener_arn in state.listeners
-        for a in r.actions
-        if a.redirect
-    }
-
-
-def compile_plan(state: State, servers: Servers, options: CompileOptions) -> Plan:
-    """``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted."""
-    builder = _Builder(state, servers, options)
+def compile_entries(
+    state: State, servers: Servers, options: CompileOptions, memo: CompileMemo | None = None
+) -> DynamicEntries:
+    """``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted. ``memo``
+    holds the last compile's texts and is updated (the config endpoint owns one); without it, nothing is reused."""
+    builder = _Builder(state, servers, options, memo or CompileMemo())
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
 
 
-def compile_config(state: State, servers: Servers, options: CompileOptions, port: int | None = None) -> Config:
+def compile_config(
+    state: State, servers: Servers, options: CompileOptions, port: int | None = None
+) -> DynamicConfig:
     """The whole dynamic config as a dict, or only listener ``port``'s part (for tests and tools; the server
-    serves ``compile_plan(...).render()``). Never empty: a placeholder service is always there."""
-    result: Config = json.loads(compile_plan(state, servers, options).render(port))
+    serves ``compile_entries(...).render()``). Never empty: a placeholder service is always there."""
+    result: DynamicConfig = json.loads(compile_entries(state, servers, options).render(port))
     return result
-
-
-def _safe(name: str) -> str:
-    return _UNSAFE_NAME.sub("_", name)
 
 
 def _server_url(scheme: str, host: str, port: int) -> str:
@@ -120,13 +108,13 @@ def _server_url(scheme: str, host: str, port: int) -> str:
 
 
 def _tg_stickiness(tg: TargetGroup) -> tuple[str, int] | None:
-    """(cookie name, max age) when the TG attribute ``stickiness.enabled`` is true."""
-    attrs = dict(tg.attributes)
-    if attrs.get("stickiness.enabled") != "true":
+    """(cookie name, max age) when the group's stickiness is enabled."""
+    stickiness = tg.stickiness
+    if stickiness is None:
         return None
-    if attrs.get("stickiness.type") == "app_cookie":  # approximation: Traefik issues its own cookie
-        return "AWSALBAPP", int(attrs.get("stickiness.app_cookie.duration_seconds") or 86400)
-    return "AWSALB", int(attrs.get("stickiness.lb_cookie.duration_seconds") or 86400)
+    if stickiness.type is StickinessType.APP_COOKIE:  # approximation: Traefik issues its own cookie
+        return "AWSALBAPP", stickiness.duration_seconds
+    return "AWSALB", stickiness.duration_seconds
 
 
 _TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
@@ -140,54 +128,14 @@ def _terminal_action(rule: Rule) -> Action | None:
     return max(terminal, key=lambda a: a.order or 0) if terminal else None
 
 
-class _TgOut(NamedTuple):
-    tg: TargetGroup  # holds the object, so its id() cannot be reused while this entry lives
-    context: tuple[object, ...]  # everything else the text depends on
-    name: str
-    text: str
-    https: bool
-
-
-class _RuleOut(NamedTuple):
-    """One container per rule, strings inside: each tracked container allocated brings the garbage collector's
-    next pass closer (a full pass over a server's heap costs ~25 ms), so none are nested here."""
-
-    rule: Rule
-    children: str  # its target groups' service names, space-separated; the rest of its context is the listener's
-    name: str  # its router's name; "" when the rule can never match (it routes nothing)
-    router: str
-    extra_section: str  # the rule's own weighted service or replacePath middleware, if any: its section,
-    extra_name: str  # name
-    extra: str  # and text
-
-
-class _ListenerOut(NamedTuple):
-    listener: Listener
-    context: tuple[object, ...]  # its rules in order, LB name, qualifier, the target groups (for service names)
-    texts: dict[str, dict[str, str]]  # routers, and the rules' own services and middlewares
-    target_groups: tuple[tuple[str, bool], ...]  # (arn, secure) of the target group services its routers use
-    rules: dict[int, _RuleOut]  # per rule, for the next compile when one of them changes
-
-
-class _Memo:
-    """Texts from the last compile, keyed by id() of the immutable object they came from (hashing a frozen
-    dataclass walks all its fields; id() is free). Each entry holds its object, so the id is not reused while
-    the entry lives, and is used only when its context (the other inputs) is equal. A compile reads the last
-    generation and writes a new one: only what the current state uses is kept, and racing compiles only lose
-    hits. The output stays a pure function of the input."""
-
-    tgs: dict[tuple[int, bool], _TgOut] = {}
-    listeners: dict[str, _ListenerOut] = {}  # by ARN: a modified listener still finds its rules' texts
-
-
 class _Builder:
-    def __init__(self, state: State, servers: Servers, options: CompileOptions) -> None:
-        self.state, self.servers, self.options = state, servers, options
-        self.plan = Plan()
+    def __init__(self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo) -> None:
+        self.state, self.servers, self.options, self.memo = state, servers, options, memo
+        self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
-        self.tgs: dict[tuple[str, bool], _TgOut | None] = {}
-        self.old_tgs, self.new_tgs = _Memo.tgs, dict[tuple[int, bool], _TgOut]()
-        self.old_listeners, self.new_listeners = _Memo.listeners, dict[str, _ListenerOut]()
+        self.tgs: dict[tuple[str, bool], TgText | None] = {}
+        self.old_tgs, self.new_tgs = memo.tgs, dict[tuple[int, bool], TgText]()
+        self.old_listeners, self.new_listeners = memo.listeners, dict[str, ListenerText]()
         self.self_service = entry(SELF_SERVICE, load_balancer([options.fixed_response_url]))
         self.unavailable = entry(UNAVAILABLE_SERVICE, load_balancer([]))
         self.insecure = entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
@@ -200,11 +148,11 @@ class _Builder:
             port: sorted(lbs.values(), key=lambda lb: (lb.created_time, lb.arn)) for port, lbs in by_port.items()
         }
 
-    def finish(self) -> Plan:
-        _Memo.tgs, _Memo.listeners = self.new_tgs, self.new_listeners
+    def finish(self) -> DynamicEntries:
+        self.memo.keep(self.new_tgs, self.new_listeners)
         placeholder = load_balancer([self.options.fixed_response_url])
-        self.plan.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
-        return self.plan
+        self.entries.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
+        return self.entries
 
     def _tg_service_names(self) -> dict[str, str]:
         """``tg-<name>``; names shared by several TGs (other regions) get the ARN's id appended."""
@@ -212,7 +160,7 @@ class _Builder:
         for tg in self.state.target_groups.values():
             count[tg.name] = count.get(tg.name, 0) + 1
         return {
-            arn: _safe(f"tg-{tg.name}" if count[tg.name] == 1 else f"tg-{tg.name}-{arn.rsplit('/', 1)[-1]}")
+            arn: safe_name(f"tg-{tg.name}" if count[tg.name] == 1 else f"tg-{tg.name}-{arn.rsplit('/', 1)[-1]}")
             for arn, tg in self.state.target_groups.items()
         }
 
@@ -236,7 +184,7 @@ class _Builder:
         self.new_listeners[listener.arn] = out
         port = listener.port
         for section, texts in out.texts.items():
-            self.plan.merge(port, section, texts)
+            self.entries.merge(port, section, texts)
         shared: dict[str, dict[str, str]] = {"services": {}, "serversTransports": {}}
         for arn, secure in out.target_groups:
             tg = self._tg(arn, secure)
@@ -247,13 +195,13 @@ class _Builder:
             if tg.https:
                 shared["serversTransports"][INSECURE_TRANSPORT] = self.insecure
         for section, texts in shared.items():
-            self.plan.merge(port, section, texts)
+            self.entries.merge(port, section, texts)
 
-    def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, _RuleOut]) -> _ListenerOut:
+    def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, RuleText]) -> ListenerText:
         rules, lb_name, qualifier, _ = context
-        secure = listener.protocol == Protocol.HTTPS
+        secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
-        routers, used, outs = texts["routers"], set[str](), dict[int, _RuleOut]()
+        routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
         names: dict[str, str] = {}  # target group ARN -> its service name on this listener
 
         def child(arn: str) -> str:
@@ -282,7 +230,7 @@ class _Builder:
                 texts["services"][SELF_SERVICE] = self.self_service
             else:
                 used.update(arns)
-        return _ListenerOut(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
+        return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
 
     def _rule(
         self,
@@ -293,10 +241,10 @@ class _Builder:
         port: int,
         secure: bool,
         qualifier: str | None,
-    ) -> _RuleOut:
+    ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
-            return _RuleOut(rule, children, "", "", "", "", "")
+            return RuleText(rule, children, "", "", "", "", "")
         key = rule_key(rule)
         priority = 1 if rule.priority is None else RULE_PRIORITY_BASE - rule.priority
         if qualifier:
@@ -316,14 +264,14 @@ class _Builder:
             weights = [(n, t.weight) for n, t in zip(names, forward.target_groups, strict=True)]
             sticky = None
             if forward.stickiness_enabled:
-                sticky = cookie("AWSALBTG", forward.stickiness_duration or 86400, secure)
+                sticky = cookie("AWSALBTG", forward.stickiness_duration or STICKINESS_SECONDS, secure)
             extra = ("services", service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
-        name = _safe(f"{lb_name}-{port}-{label}-{key}")
+        name = safe_name(f"{lb_name}-{port}-{label}-{key}")
         router = router_entry(name, port, priority, expr, service, middleware, secure)
-        return _RuleOut(rule, children, name, router, *extra)
+        return RuleText(rule, children, name, router, *extra)
 
-    def _tg_service(self, arn: str, secure: bool) -> _TgOut | None:
+    def _tg_service(self, arn: str, secure: bool) -> TgText | None:
         """``tg-<name>``; a sticky TG used by an HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""
         tg = self.state.target_groups.get(arn)
         if tg is None:
@@ -334,16 +282,16 @@ class _Builder:
         if out is None or out.tg is not tg or out.context != context:
             stickiness = _tg_stickiness(tg)
             name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
-            scheme = "https" if tg.protocol == Protocol.HTTPS else "http"
+            scheme = "https" if tg.protocol == ProtocolName.HTTPS else "http"
             urls = [_server_url(scheme, h, p) for h, p in servers]
             sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
             transport = INSECURE_TRANSPORT if scheme == "https" else None
             text = entry(name, load_balancer(urls, sticky, transport))
-            out = _TgOut(tg, context, name, text, transport is not None)
+            out = TgText(tg, context, name, text, transport is not None)
         self.new_tgs[(id(tg), secure)] = out
         return out
 
-    def _tg(self, arn: str, secure: bool) -> _TgOut | None:
+    def _tg(self, arn: str, secure: bool) -> TgText | None:
         key = (arn, secure)
         if key not in self.tgs:
             self.tgs[key] = self._tg_service(arn, secure)

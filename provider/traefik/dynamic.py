@@ -1,5 +1,5 @@
 """Traefik dynamic configuration as JSON text: one text per entry (router, service, middleware, transport), and the
-``Plan`` that joins them in sorted order into bytes byte-identical to ``serialize`` of the same dict.
+``DynamicEntries`` that joins them in sorted order into bytes byte-identical to ``serialize`` of the same dict.
 
 >>> entry("s", {"loadBalancer": {"servers": []}})
 '"s":{"loadBalancer":{"servers":[]}}'
@@ -8,17 +8,24 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-Config = dict[str, Any]
+DynamicConfig = dict[str, Any]
 
 PLACEHOLDER_SERVICE = "elbv2-placeholder"  # in every rendering, so no config is ever empty
 # The order json.dumps(sort_keys=True) puts the sections in, so a join of sorted entries equals ``serialize``.
 _SECTIONS = ("middlewares", "routers", "serversTransports", "services")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 _encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode  # one encoder: no per-call setup
+
+
+def safe_name(name: str) -> str:
+    """A name Traefik takes as is: ``web/1 a`` -> ``web_1_a``."""
+    return _UNSAFE_NAME.sub("_", name)
 
 
 def entry_point(port: int) -> str:
@@ -27,7 +34,7 @@ def entry_point(port: int) -> str:
 
 
 @dataclass
-class Plan:
+class DynamicEntries:
     """The config as JSON texts: ``sections["routers"]["web-80-p1-x"] == '"web-80-p1-x":{...}'``, and for each
     listener port the names of the entries its routers use (services reachable from them, their middlewares
     and transports). The placeholder service is in every rendering, so none is ever empty."""
@@ -58,7 +65,7 @@ class Plan:
         return f'{{"http":{{{",".join(parts)}}}}}'.encode()
 
 
-def for_port(config: Config, port: int) -> Config:
+def for_port(config: DynamicConfig, port: int) -> DynamicConfig:
     """The routers on ``listener<port>`` and only the services, middlewares and transports they use
     (plus the placeholder service, so a port without routers still gets a complete config)."""
     http = config["http"]
@@ -80,12 +87,12 @@ def for_port(config: Config, port: int) -> Config:
     return {"http": {k: v for k, v in part.items() if v}}
 
 
-def serialize(config: Config) -> bytes:
+def serialize(config: DynamicConfig) -> bytes:
     """Canonical bytes: sorted keys, compact separators, ASCII: ``{"b":1,"a":[]}`` -> ``b'{"a":[],"b":1}'``."""
     return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def entry(name: str, value: Config) -> str:
+def entry(name: str, value: DynamicConfig) -> str:
     return f"{encode_basestring_ascii(name)}:{_encode(value)}"
 
 
@@ -103,7 +110,7 @@ def router_entry(
     )
 
 
-def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: Config | None) -> str:
+def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: DynamicConfig | None) -> str:
     """A weighted service's entry written directly, keys in sorted order (one per weighted rule)."""
     q = encode_basestring_ascii
     services = ",".join([f'{{"name":{q(n)},"weight":{w}}}' for n, w in children])
@@ -111,7 +118,9 @@ def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: Confi
     return f'{q(name)}:{{"weighted":{{"services":[{services}]{end}'
 
 
-def load_balancer(urls: Sequence[str], sticky: Config | None = None, transport: str | None = None) -> Config:
+def load_balancer(
+    urls: Sequence[str], sticky: DynamicConfig | None = None, transport: str | None = None
+) -> DynamicConfig:
     """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host)."""
     lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
     if sticky:
@@ -121,6 +130,6 @@ def load_balancer(urls: Sequence[str], sticky: Config | None = None, transport: 
     return {"loadBalancer": lb}
 
 
-def cookie(name: str, max_age: int, secure: bool) -> Config:
+def cookie(name: str, max_age: int, secure: bool) -> DynamicConfig:
     """A sticky cookie: HttpOnly, path /, ``secure`` only on HTTPS listeners (browsers never send it back over HTTP)."""
     return {"cookie": {"name": name, "maxAge": max_age, "httpOnly": True, "secure": secure, "path": "/"}}

@@ -3,6 +3,9 @@
 Every user value is emitted as a double-quoted, ASCII-only Go string literal (``go_quote``), and every value
 that goes into a regex is RE2-escaped (``re_escape``) except for the ALB wildcards ``*`` and ``?``. A value can
 therefore never change the structure of a rule: a backtick, a quote, ``)``, ``||`` or ``&&`` is data.
+
+>>> path_matcher("/api/*"), path_matcher("/a?c")
+('PathPrefix("/api/")', 'PathRegexp("(?s)^/a.c$")')
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from provider.elbv2 import wildcards
 from provider.elbv2.model import Condition, ConditionField, QueryPair
 
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+")
 _RE2_META = frozenset("\\.+*?()|[]{}^$")
-_WILDCARDS = re.compile(r"([*?])")
+_RE2_WILDCARD = {"*": ".*", "?": "."}
 _RE2_ESCAPES = str.maketrans({ch: "\\" + ch for ch in _RE2_META})
 # The common case in one C call: escape every metacharacter but the ALB wildcards, which become RE2's.
 _WILDCARDS_TO_RE2 = str.maketrans({**{ch: "\\" + ch for ch in _RE2_META}, "*": ".*", "?": "."})
@@ -70,47 +74,20 @@ def re_escape(value: str) -> str:
     return "".join(out)
 
 
-def _tokens(pattern: str, backslash_escapes: bool) -> list[str]:
-    """Split into literal characters and the wildcards ``*``/``?`` (``\\*`` is a literal when escapes apply)."""
-    if "\\" not in pattern or not backslash_escapes:
-        return list(pattern)
-    tokens: list[str] = []
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if backslash_escapes and ch == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*?\\":
-            tokens.append("\\" + pattern[i + 1])
-            i += 2
-            continue
-        tokens.append(ch)
-        i += 1
-    return tokens
+def wildcard_regex(pattern: str, *, case_insensitive: bool, escapes: bool = False) -> str:
+    """ALB wildcard pattern -> anchored RE2: ``/a*/b?`` -> ``(?s)^/a.*/b.$``; ``*`` may cross ``/`` and ``.``.
 
-
-def wildcard_regex(pattern: str, *, case_insensitive: bool, backslash_escapes: bool = False) -> str:
-    """ALB wildcard pattern -> anchored RE2: ``/a*/b?`` -> ``(?s)^/a.*/b.$``; ``*`` may cross ``/`` and ``.``."""
+    ``escapes``: the field's backslash escapes apply (query strings; provider/elbv2/wildcards.py)."""
     flags = "(?is)" if case_insensitive else "(?s)"
-    if backslash_escapes and "\\" in pattern:
-        body = [".*" if t == "*" else "." if t == "?" else re_escape(t[-1]) for t in _tokens(pattern, True)]
-    elif _plain(pattern):  # printable ASCII: no \x{..} escapes needed
+    if _plain(pattern):  # printable ASCII without a backslash: no \x{..} escapes, no ALB escapes
         return f"{flags}^{pattern.translate(_WILDCARDS_TO_RE2)}$"
-    else:  # escape the runs between wildcards in one go
-        body = [".*" if t == "*" else "." if t == "?" else re_escape(t) for t in _WILDCARDS.split(pattern) if t]
+    parts = wildcards.split(pattern, escapes=escapes)  # literal runs at even indices, escaped in one go each
+    body = [re_escape(p) if i % 2 == 0 else _RE2_WILDCARD[p] for i, p in enumerate(parts) if p]
     return f"{flags}^{''.join(body)}$"
 
 
-def _has_wildcard(pattern: str, backslash_escapes: bool = False) -> bool:
-    if "*" not in pattern and "?" not in pattern:
-        return False
-    if not backslash_escapes or "\\" not in pattern:
-        return True
-    return any(tok in ("*", "?") for tok in _tokens(pattern, backslash_escapes))
-
-
-def _unescape(pattern: str) -> str:
-    if "\\" not in pattern:
-        return pattern
-    return "".join(tok[-1] for tok in _tokens(pattern, True))
+def _has_wildcard(pattern: str) -> bool:
+    return wildcards.count(pattern, escapes=False) > 0
 
 
 def path_matcher(value: str) -> str:
@@ -156,10 +133,10 @@ def key_variants(key: str) -> tuple[str, ...]:
 
 def query_matchers(pair: QueryPair) -> list[str]:
     """One ``QueryRegexp`` per key spelling; [] when Traefik cannot express the pair (no key, wildcard key)."""
-    if pair.key is None or _has_wildcard(pair.key, backslash_escapes=True):
+    if pair.key is None or wildcards.count(pair.key, escapes=True):
         return []
-    value_re = go_quote(wildcard_regex(pair.value, case_insensitive=True, backslash_escapes=True))
-    return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(_unescape(pair.key))]
+    value_re = go_quote(wildcard_regex(pair.value, case_insensitive=True, escapes=True))
+    return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(wildcards.unescape(pair.key))]
 
 
 def condition_expr(cond: Condition) -> str | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib.metadata
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from provider.settings import Settings
 
-Config = dict[str, Any]
+StaticConfig = dict[str, Any]
 
 # Stop quickly: in-flight requests get this long after SIGTERM (Traefik's default is 10 s).
 GRACE_TIMEOUT = "2s"
@@ -25,7 +26,7 @@ GRACE_TIMEOUT = "2s"
 # the second of two quick changes (traefik-facts: 1.44 s median with the 2 s default, 0.13 s with 0 s).
 THROTTLE = "0s"
 POLL_TIMEOUT = "2s"
-# Long poll (provider/traefik/endpoint.py): a poller holding the current config waits up to this long for a change,
+# Long poll (provider/traefik/config_cache.py): a poller holding the current config waits up to this long for a change,
 # so a change reaches Traefik at once instead of at its next tick; must stay under POLL_TIMEOUT.
 LONG_POLL_MS = 800
 
@@ -38,9 +39,10 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _provider(settings: Settings, path: str) -> Config:
-    http: Config = {
-        "endpoint": f"{settings.base_url}{path}?wait_ms={LONG_POLL_MS}",
+def _provider(settings: Settings, path: str, wait_ms: int) -> StaticConfig:
+    query = f"?wait_ms={wait_ms}" if wait_ms else ""
+    http: StaticConfig = {
+        "endpoint": f"{settings.base_url}{path}{query}",
         "pollInterval": f"{settings.poll_interval_ms}ms",
         "pollTimeout": POLL_TIMEOUT,
     }
@@ -49,40 +51,73 @@ def _provider(settings: Settings, path: str) -> Config:
     return {"providersThrottleDuration": THROTTLE, "http": http}
 
 
-def _common(level: str) -> Config:
-    return {
-        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
-        "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
-    }
-
-
-def _entrypoint(addr: str) -> Config:
+def _entrypoint(addr: str) -> StaticConfig:
     return {"address": addr, "transport": {"lifeCycle": {"graceTimeOut": GRACE_TIMEOUT}}}
 
 
-def listener_config(port: int, settings: Settings, level: str = "INFO") -> Config:
-    """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>."""
-    return {
-        **_common(level),
-        "entryPoints": {entrypoint_name(port): _entrypoint(address(settings.listen_host, port))},
-        "providers": _provider(settings, f"/traefik/config/{port}"),
+# Fields ingestion does not read: not written at all (less work for Traefik, fewer bytes to parse).
+UNUSED_LOG_FIELDS = (
+    "StartLocal", "ClientAddr", "ClientUsername", "RequestAddr", "RequestCount", "RequestPort", "ServiceURL",
+    "Overhead", "RetryAttempts", "entryPointName", "GzipRatio", "TLSVersion", "TLSCipher", "TLSClientSubject",
+)  # fmt: skip
+# Lines go through a channel of this many to one writer goroutine, so requests never wait on the file (written
+# at once, not batched: visibility is unchanged). Traefik drains it on a graceful stop.
+LOG_BUFFER = 1000
+
+
+def access_log(path: Path) -> StaticConfig:
+    """JSON lines for metrics ingestion (provider/traefik/logtail.py); User-Agent kept, unused fields dropped."""
+    fields = {
+        "names": {name: "drop" for name in UNUSED_LOG_FIELDS},
+        "headers": {"defaultMode": "drop", "names": {"User-Agent": "keep"}},
     }
+    return {"filePath": str(path), "format": "json", "bufferingSize": LOG_BUFFER, "fields": fields}
 
 
-def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> Config:
+def routing_config(
+    listeners: Mapping[int, str],
+    settings: Settings,
+    path: str,
+    *,
+    api_address: str | None = None,
+    wait_ms: int = LONG_POLL_MS,
+    level: str = "INFO",
+    access_log_path: Path | None = None,
+) -> StaticConfig:
+    """A Traefik with entryPoint ``listener<P>`` at ``listeners[P]`` for each ALB port P, fed by polling ``path``
+    of this server (long poll unless ``wait_ms`` is 0); with ``api_address``, its API and dashboard there;
+    with ``access_log_path``, its JSON access log there (what metrics are computed from).
+    Both Traefiks of `up` are made here, and so is the one the end-to-end tests run."""
+    entrypoints = {entrypoint_name(p): _entrypoint(a) for p, a in sorted(listeners.items())}
+    config: StaticConfig = {
+        "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
+        "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
+    }
+    if api_address is not None:
+        config["api"] = {"dashboard": True, "insecure": True}
+        entrypoints["traefik"] = _entrypoint(api_address)
+    if access_log_path is not None:
+        config["accessLog"] = access_log(access_log_path)
+    return {**config, "entryPoints": entrypoints, "providers": _provider(settings, path, wait_ms)}
+
+
+def listener_config(port: int, settings: Settings, level: str = "INFO") -> StaticConfig:
+    """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>,
+    its access log in `<traefik_log_path>/listener<port>.json`."""
+    listeners = {port: address(settings.listen_host, port)}
+    log = settings.traefik_log_path / f"{entrypoint_name(port)}.json"
+    return routing_config(listeners, settings, f"/traefik/config/{port}", level=level, access_log_path=log)
+
+
+def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> StaticConfig:
     """The Traefik that serves the dashboard, loaded with the whole config so it shows every router.
 
     Its `listener<port>` entryPoints exist only so those routers are valid (a router naming an unknown
     entryPoint is shown as disabled); they bind ephemeral loopback ports and carry no traffic.
     """
-    entrypoints = {entrypoint_name(p): _entrypoint("127.0.0.1:0") for p in sorted(ports)}
-    entrypoints["traefik"] = _entrypoint(address("127.0.0.1", settings.dashboard_port))
-    return {
-        **_common(level),
-        "api": {"dashboard": True, "insecure": True},
-        "entryPoints": entrypoints,
-        "providers": _provider(settings, "/traefik/config"),
-    }
+    api = address("127.0.0.1", settings.dashboard_port)
+    listeners = dict.fromkeys(ports, "127.0.0.1:0")
+    return routing_config(listeners, settings, "/traefik/config", api_address=api, level=level)
 
 
 def traefik_binary(settings: Settings) -> str:

@@ -10,38 +10,34 @@ it is restarted (a blip of the dashboard only) when the port set changes.
 Why not one Traefik for all ports with `reusePort` and a start-new-then-stop-old handover: the new process
 binds the shared ports at start-up and the kernel hands it connections before its first config poll has
 arrived, which it answers 404. Measured on loopback, 3 steady clients, 8 handovers: 611 failed requests of
-25,000 (418 with requestAcceptGraceTimeout=1s); the per-port design saw 0 (tests/e2e/test_supervisor.py).
+25,000 (418 with requestAcceptGraceTimeout=1s); the per-port design saw 0 (bench/supervisor_designs.py
+measures both; tests/e2e/test_supervisor.py holds the supervisor to zero).
 A new port served its first 200 0.09-0.23 s after spawn (the test prints it). The price: ~90 MB RSS per
 Traefik process.
 
 Ports that cannot be bound (privileged, in use, bad --listen-host) are tried with a socket first, then
-every RETRY_S; one clear line is logged and everything else keeps serving. Children get
-PR_SET_PDEATHSIG=SIGTERM and their own process group: a crashed or SIGKILLed server leaves no Traefik,
-and on shutdown the whole group is signalled. PDEATHSIG fires when the *thread* that forked the child
-exits, which is the event-loop thread: run the server's loop in a thread that lives as long as it.
+every RETRY_S; one clear line is logged and everything else keeps serving. Each Traefik is a child process
+tied to this one (provider/traefik/process.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import json
 import logging
-import os
 import re
-import signal
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from provider.settings import Settings
+from provider.traefik import process
 from provider.traefik import static as traefik_static
 from provider.traefik.ports import bind_problem, explain
+from provider.traefik.process import TraefikProcess
 
 if TYPE_CHECKING:
     from provider.runtime import Runtime
@@ -50,13 +46,9 @@ log = logging.getLogger("elbv2.supervisor")
 
 WATCH_S = 0.1  # how often the store version is compared
 RETRY_S = 5.0  # how often an unbindable port or a crashed Traefik is tried again
-STOP_S = 5.0  # SIGTERM, then SIGKILL after this long (Traefik's own grace is 2 s)
 READY_S = 10.0
 DASHBOARD = "dashboard"
 
-_PR_SET_PDEATHSIG = 1
-# Resolved in the parent: the child between fork and exec should do as little as possible.
-_prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 _BIND_ERROR = re.compile(r"listen tcp (\S+?):(\d+): bind: ([^\"]+)")
 
 
@@ -107,24 +99,11 @@ def _data_dir(settings: Settings) -> Iterator[Path]:
 
 
 @dataclass
-class _Traefik:
-    name: str  # listener<port> | dashboard
-    process: asyncio.subprocess.Process
-    started: float
-    pump: asyncio.Task[None] | None = None
-    last_error: str | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-
-@dataclass
 class Supervisor:
     settings: Settings
     data: Path
-    listeners: dict[int, _Traefik] = field(default_factory=dict)
-    dashboard: _Traefik | None = None
+    listeners: dict[int, TraefikProcess] = field(default_factory=dict)
+    dashboard: TraefikProcess | None = None
     dashboard_ports: frozenset[int] | None = None
     retry_at: dict[int | str, float] = field(default_factory=dict)  # port or DASHBOARD -> monotonic time
     reported: dict[int | str, str] = field(default_factory=dict)  # last problem logged, to log it once
@@ -139,9 +118,8 @@ class Supervisor:
         s = self.settings
         log.info("AWS endpoint %s (--endpoint-url); Traefik polls %s/traefik/config/<port>", s.base_url, s.base_url)
         log.info("Traefik dashboard http://127.0.0.1:%d/dashboard/", s.dashboard_port)
-        log.info(
-            "Traefik logs in %s (binary %s); listener ports bound on %s", self.log_path, self.binary, s.listen_host
-        )
+        log.info("Traefik logs in %s (binary %s); listener ports bound on %s", self.log_path, self.binary,
+                 s.listen_host)
 
     async def watch(self, store: _Store) -> None:
         seen: int | None = None
@@ -163,7 +141,7 @@ class Supervisor:
                 await self._reap(t, port)
                 del self.listeners[port]
         gone = {p: self.listeners[p] for p in set(self.listeners) - ports}
-        await asyncio.gather(*(self._stop(t) for t in gone.values()))  # still tracked: close() covers a cancel
+        await asyncio.gather(*(process.stop(t) for t in gone.values()))  # still tracked: close() covers a cancel
         for port, t in gone.items():
             del self.listeners[port]
             log.info("listener port %d released (Traefik pid %d stopped)", port, t.pid)
@@ -195,15 +173,12 @@ class Supervisor:
         if self.retry_at.get(DASHBOARD, 0.0) > now:
             return
         if self.dashboard is not None:
-            await self._stop(self.dashboard)
+            await process.stop(self.dashboard)
             self.dashboard = None
         problem = bind_problem("127.0.0.1", self.settings.dashboard_port)
         if problem:
-            self._problem(
-                DASHBOARD,
-                f"dashboard port {self.settings.dashboard_port} cannot be bound on 127.0.0.1: "
-                f"{problem} (pick another with --dashboard-port)",
-            )
+            self._problem(DASHBOARD, f"dashboard port {self.settings.dashboard_port} cannot be bound on 127.0.0.1: "
+                          f"{problem} (pick another with --dashboard-port)")
             return
         self.dashboard = await self._spawn(DASHBOARD, traefik_static.dashboard_config(ports, self.settings))
         self.dashboard_ports = ports
@@ -216,36 +191,18 @@ class Supervisor:
             self.reported[key] = message
             log.error("%s; trying again every %g s, everything else keeps serving", message, RETRY_S)
 
-    async def _reap(self, t: _Traefik, key: int | str) -> None:
+    async def _reap(self, t: TraefikProcess, key: int | str) -> None:
         """A Traefik exited on its own: say why (its last error line) and schedule a retry."""
         if t.pump is not None:
             await t.pump
-        _release(t)
+        process.release(t)
         why = t.last_error or f"exit code {t.process.returncode}; see {self.log_path}"
         bind = _BIND_ERROR.search(why)
         if bind:
             why = f"cannot be bound on {bind.group(1)}: {explain(bind.group(3))}"
         self._problem(key, f"Traefik for {t.name} exited: {why}")
 
-    async def _spawn(self, name: str, config: traefik_static.Config) -> _Traefik:
-        path = self.conf_dir / f"{name}.yaml"
-        path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
-        process = await asyncio.create_subprocess_exec(
-            self.binary,
-            f"--configFile={path}",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
-            limit=1 << 20,
-        )
-        t = _Traefik(name, process, time.monotonic())
-        t.pump = asyncio.create_task(self._pump(t))
-        log.debug("started Traefik pid %d for %s (%s)", t.pid, name, path)
-        return t
-
-    async def _pump(self, t: _Traefik) -> None:
+    async def _pump(self, t: TraefikProcess) -> None:
         """Copy a Traefik's output to traefik.log, prefixed; surface errors about entryPoints to our log."""
         assert t.process.stdout is not None
         prefix = f"[{t.name} pid {t.pid}] ".encode()
@@ -259,7 +216,7 @@ class Supervisor:
                 if t.name != DASHBOARD and "entrypoint" in text.lower() and not _BIND_ERROR.search(text):
                     log.warning("traefik %s: %s", t.name, text)
 
-    async def _announce(self, t: _Traefik, port: int) -> None:
+    async def _announce(self, t: TraefikProcess, port: int) -> None:
         host = self.settings.listen_host
         host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
         deadline = t.started + READY_S
@@ -271,37 +228,28 @@ class Supervisor:
                 await asyncio.sleep(0.02)
                 continue
             was = self.reported.pop(port, None)
-            log.info(
-                "listener port %d: Traefik pid %d serving on %s after %.2f s%s",
-                port,
-                t.pid,
-                traefik_static.address(self.settings.listen_host, port),
-                time.monotonic() - t.started,
-                " (it can be bound now)" if was else "",
-            )
+            log.info("listener port %d: Traefik pid %d serving on %s after %.2f s%s", port, t.pid,
+                     traefik_static.address(self.settings.listen_host, port), time.monotonic() - t.started,
+                     " (it can be bound now)" if was else "")
             return
+
+    async def _spawn(self, name: str, config: traefik_static.StaticConfig) -> TraefikProcess:
+        path = process.write_config(self.conf_dir, name, config)
+        t = await process.start(self.binary, name, path)
+        t.pump = asyncio.create_task(self._pump(t))
+        log.debug("started Traefik pid %d for %s (%s)", t.pid, name, path)
+        return t
 
     def _spawn_task(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _stop(self, t: _Traefik) -> None:
-        _signal_group(t, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(t.process.wait(), STOP_S)
-        except TimeoutError:
-            _signal_group(t, signal.SIGKILL)
-            await t.process.wait()
-        if t.pump is not None:
-            await t.pump
-        _release(t)
-
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         everything = [*self.listeners.values(), *([self.dashboard] if self.dashboard else [])]
-        await asyncio.gather(*(self._stop(t) for t in everything))
+        await asyncio.gather(*(process.stop(t) for t in everything))
         self.listeners.clear()
         self.dashboard = None
         self.log_file.close()
@@ -311,28 +259,4 @@ class Supervisor:
         """Last resort when close() itself was interrupted: SIGKILL every group still running."""
         for t in [*self.listeners.values(), *([self.dashboard] if self.dashboard else [])]:
             if t.process.returncode is None:
-                _signal_group(t, signal.SIGKILL)
-
-
-def _signal_group(t: _Traefik, sig: int) -> None:
-    if t.process.returncode is not None:
-        return  # reaped: the pid may belong to someone else now
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(t.pid, sig)  # start_new_session: the group id is the child's pid
-
-
-def _release(t: _Traefik) -> None:
-    # asyncio closes a subprocess transport only when asked; unclosed, it errors when collected after the loop.
-    transport = getattr(t.process, "_transport", None)
-    if transport is not None:
-        transport.close()
-
-
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    def setup() -> None:  # runs in the child between fork and exec
-        if _prctl is not None:
-            _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl: nobody would signal us
-            os._exit(1)
-
-    return setup
+                process.kill(t)

@@ -26,8 +26,13 @@ AWS_ENV = {
 
 
 def elbv2_client(url: str) -> Any:
+    return aws_client(url, "elbv2")
+
+
+def aws_client(url: str, service: str) -> Any:
+    """A boto3 client of `service` (elbv2, ec2, sts) for the server at `url`, with no retries."""
     return boto3.client(
-        "elbv2",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="test",

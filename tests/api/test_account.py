@@ -46,7 +46,7 @@ def test_ssl_policies(elbv2: Any) -> None:
         ),
         pytest.param("get_resource_policy", {"ResourceArn": "arn:aws:x"}, id="GetResourcePolicy"),
         pytest.param(
-            "describe_capacity_reservation", {"LoadBalancerArn": "arn:aws:x"}, id="DescribeCapacityReservation"
+            "modify_capacity_reservation", {"LoadBalancerArn": "arn:aws:x"}, id="ModifyCapacityReservation"
         ),
         pytest.param("modify_ip_pools", {"LoadBalancerArn": "arn:aws:x"}, id="ModifyIpPools"),
     ],

@@ -3,6 +3,7 @@ health monitor; retention of stored data points."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,12 +11,14 @@ import pytest
 
 from provider.cloudwatch import sampler
 from provider.cloudwatch.context import Context
+from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.operations import OPERATIONS
+from provider.cloudwatch.timestamps import to_ms
 from provider.elbv2.context import Context as Elbv2Context
 from provider.elbv2.operations import OPERATIONS as ELBV2
 from provider.runtime import Runtime
 from provider.settings import Settings
-from provider.store import Store
+from provider.store import Store, metrics
 from provider.targets.health import HealthMonitor, Outcome, Probe
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
 
@@ -105,9 +108,9 @@ def _runtime(telemetry_store: Store, retention_hours: int = 24) -> Runtime:
     return Runtime(Settings(metrics_retention_hours=retention_hours), telemetry_store, HealthMonitor())
 
 
-def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:
-    runtime = _runtime(telemetry_store)
-    elbv2 = Elbv2Context(telemetry_store, runtime.health)
+def _web(runtime: Runtime) -> tuple[str, str]:
+    """A load balancer forwarding to a group of three ip targets, through the ELBv2 handlers: (LB, TG) ARNs."""
+    elbv2 = Elbv2Context(runtime.store, runtime.health)
     lb = ELBV2["CreateLoadBalancer"](elbv2, {"name": "web"})["load_balancers"][0]["load_balancer_arn"]
     tg = ELBV2["CreateTargetGroup"](elbv2, {"name": "api-v1", "protocol": "HTTP", "port": 80, "vpc_id": "vpc-1",
                                             "target_type": "ip"})["target_groups"][0]["target_group_arn"]
@@ -115,6 +118,17 @@ def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: St
                                     "default_actions": [{"type": "forward", "target_group_arn": tg}]})
     ELBV2["RegisterTargets"](elbv2, {"target_group_arn": tg,
                                      "targets": [{"id": "127.0.0.1", "port": p} for p in (9001, 9002, 9003)]})
+    return lb, tg
+
+
+def _host_dimensions(lb: str, tg: str) -> list[dict[str, str]]:
+    return [{"name": "LoadBalancer", "value": sampler.dimension_value(lb)},
+            {"name": "TargetGroup", "value": sampler.dimension_value(tg)}]
+
+
+def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:
+    runtime = _runtime(telemetry_store)
+    lb, tg = _web(runtime)
     state = telemetry_store.snapshot()
     first, second, _ = state.targets_by_group[tg]
     sampler.sample_once(runtime, T0)  # all initial: neither healthy nor unhealthy
@@ -122,11 +136,40 @@ def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: St
     for _ in range(2):
         runtime.health.record_probe(state, second, Probe(Outcome.FAILED))
     sampler.sample_once(runtime, T0 + timedelta(seconds=5))
-    dimensions = [{"name": "LoadBalancer", "value": sampler.dimension_value(lb)},
-                  {"name": "TargetGroup", "value": sampler.dimension_value(tg)}]
     for metric, expected in (("HealthyHostCount", 1), ("UnHealthyHostCount", 1)):
-        [point] = statistics(ctx, metric, namespace="AWS/ApplicationELB", dimensions=dimensions)
+        [point] = statistics(ctx, metric, namespace="AWS/ApplicationELB", dimensions=_host_dimensions(lb, tg))
         assert (point["minimum"], point["maximum"], point["sample_count"]) == (0, expected, 2)
+
+
+def test_background_task_samples_and_applies_retention(telemetry_store: Store) -> None:
+    runtime = _runtime(telemetry_store, retention_hours=1)
+    _web(runtime)
+    old = Datum(Metric.of("Shop", "Orders"), to_ms(datetime.now(UTC) - timedelta(hours=2)), Unit.NONE, ((1.0, 1.0),))
+    metrics.put(telemetry_store, [old])
+
+    async def one_round() -> list[tuple[Any, ...]]:
+        task = asyncio.create_task(sampler.run_metrics(runtime))
+        try:
+            for _ in range(100):  # bounded: 10 s
+                rows = _rows(telemetry_store, "SELECT namespace, metric_name, value FROM metric_data ORDER BY 2")
+                if rows and all(namespace != "Shop" for namespace, _, _ in rows):  # sampled, and expired
+                    return rows
+                await asyncio.sleep(0.1)
+            return rows
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    rows = asyncio.run(one_round())
+    assert rows == [("AWS/ApplicationELB", "HealthyHostCount", 0.0), ("AWS/ApplicationELB", "UnHealthyHostCount", 0.0)]
+
+
+def _rows(store: Store, sql: str) -> list[tuple[Any, ...]]:
+    cur = store.cursor()
+    try:
+        return cur.execute(sql).fetchall()
+    finally:
+        cur.close()
 
 
 def test_retention_deletes_old_data_points(ctx: Context, telemetry_store: Store) -> None:
@@ -134,8 +177,4 @@ def test_retention_deletes_old_data_points(ctx: Context, telemetry_store: Store)
         {"metric_name": "Orders", "value": 1.0, "timestamp": T0 - timedelta(hours=3)},
         {"metric_name": "Orders", "value": 2.0, "timestamp": T0}])
     assert sampler.expire_once(_runtime(telemetry_store, retention_hours=2), T0) == 1
-    cur = telemetry_store.cursor()
-    try:
-        assert cur.execute("SELECT value FROM metric_data").fetchall() == [(2.0,)]
-    finally:
-        cur.close()
+    assert _rows(telemetry_store, "SELECT value FROM metric_data") == [(2.0,)]

@@ -80,24 +80,25 @@ def _kinds() -> list[Request]:
         + [Request(t, action="redirect", target_group=None, target=None, elb_status=301, target_status=None,
                    target_s=None)] * 7
         + [Request(t, target_group=None, target=None, elb_status=503, target_status=None, target_s=None)] * 1
+        + [Request(t, target=None, elb_status=503, target_status=None, target_s=None)] * 2  # group without targets
     )
 
 
 @pytest.mark.parametrize(
     ("metric", "expected"),
     [
-        pytest.param("RequestCount", 27, id="request-count-excludes-unroutable"),
+        pytest.param("RequestCount", 27, id="request-count-only-where-a-target-was-chosen"),
         pytest.param("HTTPCode_Target_2XX_Count", 6, id="target-2xx"),
         pytest.param("HTTPCode_Target_4XX_Count", 2, id="target-4xx"),
         pytest.param("HTTPCode_Target_5XX_Count", 4, id="target-5xx"),
         pytest.param("HTTPCode_ELB_3XX_Count", 7, id="elb-3xx-redirects"),
-        pytest.param("HTTPCode_ELB_5XX_Count", 9, id="elb-5xx"),
+        pytest.param("HTTPCode_ELB_5XX_Count", 11, id="elb-5xx"),
         pytest.param("HTTPCode_ELB_502_Count", 3, id="elb-502"),
-        pytest.param("HTTPCode_ELB_503_Count", 6, id="elb-503-fixed-and-no-target"),
+        pytest.param("HTTPCode_ELB_503_Count", 8, id="elb-503-fixed-and-no-target"),
         pytest.param("HTTP_Fixed_Response_Count", 5, id="fixed-response"),
         pytest.param("HTTP_Redirect_Count", 7, id="redirect"),
         pytest.param("TargetConnectionErrorCount", 3, id="connection-errors"),
-        pytest.param("ProcessedBytes", 28 * 300, id="processed-bytes"),
+        pytest.param("ProcessedBytes", 30 * 300, id="processed-bytes"),
     ],
 )
 def test_status_and_action_counts(ctx: Context, telemetry_store: Store, metric: str, expected: int) -> None:
@@ -274,3 +275,16 @@ def _counts(telemetry_store: Store) -> tuple[int, ...]:
         return tuple(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requests", "metric_data"))
     finally:
         cur.close()
+
+
+def test_one_request_mixing_dimension_sets(ctx: Context, telemetry_store: Store) -> None:
+    """Queries over different dimension sets share one scan; each still counts only its own rows."""
+    insert(telemetry_store, [Request(T0_MS + i * 100, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)])
+    insert(telemetry_store, [Request(T0_MS, load_balancer="app/other/0123456789abcdef", target_group=TG_V2)] * 7)
+    sets = {"lb": dims(lb=LB), "v1": dims(lb=LB, tg=TG_V1), "v2": dims(tg=TG_V2), "other": dims(lb="app/x/1")}
+    queries = [{"id": qid, "metric_stat": {"metric": {"namespace": NS, "metric_name": "RequestCount",
+                                                      "dimensions": d}, "period": 300, "stat": "Sum"}}
+               for qid, d in sets.items()]
+    out = call(ctx, "GetMetricData", metric_data_queries=queries, start_time=T0, end_time=T0 + timedelta(minutes=5))
+    assert {r["id"]: r["values"] for r in out["metric_data_results"]} == {
+        "lb": [1000], "v1": [950], "v2": [57], "other": []}

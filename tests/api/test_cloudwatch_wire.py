@@ -18,11 +18,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from provider.app import operations_of
 from tests.api.conftest import AwsCli
 from tests.conftest import Server
 
-HANDLED = operations_of("provider.cloudwatch.operations")
 STATISTICS = {
     "Namespace": "AWS/ApplicationELB",
     "MetricName": "RequestCount",
@@ -68,17 +66,8 @@ def sent_headers(client: Any) -> list[dict[str, str]]:
 
 
 def assert_statistics_answered(client: Any) -> None:
-    """The real answer once the CloudWatch domain is registered; until then the clear 400 naming the op."""
-    if "GetMetricStatistics" in HANDLED:
-        response = client.get_metric_statistics(**STATISTICS)
-        assert response["Label"] == "RequestCount" and isinstance(response["Datapoints"], list)
-        return
-    with pytest.raises(ClientError) as raised:
-        client.get_metric_statistics(**STATISTICS)
-    error = raised.value.response
-    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error["Error"]["Code"] == "UnsupportedOperation"
-    assert error["Error"]["Message"] == "GetMetricStatistics is not supported by elbv2-provider"
+    response = client.get_metric_statistics(**STATISTICS)
+    assert response["Label"] == "RequestCount" and isinstance(response["Datapoints"], list)
 
 
 def test_boto3_speaks_json_and_is_answered(api_server: Server) -> None:
@@ -107,10 +96,7 @@ def test_a_missing_member_is_missing_parameter(api_server: Server, tmp_path: Pat
         client.get_metric_statistics(**{key: value for key, value in STATISTICS.items() if key != "Namespace"})
     error = raised.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
-    # Until the CloudWatch domain is registered, the operation is refused before its body is read.
-    assert error["Error"]["Code"] == (
-        "MissingParameter" if "GetMetricStatistics" in HANDLED else "UnsupportedOperation"
-    )
+    assert error["Error"]["Code"] == "MissingParameter"
 
 
 def test_aws_cli_sends_json(aws: AwsCli) -> None:
@@ -119,11 +105,7 @@ def test_aws_cli_sends_json(aws: AwsCli) -> None:
     args += ["--start-time", "2026-11-30T04:00:00Z", "--end-time", "2026-11-30T05:00:00Z", "--period", "300"]
     result = aws(*args, "--statistics", "Sum", "--debug", check=False)
     assert "'X-Amz-Target': b'GraniteServiceVersion20100801.GetMetricStatistics'" in result.stderr
-    if "GetMetricStatistics" in HANDLED:
-        assert result.returncode == 0 and json.loads(result.stdout)["Label"] == "RequestCount"
-    else:
-        assert result.returncode == 255
-        assert "(UnsupportedOperation) when calling the GetMetricStatistics operation" in result.stderr
+    assert result.returncode == 0 and json.loads(result.stdout)["Label"] == "RequestCount"
 
 
 def test_raw_query_post(api_server: Server) -> None:
@@ -133,10 +115,7 @@ def test_raw_query_post(api_server: Server) -> None:
     response = httpx.post(api_server.url + "/", data=form, timeout=10)
     assert response.headers["content-type"].startswith("text/xml")
     assert 'xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/"' in response.text
-    if "GetMetricStatistics" in HANDLED:
-        assert response.status_code == 200 and "<GetMetricStatisticsResult>" in response.text
-    else:
-        assert response.status_code == 400 and "<Code>UnsupportedOperation</Code>" in response.text
+    assert response.status_code == 200 and "<GetMetricStatisticsResult>" in response.text
 
 
 def test_elbv2_and_cloudwatch_share_the_endpoint(api_server: Server, elbv2: Any) -> None:

@@ -16,15 +16,10 @@ import docker
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
     Listener,
-    Protocol,
     Rule,
     TargetGroup,
-    TargetGroupTuple,
     TargetType,
 )
 from provider.runtime import Runtime
@@ -35,9 +30,9 @@ from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from tests.conftest import ROOT
 from tests.docker.images import build, busybox
+from tests.support.models import in_use, target_group
 
 pytestmark = pytest.mark.docker
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
 
 
@@ -87,26 +82,15 @@ def run_container(engine: DockerInstances, image: str) -> Iterator[Run]:
 
 def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup:
     arn = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/{uuid.uuid4().hex[:16]}"
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
-    return TargetGroup(
-        arn,
-        name,
-        Protocol.HTTP,
-        "HTTP1",
-        80,
-        "vpc-1",
-        TargetType.INSTANCE,
-        "ipv4",
-        check,
-        datetime.now(UTC),
-        attributes,
-    )
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)}
+    created = datetime.now(UTC)
+    instance = TargetType.INSTANCE
+    return target_group(name, arn=arn, target_type=instance, health_check=check, attributes=attributes, created=created)
 
 
 def use(tg: TargetGroup) -> tuple[Listener, Rule]:
     """A listener whose default rule forwards to the group, so its targets are in use and probed."""
-    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(tg.arn),)))
-    return Listener(LISTENER, "lb", 80, Protocol.HTTP), Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+    return in_use(tg.arn)
 
 
 @pytest.fixture
@@ -131,4 +115,5 @@ def runtime(engine: DockerInstances) -> Iterator[Runtime]:
 
 
 async def _background(rt: Runtime) -> None:
-    await asyncio.gather(run_health(rt), run_containers(rt))
+    assert isinstance(rt.instances, DockerInstances)
+    await asyncio.gather(run_health(rt), run_containers(rt, rt.instances))

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import pytest
 
 from provider.elbv2.model import Target
+from provider.elbv2.target_health import TargetHealth
 from provider.errors import InvalidTarget
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.targets.docker import DockerInstances, connect
-from provider.targets.health import TargetHealth
 from provider.targets.probe import check
 from tests.docker.conftest import Run, group, use
 

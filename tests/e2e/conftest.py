@@ -30,6 +30,6 @@ def provider() -> Iterator[Provider]:
 @pytest.fixture(scope="session")
 def traefik(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Traefik]:
     log = Path(tmp_path_factory.mktemp("traefik")) / "traefik.log"
-    t = Traefik(provider.url + "/traefik/config", ALB_PORTS, log)
+    t = Traefik(provider.settings, "/traefik/config", ALB_PORTS, log)
     yield t
     t.stop()

@@ -30,7 +30,7 @@ from provider.elbv2.model import (
     HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
+    ProtocolName,
     QueryPair,
     Rule,
     State,
@@ -42,7 +42,8 @@ from provider.elbv2.model import (
 from provider.settings import Settings
 from provider.store import Store
 from provider.traefik.compiler import CompileOptions, compile_config
-from tests.conftest import BIN, free_port
+from provider.traefik.static import LONG_POLL_MS, routing_config, traefik_binary
+from tests.conftest import free_port
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -95,9 +96,9 @@ class Backend:
 
 # ---- the provider: real app, real store, no prober (every registered target is routable: fail open) ---------
 class Provider:
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, **settings: Any) -> None:
         self.port = free_port()
-        self.settings = Settings(host="127.0.0.1", port=self.port, db=":memory:", provider_token=token)
+        self.settings = Settings(host="127.0.0.1", port=self.port, db=":memory:", provider_token=token, **settings)
         self.app = create_app(self.settings)
         self.store: Store = self.app.state.runtime.store
         self.url = f"http://127.0.0.1:{self.port}"
@@ -132,34 +133,32 @@ class Provider:
 
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
-    """The real traefik binary; entryPoint ``listener<P>`` for each ALB port, on a free loopback port."""
+    """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
+    ``listener<P>`` for each ALB port on a free loopback port, the API on another, polling ``path`` of the server
+    that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
 
     def __init__(
         self,
-        endpoint: str,
+        settings: Settings,
+        path: str,
         alb_ports: Iterable[int],
         log: Path,
-        token: str | None = None,
-        poll_ms: int = Settings.poll_interval_ms,  # what `up` mode uses
+        wait_ms: int = LONG_POLL_MS,
+        access_log: Path | None = None,  # a JSON access log as `up` writes it
     ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
         self.api_port = free_port()
-        args = [
-            str(BIN / "traefik"),
-            "--log.level=INFO",
-            "--global.checkNewVersion=false",
-            "--global.sendAnonymousUsage=false",
-            f"--entryPoints.traefik.address=127.0.0.1:{self.api_port}",
-            "--api.insecure=true",
-            f"--providers.http.endpoint={endpoint}",
-            f"--providers.http.pollInterval={poll_ms}ms",
-            "--providers.http.pollTimeout=2s",
-            "--providers.providersThrottleDuration=0s",
-            *[f"--entryPoints.listener{p}.address=127.0.0.1:{port}" for p, port in self.ports.items()],
-        ]
-        if token:
-            args.append(f"--providers.http.headers.Authorization=Bearer {token}")
+        listeners = {p: f"127.0.0.1:{port}" for p, port in self.ports.items()}
+        api = f"127.0.0.1:{self.api_port}"
+        config = routing_config(listeners, settings, path, api_address=api, wait_ms=wait_ms, access_log_path=access_log)
+        self.launch(config, log)
+
+    def launch(self, config: dict[str, Any], log: Path) -> None:
+        """Write ``config`` beside ``log`` and start Traefik with it, as the supervisor does."""
+        path = log.with_suffix(".yaml")
+        path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         self.log = log
+        args = [traefik_binary(Settings()), f"--configFile={path}"]
         self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
 
@@ -234,6 +233,7 @@ class Traefik:
                 self.process.wait(5)
 
 
+
 # ---- a keep-alive client ----------------------------------------------------------------------------------------
 @dataclass
 class Reply:
@@ -304,7 +304,7 @@ class StateBuilder:
         )
         return self.lbs[name]
 
-    def listener(self, lb: str, port: int, protocol: Protocol = Protocol.HTTP) -> Listener:
+    def listener(self, lb: str, port: int, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:
         balancer = self.lbs[lb]
         li = Listener(
             arn=f"{ARN}:listener/app/{lb}/{balancer.arn[-16:]}/{port:016x}",
@@ -319,7 +319,7 @@ class StateBuilder:
         tg = TargetGroup(
             arn=f"{ARN}:targetgroup/{name}/{len(self.tgs) + 1:016x}",
             name=name,
-            protocol=Protocol.HTTP,
+            protocol=ProtocolName.HTTP,
             protocol_version="HTTP1",
             port=80,
             vpc_id="vpc-1",

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from provider.settings import Settings
+from provider.traefik.static import LONG_POLL_MS
 from tests.api.conftest import elbv2_client
 from tests.conftest import free_port
 from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for
@@ -30,7 +32,6 @@ class World:
     process: Any
 
 
-LONG_POLL = "?wait_ms=800"  # under the harness Traefik's pollTimeout (2 s)
 
 
 @pytest.fixture
@@ -38,8 +39,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path, backends: dict[str, Ba
     port, db, log = free_port(), tmp_path / "state.duckdb", tmp_path / "server.log"
     process = serve(port, db, log)
     url = f"http://127.0.0.1:{port}"
-    query = getattr(request, "param", "")  # "" polls; LONG_POLL holds polls until a change
-    traefik = Traefik(url + "/traefik/config" + query, [80], tmp_path / "traefik.log")
+    wait_ms = getattr(request, "param", LONG_POLL_MS)  # as `up`; 0: plain polling
+    traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp_path / "traefik.log", wait_ms=wait_ms)
     elbv2 = elbv2_client(url)
     lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     tgs = {}
@@ -74,7 +75,7 @@ def path_rule(w: World, priority: int, path: str, actions: list[dict[str, Any]])
     return str(rule["Rules"][0]["RuleArn"])
 
 
-@pytest.mark.parametrize("world", ["", LONG_POLL], ids=["poll", "long-poll"], indirect=True)
+@pytest.mark.parametrize("world", [0, LONG_POLL_MS], ids=["poll", "long-poll"], indirect=True)
 def test_modify_rule_hot_reloads_weights(world: World) -> None:
     rule = path_rule(world, 10, "/w/*", forward(world, {"a": 100, "b": 0}))
     client = Client(world.traefik.ports[80])
@@ -89,7 +90,7 @@ def test_modify_rule_hot_reloads_weights(world: World) -> None:
     assert counts == {"a": 950, "b": 50}
 
 
-@pytest.mark.parametrize("world", ["", LONG_POLL], ids=["poll", "long-poll"], indirect=True)
+@pytest.mark.parametrize("world", [0, LONG_POLL_MS], ids=["poll", "long-poll"], indirect=True)
 def test_set_rule_priorities_swap_flips_routing(world: World) -> None:
     broad = path_rule(world, 1, "/s/*", forward(world, {"a": 1}))
     exact = path_rule(world, 2, "/s/x", forward(world, {"b": 1}))

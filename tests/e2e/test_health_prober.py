@@ -14,17 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
-    Listener,
-    Protocol,
-    Rule,
     Target,
-    TargetGroup,
-    TargetGroupTuple,
-    TargetType,
 )
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -32,9 +23,9 @@ from provider.store import Store
 from provider.targets.health import HealthMonitor, TargetHealth
 from provider.targets.schedule import run_health
 from tests.conftest import free_port
+from tests.support.models import in_use, target_group
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
 
 
@@ -127,14 +118,11 @@ def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Itera
     runtime = Runtime(settings=Settings(health_time_scale=scale), store=store, health=HealthMonitor())
     backends = [Backend() for _ in range(count)]
     now = datetime.now(UTC)
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),)
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)}
     with store.write() as tx:
-        tx.put(
-            TargetGroup(TG, "web", Protocol.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, now, attributes)
-        )
-        tx.put(Listener(LISTENER, "lb", 80, Protocol.HTTP))
-        forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
-        tx.put(Rule(LISTENER + "/default", LISTENER, None, (), (forward,)))
+        tx.put(target_group("web", arn=TG, health_check=check, attributes=attributes, created=now))
+        for resource in in_use(TG):
+            tx.put(resource)
     r = Rig(runtime, backends)
     for b in backends:
         r.register(b)

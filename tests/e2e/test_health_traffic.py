@@ -130,7 +130,8 @@ def world(tmp_path: Path) -> Iterator[World]:
         )["TargetGroups"][0]
         elbv2.modify_target_group_attributes(
             TargetGroupArn=tg["TargetGroupArn"],
-            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "20"}],  # 2 s at scale 0.1
+            # 5 s at scale 0.1: longer than a config change takes to reach traffic on a loaded machine (~2 s seen)
+            Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "50"}],
         )
         listener_port = free_port()
         elbv2.create_listener(

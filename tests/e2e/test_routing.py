@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from provider.elbv2.model import Action, ActionType, Protocol, Redirect, State
+from provider.elbv2.model import Action, ActionType, ProtocolName, Redirect, State
 from provider.elbv2.model import ConditionField as F
 from provider.traefik.compiler import for_port
 from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed
@@ -99,7 +99,7 @@ def test_group_stickiness_pins_clients(
 ) -> None:
     b = StateBuilder()
     b.lb("web")
-    b.listener("web", port, Protocol.HTTPS if tls else Protocol.HTTP)
+    b.listener("web", port, ProtocolName.HTTPS if tls else ProtocolName.HTTP)
     b.tg("ta", backends["a"]), b.tg("tb", backends["b"])
     b.rule("web", port, None, b.forward(("ta", 1), ("tb", 1), sticky=3600))
     apply(provider, traefik, b.state())
@@ -283,7 +283,7 @@ def test_per_port_endpoint_and_token(tmp_path_factory: pytest.TempPathFactory, b
         b.rule("web", 8000, None, b.forward(("tb", 1)))
         whole = provider.load(b.state())
         log = tmp_path_factory.mktemp("traefik-port") / "traefik.log"
-        traefik = Traefik(provider.url + "/traefik/config/8000", [8000], log, token="s3cret")
+        traefik = Traefik(provider.settings, "/traefik/config/8000", [8000], log)  # with the token
         traefik.wait_applied(for_port(whole, 8000))
         assert traefik.problems() == []
         assert names(Client(traefik.ports[8000]), 3) == {"b": 3}

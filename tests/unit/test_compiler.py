@@ -1,49 +1,41 @@
-"""compiler.py + matchers.py: table-driven over the ALB -> Traefik mapping (DESIGN.md)."""
+"""compiler.py (with memo.py and dynamic.py): table-driven over the ALB -> Traefik mapping (DESIGN.md)."""
 
 from __future__ import annotations
 
-import codecs
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from provider.elbv2.model import (
     Action,
     ActionType,
     Condition,
-    ConditionField,
     FixedResponse,
     Forward,
-    HealthCheck,
     Listener,
     LoadBalancer,
-    Protocol,
-    QueryPair,
+    ProtocolName,
     Redirect,
     Rule,
     State,
     TargetGroup,
     TargetGroupTuple,
-    TargetType,
 )
-from provider.traefik import compiler, matchers
+from provider.traefik.answers import fixed_responses, redirects
 from provider.traefik.compiler import (
     PLACEHOLDER_SERVICE,
     SELF_SERVICE,
+    CompileMemo,
     CompileOptions,
     compile_config,
-    compile_plan,
-    fixed_responses,
+    compile_entries,
     for_port,
-    redirects,
     serialize,
 )
-from provider.traefik.endpoint import redirect_location
+from tests.support.conditions import HDR, IP, H, M, P, cond, query
+from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -65,23 +57,11 @@ def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> Load
     )
 
 
-def tg(name: str, protocol: Protocol = Protocol.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
-    return TargetGroup(
-        arn=f"{ARN}:targetgroup/{name}/{abs(hash(name)) % 10**16:016d}",
-        name=name,
-        protocol=protocol,
-        protocol_version="HTTP1",
-        port=80,
-        vpc_id="vpc-1",
-        target_type=TargetType.IP,
-        ip_address_type="ipv4",
-        health_check=HealthCheck(),
-        created_time=T0,
-        attributes=tuple(sorted((attrs or {}).items())),
-    )
+def tg(name: str, protocol: ProtocolName = ProtocolName.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:
+    return target_group(name, protocol=protocol, attributes=attrs or {}, created=T0)
 
 
-def listener(balancer: LoadBalancer, port: int = 80, protocol: Protocol = Protocol.HTTP) -> Listener:
+def listener(balancer: LoadBalancer, port: int = 80, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:
     return Listener(
         arn=f"{balancer.arn.replace(':loadbalancer/', ':listener/')}/l{port:015d}",
         load_balancer_arn=balancer.arn,
@@ -106,14 +86,6 @@ def fwd(*groups: tuple[TargetGroup, int], sticky: int | None = None) -> Action:
     return Action(ActionType.FORWARD, forward=Forward(tuples, sticky is not None, sticky))
 
 
-def cond(field: ConditionField, *values: str, header: str | None = None) -> Condition:
-    return Condition(field=field, values=values, header_name=header)
-
-
-def query(*pairs: tuple[str | None, str]) -> Condition:
-    return Condition(field=ConditionField.QUERY_STRING, query=tuple(QueryPair(k, v) for k, v in pairs))
-
-
 def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGroup], lbs: list[LoadBalancer]) -> State:
     return State(
         load_balancers={b.arn: b for b in lbs},
@@ -125,7 +97,7 @@ def make_state(rules: list[Rule], listeners: list[Listener], tgs: list[TargetGro
 
 WEB = lb()
 L80 = listener(WEB)
-L443 = listener(WEB, 443, Protocol.HTTPS)
+L443 = listener(WEB, 443, ProtocolName.HTTPS)
 BLUE, GREEN = tg("blue"), tg("green")
 SERVERS = {BLUE.arn: [("127.0.0.1", 9001), ("::1", 9002)], GREEN.arn: [("127.0.0.1", 9003)]}
 
@@ -133,158 +105,6 @@ SERVERS = {BLUE.arn: [("127.0.0.1", 9001), ("::1", 9002)], GREEN.arn: [("127.0.0
 def compile_rules(*rules: Rule, tgs: tuple[TargetGroup, ...] = (BLUE, GREEN), port: int | None = None) -> Any:
     listeners = list({r.listener_arn: li for r in rules for li in (L80, L443) if li.arn == r.listener_arn}.values())
     return compile_config(make_state(list(rules), listeners, list(tgs), [WEB]), SERVERS, OPTS, port=port)
-
-
-def go_unquote(literal: str) -> str:
-    assert re.fullmatch(r'"(?:[^"\\]|\\.)*"', literal), literal
-    return codecs.decode(literal[1:-1], "unicode_escape")
-
-
-def re2_fullmatch(pattern: str, text: str) -> bool:
-    """Evaluate the RE2 subset the matchers emit with Python's re: flags, ^...$, \\x{hex}."""
-    m = re.fullmatch(r"\(\?([a-z]+)\)\^(.*)\$", pattern, re.S)
-    assert m, pattern
-    body = re.sub(r"\\x\{([0-9a-f]+)\}", lambda g: re.escape(chr(int(g.group(1), 16))), m.group(2))
-    flags = (re.I if "i" in m.group(1) else 0) | (re.S if "s" in m.group(1) else 0)
-    return re.fullmatch(body, text, flags) is not None
-
-
-# ---- condition translation ---------------------------------------------------------------------------------
-P, H, HDR, M, IP = (
-    ConditionField.PATH_PATTERN,
-    ConditionField.HOST_HEADER,
-    ConditionField.HTTP_HEADER,
-    ConditionField.HTTP_REQUEST_METHOD,
-    ConditionField.SOURCE_IP,
-)
-
-
-@pytest.mark.parametrize(
-    ("condition", "expected"),
-    [
-        pytest.param(cond(P, "/api/*"), 'PathPrefix("/api/")', id="path-prefix"),
-        pytest.param(cond(P, "/api*"), 'PathPrefix("/api")', id="path-prefix-no-slash"),
-        pytest.param(cond(P, "/exact"), 'Path("/exact")', id="path-exact"),
-        pytest.param(cond(P, "/a?c"), 'PathRegexp("(?s)^/a.c$")', id="path-question"),
-        pytest.param(cond(P, "*.jpg"), 'PathRegexp("(?s)^.*\\\\.jpg$")', id="path-leading-star"),
-        pytest.param(cond(P, "/a", "/b/*"), '(Path("/a") || PathPrefix("/b/"))', id="path-or"),
-        pytest.param(cond(H, "example.com"), 'Host("example.com")', id="host-exact"),
-        pytest.param(cond(H, "*.example.com"), 'HostRegexp("(?is)^.*\\\\.example\\\\.com$")', id="host-wildcard"),
-        pytest.param(cond(HDR, "a*", header="X-Env"), 'HeaderRegexp("X-Env", "(?is)^a.*$")', id="header"),
-        pytest.param(cond(M, "GET", "POST"), '(Method("GET") || Method("POST"))', id="method-or"),
-        pytest.param(cond(IP, "10.0.0.0/8"), 'ClientIP("10.0.0.0/8")', id="source-ip"),
-        pytest.param(
-            query(("v", "1*")),
-            '(QueryRegexp("V", "(?is)^1.*$") || QueryRegexp("v", "(?is)^1.*$"))',
-            id="query-key-both-cases",
-        ),
-        pytest.param(
-            query(("k", "a\\*")),
-            '(QueryRegexp("K", "(?is)^a\\\\*$") || QueryRegexp("k", "(?is)^a\\\\*$"))',
-            id="query-escaped-star-literal",
-        ),
-        pytest.param(query((None, "x")), None, id="query-no-key-unsupported"),
-        pytest.param(query(("k*", "x")), None, id="query-wildcard-key-unsupported"),
-    ],
-)
-def test_condition_expr(condition: Condition, expected: str | None) -> None:
-    assert matchers.condition_expr(condition) == expected
-
-
-@pytest.mark.parametrize(
-    ("pattern", "ci", "text", "matches"),
-    [
-        pytest.param("/api/*", False, "/api/", True, id="prefix-matches-slash"),
-        pytest.param("/api/*", False, "/api/x/y", True, id="prefix-crosses-slash"),
-        pytest.param("/api/*", False, "/api", False, id="prefix-not-bare"),
-        pytest.param("/a?c", False, "/abc", True, id="q-one-char"),
-        pytest.param("/a?c", False, "/ac", False, id="q-not-zero"),
-        pytest.param("/a?c", False, "/abbc", False, id="q-not-two"),
-        pytest.param("/API", False, "/api", False, id="path-case-sensitive"),
-        pytest.param("*.example.com", True, "a.b.example.com", True, id="host-star-crosses-dots"),
-        pytest.param("*.example.com", True, "example.com", False, id="host-star-needs-dot"),
-        pytest.param("*.example.com", True, "A.EXAMPLE.COM", True, id="host-case-insensitive"),
-        pytest.param("a.c", True, "abc", False, id="dot-is-literal"),
-        pytest.param("(x)|[y]+", False, "(x)|[y]+", True, id="metachars-literal"),
-        pytest.param("(x)|[y]+", False, "x", False, id="metachars-no-alternation"),
-        pytest.param("é*ß", True, "éxxß", True, id="unicode"),
-        pytest.param("a\nb", False, "a\nb", True, id="newline-literal"),
-    ],
-)
-def test_wildcard_semantics(pattern: str, ci: bool, text: str, matches: bool) -> None:
-    assert re2_fullmatch(matchers.wildcard_regex(pattern, case_insensitive=ci), text) is matches
-
-
-@pytest.mark.parametrize(
-    ("key", "spellings"),
-    [
-        pytest.param("id", ("ID", "Id", "iD", "id"), id="short-all"),
-        pytest.param("a1", ("A1", "a1"), id="digits-fixed"),
-        pytest.param("userId", ("USERID", "Userid", "userId", "userid"), id="long-common-forms"),
-    ],
-)
-def test_key_variants(key: str, spellings: tuple[str, ...]) -> None:
-    assert matchers.key_variants(key) == spellings
-
-
-HOSTILE = [
-    "a`b",
-    'a"b',
-    "a\\b",
-    'x") || Path("/',
-    "`) || PathPrefix(`/",
-    "(a) && b || c",
-    ".*+?^$[]{}|",
-    "é☃😀",
-    "a" * 5000,
-    "\x00\x1f\x7f",
-    "\ud800",
-]
-
-
-@pytest.mark.parametrize("value", [pytest.param(v, id=f"hostile-{i}") for i, v in enumerate(HOSTILE)])
-def test_go_quote_is_one_literal(value: str) -> None:
-    literal = matchers.go_quote(value)
-    assert literal.isascii()
-    assert go_unquote(literal) == (value if value != "\ud800" else "\ufffd")
-
-
-@given(st.text())
-def test_go_quote_round_trips(value: str) -> None:
-    value = value.encode("utf-8", "replace").decode()
-    assert go_unquote(matchers.go_quote(value)) == value
-
-
-@given(st.text(min_size=1), st.text())
-def test_re_escape_matches_only_itself(value: str, other: str) -> None:
-    pattern = "(?s)^" + matchers.re_escape(value) + "$"
-    assert pattern.isascii()
-    assert re2_fullmatch(pattern, value)
-    assert re2_fullmatch(pattern, other) is (other == value)
-
-
-@pytest.mark.parametrize("value", [pytest.param(v, id=f"hostile-{i}") for i, v in enumerate(HOSTILE[:9])])
-def test_hostile_values_stay_inside_their_literals(value: str) -> None:
-    literal_key = value.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
-    for c in (
-        cond(P, value),
-        cond(H, value),
-        cond(HDR, value, header=value),
-        cond(M, value),
-        query((literal_key, value)),
-    ):
-        expr = matchers.condition_expr(c)
-        assert expr is not None
-        literals = re.findall(r'"(?:[^"\\]|\\.)*"', expr)
-        skeleton = re.sub(r'"(?:[^"\\]|\\.)*"', "S", expr)
-        assert re.fullmatch(r"\(?[A-Za-z]+\(S(, S)?\)( \|\| [A-Za-z]+\(S(, S)?\))*\)?", skeleton), skeleton
-        assert all(lit.isascii() for lit in literals)
-
-
-def test_conditions_and_across() -> None:
-    expr = matchers.rule_expr([cond(P, "/a"), cond(M, "GET")])
-    assert expr == 'Path("/a") && Method("GET")'
-    assert matchers.rule_expr([cond(P, "/a"), query((None, "x"))]) is None
 
 
 # ---- routers, priorities, services ---------------------------------------------------------------------------
@@ -318,7 +138,7 @@ def test_no_routable_servers_gives_empty_load_balancer() -> None:
 
 
 def test_https_target_group_uses_https_and_skips_verify() -> None:
-    secure = tg("secure", Protocol.HTTPS)
+    secure = tg("secure", ProtocolName.HTTPS)
     cfg = compile_config(
         make_state([rule(L80, None, fwd((secure, 1)))], [L80], [secure], [WEB]),
         {secure.arn: [("127.0.0.1", 8443)]},
@@ -397,57 +217,6 @@ def test_target_group_stickiness(attrs: dict[str, str], li: Listener, service: s
 
 
 # ---- redirect, fixed response --------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("redirect", "li", "request_", "location"),
-    [
-        pytest.param(
-            Redirect("HTTP_301", protocol="HTTPS", port="443"),
-            L80,
-            ("shop.example.com", "/a/b", "x=1&y=2"),
-            "https://shop.example.com:443/a/b?x=1&y=2",
-            id="http-to-https-defaults",
-        ),
-        pytest.param(
-            Redirect("HTTP_302", host="new.example.com", path="/v2/#{path}", query="a=1&#{query}"),
-            L80,
-            ("h.example:8080", "/old", ""),
-            "http://new.example.com:80/v2/old?a=1&",
-            id="templates-empty-query-keeps-literal-part",
-        ),
-        pytest.param(
-            Redirect("HTTP_302", path="/#{host}/#{port}/#{protocol}", query=""),
-            L443,
-            ("h.example", "/x", "q=1"),
-            "https://h.example:443/h.example/443/https",
-            id="placeholders-in-path-query-dropped",
-        ),
-        pytest.param(
-            Redirect("HTTP_301", protocol="HTTPS", port="443"),
-            L80,
-            ("[::1]:80", "/", ""),
-            "https://[::1]:443/",
-            id="ipv6-host-empty-query-no-question-mark",
-        ),
-        pytest.param(
-            Redirect("HTTP_302", host="#{path}.example", path="/#{query}"),
-            L80,
-            ("h", "/#{host}", "#{port}"),
-            "http://#{host}.example:80/#{port}?#{port}",
-            id="expanded-once-request-values-are-data",
-        ),
-        pytest.param(
-            Redirect("HTTP_302", host="é.example", path="/a b"),
-            L80,
-            ("h", "/", ""),
-            "http://%C3%A9.example:80/a%20b",
-            id="non-ascii-and-space-percent-encoded",
-        ),
-    ],
-)
-def test_redirect_location(redirect: Redirect, li: Listener, request_: tuple[str, str, str], location: str) -> None:
-    assert redirect_location(redirect, li, *request_) == location
-
-
 def test_redirect_router() -> None:
     action = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", protocol="HTTPS", port="443"))
     state = make_state([rule(L80, None, action)], [L80], [], [WEB])
@@ -544,8 +313,8 @@ def _rich_state(weight: int = 5) -> State:
     """Every feature at once: weighted + sticky on HTTP and HTTPS, TG stickiness, HTTPS targets, fixed response,
     redirect, a missing target group, a never-matching rule, hostile values, two LBs on one port."""
     old, new = lb("old", "aaaa000000000001", age=0), lb("new", "bbbb000000000002", age=10)
-    l_old, l_new, l443 = listener(old), listener(new), listener(new, 443, Protocol.HTTPS)
-    sticky_tg, secure_tg = tg("s", attrs={"stickiness.enabled": "true"}), tg("sec", Protocol.HTTPS)
+    l_old, l_new, l443 = listener(old), listener(new), listener(new, 443, ProtocolName.HTTPS)
+    sticky_tg, secure_tg = tg("s", attrs={"stickiness.enabled": "true"}), tg("sec", ProtocolName.HTTPS)
     missing = tg("missing")
     fixed = Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("404", "text/plain", "no"))
     redirect = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_302", host="x.example"))
@@ -564,8 +333,8 @@ def _rich_state(weight: int = 5) -> State:
 
 
 def test_render_is_canonical_and_ports_match_for_port() -> None:
-    servers = {**SERVERS, tg("sec", Protocol.HTTPS).arn: [("127.0.0.1", 8443)]}
-    plan = compile_plan(_rich_state(), servers, OPTS)
+    servers = {**SERVERS, tg("sec", ProtocolName.HTTPS).arn: [("127.0.0.1", 8443)]}
+    plan = compile_entries(_rich_state(), servers, OPTS)
     whole = plan.render()
     assert whole == serialize(json.loads(whole))
     for port in (80, 443, 8080):
@@ -580,7 +349,7 @@ def _mutations() -> list[Any]:
         arn: replace(g, attributes=()) if g.name == "s" else g for arn, g in base.target_groups.items()
     }  # tg-s-tls becomes tg-s on the HTTPS listener: rules there must be rebuilt although they did not change
     listener_to_https = {
-        arn: replace(li, protocol=Protocol.HTTPS) if li.port == 80 and "/old/" in arn else li
+        arn: replace(li, protocol=ProtocolName.HTTPS) if li.port == 80 and "/old/" in arn else li
         for arn, li in base.listeners.items()
     }
     renamed_lb = {arn: replace(b, name="older") if b.name == "old" else b for arn, b in base.load_balancers.items()}
@@ -595,8 +364,9 @@ def _mutations() -> list[Any]:
 
 @pytest.mark.parametrize(("after", "servers"), _mutations())
 def test_memo_gives_what_a_fresh_compile_gives(after: State, servers: dict[str, Any]) -> None:
-    compile_plan(_rich_state(), SERVERS, OPTS)
-    recompiled = compile_plan(after, servers, OPTS).render()
-    compiler._Memo.tgs, compiler._Memo.listeners = {}, {}
-    assert recompiled == compile_plan(after, servers, OPTS).render()
-    assert recompiled != compile_plan(_rich_state(), SERVERS, OPTS).render()
+    memo = CompileMemo()
+    compile_entries(_rich_state(), SERVERS, OPTS, memo)
+    assert memo.listeners and memo.tgs
+    recompiled = compile_entries(after, servers, OPTS, memo).render()
+    assert recompiled == compile_entries(after, servers, OPTS).render()
+    assert recompiled != compile_entries(_rich_state(), SERVERS, OPTS).render()

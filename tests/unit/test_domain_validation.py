@@ -12,11 +12,12 @@ from provider.elbv2 import attributes, health_checks, names, tags
 from provider.elbv2.load_balancer_attributes import LOAD_BALANCER_ATTRIBUTES
 from provider.elbv2.load_balancer_attributes import check_combination as check_lb
 from provider.elbv2.load_balancers import subnets_from
-from provider.elbv2.model import HealthCheck, Protocol, TargetGroup, TargetType
+from provider.elbv2.model import HealthCheck, ProtocolName, TargetGroup
 from provider.elbv2.target_group_attributes import TARGET_GROUP_ATTRIBUTE_DEFAULTS, TARGET_GROUP_ATTRIBUTES
 from provider.elbv2.target_group_attributes import check_combination as check_tg
 from provider.elbv2.target_groups import settings_from
 from provider.elbv2.targets import health_check_port, requested, validate_ip_target
+from tests.support.models import target_group
 
 OK = None
 
@@ -90,7 +91,7 @@ def test_validate_tags(raw: list[dict[str, Any]] | None, expected: Any) -> None:
             HealthCheck(interval_seconds=10, timeout_seconds=2),
             id="interval-timeout",
         ),
-        pytest.param({"health_check_protocol": "HTTPS"}, HealthCheck(protocol=Protocol.HTTPS), id="https"),
+        pytest.param({"health_check_protocol": "HTTPS"}, HealthCheck(protocol=ProtocolName.HTTPS), id="https"),
         pytest.param({"health_check_port": "8081"}, HealthCheck(port="8081"), id="port"),
         pytest.param({"health_check_path": "/healthz"}, HealthCheck(path="/healthz"), id="path"),
         pytest.param({"matcher": {"http_code": "200,202"}}, HealthCheck(matcher="200,202"), id="matcher-list"),
@@ -276,20 +277,7 @@ def test_attribute_defaults_are_strings_and_stored_values_win() -> None:
 
 
 def _tg(ip_address_type: str = "ipv4", port: str = "traffic-port") -> TargetGroup:
-    from datetime import UTC, datetime
-
-    return TargetGroup(
-        "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/blue/0",
-        "blue",
-        Protocol.HTTP,
-        "HTTP1",
-        8080,
-        "vpc-1",
-        TargetType.IP,
-        ip_address_type,
-        HealthCheck(port=port),
-        datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    return target_group("blue", port=8080, ip_address_type=ip_address_type, health_check=HealthCheck(port=port))
 
 
 @pytest.mark.parametrize(

@@ -14,18 +14,13 @@ from botocore.serialize import create_serializer
 
 from provider.aws import EC2, QUERY, Incoming, load
 from provider.aws.dispatch import Registry, Service
+from provider.ec2.operations import OPERATIONS as SERVED
 from provider.errors import InvalidAction, InvalidParameterValue, MissingParameter, UnsupportedOperation
 from tests.support.shapes import Generator, to_snake
 
 SESSION = botocore.session.get_session()
 WHOLE_SECONDS = datetime(2026, 11, 26, 14, 30, 33, tzinfo=UTC)
-EC2_OPERATIONS = [
-    *("DescribeVpcs", "CreateVpc", "DeleteVpc", "DescribeSubnets", "CreateSubnet", "DeleteSubnet"),
-    *("DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup", "AuthorizeSecurityGroupIngress"),
-    *("AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"),
-    *("DescribeAvailabilityZones", "DescribeNetworkInterfaces", "DescribeAccountAttributes"),
-    *("CreateTags", "DeleteTags", "DescribeTags"),
-]
+EC2_OPERATIONS = sorted(SERVED)  # every operation provider/ec2 serves
 CASES = [
     *(pytest.param("ec2", EC2, name, id=f"ec2-{name}") for name in EC2_OPERATIONS),
     *(pytest.param("sts", QUERY, name, id=f"sts-{name}") for name in ("GetCallerIdentity",)),

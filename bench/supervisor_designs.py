@@ -1,17 +1,24 @@
-"""Why the supervisor runs one Traefik per listener port: both designs measured side by side, printed.
+"""Why the supervisor runs one Traefik per listener port: both designs measured side by side in one run.
 
 (a) per-port Traefik (what provider/traefik/supervisor.py does): another port is added and removed while a steady
-    client hits port A; A's process is never touched.
+    client pair hits port A; A's process is never touched.
 (b) one Traefik with `reusePort`, replaced by start-new-then-SIGTERM-old: the new process binds the shared
     port at once and answers 404 until its first config poll lands.
-Run: `.venv/bin/pytest -s -m slow tests/e2e/test_supervisor_designs.py`. Only (a) is asserted (no failure).
+Both Traefiks are set up by provider/traefik/static.py, as `up` sets them up. Prints each design's failed requests.
+tests/e2e/test_supervisor.py holds the real supervisor to (a)'s zero.
+
+    .venv/bin/python bench/supervisor_designs.py [--rounds 4]
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import http.server
 import json
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from provider.settings import Settings
-from provider.traefik.static import listener_config, traefik_binary
-from tests.conftest import free_port
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROUNDS = 4
+from provider.settings import Settings  # noqa: E402
+from provider.traefik.static import listener_config, traefik_binary  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.harness import stop_process  # noqa: E402
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -49,13 +56,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
+@contextlib.contextmanager
 def config_server() -> Iterator[tuple[int, type[_Handler]]]:
+    """Serves a config routing every listener port to itself, and answers ``ok`` as the backend."""
     handler = type("Handler", (_Handler,), {"ports": []})
     s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=s.serve_forever, daemon=True).start()
-    yield s.server_address[1], handler
-    s.shutdown()
+    try:
+        yield s.server_address[1], handler
+    finally:
+        s.shutdown()
 
 
 class Clients:
@@ -101,15 +111,6 @@ def start(tmp: Path, name: str, config: dict[str, Any]) -> subprocess.Popen[byte
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 def serving(port: int, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -122,28 +123,27 @@ def serving(port: int, timeout: float = 10) -> bool:
     return False
 
 
-@pytest.mark.slow
-def test_per_port_processes_versus_reuse_port_handover(tmp_path: Path,
-                                                       config_server: tuple[int, type[_Handler]]) -> None:
-    api, handler = config_server
-    settings = Settings(port=api)
-
+def per_port(tmp: Path, settings: Settings, handler: type[_Handler], rounds: int) -> Clients:
     a = free_port()
     handler.ports = [a]
-    steady = start(tmp_path, "a", listener_config(a, settings))
+    steady = start(tmp, "a", listener_config(a, settings))
     try:
-        assert serving(a)
-        with Clients(a) as per_port:
-            for i in range(ROUNDS):
+        if not serving(a):
+            raise SystemExit("the per-port Traefik never served")
+        with Clients(a) as clients:
+            for i in range(rounds):
                 b = free_port()
-                extra = start(tmp_path, f"b{i}", listener_config(b, settings))
+                extra = start(tmp, f"b{i}", listener_config(b, settings))
                 try:
-                    assert serving(b)
+                    serving(b)
                 finally:
-                    stop(extra)
+                    stop_process(extra)
     finally:
-        stop(steady)
+        stop_process(steady)
+    return clients
 
+
+def reuse_port(tmp: Path, settings: Settings, handler: type[_Handler], rounds: int, api: int) -> Clients:
     p = free_port()
     handler.ports = [p]
 
@@ -151,21 +151,38 @@ def test_per_port_processes_versus_reuse_port_handover(tmp_path: Path,
         config = listener_config(p, settings)
         config["entryPoints"][f"listener{p}"]["reusePort"] = True
         config["providers"]["http"]["endpoint"] = f"http://127.0.0.1:{api}/traefik/config"
-        return start(tmp_path, name, config)
+        return start(tmp, name, config)
 
     old = shared("h0")
     try:
-        assert serving(p)
-        with Clients(p) as handover:
-            for i in range(ROUNDS):
+        if not serving(p):
+            raise SystemExit("the reusePort Traefik never served")
+        with Clients(p) as clients:
+            for i in range(rounds):
                 new = shared(f"h{i + 1}")
                 time.sleep(0.5)  # the new process binds at once; give it time to load its config
-                stop(old)
+                stop_process(old)
                 old = new
                 time.sleep(0.3)
     finally:
-        stop(old)
+        stop_process(old)
+    return clients
 
-    print(f"\n(a) per-port Traefik, {ROUNDS} ports added+removed: {per_port.ok} ok, {per_port.failed} failed"
-          f"\n(b) reusePort handover, {ROUNDS} replacements: {handover.ok} ok, {handover.failed} failed")
-    assert per_port.ok > 0 and per_port.failed == 0
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=4)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="supervisor-designs-"))
+    with config_server() as (api, handler):
+        settings = Settings(port=api)
+        a = per_port(tmp, settings, handler, args.rounds)
+        b = reuse_port(tmp, settings, handler, args.rounds, api)
+    print(f"(a) per-port Traefik, {args.rounds} ports added+removed: {a.ok} ok, {a.failed} failed "
+          f"({a.failed / max(a.ok + a.failed, 1):.2%})")
+    print(f"(b) reusePort handover, {args.rounds} replacements: {b.ok} ok, {b.failed} failed "
+          f"({b.failed / max(b.ok + b.failed, 1):.2%})")
+
+
+if __name__ == "__main__":
+    main()

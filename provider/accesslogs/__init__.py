@@ -1,0 +1,1 @@
+"""ALB access logs: one record per request Traefik served (record.py), written as ALB's gzip'd log files (files.py)."""

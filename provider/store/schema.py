@@ -1,0 +1,96 @@
+"""The DuckDB schema, and the migrations that bring a file written by an older build up to SCHEMA_VERSION.
+
+Each record type is one table: its key and unique columns lifted out, every other field in the ``doc`` JSON
+column (provider/store/codec.py). Tags are rows of their own, so a tag's uniqueness is a SQL constraint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Callable
+
+import duckdb
+
+from provider.store.codec import dumps
+
+SCHEMA_VERSION = 2
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE listeners (
+    arn TEXT PRIMARY KEY, load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
+    UNIQUE (load_balancer_arn, port));
+CREATE TABLE rules (
+    arn TEXT PRIMARY KEY, listener_arn TEXT NOT NULL, priority INTEGER, doc TEXT NOT NULL,
+    UNIQUE (listener_arn, priority));
+CREATE TABLE targets (
+    target_group_arn TEXT NOT NULL, id TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (target_group_arn, id, port));
+CREATE TABLE tags (
+    arn TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (arn, position), UNIQUE (arn, key));
+"""
+
+
+def prepare(db: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Create the tables in a new file, or migrate an older one; refuse a file from a newer build."""
+    if not db.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'").fetchall():
+        in_transaction(db, lambda: _create(db))
+    found = _version(db)
+    while found in _MIGRATIONS and found < SCHEMA_VERSION:
+        in_transaction(db, functools.partial(_MIGRATIONS[found], db))
+        found = _version(db)
+    if found != SCHEMA_VERSION:
+        raise RuntimeError(f"{path}: schema version {found}, this build knows {SCHEMA_VERSION}")
+
+
+def _create(db: duckdb.DuckDBPyConnection) -> None:
+    db.execute(_SCHEMA)
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def _fold_rule_target_groups(db: duckdb.DuckDBPyConnection) -> None:
+    """1 -> 2: version 1 kept each forward's target groups in a table of their own (rule_target_groups); no
+    query read it, so version 2 keeps them in the rule's doc, where the codec puts them."""
+    groups: dict[str, dict[int, list[dict[str, object]]]] = {}
+    # Ordered by position: a forward's groups come back in the order they were given, not sorted by ARN.
+    for rule_arn, index, arn, weight in db.execute(
+        "SELECT rule_arn, action_index, target_group_arn, weight FROM rule_target_groups"
+        " ORDER BY rule_arn, action_index, position"
+    ).fetchall():
+        groups.setdefault(rule_arn, {}).setdefault(index, []).append({"arn": arn, "weight": weight})
+    for rule_arn, doc in db.execute("SELECT arn, doc FROM rules").fetchall():
+        data = json.loads(doc)
+        forwards = [(i, a["forward"]) for i, a in enumerate(data.get("actions", [])) if a.get("forward") is not None]
+        for index, forward in forwards:
+            forward["target_groups"] = groups.get(rule_arn, {}).get(index, [])
+        if forwards:
+            db.execute("UPDATE rules SET doc = ? WHERE arn = ?", [dumps(data), rule_arn])
+    db.execute("DROP TABLE rule_target_groups")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+_MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _fold_rule_target_groups}
+
+
+def _version(db: duckdb.DuckDBPyConnection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        raise RuntimeError("meta table has no 'schema_version'")
+    return int(row[0])
+
+
+def in_transaction(db: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    """Run ``work`` between BEGIN and COMMIT; roll back and re-raise on any error."""
+    db.execute("BEGIN")
+    try:
+        work()
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            db.execute("ROLLBACK")
+        raise

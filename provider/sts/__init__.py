@@ -1,0 +1,1 @@
+"""STS, as much as IaC tools ask before anything else: GetCallerIdentity with the account from settings."""

@@ -1,0 +1,142 @@
+"""The compiled config Traefik polls, cached per change, and the long poll that holds a poller until a change.
+
+The config is compiled once per (store version, health version) pair, on the first poll after a change, in a
+worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes
+(the whole config and every listener port's part are rendered together; only the bytes are kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
+from provider.runtime import Runtime
+from provider.traefik.answers import fixed_responses, redirects
+from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
+from provider.traefik.memory import release_free_memory
+
+WATCH_S = 0.005  # how often held polls' versions are compared (one watcher task for all of them)
+_SERVED_MAX = 4096  # poller connections remembered; past that the memory restarts (each gets one quick answer)
+
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Only bytes are kept (the config dict is ~5x their size): the whole config and each listener port's part."""
+
+    key: tuple[int, int]  # (store version, health version)
+    body: bytes
+    ports: dict[int, bytes]
+    empty_port: bytes  # the answer for a port without listeners: the placeholder only
+    fixed: dict[str, FixedResponse]
+    redirects: dict[str, tuple[Redirect, Listener]]
+
+    def port_body(self, port: int) -> bytes:
+        return self.ports.get(port, self.empty_port)
+
+
+def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
+    """Target group ARN -> sorted routable endpoints; instance targets without an address are left out."""
+    addresses = runtime.instances
+    servers: dict[str, list[tuple[str, int]]] = {}
+    for arn, tg in state.target_groups.items():
+        endpoints: set[tuple[str, int]] = set()
+        for target in runtime.health.routable(state, arn):
+            if tg.target_type == TargetType.IP:
+                endpoints.add((target.id, target.port))
+            elif tg.target_type == TargetType.INSTANCE and addresses is not None:
+                host = addresses.address(target.id)
+                if host:
+                    endpoints.add((host, target.port))
+        servers[arn] = sorted(endpoints)
+    return servers
+
+
+class ConfigCache:
+    """Compiles lazily, once per change; concurrent polls after a change share one compilation.
+
+    Long poll (opt-in, ``/traefik/config?wait_ms=800``): a keep-alive poller that already got the current
+    config is held until the config changes or ``wait_ms`` passes, so a change reaches Traefik at once instead
+    of at its next tick, and an idle Traefik costs one request per ``wait_ms``. Pollers are told apart by their
+    connection (Go's client keeps one alive); a new connection is always answered at once."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.options = CompileOptions(fixed_response_url=runtime.settings.base_url)
+        self.memo = CompileMemo()  # the last compile's texts: a recompile redoes only what changed
+        self._current: Compiled | None = None
+        self._lock = asyncio.Lock()
+        self._served: dict[tuple[str, int], tuple[int, int]] = {}  # poller connection -> key it last got
+        self._changed: asyncio.Event | None = None
+        self._held = 0
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def poll(self, client: tuple[str, int] | None, wait_ms: int) -> Compiled:
+        current = await self.get()
+        if client is None or wait_ms <= 0:
+            return current
+        if self._served.get(client) == current.key:
+            current = await self._next(current.key, wait_ms / 1000)
+        if len(self._served) >= _SERVED_MAX:
+            self._served.clear()
+        self._served[client] = current.key
+        return current
+
+    async def _next(self, key: tuple[int, int], wait_s: float) -> Compiled:
+        """The config once its key differs from ``key``, or the current one after ``wait_s``."""
+        self._held += 1
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+        try:
+            async with asyncio.timeout(wait_s):
+                while self._key() == key:
+                    if self._changed is None:
+                        self._changed = asyncio.Event()
+                    await self._changed.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self._held -= 1
+        return await self.get()
+
+    async def _watch(self) -> None:
+        # Writes bump the versions from any thread and announce nothing: compare them while polls are held.
+        key = self._key()
+        while self._held:
+            await asyncio.sleep(WATCH_S)
+            if self._key() != key:
+                key = self._key()
+                changed, self._changed = self._changed, None
+                if changed is not None:
+                    changed.set()
+
+    def _key(self) -> tuple[int, int]:
+        return (self.runtime.store.version, self.runtime.health.version)
+
+    async def get(self) -> Compiled:
+        current = self._current
+        if current is not None and current.key == self._key():
+            return current
+        async with self._lock:
+            if self._current is None or self._current.key != self._key():
+                self._current = await asyncio.to_thread(self.compile)
+            return self._current
+
+    def compile(self) -> Compiled:
+        # The versions are read before the snapshot, so the content is never older than its key.
+        key = self._key()
+        state = self.runtime.store.snapshot()
+        entries = compile_entries(state, routable_servers(self.runtime, state), self.options, self.memo)
+        ports = {li.port for li in state.listeners.values()}
+        compiled = Compiled(
+            key=key,
+            body=entries.render(),
+            ports={p: entries.render(p) for p in sorted(ports)},
+            empty_port=entries.render(0),
+            fixed=fixed_responses(state),
+            redirects=redirects(state),
+        )
+        del entries
+        release_free_memory()
+        return compiled

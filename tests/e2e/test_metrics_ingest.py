@@ -1,0 +1,184 @@
+"""Traefik's real JSON access log -> the requests table, and ALB-format files, with real traffic through a real
+Traefik: exact counts on a 95/5 rule, fixed-response, redirect and dead-target rows, the files parsed back."""
+
+from __future__ import annotations
+
+import gzip
+import shlex
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from provider.accesslogs.record import Request
+from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
+from provider.store.requests import RequestLog
+from provider.traefik.accesslog import arn_suffix
+from tests.api.test_cloudwatch_wire import cloudwatch
+from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
+
+LOGGING = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": "logs", "access_logs.s3.prefix": "web/alb"}
+
+
+def canary(a: Backend, b: Backend) -> State:
+    """web:80: /fixed -> fixed 418, /moved -> redirect, /dead -> a closed port, default -> a:95 b:5."""
+    s = StateBuilder()
+    s.lbs["web"] = replace(s.lb("web"), attributes=tuple(sorted(LOGGING.items())))
+    s.listener("web", 80)
+    s.tg("v1", a)
+    s.tg("v2", b)
+    dead = Backend("dead")
+    dead.stop()  # its port is closed now: connections are refused
+    s.tg("gone", dead)
+    s.rule("web", 80, 10, fixed("teapot", "418"), cond(ConditionField.PATH_PATTERN, "/fixed"))
+    moved = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_301", path="/elsewhere"))
+    s.rule("web", 80, 20, moved, cond(ConditionField.PATH_PATTERN, "/moved"))
+    s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))
+    s.rule("web", 80, None, s.forward(("v1", 95), ("v2", 5)))
+    return s.state()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, Traefik, Path]]:
+    tmp = Path(tmp_path_factory.mktemp("ingest"))
+    a, b = Backend("a"), Backend("b")
+    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
+    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log",
+                      access_log=tmp / "access/t1.json")
+    traefik.wait_applied(provider.load(canary(a, b)))
+    yield provider, traefik, tmp
+    traefik.stop()
+    provider.stop()
+    a.stop()
+    b.stop()
+
+
+def rows(provider: Provider) -> list[Request]:
+    log = RequestLog(provider.store)
+    try:
+        return log.since(0)
+    finally:
+        log.close()
+
+
+def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[Provider, Traefik, Path]) -> None:
+    provider, traefik, tmp = setup
+    client = Client(traefik.ports[80])
+    replies = [client.request("/") for _ in range(1000)]
+    served = Counter(r.body.split()[0] for r in replies if r.status == 200)  # backends say who they are
+    extra = [client.request(p).status for p in ("/fixed", "/moved", "/dead")]
+    assert sum(served.values()) == 1000 and extra == [418, 301, 502]
+    wait_for(lambda: len(rows(provider)) == 1003, what="1003 rows")
+    got = rows(provider)
+    state = provider.store.snapshot()
+    lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
+    tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+    per_group = Counter(r.target_group for r in got if r.rule_priority == 0)
+    assert per_group == {tg["v1"]: served["a"], tg["v2"]: served["b"]}  # each request counted where it went
+    # Traefik's weighted round robin (earliest deadline first) picks v2 every 20 requests; its 50th pick ties with
+    # v1's 950th at the 1000th request, and Go's map order breaks the tie: 950/50 or 951/49.
+    assert per_group[tg["v2"]] in (49, 50) and per_group[tg["v1"]] + per_group[tg["v2"]] == 1000
+    assert Counter(r.load_balancer for r in got) == {lb: 1003}
+    by_priority = {r.rule_priority: r for r in got if r.rule_priority}
+    fixed_row, redirect_row, dead_row = by_priority[10], by_priority[20], by_priority[30]
+    assert (fixed_row.action, fixed_row.elb_status, fixed_row.target_status, fixed_row.target_group) == (
+        "fixed-response",
+        418,
+        None,
+        None,
+    )
+    assert (redirect_row.action, redirect_row.elb_status, redirect_row.target_status) == ("redirect", 301, None)
+    assert (dead_row.action, dead_row.elb_status, dead_row.target_status) == ("forward", 502, None)
+    assert dead_row.connection_error and dead_row.target_group == tg["gone"] and dead_row.target
+    ok = next(r for r in got if r.rule_priority == 0)
+    assert ok.target_status == 200 and ok.target_s is not None and ok.url.endswith(":80/")
+    assert ok.user_agent.startswith("Python-urllib") or ok.user_agent == "-"
+
+    # the same requests, as ALB access-log lines under <bucket>/<prefix>/AWSLogs/...
+    wait_for(lambda: sum(_lines(f) for f in (tmp / "alb").rglob("*.log.gz")) == 1003, what="1003 ALB lines")
+    files = sorted((tmp / "alb").rglob("*.log.gz"))
+    parts = files[0].relative_to(tmp / "alb").parts
+    assert parts[:7] == ("logs", "web", "alb", "AWSLogs", "123456789012", "elasticloadbalancing", "us-east-1")
+    assert files[0].name.startswith(f"123456789012_elasticloadbalancing_us-east-1_{lb.replace('/', '.')}_")
+    lines = [shlex.split(line) for f in files for line in gzip.decompress(f.read_bytes()).decode().splitlines()]
+    assert {len(fields) for fields in lines} == {33}
+    arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+
+    def expected(r: Request) -> tuple[str, ...]:
+        status = "-" if r.target_status is None else str(r.target_status)
+        times = "-1" if r.target_s is None else f"{r.target_s:.3f}"
+        return (
+            r.load_balancer,
+            r.client,
+            r.target or "-",
+            times,
+            str(r.elb_status),
+            status,
+            f"{r.method} {r.url} {r.protocol}",
+            arn + r.target_group if r.target_group else "-",
+            str(r.rule_priority),
+            r.action,
+        )
+
+    def parsed(f: list[str]) -> tuple[str, ...]:
+        return (f[2], f[3], f[4], f[6], f[8], f[9], f[12], f[16], f[20], f[22])
+
+    assert Counter(parsed(f) for f in lines) == Counter(expected(r) for r in got)
+
+
+def _lines(path: Path) -> int:
+    try:
+        return gzip.decompress(path.read_bytes()).count(b"\n")
+    except (OSError, EOFError):
+        return 0
+
+
+def test_a_second_traefik_feeds_the_same_provider(setup: tuple[Provider, Traefik, Path]) -> None:
+    provider, _, tmp = setup
+    second = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik2.log",
+                     access_log=tmp / "access/t2.json")
+    try:
+        second.wait_applied(provider.load(provider.store.snapshot()))
+        before = len(rows(provider))
+        client = Client(second.ports[80])
+        assert Counter(client.request("/").status for _ in range(40)) == {200: 40}
+        wait_for(lambda: len(rows(provider)) == before + 40, what="40 more rows")
+    finally:
+        second.stop()
+
+
+def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, Path]) -> None:
+    """The whole path: real traffic -> Traefik's access log -> ingestion -> GetMetricStatistics through boto3."""
+    provider, traefik, _ = setup
+    client = Client(traefik.ports[80])
+    before = len(rows(provider))
+    served = Counter(client.request("/").body.split()[0] for _ in range(200))
+    extra = [client.request(p).status for p in ("/fixed", "/fixed", "/moved", "/dead")]
+    assert sum(served.values()) == 200 and extra == [418, 418, 301, 502]
+    wait_for(lambda: len(rows(provider)) == before + 204, what="204 more rows")
+    state = provider.store.snapshot()
+    lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
+    tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+    everything = rows(provider)
+    cw = cloudwatch(provider.url)
+    end = datetime.now(UTC) + timedelta(minutes=1)
+
+    def total(metric: str, **dimensions: str) -> float:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/ApplicationELB", MetricName=metric, StartTime=end - timedelta(minutes=30), EndTime=end,
+            Period=60, Statistics=["Sum"], Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        )["Datapoints"]  # fmt: skip
+        return sum(p["Sum"] for p in points)
+
+    for name, backend in (("v1", "a"), ("v2", "b")):
+        want = sum(r.target_group == tg[name] for r in everything)
+        assert total("RequestCount", LoadBalancer=lb, TargetGroup=tg[name]) == want
+        assert want >= served[backend]
+    assert total("HTTP_Fixed_Response_Count", LoadBalancer=lb) == sum(r.action == "fixed-response" for r in everything)
+    assert total("HTTP_Redirect_Count", LoadBalancer=lb) == sum(r.action == "redirect" for r in everything)
+    assert total("TargetConnectionErrorCount", LoadBalancer=lb, TargetGroup=tg["gone"]) == sum(
+        r.connection_error for r in everything
+    )

@@ -1,0 +1,60 @@
+"""Dependencies point one way: the domain knows nothing of the checker, the data plane or the wire; the pure
+modules import no store; only provider/store/ talks to DuckDB. Read from each module's AST, imports under
+TYPE_CHECKING included."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROVIDER = ROOT / "provider"
+ENTRY = ("provider.app", "provider.cli", "provider.runtime", "provider.__main__")
+
+# (modules, by glob under provider/) -> imports they must not make (a name and everything under it)
+RULES = [
+    pytest.param("elbv2/*.py", ("provider.targets", "provider.traefik", "provider.aws", *ENTRY), id="domain"),
+    pytest.param("traefik/compiler.py", ("provider.store", "provider.targets", "duckdb", *ENTRY), id="compiler"),
+    pytest.param("traefik/matchers.py", ("provider.store", "provider.targets", "duckdb", *ENTRY), id="matchers"),
+    pytest.param("traefik/dynamic.py", ("provider.store", "provider.targets", "duckdb", *ENTRY), id="dynamic"),
+    pytest.param("targets/health.py", ("provider.store", "provider.traefik", "duckdb", *ENTRY), id="health-machine"),
+    pytest.param("store/*.py", ("provider.targets", "provider.traefik", "provider.aws", *ENTRY), id="store"),
+]
+
+
+def imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def forbidden(path: Path, banned: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in imports(path) for b in banned if name == b or name.startswith(b + "."))
+
+
+@pytest.mark.parametrize(("pattern", "banned"), RULES)
+def test_modules_import_only_downward(pattern: str, banned: tuple[str, ...]) -> None:
+    paths = sorted(PROVIDER.glob(pattern))
+    assert paths, f"no module matches {pattern}"
+    wrong = {str(p.relative_to(ROOT)): bad for p in paths if (bad := forbidden(p, banned))}
+    assert wrong == {}
+
+
+def test_only_the_store_imports_duckdb() -> None:
+    users = {str(p.relative_to(PROVIDER)) for p in PROVIDER.rglob("*.py") if forbidden(p, ("duckdb",))}
+    assert users and all(u.startswith("store/") for u in users), users
+
+
+def test_the_rules_catch_a_wrong_import(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from provider.targets.health import HealthMonitor\n"
+    )
+    wrong = ["provider.targets.health", "provider.targets.health.HealthMonitor"]
+    assert forbidden(module, ("provider.targets",)) == wrong

@@ -1,0 +1,99 @@
+"""provider/store/schema.py: a state file written by an older build opens, migrated, with nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from provider.elbv2.model import Action, ActionType, FixedResponse, Forward, Rule, TargetGroupTuple
+from provider.store import Store
+from provider.store.codec import dumps, encode
+from provider.store.schema import SCHEMA_VERSION
+
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/73e2d6bc24d8a067"
+
+# Version 1 had one table more; the others are unchanged in version 2.
+V1_TABLE = """
+CREATE TABLE rule_target_groups (
+    rule_arn TEXT NOT NULL, action_index INTEGER NOT NULL, position INTEGER NOT NULL,
+    target_group_arn TEXT NOT NULL, weight INTEGER NOT NULL,
+    PRIMARY KEY (rule_arn, action_index, position));
+UPDATE meta SET value = '1' WHERE key = 'schema_version';
+"""
+
+
+def forward(*weights: tuple[str, int], sticky: int | None = None) -> Action:
+    groups = tuple(TargetGroupTuple(TG.format(name), weight) for name, weight in weights)
+    return Action(ActionType.FORWARD, order=1, forward=Forward(groups, sticky is not None, sticky))
+
+
+RULES = [
+    # groups out of name order: position, not ARN, orders them
+    Rule(f"{LISTENER}/r1", LISTENER, 1, (), (forward(("green", 3), ("blue", 0), ("red", 7), sticky=60),)),
+    Rule(f"{LISTENER}/default", LISTENER, None, (), (forward(("blue", 1)),)),
+    Rule(f"{LISTENER}/r2", LISTENER, 2, (), (Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("404")),)),
+]
+
+
+def write_v1(path: Path, rules: list[Rule]) -> None:
+    """What version 1 stored: each forward's groups as rule_target_groups rows, taken out of the rule's doc."""
+    Store(str(path)).close()
+    db = duckdb.connect(str(path))
+    db.execute(V1_TABLE)
+    for rule in rules:
+        data = encode(rule)
+        assert isinstance(data, dict)
+        arn, listener, priority = data.pop("arn"), data.pop("listener_arn"), data.pop("priority")
+        actions = data["actions"]
+        assert isinstance(actions, list)
+        for index, action in enumerate(actions):
+            assert isinstance(action, dict)
+            forward = action["forward"]
+            if isinstance(forward, dict):
+                groups = forward.pop("target_groups")
+                assert isinstance(groups, list)
+                for position, group in enumerate(groups):
+                    assert isinstance(group, dict)
+                    row = [arn, index, position, group["arn"], group["weight"]]
+                    db.execute("INSERT INTO rule_target_groups VALUES (?, ?, ?, ?, ?)", row)
+        db.execute("INSERT INTO rules VALUES (?, ?, ?, ?)", [arn, listener, priority, dumps(data)])
+    db.close()
+
+
+def tables(path: Path) -> tuple[set[str], str]:
+    db = duckdb.connect(str(path))
+    try:
+        names = {r[0] for r in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert row is not None
+        return names, str(row[0])
+    finally:
+        db.close()
+
+
+def test_a_version_1_file_opens_with_its_forward_groups_folded_into_the_rules(tmp_path: Path) -> None:
+    path = tmp_path / "v1.duckdb"
+    write_v1(path, RULES)
+    store = Store(str(path))
+    assert dict(store.snapshot().rules) == {r.arn: r for r in RULES}
+    with store.write() as tx:  # and it takes writes after the migration
+        tx.delete(RULES[0])
+    store.close()
+    names, version = tables(path)
+    assert "rule_target_groups" not in names and version == str(SCHEMA_VERSION)
+    again = Store(str(path))
+    assert dict(again.snapshot().rules) == {r.arn: r for r in RULES[1:]}
+    again.close()
+
+
+def test_a_file_from_a_newer_build_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "v99.duckdb"
+    Store(str(path)).close()
+    db = duckdb.connect(str(path))
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        Store(str(path))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -107,7 +108,12 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     except BadFlags as e:
         err.write(f"elbv2-provider rollout: {e}\n")
         return Exit.USAGE
+    signal.signal(signal.SIGTERM, _interrupt)  # a CI job cancelled is Ctrl-C: roll back (or keep) and say so
     return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out)).run()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def shown_status(r: Record, now: datetime) -> Status:

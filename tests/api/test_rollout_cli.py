@@ -116,16 +116,18 @@ def test_concurrent_modify_rule_stops_without_overwriting(world: tuple[str, Cana
     assert c.weights() == {"stable": 70, "canary": 30}
 
 
-@pytest.mark.parametrize(("flag", "after"), [
-    pytest.param((), {"stable": 100, "canary": 0}, id="rolls-back"),
-    pytest.param(("--on-interrupt", "keep"), {"stable": 50, "canary": 50}, id="keep"),
+@pytest.mark.parametrize(("flag", "sig", "after"), [
+    pytest.param((), signal.SIGINT, {"stable": 100, "canary": 0}, id="rolls-back"),
+    pytest.param(("--on-interrupt", "keep"), signal.SIGINT, {"stable": 50, "canary": 50}, id="keep"),
+    pytest.param((), signal.SIGTERM, {"stable": 100, "canary": 0}, id="sigterm-rolls-back"),
 ])
-def test_ctrl_c(world: tuple[str, Canary, dict[str, Any]], flag: tuple[str, ...], after: dict[str, int]) -> None:
+def test_ctrl_c(world: tuple[str, Canary, dict[str, Any]], flag: tuple[str, ...], sig: int,
+                after: dict[str, int]) -> None:
     url, c, _ = world
     rollout = Running.start(url, "--rule-arn", c.rule, "--to", c.canary, "--steps", "50,100", *FAST, *flag)
     try:
         rollout.wait_event("progress", step=1)
-        rollout.process.send_signal(signal.SIGINT)
+        rollout.process.send_signal(sig)
         assert rollout.finish() == 3
     finally:
         rollout.stop()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from provider.elbv2.model import Listener, Protocol, Redirect
+from provider.elbv2.model import Listener, ProtocolName, Redirect
 from provider.traefik.answers import redirect_location
 
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
-L80 = Listener(f"{ARN}:listener/app/web/1/80", f"{ARN}:loadbalancer/app/web/1", 80, Protocol.HTTP)
-L443 = Listener(f"{ARN}:listener/app/web/1/443", f"{ARN}:loadbalancer/app/web/1", 443, Protocol.HTTPS)
+L80 = Listener(f"{ARN}:listener/app/web/1/80", f"{ARN}:loadbalancer/app/web/1", 80, ProtocolName.HTTP)
+L443 = Listener(f"{ARN}:listener/app/web/1/443", f"{ARN}:loadbalancer/app/web/1", 443, ProtocolName.HTTPS)
 
 
 @pytest.mark.parametrize(

@@ -121,8 +121,10 @@ def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
     if period * evaluation > MAX_EVALUATED_SECONDS:
         raise ValidationError("The product of Period and EvaluationPeriods must not exceed 604800 seconds (7 days).")
     to_alarm = params.get("datapoints_to_alarm")
-    if to_alarm is not None and not 1 <= int(to_alarm) <= evaluation:
-        raise ValidationError("DatapointsToAlarm must be between 1 and EvaluationPeriods.")
+    if to_alarm is not None and int(to_alarm) > evaluation:
+        raise ValidationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods")  # AWS's words
+    if to_alarm is not None and int(to_alarm) < 1:
+        raise ValidationError("The parameter DatapointsToAlarm must be greater than or equal to 1.")
     treat = TreatMissing(_enum(TreatMissing, params.get("treat_missing_data") or "missing", "TreatMissingData"))
     low = params.get("evaluate_low_sample_count_percentile")
     if low is not None and low not in ("evaluate", "ignore"):

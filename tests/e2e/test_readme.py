@@ -63,7 +63,6 @@ def test_readme_canary_splits_95_5_then_50_50_and_the_metrics_count_it(tmp_path:
 
 def test_readme_rollout_runs_to_100(tmp_path: Path) -> None:
     """The canary block, then the rollout block, verbatim: the one-command rollout exits 0 at 100%."""
-    pytest.importorskip("provider.traefik.logtail", reason="needs the access-log ingestion (branch cw-ingest)")
     if not (port_free(9001) and port_free(9002)):
         pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
     server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")

@@ -20,8 +20,6 @@ from tests.e2e.harness import wait_for
 from tests.e2e.test_readme import readme_block
 from tests.support.rollout import Canary, Load, Running, Version, canary_rule
 
-pytest.importorskip("provider.traefik.logtail", reason="needs the access-log ingestion (branch cw-ingest)")
-
 GATES = ("--interval", "5s", "--max-error-rate", "0.05", "--max-p99", "0.25", "--min-requests", "20")
 
 

@@ -9,6 +9,8 @@ import os
 import pty
 import signal
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,11 @@ def test_no_gates_reaches_100_and_status_lists_it(world: tuple[str, Canary, dict
     status = run(url, "status", "--output", "json")
     assert [(r["status"], r["canary_weight"], r["step"]) for r in json.loads(status.stdout)] == [("succeeded", 100,
                                                                                                     "2/2")]
+    bad = urllib.request.Request(f"{url}/rollouts/x", b'{"id": "x"}', method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(bad, timeout=5)
+    assert e.value.code == 400  # not a record: refused, nothing stored
+    assert len(json.loads(run(url, "status", "--output", "json").stdout)) == 1
 
 
 def test_listener_default_action_moves_with_listener_arn(world: tuple[str, Canary, dict[str, Any]]) -> None:

@@ -23,13 +23,12 @@ from provider.rollout.model import (
     DEFAULT_INTERVAL_S,
     DEFAULT_MIN_REQUESTS,
     DEFAULT_STEPS,
-    HEARTBEAT_STALE_S,
     MIN_INTERVAL_S,
     Exit,
     Plan,
-    Record,
     Status,
     Thresholds,
+    shown_status,
 )
 from provider.settings import Settings
 
@@ -114,11 +113,6 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def shown_status(r: Record, now: datetime) -> Status:
-    stale = (now - r.updated_at).total_seconds() > HEARTBEAT_STALE_S
-    return Status.ABANDONED if r.status is Status.RUNNING and stale else r.status
 
 
 def status(api: Api, output: str, out: TextIO, err: TextIO) -> int:

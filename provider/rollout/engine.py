@@ -11,7 +11,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from provider.rollout.api import UNREACHABLE, Api, ApiFailure, Forward, record_json
@@ -57,7 +57,8 @@ class Rollout:
         self.forward = Forward({}, [])
         now = utcnow()
         self.record = Record(f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", plan.target, plan.to_group,
-                             plan.from_group, plan.steps, plan.interval_s, Status.RUNNING, -1, 0, 0, now, now)
+                             plan.from_group, plan.steps, plan.interval_s, Status.RUNNING, -1, 0, 0, now, now,
+                             thresholds=plan.thresholds)
 
     def run(self) -> Exit:
         try:
@@ -137,7 +138,8 @@ class Rollout:
             return self._finish(Status.STOPPED, drift)
         self._set(percent)
         stable, canary = weights(percent)
-        self._save(step=i, to_weight=canary, from_weight=stable)
+        ends = utcnow() + timedelta(seconds=plan.interval_s)
+        self._save(step=i, to_weight=canary, from_weight=stable, last=None, alarms_firing=(), step_ends_at=ends)
         self.display.event("step", step=i + 1, of=of, to_weight=canary, from_weight=stable)
         started, t0, said_waiting = utcnow(), time.monotonic(), False
         while True:
@@ -153,7 +155,7 @@ class Rollout:
             numbers = _numbers(m)
             self.display.event("progress", step=i + 1, of=of, to_weight=canary, from_weight=stable,
                                left_s=max(0.0, plan.interval_s - elapsed), **numbers)
-            self._save()  # the heartbeat `rollout status` tells a live rollout by
+            self._save(last=m, alarms_firing=tuple(firing))  # also the heartbeat that tells a live rollout
             if verdict.outcome is Outcome.FAIL:
                 return self._rollback(list(verdict.reasons), step=i + 1, **numbers)
             if verdict.outcome is Outcome.PASS:

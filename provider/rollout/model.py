@@ -99,3 +99,13 @@ class Record:
     started_at: datetime
     updated_at: datetime
     reason: str = ""
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the gates every step is judged on
+    last: StepMetrics | None = None  # the current step's numbers at its last judgement
+    alarms_firing: tuple[str, ...] = ()  # those of thresholds.alarms in ALARM at the last judgement
+    step_ends_at: datetime | None = None  # the end of the current step's interval (then it may wait for requests)
+
+
+def shown_status(r: Record, now: datetime) -> Status:
+    """The status to show: a running record whose command stopped reporting is abandoned."""
+    stale = (now - r.updated_at).total_seconds() > HEARTBEAT_STALE_S
+    return Status.ABANDONED if r.status is Status.RUNNING and stale else r.status

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from html import escape
 from importlib import resources
 
+from provider.rollout.model import Status
+from provider.ui.rollouts import GateRow, RolloutView
 from provider.ui.view import GroupView, ListenerView, LoadBalancerView, Page, RuleRow, Split
 
 OPEN_RULES = 50  # listeners with more rules start collapsed, so a page of 1000 rules paints at once
@@ -47,6 +49,8 @@ Block = tuple[str, str, str, str]  # (id, tag, attributes, inner HTML)
 
 
 def _blocks(page: Page) -> Iterator[Block]:
+    if page.rollouts:
+        yield "rollouts", "section", ' class="rollouts"', _rollouts(page.rollouts)
     if not page.load_balancers:
         yield "empty", "p", ' class="empty"', "No load balancers yet: <code>aws elbv2 create-load-balancer</code>."
     for lb in page.load_balancers:
@@ -147,4 +151,40 @@ def _group(group: GroupView) -> str:
         f"<small>{escape(group.protocol)}:{group.port} &middot; health check {escape(group.health_check)}</small></h3>"
         "<table><thead><tr><th>Target</th><th>Port</th><th>State</th><th>Reason</th><th>Description</th></tr>"
         f"</thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def _rollouts(rollouts: tuple[RolloutView, ...]) -> str:
+    running = sum(r.status is Status.RUNNING for r in rollouts)
+    head = f"<h2>Rollouts <small>{running} running, {len(rollouts) - running} finished</small></h2>"
+    return head + "".join(map(_rollout, rollouts))
+
+
+def _rollout(r: RolloutView) -> str:
+    """One rollout as a card: where, which step with its weights, time left, then its gates."""
+    steps = "".join(
+        f'<li class="{"done" if i < r.step else "now" if i == r.step else "next"}">{p}%</li>'
+        for i, p in enumerate(r.steps)
+    )
+    where = f"step {r.step + 1} of {len(r.steps)}" if r.step >= 0 else "not started"
+    left = ""
+    if r.left_s is not None:  # 0: the interval is over and the step waits for enough requests
+        left = f" &middot; {r.left_s:.0f} s left in step" if r.left_s else " &middot; waiting for requests"
+    reason = f'<p class="reason">{escape(r.reason)}</p>' if r.reason else ""
+    return (
+        f'<article class="rollout {escape(r.status)}" data-rollout="{escape(r.id)}">'
+        f'<h3><span class="status">{escape(r.status)}</span> {escape(r.target)} '
+        f"<small>{escape(r.canary)} over {escape(r.stable)} &middot; {escape(r.id)}</small></h3>"
+        f'<p class="progress">{where}: canary <b>{r.canary_weight}</b> / stable <b>{r.stable_weight}</b>{left}</p>'
+        f'<ol class="steps">{steps}</ol>'
+        "<table><thead><tr><th>Gate</th><th>Threshold</th><th>Last measured</th></tr></thead><tbody>"
+        + "".join(map(_gate, r.gates))
+        + f"</tbody></table>{reason}</article>"
+    )
+
+
+def _gate(g: GateRow) -> str:
+    return (
+        f'<tr class="gate {g.state}"><td>{escape(g.name)}</td><td class="num">{escape(g.threshold)}</td>'
+        f'<td class="num measured">{escape(g.measured)}</td></tr>'
     )

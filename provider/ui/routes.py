@@ -7,6 +7,7 @@ Not behind the provider token: that token guards Traefik's config endpoint only,
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from importlib import resources
 
 from starlette.requests import Request
@@ -15,8 +16,10 @@ from starlette.routing import BaseRoute, Route
 
 from provider.elbv2.model import State, Target
 from provider.runtime import Runtime
+from provider.store import rollouts
 from provider.store.traffic import WINDOW_S, read_traffic
 from provider.ui.render import body_html, page_html
+from provider.ui.rollouts import RolloutView, rollout_views
 from provider.ui.view import Page, TargetStatus, build_page
 
 _JS = resources.files("provider.ui").joinpath("static/app.js").read_bytes()
@@ -34,10 +37,17 @@ def target_status(runtime: Runtime, state: State, target: Target) -> TargetStatu
     return TargetStatus(str(health.state), health.reason, health.description)
 
 
+def current_rollouts(runtime: Runtime, state: State) -> tuple[RolloutView, ...]:
+    """The records as GET /rollouts lists them (provider/store/rollouts.py), as the page shows them."""
+    return rollout_views(rollouts.all_records(runtime.store), state, datetime.now(UTC))
+
+
 def current_page(runtime: Runtime) -> Page:
     state = runtime.store.snapshot()
     traffic = read_traffic(runtime.store, int(time.time() * 1000))
-    return build_page(state, lambda t: target_status(runtime, state, t), traffic, WINDOW_S)
+    return build_page(
+        state, lambda t: target_status(runtime, state, t), traffic, WINDOW_S, current_rollouts(runtime, state)
+    )
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from provider.elbv2.model import ActionType, Listener, LoadBalancer, Rule, State, Target, TargetGroup
 from provider.store.traffic import Series, Traffic
+from provider.ui.rollouts import RolloutView
 from provider.ui.words import action_in_words, conditions_in_words
 
 
@@ -90,6 +91,7 @@ class Page:
     idle_groups: tuple[GroupView, ...]  # groups no load balancer forwards to
     window_s: int
     bucket_s: int
+    rollouts: tuple[RolloutView, ...] = ()  # running first, then the last few finished
 
 
 def dimension(arn: str) -> str:
@@ -98,7 +100,9 @@ def dimension(arn: str) -> str:
     return arn.split(":", 5)[5].removeprefix("loadbalancer/")
 
 
-def build_page(state: State, health: HealthOf, traffic: Traffic, window_s: int) -> Page:
+def build_page(
+    state: State, health: HealthOf, traffic: Traffic, window_s: int, rollouts: tuple[RolloutView, ...] = ()
+) -> Page:
     buckets = window_s // traffic.bucket_s
     owners = state.target_group_owners
     lbs = sorted(state.load_balancers.values(), key=lambda lb: lb.name)
@@ -119,7 +123,7 @@ def build_page(state: State, health: HealthOf, traffic: Traffic, window_s: int) 
         for lb in lbs
     )
     idle = tuple(_group(state, tg, health) for tg in groups if owners.get(tg.arn) not in state.load_balancers)
-    return Page(views, idle, window_s, traffic.bucket_s)
+    return Page(views, idle, window_s, traffic.bucket_s, rollouts)
 
 
 def _listener(state: State, lb: LoadBalancer, listener: Listener, traffic: Traffic) -> ListenerView:

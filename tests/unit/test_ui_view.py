@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -19,8 +21,10 @@ from provider.elbv2.model import (
     Target,
     TargetGroupTuple,
 )
+from provider.rollout.model import Record, Status, StepMetrics, Thresholds
 from provider.store.traffic import Series, Traffic
 from provider.ui.render import body_html, page_html
+from provider.ui.rollouts import RECENT_FINISHED, GateState, rollout_views
 from provider.ui.view import Split, TargetStatus, build_page, dimension
 from provider.ui.words import action_in_words, conditions_in_words
 from tests.e2e.harness import T0, StateBuilder, cond
@@ -175,3 +179,102 @@ def test_blocks_the_browser_has_come_back_as_stubs() -> None:
     assert stubbed.count("data-keep") == 1
     changed = body_html(build_page(state((50, 50)), health, traffic({}), 60), frozenset(digests))
     assert changed.count("data-keep") == 3  # only the listener with the modified rule comes back whole
+
+
+STATE = state()
+RULE10 = next(r.arn for r in STATE.rules.values() if r.priority == 10)
+LISTENER = next(iter(STATE.listeners))
+NOW = T0 + timedelta(hours=1)
+GATES = Thresholds(max_error_rate=0.01, max_p99_s=0.5, min_requests=50, alarms=("canary-5xx",))
+
+
+def record(rid: str = "r1", started: timedelta = timedelta(minutes=-1), **changes: object) -> Record:
+    """Rollout ``rid`` of rule 10 to canary in 10,25,50,100, at step 2 (25%), reported a second ago."""
+    base = Record(rid, RULE10, CANARY, STABLE, (10, 25, 50, 100), 30.0, Status.RUNNING, 1, 25, 75, NOW + started,
+                  NOW - timedelta(seconds=1), thresholds=GATES, step_ends_at=NOW + timedelta(seconds=12))
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        pytest.param(
+            {"last": StepMetrics(200, 1, 0.012)},
+            (Status.RUNNING, "rule 10 of demo :8000", 12.0, [
+                ("error rate", "≤ 1.00%", "0.50% (1/200)", GateState.OK),
+                ("p99 response time", "≤ 500 ms", "12 ms", GateState.OK),
+                ("requests", "≥ 50", "200", GateState.OK),
+                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
+            id="running-all-gates-ok",
+        ),
+        pytest.param(
+            {"last": StepMetrics(200, 10, 0.9), "alarms_firing": ("canary-5xx",)},
+            (Status.RUNNING, "rule 10 of demo :8000", 12.0, [
+                ("error rate", "≤ 1.00%", "5.00% (10/200)", GateState.CROSSED),
+                ("p99 response time", "≤ 500 ms", "900 ms", GateState.CROSSED),
+                ("requests", "≥ 50", "200", GateState.OK),
+                ("alarms", "canary-5xx", "canary-5xx in ALARM", GateState.CROSSED)]),
+            id="running-gates-crossed",
+        ),
+        pytest.param(
+            {"last": StepMetrics(20, 10, 0.9), "step_ends_at": NOW - timedelta(seconds=3)},
+            (Status.RUNNING, "rule 10 of demo :8000", 0.0, [
+                ("error rate", "≤ 1.00%", "50.00% (10/20)", GateState.PENDING),
+                ("p99 response time", "≤ 500 ms", "900 ms", GateState.PENDING),
+                ("requests", "≥ 50", "20", GateState.PENDING),
+                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
+            id="too-few-requests-waits-past-the-interval",
+        ),
+        pytest.param(
+            {"thresholds": Thresholds(min_requests=0), "target": LISTENER},
+            (Status.RUNNING, "default action of demo :8000", 12.0, [
+                ("error rate", "not gated", "-", GateState.PENDING),
+                ("p99 response time", "not gated", "-", GateState.PENDING),
+                ("requests", "≥ 0", "-", GateState.PENDING)]),
+            id="listener-no-gates-nothing-measured",
+        ),
+        pytest.param(
+            {"updated_at": NOW - timedelta(seconds=60), "target": RULE10 + "0", "last": StepMetrics(60, 0, None)},
+            (Status.ABANDONED, RULE10.split(":", 5)[5] + "0 (not found)", None, [
+                ("error rate", "≤ 1.00%", "0.00% (0/60)", GateState.OK),
+                ("p99 response time", "≤ 500 ms", "-", GateState.PENDING),
+                ("requests", "≥ 50", "60", GateState.OK),
+                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
+            id="stale-heartbeat-abandoned-rule-deleted",
+        ),
+        pytest.param(
+            {"status": Status.ROLLED_BACK, "to_weight": 0, "from_weight": 100, "reason": "error rate 5.00%"},
+            (Status.ROLLED_BACK, "rule 10 of demo :8000", None, [
+                ("error rate", "≤ 1.00%", "-", GateState.PENDING),
+                ("p99 response time", "≤ 500 ms", "-", GateState.PENDING),
+                ("requests", "≥ 50", "-", GateState.PENDING),
+                ("alarms", "canary-5xx", "-", GateState.PENDING)]),
+            id="rolled-back-no-time-left",
+        ),
+    ],
+)
+def test_rollout_view(changes: dict[str, object], shown: tuple[object, ...]) -> None:
+    (view,) = rollout_views([record(**changes)], STATE, NOW)
+    assert (view.status, view.target, view.left_s, [dataclasses.astuple(g) for g in view.gates]) == shown
+    assert (view.canary, view.stable, view.step, view.steps) == ("canary", "stable", 1, (10, 25, 50, 100))
+
+
+def test_running_rollouts_first_then_the_last_few_finished() -> None:
+    finished = [
+        record(f"done-{i}", status=Status.SUCCEEDED, updated_at=NOW - timedelta(minutes=10 - i)) for i in range(7)
+    ]
+    running = [record("run-old", timedelta(minutes=-5)), record("run-new", timedelta(minutes=-2))]
+    views = rollout_views([*finished, *running], STATE, NOW)
+    assert [v.id for v in views] == ["run-new", "run-old", *[f"done-{i}" for i in range(6, 6 - RECENT_FINISHED, -1)]]
+
+
+def test_rollout_block_escapes_and_shows_step_weights_and_time_left() -> None:
+    hostile = record("<img src=x onerror=alert(1)>", reason="<script>alert(2)</script>", last=StepMetrics(80, 0, 0.01))
+    page = build_page(STATE, health, traffic({}), 60, rollout_views([hostile], STATE, NOW))
+    html = page_html(page)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "step 2 of 4: canary <b>25</b> / stable <b>75</b> &middot; 12 s left in step" in html
+    assert '<li class="done">10%</li><li class="now">25%</li><li class="next">50%</li>' in html
+    assert body_html(page).startswith('<section id="rollouts"')
+    assert 'id="rollouts"' not in body_html(build_page(STATE, health, traffic({}), 60))

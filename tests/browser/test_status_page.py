@@ -3,8 +3,12 @@ reaching the open page without a reload, observed shares from the `requests` tab
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
+import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -14,6 +18,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
+from provider.rollout.api import record_json
+from provider.rollout.model import Record, Status, StepMetrics, Thresholds
 from tests.api.conftest import elbv2_client
 from tests.browser.chrome import console_errors, screenshot, wait_until
 from tests.browser.state import insert_requests, many_rules, request_row
@@ -210,3 +216,66 @@ def test_thousand_rules_start_collapsed_and_stay_open(tmp_path: Path, browser: w
         assert console_errors(browser) == []
     finally:
         server.stop()
+
+
+def put_rollout(url: str, record: Record) -> None:
+    """Through the real route the `rollout` command reports to."""
+    body = json.dumps(record_json(record)).encode()
+    request = urllib.request.Request(f"{url}/rollouts/{record.id}", body, {"Content-Type": "application/json"},
+                                     method="PUT")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 200
+
+
+_ROLLOUT = """
+const card = document.querySelector("article.rollout");
+if (!card) return null;
+return {status: card.querySelector(".status").innerText, head: card.querySelector("h3").innerText,
+        progress: card.querySelector(".progress").innerText,
+        gates: Array.from(card.querySelectorAll("tr.gate"),
+                          (r) => [r.className, ...Array.from(r.cells, (c) => c.innerText)]),
+        reason: (card.querySelector(".reason") || {}).innerText || ""};
+"""
+
+
+def rollout_card(driver: webdriver.Chrome) -> dict[str, Any] | None:
+    card: dict[str, Any] | None = driver.execute_script(_ROLLOUT)
+    return card
+
+
+def test_running_rollout_shows_live_then_its_rollback(served: Server, browser: webdriver.Chrome) -> None:
+    arns = canary(elbv2_client(served.url))
+    browser.get(served.url + "/ui/")
+    assert rollout_card(browser) is None
+    browser.execute_script("window.notReloaded = true")
+
+    now = datetime.now(UTC)
+    gates = Thresholds(max_error_rate=0.01, max_p99_s=0.25, min_requests=50, alarms=("canary-5xx",))
+    running = Record("20261130-060000-abc123", arns["rule"], arns["canary"], arns["stable"], (10, 25, 50, 100), 30.0,
+                     Status.RUNNING, 1, 25, 75, now - timedelta(seconds=40), now, thresholds=gates,
+                     last=StepMetrics(120, 0, 0.018), step_ends_at=now + timedelta(seconds=25))
+    put_rollout(served.url, running)
+    card = wait_until(browser, LIVE_S, rollout_card)
+    assert card["status"].lower() == "running"
+    assert card["head"] == f"RUNNING rule 10 of demo :8000 canary over stable · {running.id}"
+    assert card["progress"].startswith("step 2 of 4: canary 25 / stable 75 · ")
+    assert card["progress"].endswith(" s left in step")
+    assert card["gates"] == [
+        ["gate ok", "error rate", "≤ 1.00%", "0.00% (0/120)"],
+        ["gate ok", "p99 response time", "≤ 250 ms", "18 ms"],
+        ["gate ok", "requests", "≥ 50", "120"],
+        ["gate ok", "alarms", "canary-5xx", "none in ALARM"],
+    ]
+    screenshot(browser, "rollout")
+
+    rolled_back = dataclasses.replace(
+        running, status=Status.ROLLED_BACK, to_weight=0, from_weight=100, updated_at=datetime.now(UTC),
+        last=StepMetrics(200, 9, 0.4), reason="error rate 4.50% (9/200) > max 1.00%; p99 400 ms > max 250 ms")
+    put_rollout(served.url, rolled_back)
+    card = wait_until(browser, LIVE_S, lambda d: (c := rollout_card(d)) and c["status"].lower() == "rolled-back" and c)
+    assert card["progress"] == "step 2 of 4: canary 0 / stable 100"
+    assert [g[0] for g in card["gates"]] == ["gate crossed", "gate crossed", "gate ok", "gate ok"]
+    assert card["reason"] == rolled_back.reason
+    assert browser.execute_script("return window.notReloaded") is True
+    screenshot(browser, "rollout-rolled-back")
+    assert console_errors(browser) == []

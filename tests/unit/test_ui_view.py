@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -188,11 +189,11 @@ NOW = T0 + timedelta(hours=1)
 GATES = Thresholds(max_error_rate=0.01, max_p99_s=0.5, min_requests=50, alarms=("canary-5xx",))
 
 
-def record(rid: str = "r1", started: timedelta = timedelta(minutes=-1), **changes: object) -> Record:
+def record(rid: str = "r1", started: timedelta = timedelta(minutes=-1), **changes: Any) -> Record:
     """Rollout ``rid`` of rule 10 to canary in 10,25,50,100, at step 2 (25%), reported a second ago."""
     base = Record(rid, RULE10, CANARY, STABLE, (10, 25, 50, 100), 30.0, Status.RUNNING, 1, 25, 75, NOW + started,
                   NOW - timedelta(seconds=1), thresholds=GATES, step_ends_at=NOW + timedelta(seconds=12))
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **changes)
 
 
 @pytest.mark.parametrize(
@@ -253,7 +254,7 @@ def record(rid: str = "r1", started: timedelta = timedelta(minutes=-1), **change
         ),
     ],
 )
-def test_rollout_view(changes: dict[str, object], shown: tuple[object, ...]) -> None:
+def test_rollout_view(changes: dict[str, Any], shown: tuple[object, ...]) -> None:
     (view,) = rollout_views([record(**changes)], STATE, NOW)
     assert (view.status, view.target, view.left_s, [dataclasses.astuple(g) for g in view.gates]) == shown
     assert (view.canary, view.stable, view.step, view.steps) == ("canary", "stable", 1, (10, 25, 50, 100))

@@ -25,7 +25,7 @@ from provider.elbv2.model import (
 from provider.rollout.model import Record, Status, StepMetrics, Thresholds
 from provider.store.traffic import Series, Traffic
 from provider.ui.render import body_html, page_html
-from provider.ui.rollouts import RECENT_FINISHED, GateState, rollout_views
+from provider.ui.rollouts import RECENT_FINISHED, gates, rollout_views
 from provider.ui.view import Split, TargetStatus, build_page, dimension
 from provider.ui.words import action_in_words, conditions_in_words
 from tests.e2e.harness import T0, StateBuilder, cond
@@ -196,68 +196,52 @@ def record(rid: str = "r1", started: timedelta = timedelta(minutes=-1), **change
     return dataclasses.replace(base, **changes)
 
 
+R10 = "rule 10 of demo :8000"
+
+
 @pytest.mark.parametrize(
-    ("changes", "shown"),
+    ("changes", "status", "target", "left", "measured", "states"),
     [
-        pytest.param(
-            {"last": StepMetrics(200, 1, 0.012)},
-            (Status.RUNNING, "rule 10 of demo :8000", 12.0, [
-                ("error rate", "≤ 1.00%", "0.50% (1/200)", GateState.OK),
-                ("p99 response time", "≤ 500 ms", "12 ms", GateState.OK),
-                ("requests", "≥ 50", "200", GateState.OK),
-                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
-            id="running-all-gates-ok",
-        ),
-        pytest.param(
-            {"last": StepMetrics(200, 10, 0.9), "alarms_firing": ("canary-5xx",)},
-            (Status.RUNNING, "rule 10 of demo :8000", 12.0, [
-                ("error rate", "≤ 1.00%", "5.00% (10/200)", GateState.CROSSED),
-                ("p99 response time", "≤ 500 ms", "900 ms", GateState.CROSSED),
-                ("requests", "≥ 50", "200", GateState.OK),
-                ("alarms", "canary-5xx", "canary-5xx in ALARM", GateState.CROSSED)]),
-            id="running-gates-crossed",
-        ),
-        pytest.param(
-            {"last": StepMetrics(20, 10, 0.9), "step_ends_at": NOW - timedelta(seconds=3)},
-            (Status.RUNNING, "rule 10 of demo :8000", 0.0, [
-                ("error rate", "≤ 1.00%", "50.00% (10/20)", GateState.PENDING),
-                ("p99 response time", "≤ 500 ms", "900 ms", GateState.PENDING),
-                ("requests", "≥ 50", "20", GateState.PENDING),
-                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
-            id="too-few-requests-waits-past-the-interval",
-        ),
-        pytest.param(
-            {"thresholds": Thresholds(min_requests=0), "target": LISTENER},
-            (Status.RUNNING, "default action of demo :8000", 12.0, [
-                ("error rate", "not gated", "-", GateState.PENDING),
-                ("p99 response time", "not gated", "-", GateState.PENDING),
-                ("requests", "≥ 0", "-", GateState.PENDING)]),
-            id="listener-no-gates-nothing-measured",
-        ),
-        pytest.param(
-            {"updated_at": NOW - timedelta(seconds=60), "target": RULE10 + "0", "last": StepMetrics(60, 0, None)},
-            (Status.ABANDONED, RULE10.split(":", 5)[5] + "0 (not found)", None, [
-                ("error rate", "≤ 1.00%", "0.00% (0/60)", GateState.OK),
-                ("p99 response time", "≤ 500 ms", "-", GateState.PENDING),
-                ("requests", "≥ 50", "60", GateState.OK),
-                ("alarms", "canary-5xx", "none in ALARM", GateState.OK)]),
-            id="stale-heartbeat-abandoned-rule-deleted",
-        ),
-        pytest.param(
-            {"status": Status.ROLLED_BACK, "to_weight": 0, "from_weight": 100, "reason": "error rate 5.00%"},
-            (Status.ROLLED_BACK, "rule 10 of demo :8000", None, [
-                ("error rate", "≤ 1.00%", "-", GateState.PENDING),
-                ("p99 response time", "≤ 500 ms", "-", GateState.PENDING),
-                ("requests", "≥ 50", "-", GateState.PENDING),
-                ("alarms", "canary-5xx", "-", GateState.PENDING)]),
-            id="rolled-back-no-time-left",
-        ),
+        pytest.param({"last": StepMetrics(200, 1, 0.012)}, Status.RUNNING, R10, 12.0,
+                     "0.50% (1/200) | 12 ms | 200 | none in ALARM", "ok ok ok ok", id="running-all-gates-ok"),
+        pytest.param({"last": StepMetrics(200, 10, 0.9), "alarms_firing": ("canary-5xx",)}, Status.RUNNING, R10, 12.0,
+                     "5.00% (10/200) | 900 ms | 200 | canary-5xx in ALARM", "crossed crossed ok crossed",
+                     id="running-gates-crossed"),
+        pytest.param({"last": StepMetrics(20, 10, 0.9), "step_ends_at": NOW - timedelta(seconds=3)}, Status.RUNNING,
+                     R10, 0.0, "50.00% (10/20) | 900 ms | 20 | none in ALARM", "pending pending pending ok",
+                     id="too-few-requests-waits-past-the-interval"),
+        pytest.param({"thresholds": Thresholds(min_requests=0), "target": LISTENER}, Status.RUNNING,
+                     "default action of demo :8000", 12.0, "- | - | -", "pending pending pending",
+                     id="listener-no-gates-nothing-measured"),
+        pytest.param({"updated_at": NOW - timedelta(seconds=60), "target": RULE10 + "0",
+                      "last": StepMetrics(60, 0, None)}, Status.ABANDONED, RULE10.split(":", 5)[5] + "0 (not found)", None,
+                     "0.00% (0/60) | - | 60 | none in ALARM", "ok pending ok ok",
+                     id="stale-heartbeat-abandoned-rule-deleted"),
+        pytest.param({"status": Status.ROLLED_BACK, "to_weight": 0, "from_weight": 100}, Status.ROLLED_BACK, R10, None,
+                     "- | - | - | -", "pending pending pending pending", id="rolled-back-no-time-left"),
     ],
 )
-def test_rollout_view(changes: dict[str, Any], shown: tuple[object, ...]) -> None:
+def test_rollout_view(
+    changes: dict[str, Any], status: Status, target: str, left: float | None, measured: str, states: str
+) -> None:
     (view,) = rollout_views([record(**changes)], STATE, NOW)
-    assert (view.status, view.target, view.left_s, [dataclasses.astuple(g) for g in view.gates]) == shown
+    assert (view.status, view.target, view.left_s) == (status, target, left)
+    assert " | ".join(g.measured for g in view.gates) == measured
+    assert " ".join(g.state for g in view.gates) == states
     assert (view.canary, view.stable, view.step, view.steps) == ("canary", "stable", 1, (10, 25, 50, 100))
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "words"),
+    [
+        pytest.param(GATES, "error rate ≤ 1.00% | p99 response time ≤ 500 ms | requests ≥ 50 | alarms canary-5xx",
+                     id="all-gates"),
+        pytest.param(Thresholds(min_requests=0), "error rate not gated | p99 response time not gated | requests ≥ 0",
+                     id="no-gates"),
+    ],
+)
+def test_gate_thresholds_in_words(thresholds: Thresholds, words: str) -> None:
+    assert " | ".join(f"{g.name} {g.threshold}" for g in gates(thresholds, None, ())) == words
 
 
 def test_running_rollouts_first_then_the_last_few_finished() -> None:

@@ -74,6 +74,10 @@ def test_no_gates_reaches_100_and_status_lists_it(world: tuple[str, Canary, dict
     status = run(url, "status", "--output", "json")
     assert [(r["status"], r["canary_weight"], r["step"]) for r in json.loads(status.stdout)] == [("succeeded", 100,
                                                                                                     "2/2")]
+    with urllib.request.urlopen(f"{url}/rollouts", timeout=5) as response:
+        (stored,) = json.loads(response.read())  # what the status page reads: the gates and the last numbers
+    assert (stored["thresholds"]["min_requests"], stored["last"]) == (0, {"requests": 0, "errors": 0, "p99_s": None})
+    assert stored["step_ends_at"] > stored["started_at"]
     bad = urllib.request.Request(f"{url}/rollouts/x", b'{"id": "x"}', method="PUT")
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(bad, timeout=5)

@@ -1,8 +1,8 @@
 """The page as HTML, rendered on the server; every value is escaped.
 
-The body is a flat list of blocks (a load balancer's header and charts, each listener, its target groups), each
-with an id and a digest of its HTML. The browser polls ``body?have=<digests>`` and gets a stub for every block
-it already has, so an unchanged block keeps its DOM (and whether it is open).
+The body is a flat list of blocks (the rollouts, a load balancer's header and charts, each listener, its target
+groups), each with an id and a digest of its HTML. The browser polls ``body?have=<digests>`` and gets a stub for
+every block it already has, so an unchanged block keeps its DOM (and whether it is open).
 """
 
 from __future__ import annotations

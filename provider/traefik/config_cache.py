@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
+from provider.elbv2.model import State, TargetType
 from provider.runtime import Runtime
-from provider.traefik.answers import fixed_responses, redirects
 from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
 from provider.traefik.memory import release_free_memory
 
@@ -29,8 +28,6 @@ class Compiled:
     body: bytes
     ports: dict[int, bytes]
     empty_port: bytes  # the answer for a port without listeners: the placeholder only
-    fixed: dict[str, FixedResponse]
-    redirects: dict[str, tuple[Redirect, Listener]]
 
     def port_body(self, port: int) -> bytes:
         return self.ports.get(port, self.empty_port)
@@ -134,8 +131,6 @@ class ConfigCache:
             body=entries.render(),
             ports={p: entries.render(p) for p in sorted(ports)},
             empty_port=entries.render(0),
-            fixed=fixed_responses(state),
-            redirects=redirects(state),
         )
         del entries
         release_free_memory()

@@ -97,15 +97,15 @@ def entry(name: str, value: DynamicConfig) -> str:
 
 
 def router_entry(
-    name: str, port: int, priority: int, rule: str, service: str, middleware: str | None, tls: bool
+    name: str, port: int, priority: int, rule: str, service: str, middlewares: Sequence[str], tls: bool
 ) -> str:
     """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
     it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
     q = encode_basestring_ascii
-    middlewares = f'"middlewares":[{q(middleware)}],' if middleware else ""
+    listed = f'"middlewares":[{",".join([q(m) for m in middlewares])}],' if middlewares else ""
     end = ',"tls":{}}' if tls else "}"
     return (
-        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{middlewares}"priority":{priority},'
+        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{listed}"priority":{priority},'
         f'"rule":{q(rule)},"service":{q(service)}{end}'
     )
 

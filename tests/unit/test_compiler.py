@@ -23,10 +23,9 @@ from provider.elbv2.model import (
     TargetGroup,
     TargetGroupTuple,
 )
-from provider.traefik.answers import fixed_responses, redirects
+from provider.traefik.answers import ANSWERED_SERVICE
 from provider.traefik.compiler import (
     PLACEHOLDER_SERVICE,
-    SELF_SERVICE,
     CompileMemo,
     CompileOptions,
     compile_config,
@@ -222,10 +221,10 @@ def test_redirect_router() -> None:
     state = make_state([rule(L80, None, action)], [L80], [], [WEB])
     cfg = compile_config(state, {}, OPTS)
     router = cfg["http"]["routers"]["web-80-default-default"]
-    assert router["service"] == SELF_SERVICE
-    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__redirect/default"}}
-    assert cfg["http"]["services"][SELF_SERVICE]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
-    assert redirects(state) == {"default": (action.redirect, L80)}
+    assert router["service"] == ANSWERED_SERVICE
+    answer = cfg["http"]["middlewares"][router["middlewares"][0]]["plugin"]["alb"]["redirect"]
+    assert (answer["statusCode"], answer["protocol"], answer["port"]) == (301, "HTTPS", "443")
+    assert (answer["listenerProtocol"], answer["listenerPort"]) == ("HTTP", "80")
 
 
 def test_fixed_response() -> None:
@@ -233,9 +232,9 @@ def test_fixed_response() -> None:
     state = make_state([rule(L80, 3, action, cond(P, "/tea"), rid="fixedid")], [L80], [], [WEB])
     cfg = compile_config(state, {}, OPTS)
     router = cfg["http"]["routers"]["web-80-p3-fixedid"]
-    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__fixed/fixedid"}}
-    assert cfg["http"]["services"][router["service"]]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
-    assert fixed_responses(state) == {"fixedid": FixedResponse("418", "text/plain", "teapot")}
+    answer = {"fixed": {"statusCode": 418, "contentType": "text/plain", "body": "teapot"}}
+    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"plugin": {"alb": answer}}
+    assert router["service"] == ANSWERED_SERVICE
 
 
 # ---- whole config: determinism, split, empty, two LBs --------------------------------------------------------

@@ -175,6 +175,7 @@ class Condition:
     header_name: str | None = None  # http-header only
     query: tuple[QueryPair, ...] = ()  # query-string only
     legacy: bool = False  # given through the legacy top-level Values; echoed the same way
+    regex_values: tuple[str, ...] = ()  # RegexValues (host-header, path-pattern, http-header): RE2, unanchored
 
 
 @dataclass(frozen=True, slots=True)

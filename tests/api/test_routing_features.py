@@ -1,0 +1,74 @@
+"""Issue 10's API surface through real boto3: RegexValues conditions, rule transforms, listener response-header
+attributes and target-group routing attributes; each bad input gets AWS's code, a 4xx, and nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.test_rules import error_of, name, target_group
+
+
+@pytest.fixture
+def listener(elbv2: Any) -> dict[str, str]:
+    lb = elbv2.create_load_balancer(Name=name("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
+    tg = target_group(elbv2)
+    created = elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )  # fmt: skip
+    return {"arn": created["Listeners"][0]["ListenerArn"], "tg": tg}
+
+
+def rule_count(elbv2: Any, listener_arn: str) -> int:
+    return len(elbv2.describe_rules(ListenerArn=listener_arn)["Rules"])
+
+
+def test_regex_conditions_are_stored_and_echoed(elbv2: Any, listener: dict[str, str]) -> None:
+    conditions = [
+        {"Field": "host-header", "HostHeaderConfig": {"RegexValues": ["^api-[0-9]+\\.example\\.com$"]}},
+        {"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/v[12]/", "\\.json$"]}},
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Tier", "RegexValues": ["^(gold|silver)$"]}},
+    ]
+    arn = elbv2.create_rule(
+        ListenerArn=listener["arn"], Priority=5, Conditions=conditions,
+        Actions=[{"Type": "forward", "TargetGroupArn": listener["tg"]}],
+    )["Rules"][0]["RuleArn"]  # fmt: skip
+    got = elbv2.describe_rules(RuleArns=[arn])["Rules"][0]["Conditions"]
+    by_field = {c["Field"]: c for c in got}
+    assert by_field["host-header"]["HostHeaderConfig"]["RegexValues"] == ["^api-[0-9]+\\.example\\.com$"]
+    assert by_field["path-pattern"]["PathPatternConfig"]["RegexValues"] == ["^/v[12]/", "\\.json$"]
+    header = by_field["http-header"]["HttpHeaderConfig"]
+    assert (header["HttpHeaderName"], header["RegexValues"]) == ("X-Tier", ["^(gold|silver)$"])
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param({"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/a("]}}, id="invalid-regex"),
+        pytest.param({"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["(?=x)/a"]}}, id="lookahead"),
+        pytest.param({"Field": "host-header", "HostHeaderConfig": {"RegexValues": ["(a)\\1"]}}, id="backreference"),
+        pytest.param(
+            {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/a"], "RegexValues": ["^/b"]}},
+            id="both-values-and-regex",
+        ),
+        pytest.param({"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["x" * 129]}}, id="too-long"),
+        pytest.param(
+            {"Field": "path-pattern", "PathPatternConfig": {"RegexValues": ["^/a", "^/b", "^/c", "^/d"]}},
+            id="too-many",
+        ),
+        pytest.param(
+            {"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["GET"]}, "RegexValues": ["G.*"]},
+            id="field-without-regex",
+        ),
+    ],
+)
+def test_bad_regex_conditions_are_refused(elbv2: Any, listener: dict[str, str], condition: dict[str, Any]) -> None:
+    before = rule_count(elbv2, listener["arn"])
+    code = error_of(
+        elbv2.create_rule, ListenerArn=listener["arn"], Priority=7, Conditions=[condition],
+        Actions=[{"Type": "forward", "TargetGroupArn": listener["tg"]}],
+    )  # fmt: skip
+    assert code == ("ValidationError", 400)
+    assert rule_count(elbv2, listener["arn"]) == before

@@ -35,6 +35,7 @@ from provider.elbv2.model import (
     Rule,
     State,
 )
+from provider.elbv2.response_headers import response_headers
 from provider.traefik import plugin
 from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key
 from provider.traefik.dynamic import (
@@ -159,8 +160,11 @@ class _Builder:
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
             # Rule texts carry the LB name, qualifier, port and TLS: reusable only while those stay the same.
-            place = (lb.name, qualifier, listener.port, listener.protocol)
-            reusable = out is not None and (*out.context[1:3], out.listener.port, out.listener.protocol) == place
+            place = (lb.name, qualifier, listener.port, listener.protocol, bool(response_headers(listener.attributes)))
+            reusable = out is not None and (
+                *out.context[1:3], out.listener.port, out.listener.protocol,
+                bool(response_headers(out.listener.attributes)),
+            ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
         self.new_listeners[listener.arn] = out
         port = listener.port
@@ -184,6 +188,10 @@ class _Builder:
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
         names: dict[str, str] = {}  # target group ARN -> its service name on this listener
+        headers, headers_name = response_headers(listener.attributes), ""
+        if headers:  # first on every router, so the plugin's answers get the headers too
+            headers_name = safe_name(f"{lb_name}-{listener.port}-headers")
+            texts["middlewares"][headers_name] = entry(headers_name, {"headers": {"customResponseHeaders": headers}})
 
         def child(arn: str) -> str:
             if arn not in names:
@@ -200,7 +208,7 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(rule, action, children, lb_name, listener, qualifier)
+                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name)
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
@@ -222,6 +230,7 @@ class _Builder:
         lb_name: str,
         listener: Listener,
         qualifier: str | None,
+        headers: str,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
@@ -255,7 +264,7 @@ class _Builder:
             extra = (service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = safe_name(f"{lb_name}-{port}-{label}-{key}")
-        router = router_entry(name, port, priority, expr, service, [m for m in (middleware[0],) if m], secure)
+        router = router_entry(name, port, priority, expr, service, [m for m in (headers, middleware[0]) if m], secure)
         return RuleText(rule, children, name, router, *extra, *middleware)
 
     def _tg_service(self, arn: str, secure: bool) -> TgText | None:

@@ -72,3 +72,34 @@ def test_bad_regex_conditions_are_refused(elbv2: Any, listener: dict[str, str], 
     )  # fmt: skip
     assert code == ("ValidationError", 400)
     assert rule_count(elbv2, listener["arn"]) == before
+
+
+def test_listener_header_attributes_stored_and_echoed(elbv2: Any, listener: dict[str, str]) -> None:
+    changes = {
+        "routing.http.response.x_frame_options.header_value": "SAMEORIGIN",
+        "routing.http.response.access_control_allow_methods.header_value": "GET,POST",
+        "routing.http.response.server.enabled": "false",
+        "routing.http.request.x_amzn_tls_version.header_name": "X-Tls-Version",
+    }
+    elbv2.modify_listener_attributes(
+        ListenerArn=listener["arn"], Attributes=[{"Key": k, "Value": v} for k, v in changes.items()]
+    )
+    got = {a["Key"]: a["Value"] for a in elbv2.describe_listener_attributes(ListenerArn=listener["arn"])["Attributes"]}
+    assert {k: got[k] for k in changes} == changes
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("routing.http.response.x_frame_options.header_value", "NEVER", id="frame-options"),
+        pytest.param("routing.http.response.x_content_type_options.header_value", "sniff", id="content-type-options"),
+        pytest.param("routing.http.response.access_control_allow_methods.header_value", "GET,FETCH", id="methods"),
+        pytest.param("routing.http.response.server.enabled", "no", id="server-enabled"),
+    ],
+)
+def test_bad_listener_header_attributes_are_refused(elbv2: Any, listener: dict[str, str], key: str, value: str) -> None:
+    before = elbv2.describe_listener_attributes(ListenerArn=listener["arn"])["Attributes"]
+    change = [{"Key": key, "Value": value}]
+    code = error_of(elbv2.modify_listener_attributes, ListenerArn=listener["arn"], Attributes=change)
+    assert code == ("ValidationError", 400)
+    assert elbv2.describe_listener_attributes(ListenerArn=listener["arn"])["Attributes"] == before

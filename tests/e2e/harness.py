@@ -79,7 +79,7 @@ class Backend:
                 head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
                 self.wfile.write(head.encode() + body)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_patch = _answer  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_patch = do_get = _answer  # noqa: N815
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from provider.elbv2.group_routing import minimum_healthy
 from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, HealthCheck, State, Target, TargetKey
 from provider.elbv2.target_health import (
     DISABLED,
@@ -134,10 +135,13 @@ def health_of(state: State, target: Target, record: Record | None, stopped: froz
 def routable_targets(
     state: State, tg_arn: str, records: Mapping[TargetKey, Record], stopped: frozenset[str]
 ) -> tuple[Target, ...]:
-    """Healthy and unavailable targets; when there are none, every registered live target (fail open)."""
+    """Healthy and unavailable targets; when there are fewer than the group's minimum (by default 1: none), every
+    registered live target (fail open, target_group_health.unhealthy_state_routing.*)."""
     live = [t for t in state.targets_by_group.get(tg_arn, ()) if t.draining_since is None and t.id not in stopped]
     serving = [t for t in live if health_of(state, t, records.get(t.key), stopped).state in SERVING]
-    return tuple(serving or live)
+    tg = state.target_groups.get(tg_arn)
+    needed = minimum_healthy(dict(tg.attributes) if tg else {}, len(live))
+    return tuple(serving if serving and len(serving) >= needed else live)
 
 
 def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Target, ...]:

@@ -199,3 +199,21 @@ def test_aws_cli_waiters_complete(world: World) -> None:
         f"Id=127.0.0.1,Port={port}",
     )
     assert world.states() == {}
+
+
+def test_below_the_minimum_healthy_count_the_group_fails_open(world: World) -> None:
+    world.elbv2.modify_target_group_attributes(
+        TargetGroupArn=world.tg_arn,
+        Attributes=[{"Key": "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "Value": "2"}],
+    )
+    world.register("a", "b", "c")
+    wait_for("all healthy", lambda: world.states() == {"a": "healthy", "b": "healthy", "c": "healthy"})
+    world.backends["c"].status = 503
+    wait_for("c unhealthy", lambda: world.states()["c"] == "unhealthy")
+    wait_for("2 healthy >= 2: a and b only", steady(world, {"a", "b"}))
+    assert "c" not in world.traffic(30)
+
+    world.backends["b"].status = 503
+    wait_for("b unhealthy", lambda: world.states()["b"] == "unhealthy")
+    wait_for("1 healthy < 2: every target again", steady(world, {"a", "b", "c"}))
+    assert world.states() == {"a": "healthy", "b": "unhealthy", "c": "unhealthy"}

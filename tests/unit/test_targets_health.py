@@ -51,8 +51,15 @@ TIMED_OUT = TargetHealth("unhealthy", "Target.Timeout", "Request timed out")
 FAILED = TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks failed")
 
 
-def group(check: HealthCheck = DEFAULT_CHECK, delay: int | None = None) -> TargetGroup:
+def group(
+    check: HealthCheck = DEFAULT_CHECK,
+    delay: int | None = None,
+    count: str | None = None,
+    percentage: str | None = None,
+) -> TargetGroup:
     attributes = {"deregistration_delay.timeout_seconds": str(delay)} if delay is not None else {}
+    minimum = "target_group_health.unhealthy_state_routing.minimum_healthy_targets."
+    attributes |= {minimum + k: v for k, v in (("count", count), ("percentage", percentage)) if v is not None}
     return target_group("web", arn=TG, health_check=check, attributes=attributes, created=T0)
 
 
@@ -190,6 +197,41 @@ def ids(targets: tuple[Target, ...]) -> list[int]:
             id="checks-disabled-routed",
         ),
         pytest.param(state(target(1, T0)), {}, (), [], id="only-draining"),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="2")),
+            {1: healthy_record(), 2: unhealthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2, 3],
+            id="below-count-fails-open",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="2")),
+            {1: healthy_record(), 2: healthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2],
+            id="at-count-healthy-only",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), target(4), tg=group(percentage="75")),
+            {1: healthy_record(), 2: healthy_record(), 4: unhealthy_record()},
+            (),
+            [1, 2, 3, 4],
+            id="below-percentage-fails-open",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), target(4), tg=group(percentage="50")),
+            {1: healthy_record(), 2: healthy_record(), 4: unhealthy_record()},
+            (),
+            [1, 2],
+            id="at-percentage-healthy-only",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="1", percentage="100")),
+            {1: healthy_record(), 2: healthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2, 3],
+            id="either-threshold-crossed-fails-open",
+        ),
     ],
 )
 def test_routable(s: State, records: dict[int, Record], stopped: tuple[str, ...], expected: list[int]) -> None:

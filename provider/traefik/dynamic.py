@@ -119,10 +119,16 @@ def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: Dynam
 
 
 def load_balancer(
-    urls: Sequence[str], sticky: DynamicConfig | None = None, transport: str | None = None
+    urls: Sequence[str],
+    sticky: DynamicConfig | None = None,
+    transport: str | None = None,
+    strategy: str | None = None,
 ) -> DynamicConfig:
-    """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host)."""
+    """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host); ``strategy`` None is
+    Traefik's default (wrr)."""
     lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
+    if strategy:
+        lb["strategy"] = strategy
     if sticky:
         lb["sticky"] = sticky
     if transport:

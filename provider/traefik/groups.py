@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from provider.elbv2.group_routing import Algorithm, algorithm
 from provider.elbv2.model import ProtocolName, StickinessType, TargetGroup
 from provider.traefik.dynamic import cookie, entry, load_balancer
 
 INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
+# load_balancing.algorithm.type -> loadBalancer.strategy (None: Traefik's default, wrr). Least outstanding
+# requests: p2c compares the in-flight requests of two servers picked at random (of two servers: both, exactly
+# ALB's rule); leasttime weighs response times too (bench/algorithms.py measures both). weighted_random: wrr,
+# the same shares in expectation, in a deterministic order.
+STRATEGY = {
+    Algorithm.ROUND_ROBIN: None,
+    Algorithm.WEIGHTED_RANDOM: None,
+    Algorithm.LEAST_OUTSTANDING_REQUESTS: "p2c",
+}
 
 
 def server_url(scheme: str, host: str, port: int) -> str:
@@ -40,4 +50,5 @@ def group_service(tg: TargetGroup, base: str, servers: Servers, secure: bool) ->
     urls = [server_url(scheme, h, p) for h, p in servers]
     sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
     transport = INSECURE_TRANSPORT if scheme == "https" else None
-    return name, entry(name, load_balancer(urls, sticky, transport)), transport is not None
+    service = load_balancer(urls, sticky, transport, STRATEGY[algorithm(tg)])
+    return name, entry(name, service), transport is not None

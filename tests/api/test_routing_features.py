@@ -103,3 +103,24 @@ def test_bad_listener_header_attributes_are_refused(elbv2: Any, listener: dict[s
     code = error_of(elbv2.modify_listener_attributes, ListenerArn=listener["arn"], Attributes=change)
     assert code == ("ValidationError", 400)
     assert elbv2.describe_listener_attributes(ListenerArn=listener["arn"])["Attributes"] == before
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("load_balancing.algorithm.type", "least_connections", id="unknown-algorithm"),
+        pytest.param("slow_start.duration_seconds", "10", id="slow-start-too-short"),
+        pytest.param("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "0", id="count-0"),
+        pytest.param(
+            "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "101", id="percent-101"
+        ),
+    ],
+)
+def test_bad_target_group_routing_attributes_are_refused(
+    elbv2: Any, listener: dict[str, str], key: str, value: str
+) -> None:
+    before = elbv2.describe_target_group_attributes(TargetGroupArn=listener["tg"])["Attributes"]
+    change = [{"Key": key, "Value": value}]
+    code = error_of(elbv2.modify_target_group_attributes, TargetGroupArn=listener["tg"], Attributes=change)
+    assert code == ("ValidationError", 400)
+    assert elbv2.describe_target_group_attributes(TargetGroupArn=listener["tg"])["Attributes"] == before

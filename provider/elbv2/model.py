@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
+from provider.elbv2.transforms import Transform
+
 Attributes = tuple[tuple[str, str], ...]  # sorted (key, value) pairs, values as AWS strings
 Tags = tuple[tuple[str, str], ...]  # (key, value) pairs in insertion order
 TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
@@ -226,6 +228,7 @@ class Rule:
     priority: int | None  # None for the listener's default rule
     conditions: tuple[Condition, ...]
     actions: tuple[Action, ...]
+    transforms: tuple[Transform, ...] = ()  # provider/elbv2/transforms.py
 
     @property
     def is_default(self) -> bool:

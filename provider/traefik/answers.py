@@ -1,4 +1,5 @@
-"""What fixed-response and redirect rules answer, as options of the ``alb`` Traefik plugin (pure).
+"""What fixed-response and redirect rules answer, and the transforms rules apply, as options of the ``alb`` Traefik
+plugin (pure).
 
 The plugin (provider/traefik/plugin/alb.go, loaded from disk by every Traefik we start) answers inside Traefik,
 so every request Traefik accepts gets the answer, whatever its method token (``get``, ``M-SEARCH``), as a forward
@@ -12,6 +13,8 @@ servers that never runs (not Traefik's ``noop@internal``: routers to internal se
 from __future__ import annotations
 
 from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule
+from provider.elbv2.regex import go_replacement
+from provider.elbv2.transforms import Transform, TransformType
 from provider.traefik.dynamic import DynamicConfig, safe_name
 
 ANSWERED_SERVICE = "elbv2-answered"  # the plugin answers before it
@@ -49,4 +52,18 @@ def redirect_options(redirect: Redirect, listener: Listener) -> DynamicConfig:
             "listenerProtocol": listener.protocol.value,
             "listenerPort": str(listener.port),
         }
+    }
+
+
+_TRANSFORM_KEY = {TransformType.HOST_HEADER_REWRITE: "hostRewrites", TransformType.URL_REWRITE: "urlRewrites"}
+
+
+def transform_options(transforms: tuple[Transform, ...]) -> DynamicConfig:
+    """Rewrites the plugin applies before the request goes on (routing already matched the original): the host
+    rewrite runs on the Host header as sent, the URL rewrite on the path and query string together (``?`` in the
+    replacement starts a new query string); ``$1`` becomes Go's ``${1}``. A rewrite whose regex does not match
+    leaves the request as it was; one whose result is not a path answers 500, as ALB."""
+    return {
+        _TRANSFORM_KEY[t.type]: [{"regex": r.regex, "replace": go_replacement(r.replace)} for r in t.rewrites]
+        for t in transforms
     }

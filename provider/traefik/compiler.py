@@ -37,7 +37,13 @@ from provider.elbv2.model import (
 )
 from provider.elbv2.response_headers import response_headers
 from provider.traefik import plugin
-from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key
+from provider.traefik.answers import (
+    ANSWERED_SERVICE,
+    fixed_options,
+    redirect_options,
+    rule_key,
+    transform_options,
+)
 from provider.traefik.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
@@ -243,11 +249,11 @@ class _Builder:
         extra = ("", "")
         forward = action.forward
         names = children.split(" ") if children else []
-        options: DynamicConfig = {}
+        options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
         if action.fixed_response:
-            options = fixed_options(action.fixed_response)
+            options |= fixed_options(action.fixed_response)
         elif action.redirect:
-            options = redirect_options(action.redirect, listener)
+            options |= redirect_options(action.redirect, listener)
         middleware = ("", "")
         if options:
             middleware = (f"alb-{key}", entry(f"alb-{key}", plugin.middleware(options)))

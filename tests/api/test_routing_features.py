@@ -124,3 +124,64 @@ def test_bad_target_group_routing_attributes_are_refused(
     code = error_of(elbv2.modify_target_group_attributes, TargetGroupArn=listener["tg"], Attributes=change)
     assert code == ("ValidationError", 400)
     assert elbv2.describe_target_group_attributes(TargetGroupArn=listener["tg"])["Attributes"] == before
+
+
+URL_REWRITE = {
+    "Type": "url-rewrite",
+    "UrlRewriteConfig": {"Rewrites": [{"Regex": "^/dp/(\\w+)$", "Replace": "/p?id=$1"}]},
+}
+HOST_REWRITE = {
+    "Type": "host-header-rewrite",
+    "HostHeaderRewriteConfig": {"Rewrites": [{"Regex": "^a-(.+)$", "Replace": "b-$1"}]},
+}
+
+
+def transform_rule(elbv2: Any, listener: dict[str, str], transforms: list[dict[str, Any]]) -> Any:
+    return elbv2.create_rule(
+        ListenerArn=listener["arn"], Priority=3, Transforms=transforms,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/dp/*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": listener["tg"]}],
+    )  # fmt: skip
+
+
+def test_transforms_stored_echoed_replaced_and_reset(elbv2: Any, listener: dict[str, str]) -> None:
+    rule = transform_rule(elbv2, listener, [URL_REWRITE, HOST_REWRITE])["Rules"][0]
+    assert sorted(t["Type"] for t in rule["Transforms"]) == ["host-header-rewrite", "url-rewrite"]
+    described = elbv2.describe_rules(RuleArns=[rule["RuleArn"]])["Rules"][0]
+    assert described["Transforms"] == rule["Transforms"]
+    assert [t for t in described["Transforms"] if t["Type"] == "url-rewrite"] == [URL_REWRITE]
+    elbv2.modify_rule(RuleArn=rule["RuleArn"], Transforms=[HOST_REWRITE])
+    assert elbv2.describe_rules(RuleArns=[rule["RuleArn"]])["Rules"][0]["Transforms"] == [HOST_REWRITE]
+    elbv2.modify_rule(RuleArn=rule["RuleArn"], ResetTransforms=True)
+    assert "Transforms" not in elbv2.describe_rules(RuleArns=[rule["RuleArn"]])["Rules"][0]
+
+
+@pytest.mark.parametrize(
+    "transforms",
+    [
+        pytest.param([URL_REWRITE, URL_REWRITE], id="two-url-rewrites"),
+        pytest.param(
+            [{"Type": "url-rewrite", "UrlRewriteConfig": {"Rewrites": [{"Regex": "^/(?!x)", "Replace": "/"}]}}],
+            id="invalid-regex",
+        ),
+        pytest.param([{"Type": "url-rewrite", "HostHeaderRewriteConfig": HOST_REWRITE["HostHeaderRewriteConfig"]}],
+                     id="config-of-the-other-type"),  # fmt: skip
+        pytest.param([{"Type": "url-rewrite", "UrlRewriteConfig": {"Rewrites": []}}], id="no-rewrite"),
+    ],
+)
+def test_bad_transforms_are_refused(elbv2: Any, listener: dict[str, str], transforms: list[dict[str, Any]]) -> None:
+    before = rule_count(elbv2, listener["arn"])
+    assert error_of(transform_rule, elbv2=elbv2, listener=listener, transforms=transforms) == ("ValidationError", 400)
+    assert rule_count(elbv2, listener["arn"]) == before
+
+
+def test_transform_on_the_default_rule_and_reset_with_transforms_are_refused(
+    elbv2: Any, listener: dict[str, str]
+) -> None:
+    default = elbv2.describe_rules(ListenerArn=listener["arn"])["Rules"][-1]
+    assert error_of(elbv2.modify_rule, RuleArn=default["RuleArn"], Transforms=[URL_REWRITE]) == ("ValidationError", 400)
+    rule = transform_rule(elbv2, listener, [URL_REWRITE])["Rules"][0]
+    code = error_of(elbv2.modify_rule, RuleArn=rule["RuleArn"], Transforms=[HOST_REWRITE], ResetTransforms=True)
+    assert code == ("ValidationError", 400)
+    described = elbv2.describe_rules(ListenerArn=listener["arn"])["Rules"]
+    assert [r.get("Transforms") for r in described] == [[URL_REWRITE], None]

@@ -1,9 +1,10 @@
 # Two commands on a fresh clone: `make run` and `make test`. Each creates or refreshes .venv first.
+# `make compose-test` runs compose.yaml's stack for real (needs a Docker engine; CI runs it after `make test`).
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run serve test lint venv clean
+.PHONY: run serve test compose-test lint venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ test: venv
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
 	$(VENV)/bin/pytest -q
+
+compose-test: venv
+	VENV=$(VENV) bash .ci/compose-images.sh
+	ELBV2_COMPOSE_TEST=1 $(VENV)/bin/pytest -q -s tests/compose
 
 lint: venv  # what `make test` checks, without the tests
 	$(VENV)/bin/ruff check provider tests bench

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make a Docker engine reachable for tests/docker: reuse a running one, else install Debian's docker.io
-# (when dockerd is missing) and start dockerd with the vfs storage driver, which works without overlayfs
-# support inside containers and CI sandboxes. Idempotent; prints what it did. Needs root to start an engine.
+# (when dockerd is missing) and start dockerd with overlay2 when the kernel mounts overlayfs here (layers are
+# shared: image builds copy nothing), else with vfs, which works without overlayfs support inside containers
+# and CI sandboxes. DOCKERD_STORAGE_DRIVER forces one. Idempotent; prints what it did. Needs root to start.
 set -euo pipefail
 
 LOG=${DOCKERD_LOG:-/tmp/dockerd.log}
@@ -32,8 +33,22 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 
-echo "docker.sh: starting dockerd --storage-driver=vfs (log: $LOG)"
-nohup dockerd --storage-driver=vfs >"$LOG" 2>&1 &
+DRIVER=${DOCKERD_STORAGE_DRIVER:-}
+if [ -z "$DRIVER" ]; then
+    mkdir -p /var/lib/docker
+    probe=$(mktemp -d /var/lib/docker/overlay-probe.XXXXXX)
+    mkdir -p "$probe"/{lower,upper,work,merged}
+    DRIVER=vfs
+    if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+        "$probe/merged" 2>/dev/null; then
+        umount "$probe/merged"
+        DRIVER=overlay2
+    fi
+    rm -rf "$probe"
+fi
+
+echo "docker.sh: starting dockerd --storage-driver=$DRIVER (log: $LOG)"
+nohup dockerd --storage-driver="$DRIVER" >"$LOG" 2>&1 &
 echo "$!" >/tmp/dockerd.pid
 
 for _ in $(seq 1 "$WAIT_SECONDS"); do

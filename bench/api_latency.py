@@ -167,6 +167,8 @@ def main() -> None:
             str(work / "state.duckdb"),
             "--log-level",
             "warning",
+            "--quota",
+            "rules-per-application-load-balancer=1000",  # describe_rules over 214 rules of one load balancer
         ],
         cwd=ROOT,
         env=env,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from provider.elbv2.limits import Quotas
 from provider.settings import Settings
 
 log = logging.getLogger("elbv2")
@@ -35,6 +36,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--health-time-scale",
         type=float,
         help="multiply health-check intervals, timeouts and deregistration delays (default 1.0: AWS's timing)",
+    )
+    parser.add_argument(
+        "--quota",
+        action="append",
+        metavar="NAME=N",
+        help="raise an AWS quota, named as describe-account-limits names it (repeatable; default AWS's quotas), "
+        "e.g. --quota rules-per-application-load-balancer=10000",
     )
     parser.add_argument(
         "--metrics-retention-hours",
@@ -99,13 +107,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "traefik_log_dir",
         "alb_log_dir",
     )
-    return Settings.from_env(**{n: getattr(args, n, None) for n in names})
+    quotas = ",".join(args.quota) if getattr(args, "quota", None) else None
+    return Settings.from_env(quotas=quotas, **{n: getattr(args, n, None) for n in names})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(args)
+    try:
+        Quotas.parse(settings.quotas)
+    except ValueError as e:
+        parser.error(str(e))
     if settings.db != ":memory:":
         Path(settings.db).parent.mkdir(parents=True, exist_ok=True)
 

@@ -10,6 +10,7 @@ from provider.ec2.directory import Directory
 from provider.ec2.zones import seed
 from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
+from provider.elbv2.limits import Quotas
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.ec2 import Ec2Store
@@ -32,7 +33,12 @@ class Runtime:
             region=region,
             account=self.settings.account_id,
             subnets=Directory(self.ec2_store),
+            quotas=self.quotas,
         )
+
+    @cached_property
+    def quotas(self) -> Quotas:
+        return Quotas.parse(self.settings.quotas)
 
     @cached_property
     def ec2_store(self) -> Ec2Store:

@@ -19,6 +19,7 @@ class Settings:
     region: str = "us-east-1"  # when the request's SigV4 scope names none
     max_body_bytes: int = 1 << 20
     provider_token: str | None = None  # when set, /traefik/config answers only requests carrying it
+    quotas: str = ""  # raised AWS quotas, "NAME=N,..." with DescribeAccountLimits' names; AWS's defaults otherwise
     # `up` mode: the Traefik this server runs itself
     listen_host: str = "127.0.0.1"  # where listener ports are bound
     dashboard_port: int = 8081

@@ -55,8 +55,7 @@ def create_listener(ctx: Context, p: Params) -> Result:
                 return {"listeners": [render_listener(state, existing)]}  # identical: idempotent, like AWS
             raise DuplicateListener(f"A listener already exists on port {wanted.port} of this load balancer")
         if len(siblings) >= ctx.quotas.listeners_per_load_balancer:
-            most = ctx.quotas.listeners_per_load_balancer
-            raise TooManyListeners(f"A load balancer can have at most {most} listeners")
+            raise TooManyListeners(ctx.quotas.exceeded("listeners_per_load_balancer"))
         listener = replace(wanted, arn=arns.listener(lb_arn))
         tx.put(listener)
         tx.put(Rule(arns.rule(listener.arn), listener.arn, None, (), actions))
@@ -147,7 +146,7 @@ def add_listener_certificates(ctx: Context, p: Params) -> Result:
         known = {c.arn for c in listener.certificates}
         certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
         if len(certificates) > ctx.quotas.certificates_per_listener:
-            raise ValidationError(f"A listener can have at most {ctx.quotas.certificates_per_listener} certificates")
+            raise ValidationError(ctx.quotas.exceeded("certificates_per_listener"))
         tx.put(replace(listener, certificates=certificates))
     return {"certificates": [_render_certificate(c) for c in added]}
 

@@ -102,7 +102,7 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
                 )
             return {"load_balancers": [shape(existing)]}
         if len(tx.state.load_balancers) >= ctx.quotas.load_balancers:
-            raise TooManyLoadBalancers(f"The maximum of {ctx.quotas.load_balancers} load balancers has been reached")
+            raise TooManyLoadBalancers(ctx.quotas.exceeded("load_balancers"))
         arn = arns.load_balancer(ctx.region, ctx.account, name)
         lb = LoadBalancer(
             arn=arn,

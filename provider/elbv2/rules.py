@@ -33,7 +33,7 @@ def create_rule(ctx: Context, p: Params) -> Result:
         priority = _priority(p["priority"])
         if any(r.priority == priority for r in state.rules_by_listener[listener.arn]):
             raise PriorityInUse(f"Priority '{priority}' is currently in use")
-        _check_rule_quota(state, listener, ctx.quotas.rules_per_load_balancer)
+        _check_rule_quota(state, listener, ctx.quotas)
         rule = Rule(
             arn=arns.rule(listener.arn),
             listener_arn=listener.arn,
@@ -136,7 +136,7 @@ def _conditions(raw: Any) -> tuple[Any, ...]:
     return conditions
 
 
-def _check_rule_quota(state: State, listener: Listener, most: int) -> None:
+def _check_rule_quota(state: State, listener: Listener, quotas: limits.Quotas) -> None:
     count = sum(
         1
         for other in state.listeners.values()
@@ -144,8 +144,8 @@ def _check_rule_quota(state: State, listener: Listener, most: int) -> None:
         for rule in state.rules_by_listener.get(other.arn, ())
         if not rule.is_default
     )
-    if count >= most:
-        raise TooManyRules(f"A load balancer can have at most {most} rules")
+    if count >= quotas.rules_per_load_balancer:
+        raise TooManyRules(quotas.exceeded("rules_per_load_balancer"))
 
 
 def _transform_changes(rule: Rule, p: Params) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def create_target_group(ctx: Context, p: Params) -> Result:
                 )
             return {"target_groups": [shape(tx.state, existing)]}
         if len(tx.state.target_groups) >= ctx.quotas.target_groups:
-            raise TooManyTargetGroups(f"The maximum of {ctx.quotas.target_groups} target groups has been reached")
+            raise TooManyTargetGroups(ctx.quotas.exceeded("target_groups"))
         tg = TargetGroup(
             arn=arns.target_group(ctx.region, ctx.account, name),
             name=name,

@@ -95,9 +95,8 @@ def register_targets(ctx: Context, p: Params) -> Result:
         _sweep(state, tg, now, tx.delete)
         for target in registrations(state, tg, wanted, now):
             tx.put(target)
-        most = ctx.quotas.targets_per_target_group
-        if len(tx.state.targets_by_group.get(tg.arn, ())) > most:
-            raise TooManyTargets(f"Target group '{tg.name}' can have at most {most} targets")
+        if len(tx.state.targets_by_group.get(tg.arn, ())) > ctx.quotas.targets_per_target_group:
+            raise TooManyTargets(ctx.quotas.exceeded("targets_per_target_group"))
     return {}
 
 

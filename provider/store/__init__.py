@@ -1,6 +1,9 @@
-"""DuckDB, and nothing else imports it: the store and its transactions (`duck`), the tables and their migrations
-(`schema`), the statements of one commit (`batch`), and the dataclass <-> JSON codec (`codec`).
-Reads come from immutable `State` snapshots; every write is one transaction."""
+"""DuckDB, and nothing else imports it. The ELBv2 state: the store and its transactions (`duck`), the tables and
+their migrations (`schema`), the statements of one commit (`batch`), the dataclass <-> JSON codec (`codec`);
+reads come from immutable `State` snapshots, every write is one transaction. EC2's networking tables (`ec2`).
+Telemetry (`telemetry_schema`): requests ingested from Traefik's access log with their read positions
+(`requests`), CloudWatch statistics over them and over put metric data (`metrics`, `alb_metrics`), and the
+status page's traffic reads (`traffic`)."""
 
 from provider.store.duck import Store, StoreConflict, Transaction
 

@@ -6,13 +6,12 @@
   IP on `settings.docker_network` (default: its first network), cached and refreshed from engine events.
 - `run_containers(runtime, instances)` follows the engine's events: a container that stops makes its targets `unused`
   (Target.InvalidState) at once, so they leave the routable set; one that starts again is probed back in.
-  Containers labelled ``elbv2.target-group=<name>`` (``elbv2.port=<port>``, default the group's port) are
-  registered when they start (and when the group appears) and deregistered with draining when they stop.
+  Containers labelled ``elbv2.target-group=<name>`` (``elbv2.port=<port>``, default the group's port) join
+  it when they start (or it appears) and drain at the `kill` event of `docker stop`, before they exit (as ECS).
 
 Reaching containers: with `up` on a Linux host, container IPs on the default bridge are routable from the
-host, so Traefik and the prober reach them directly. In the compose stack, put the provider, Traefik and
-the targets on one compose network and set ELBV2_DOCKER_NETWORK to that network's name as the engine knows
-it (compose.yaml names its network ``elbv2-demo``), so addresses are taken on the network Traefik can reach.
+host. In the compose stack, the provider, Traefik and the targets share one network, and ELBV2_DOCKER_NETWORK
+names it as the engine knows it (compose.yaml: ``elbv2-demo``): addresses are taken where Traefik reaches.
 """
 
 from __future__ import annotations
@@ -42,7 +41,8 @@ LABEL_GROUP = "elbv2.target-group"
 LABEL_PORT = "elbv2.port"
 RETRY_SECONDS = 2.0  # wait before following events again after the stream broke
 WATCH_SECONDS = 0.2  # how often the store is checked for new instance targets and new groups
-EVENTS = {"start", "die", "destroy", "rename", "pause", "unpause"}
+EVENTS = {"start", "die", "destroy", "rename", "pause", "unpause", "kill"}
+STOPPING_SIGNALS = {"2", "3", "9", "15"}  # INT, QUIT, KILL, TERM: `docker stop` sends TERM, then KILL
 DockerError = (docker.errors.DockerException, requests.exceptions.RequestException)
 
 
@@ -125,6 +125,15 @@ class DockerInstances:
         with self._lock:
             self._containers = {**self._containers, found.id: found}
         return found
+
+    def stop(self, container: Container, kill_event: Mapping[str, Any]) -> Container:
+        """Not running from now on if the signal ends it (it exits later); unchanged for others, e.g. SIGHUP."""
+        if ((kill_event.get("Actor") or {}).get("Attributes") or {}).get("signal") not in STOPPING_SIGNALS:
+            return container
+        stopping = replace(container, running=False)
+        with self._lock:
+            self._containers = {**self._containers, stopping.id: stopping}
+        return stopping
 
     def load(self) -> tuple[Container, ...]:
         """Every container the engine has (running or not), replacing the cache."""
@@ -230,6 +239,8 @@ async def _follow_events(runtime: Runtime, instances: DockerInstances) -> None:
                     container: Container | None = await asyncio.to_thread(instances.inspect, ref)
                     if container is None and previous is not None:  # destroyed: treat as stopped
                         container = replace(previous, running=False)
+                    elif event["Action"] == "kill" and container is not None:
+                        container = instances.stop(container, event)
                     _apply(runtime, instances, container, previous)
         except DockerError as e:
             log.warning("Docker engine error (%s); reconnecting", e)

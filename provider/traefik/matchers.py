@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from provider.elbv2 import wildcards
 from provider.elbv2.model import Condition, ConditionField, QueryPair
+from provider.elbv2.wildcards import has_wildcard
 
 _HOSTNAME = re.compile(r"[A-Za-z0-9.-]+")
 _RE2_META = frozenset("\\.+*?()|[]{}^$")
@@ -86,23 +87,19 @@ def wildcard_regex(pattern: str, *, case_insensitive: bool, escapes: bool = Fals
     return f"{flags}^{''.join(body)}$"
 
 
-def _has_wildcard(pattern: str) -> bool:
-    return wildcards.count(pattern, escapes=False) > 0
-
-
 def path_matcher(value: str) -> str:
     """Case-sensitive whole-path match: ``/api/*`` -> ``PathPrefix("/api/")``, ``/a?c`` -> ``PathRegexp(...)``."""
-    if not _has_wildcard(value) and value.startswith("/"):
+    if not has_wildcard(value) and value.startswith("/"):
         return f"Path({go_quote(value)})"
     head, star, tail = value.partition("*")
-    if star and not tail and head.startswith("/") and not _has_wildcard(head):
+    if star and not tail and head.startswith("/") and not has_wildcard(head):
         return f"PathPrefix({go_quote(head)})"
     return f"PathRegexp({go_quote(wildcard_regex(value, case_insensitive=False))})"
 
 
 def host_matcher(value: str) -> str:
     """Case-insensitive; ``*`` spans dots: ``*.example.com`` -> ``HostRegexp("(?is)^.*\\.example\\.com$")``."""
-    if not _has_wildcard(value) and _HOSTNAME.fullmatch(value):
+    if not has_wildcard(value) and _HOSTNAME.fullmatch(value):
         return f"Host({go_quote(value)})"
     return f"HostRegexp({go_quote(wildcard_regex(value, case_insensitive=True))})"
 
@@ -133,7 +130,7 @@ def key_variants(key: str) -> tuple[str, ...]:
 
 def query_matchers(pair: QueryPair) -> list[str]:
     """One ``QueryRegexp`` per key spelling; [] when Traefik cannot express the pair (no key, wildcard key)."""
-    if pair.key is None or wildcards.count(pair.key, escapes=True):
+    if pair.key is None or has_wildcard(pair.key, True):
         return []
     value_re = go_quote(wildcard_regex(pair.value, case_insensitive=True, escapes=True))
     return [f"QueryRegexp({go_quote(k)}, {value_re})" for k in key_variants(wildcards.unescape(pair.key))]

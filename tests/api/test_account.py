@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.api.conftest import elbv2_client
+from tests.conftest import start_server
 
 
 def test_account_limits_are_name_max_strings_and_paged(elbv2: Any) -> None:
@@ -57,3 +61,42 @@ def test_unsupported_operations_say_so(elbv2: Any, method: str, kwargs: dict[str
     error = caught.value.response["Error"]
     assert error["Code"] == "UnsupportedOperation" and "not supported by elbv2-provider" in error["Message"]
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_rule_quota_is_aws_default_and_says_how_to_raise_it(tmp_path: Path) -> None:
+    for raised, expected in ((None, 100), ("rules-per-application-load-balancer=120", 120)):
+        (tmp_path / str(expected)).mkdir()
+        server = start_server(tmp_path / str(expected), *(("--quota", raised) if raised else ()))
+        try:
+            client = elbv2_client(server.url)
+            limits = {lim["Name"]: lim["Max"] for lim in client.describe_account_limits()["Limits"]}
+            assert limits["rules-per-application-load-balancer"] == str(expected)
+            listener = _listener(client)
+            for priority in range(1, expected + 1):
+                client.create_rule(ListenerArn=listener, Priority=priority, Conditions=PATH, Actions=FIXED)
+            with pytest.raises(ClientError) as raised_error:
+                client.create_rule(ListenerArn=listener, Priority=expected + 1, Conditions=PATH, Actions=FIXED)
+            error = raised_error.value.response
+            assert error["ResponseMetadata"]["HTTPStatusCode"] == 400 and error["Error"]["Code"] == "TooManyRules"
+            assert "--quota rules-per-application-load-balancer=N" in error["Error"]["Message"]
+            assert len(client.describe_rules(ListenerArn=listener)["Rules"]) == expected + 1  # nothing half-written
+        finally:
+            server.stop()
+
+
+def test_an_unknown_quota_stops_the_server_with_the_names(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="application-load-balancers"):
+        start_server(tmp_path, "--quota", "rules=5")
+
+
+PATH = [{"Field": "path-pattern", "Values": ["/q"]}]
+FIXED = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]
+
+
+def _listener(client: Any) -> str:
+    lb = client.create_load_balancer(Name="quota", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+    return str(
+        client.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80, DefaultActions=FIXED)[
+            "Listeners"
+        ][0]["ListenerArn"]
+    )

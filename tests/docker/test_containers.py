@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from provider.elbv2.model import Target
+from provider.elbv2.model import Target, TargetGroup
 from provider.elbv2.target_health import TargetHealth
 from provider.errors import InvalidTarget
 from provider.runtime import Runtime
@@ -87,14 +88,20 @@ def test_stopped_container_leaves_routing_and_comes_back(runtime: Runtime, run_c
     assert sorted(routable(runtime, tg.arn)) == sorted([first, second])
 
 
-def test_labelled_containers_register_and_drain(runtime: Runtime, run_container: Run) -> None:
-    tg = group(f"lbl-{uuid.uuid4().hex[:6]}", delay=20)  # 2 s at the test's time scale
+def labelled_and_healthy(runtime: Runtime, run_container: Run, prefix: str) -> tuple[TargetGroup, str]:
+    """A group in use (deregistration delay 2 s at the test's time scale) and a container labelled for it."""
+    tg = group(f"{prefix}-{uuid.uuid4().hex[:6]}", delay=20)
     with runtime.store.write() as tx:
         tx.put(tg)
         for item in use(tg):
             tx.put(item)
     name = run_container(labels={"elbv2.target-group": tg.name, "elbv2.port": "80"})
     wait_for("registered and healthy", lambda: health(runtime, tg.arn, name).state == "healthy")
+    return tg, name
+
+
+def test_labelled_containers_register_and_drain(runtime: Runtime, run_container: Run) -> None:
+    tg, name = labelled_and_healthy(runtime, run_container, "lbl")
     assert routable(runtime, tg.arn) == [name]
 
     runtime.instances.client.api.stop(name, timeout=1)  # type: ignore[union-attr]
@@ -105,6 +112,22 @@ def test_labelled_containers_register_and_drain(runtime: Runtime, run_container:
 
     runtime.instances.client.api.start(name)  # type: ignore[union-attr]
     wait_for("registered again", lambda: health(runtime, tg.arn, name).state == "healthy")
+
+
+def test_labelled_container_drains_at_the_stop_signal(runtime: Runtime, run_container: Run) -> None:
+    """`docker stop` sends SIGTERM first (the engine's `kill` event): drained then, not when it exits."""
+    tg, name = labelled_and_healthy(runtime, run_container, "sig")
+
+    client = runtime.instances.client  # type: ignore[union-attr]
+    # busybox httpd runs as PID 1 without a SIGTERM handler: it ignores the signal, SIGKILL ends it 8 s later
+    stopper = threading.Thread(target=client.api.stop, args=(name,), kwargs={"timeout": 8})
+    stopper.start()
+    try:
+        wait_for("draining", lambda: health(runtime, tg.arn, name).state == "draining", timeout=8)
+        assert client.api.inspect_container(name)["State"]["Running"]  # drained while it still runs
+        assert routable(runtime, tg.arn) == []
+    finally:
+        stopper.join(30)
 
 
 def test_labelled_container_waits_for_its_group(runtime: Runtime, run_container: Run) -> None:

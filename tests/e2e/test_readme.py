@@ -1,4 +1,4 @@
-"""The README's canary commands, executed verbatim against `elbv2-provider up` with a real Traefik."""
+"""The README's canary and metrics commands, executed verbatim against `elbv2-provider up` with a real Traefik."""
 
 from __future__ import annotations
 
@@ -31,13 +31,13 @@ def port_free(port: int) -> bool:
         return True
 
 
-def test_readme_canary_splits_95_5_then_50_50(tmp_path: Path) -> None:
+def test_readme_canary_splits_95_5_then_50_50_and_the_metrics_count_it(tmp_path: Path) -> None:
     if not (port_free(9001) and port_free(9002)):
         pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
     server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
     env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}"}
     script = subprocess.Popen(
-        ["bash", "-euo", "pipefail", "-c", readme_block("canary")],
+        ["bash", "-euo", "pipefail", "-c", readme_block("canary") + readme_block("metrics")],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -57,3 +57,5 @@ def test_readme_canary_splits_95_5_then_50_50(tmp_path: Path) -> None:
     assert script.returncode == 0, err
     counts = re.findall(r"^\s*(\d+) (v\d)$", out, re.M)
     assert counts == [("95", "v1"), ("5", "v2"), ("50", "v1"), ("50", "v2")], out
+    # the canary group served 5 + 50 requests, none of them a 5xx
+    assert re.findall(r"^(55\.0|canary 5xx rate\t0\.0)$", out, re.M) == ["55.0", "canary 5xx rate\t0.0"], out

@@ -1,7 +1,7 @@
 """Rule conditions: parse the wire form into typed Conditions, enforce ALB's rules, render them back.
 
 >>> parse_conditions([{"field": "path-pattern", "values": ["/api/*"]}])
-(Condition(field=<ConditionField.PATH_PATTERN: 'path-pattern'>, values=('/api/*',), ..., legacy=True),)
+(Condition(field=<ConditionField.PATH_PATTERN: 'path-pattern'>, values=('/api/*',), ..., legacy=True, regex_values=()),)
 """
 
 from __future__ import annotations

@@ -108,9 +108,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // rewrite applies each rewrite whose regex matches, in order; no match leaves the value as it was.
 func rewrite(rewrites []compiled, value string) string {
 	for _, c := range rewrites {
-		if c.re.MatchString(value) {
-			value = c.re.ReplaceAllString(value, c.replace)
-		}
+		value = c.re.ReplaceAllString(value, c.replace) // no match: the same string
 	}
 	return value
 }
@@ -150,17 +148,18 @@ func answerFixed(w http.ResponseWriter, _ *http.Request, f *Fixed) {
 }
 
 func answerRedirect(w http.ResponseWriter, r *http.Request, d *Redirect) {
-	path := r.URL.EscapedPath() // the path as the client wrote it, when that is a valid encoding
-	values := map[string]string{
-		"protocol": strings.ToLower(d.ListenerProtocol),
-		"host":     withoutPort(r.Host),
-		"port":     d.ListenerPort,
-		"path":     strings.TrimPrefix(path, "/"),
-		"query":    r.URL.RawQuery,
-	}
-	query := expand(d.Query, values)
-	location := strings.ToLower(expand(d.Protocol, values)) + "://" + expand(d.Host, values) + ":" +
-		expand(d.Port, values) + expand(d.Path, values)
+	// strings.Replacer expands every placeholder in one pass: values from the request are never expanded again.
+	// (Standard-library calls run natively; only this file is interpreted, so the work stays in them.)
+	values := strings.NewReplacer(
+		"#{protocol}", strings.ToLower(d.ListenerProtocol),
+		"#{host}", withoutPort(r.Host),
+		"#{port}", d.ListenerPort,
+		"#{path}", strings.TrimPrefix(r.URL.EscapedPath(), "/"), // as the client wrote it, if validly encoded
+		"#{query}", r.URL.RawQuery,
+	)
+	query := values.Replace(d.Query)
+	location := strings.ToLower(values.Replace(d.Protocol)) + "://" + values.Replace(d.Host) + ":" +
+		values.Replace(d.Port) + values.Replace(d.Path)
 	if query != "" {
 		location += "?" + query
 	}
@@ -170,15 +169,13 @@ func answerRedirect(w http.ResponseWriter, r *http.Request, d *Redirect) {
 	w.WriteHeader(d.StatusCode)
 }
 
-var placeholder = regexp.MustCompile(`#\{(protocol|host|port|path|query)\}`)
-
-// expand replaces each placeholder once, from the original request (values are not expanded again).
-func expand(template string, values map[string]string) string {
-	return placeholder.ReplaceAllStringFunc(template, func(m string) string { return values[m[2:len(m)-1]] })
-}
+var unsafeByte = regexp.MustCompile(`[^!-~]`)
 
 // escape percent-encodes what cannot go into a header: bytes outside printable ASCII, and spaces.
 func escape(s string) string {
+	if !unsafeByte.MatchString(s) {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]

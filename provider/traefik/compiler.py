@@ -37,13 +37,7 @@ from provider.elbv2.model import (
 )
 from provider.elbv2.response_headers import response_headers
 from provider.traefik import plugin
-from provider.traefik.answers import (
-    ANSWERED_SERVICE,
-    fixed_options,
-    redirect_options,
-    rule_key,
-    transform_options,
-)
+from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
 from provider.traefik.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
@@ -57,7 +51,7 @@ from provider.traefik.dynamic import (
     serialize,
     weighted_entry,
 )
-from provider.traefik.groups import INSECURE_TRANSPORT, group_service
+from provider.traefik.groups import INSECURE_TRANSPORT, Weights, group_service
 from provider.traefik.matchers import go_quote, rule_expr
 from provider.traefik.memo import CompileMemo, ListenerText, RuleText, TgText
 
@@ -86,11 +80,16 @@ class CompileOptions:
 
 
 def compile_entries(
-    state: State, servers: Servers, options: CompileOptions, memo: CompileMemo | None = None
+    state: State,
+    servers: Servers,
+    options: CompileOptions,
+    memo: CompileMemo | None = None,
+    weights: Mapping[str, Weights] | None = None,
 ) -> DynamicEntries:
-    """``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted. ``memo``
-    holds the last compile's texts and is updated (the config endpoint owns one); without it, nothing is reused."""
-    builder = _Builder(state, servers, options, memo or CompileMemo())
+    """``servers``: target group ARN -> routable ``(host, port)`` endpoints, sorted; ``weights``: a group whose
+    target ramps up (slow start) -> its servers' weights. ``memo``: the last compile's texts, updated (the config
+    endpoint owns one); without it, nothing is reused."""
+    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {})
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
@@ -117,8 +116,10 @@ def _terminal_action(rule: Rule) -> Action | None:
 
 
 class _Builder:
-    def __init__(self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo) -> None:
-        self.state, self.servers, self.options, self.memo = state, servers, options, memo
+    def __init__(
+        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo, weights: Mapping[str, Weights]
+    ) -> None:
+        self.state, self.servers, self.options, self.memo, self.weights = state, servers, options, memo, weights
         self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
         self.tgs: dict[tuple[str, bool], TgText | None] = {}
@@ -279,10 +280,11 @@ class _Builder:
         if tg is None:
             return None
         servers = tuple(self.servers.get(arn, ()))
-        context = (self.tg_names[arn], servers)
+        weights = self.weights.get(arn)
+        context = (self.tg_names[arn], servers, weights)
         out = self.old_tgs.get((id(tg), secure))
         if out is None or out.tg is not tg or out.context != context:
-            out = TgText(tg, context, *group_service(tg, self.tg_names[arn], servers, secure))
+            out = TgText(tg, context, *group_service(tg, self.tg_names[arn], servers, secure, weights))
         self.new_tgs[(id(tg), secure)] = out
         return out
 

@@ -50,6 +50,15 @@ def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str
     return servers
 
 
+def ramp_weights(runtime: Runtime, state: State) -> dict[str, dict[tuple[str, int], int]]:
+    """Groups whose target ramps up (slow start): (host, port) -> weight; ip targets (the host is the id)."""
+    return {
+        arn: weights
+        for arn, tg in state.target_groups.items()
+        if tg.target_type == TargetType.IP and (weights := runtime.health.weights(arn))
+    }
+
+
 class ConfigCache:
     """Compiles lazily, once per change; concurrent polls after a change share one compilation.
 
@@ -124,7 +133,8 @@ class ConfigCache:
         # The versions are read before the snapshot, so the content is never older than its key.
         key = self._key()
         state = self.runtime.store.snapshot()
-        entries = compile_entries(state, routable_servers(self.runtime, state), self.options, self.memo)
+        servers = routable_servers(self.runtime, state)
+        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.runtime, state))
         ports = {li.port for li in state.listeners.values()}
         compiled = Compiled(
             key=key,

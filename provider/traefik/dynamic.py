@@ -123,10 +123,14 @@ def load_balancer(
     sticky: DynamicConfig | None = None,
     transport: str | None = None,
     strategy: str | None = None,
+    weights: Sequence[int] = (),
 ) -> DynamicConfig:
     """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host); ``strategy`` None is
-    Traefik's default (wrr)."""
-    lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
+    Traefik's default (wrr); ``weights``, when given, one per url."""
+    servers: list[dict[str, Any]] = [{"url": u} for u in urls]
+    for server, weight in zip(servers, weights, strict=False):
+        server["weight"] = weight
+    lb: dict[str, Any] = {"passHostHeader": True, "servers": servers}
     if strategy:
         lb["strategy"] = strategy
     if sticky:

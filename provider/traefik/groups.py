@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from provider.elbv2.group_routing import Algorithm, algorithm
 from provider.elbv2.model import ProtocolName, StickinessType, TargetGroup
@@ -39,9 +39,12 @@ def _stickiness(tg: TargetGroup) -> tuple[str, int] | None:
 
 
 Servers = Sequence[tuple[str, int]]
+Weights = Mapping[tuple[str, int], int]  # (host, port) -> weight, while a target ramps up (slow start)
 
 
-def group_service(tg: TargetGroup, base: str, servers: Servers, secure: bool) -> tuple[str, str, bool]:
+def group_service(
+    tg: TargetGroup, base: str, servers: Servers, secure: bool, weights: Weights | None = None
+) -> tuple[str, str, bool]:
     """(service name, entry text, uses the insecure transport). ``base`` is ``tg-<name>``; a sticky group used by an
     HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""
     stickiness = _stickiness(tg)
@@ -50,5 +53,6 @@ def group_service(tg: TargetGroup, base: str, servers: Servers, secure: bool) ->
     urls = [server_url(scheme, h, p) for h, p in servers]
     sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
     transport = INSECURE_TRANSPORT if scheme == "https" else None
-    service = load_balancer(urls, sticky, transport, STRATEGY[algorithm(tg)])
+    ramp = [weights.get(s, 1) for s in servers] if weights else []
+    service = load_balancer(urls, sticky, transport, STRATEGY[algorithm(tg)], ramp)
     return name, entry(name, service), transport is not None

@@ -95,6 +95,33 @@ class Backend:
         self.server.server_close()
 
 
+class Replier:
+    """A backend whose answer to GET is ``reply(path, headers)``: (status, body); e.g. slow, or echoing."""
+
+    def __init__(self, reply: Callable[[str, Any], tuple[int, bytes]]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                status, body = reply(self.path, self.headers)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # ---- the provider: real app, real store, no prober (every registered target is routable: fail open) ---------
 class Provider:
     def __init__(self, token: str | None = None, **settings: Any) -> None:

@@ -4,52 +4,27 @@ requests than round robin does, under the same concurrent load (counts only; the
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from provider.elbv2.model import Target
 from provider.traefik.compiler import for_port
-from tests.e2e.harness import T0, Backend, Provider, StateBuilder, Traefik
+from tests.e2e.harness import T0, Backend, Client, Provider, Replier, StateBuilder, Traefik, wait_for
 
 CLIENTS, REQUESTS_EACH = 8, 30
 
 
-class SlowBackend:
-    """Answers ``slow`` after ``delay`` seconds: its requests stay outstanding."""
-
-    def __init__(self, delay: float) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                time.sleep(delay)
-                self.send_response(200)
-                self.send_header("Content-Length", "4")
-                self.end_headers()
-                self.wfile.write(b"slow")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
-def slow() -> Iterator[SlowBackend]:
-    backend = SlowBackend(0.05)
+def slow() -> Iterator[Replier]:
+    def answer(_path: str, _headers: object) -> tuple[int, bytes]:
+        time.sleep(0.05)  # its requests stay outstanding
+        return 200, b"slow"
+
+    backend = Replier(answer)
     yield backend
     backend.stop()
 
@@ -70,7 +45,7 @@ def load(port: int) -> Counter[str]:
         return Counter(name for names in pool.map(client, range(CLIENTS)) for name in names)
 
 
-def served(provider: Provider, traefik: Traefik, fast: Backend, slow: SlowBackend, algorithm: str) -> Counter[str]:
+def served(provider: Provider, traefik: Traefik, fast: Backend, slow: Replier, algorithm: str) -> Counter[str]:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
@@ -81,11 +56,13 @@ def served(provider: Provider, traefik: Traefik, fast: Backend, slow: SlowBacken
     traefik.wait_applied(expected)
     strategy = for_port(expected, 80)["http"]["services"]["tg-pool"]["loadBalancer"].get("strategy")
     assert strategy == ("p2c" if algorithm == "least_outstanding_requests" else None)
+    client = Client(traefik.ports[80])  # the API shows a config a moment before the routers use it
+    wait_for(lambda: {client.request("/").body.split(" ")[0] for _ in range(4)} == {"a", "slow"}, what="both")
     return load(traefik.ports[80])
 
 
 def test_least_outstanding_requests_spares_the_slow_target(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend], slow: SlowBackend
+    provider: Provider, traefik: Traefik, backends: dict[str, Backend], slow: Replier
 ) -> None:
     round_robin = served(provider, traefik, backends["a"], slow, "round_robin")
     least = served(provider, traefik, backends["a"], slow, "least_outstanding_requests")

@@ -3,49 +3,21 @@ Host, while the rule's conditions matched the original request."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from provider.elbv2.model import ConditionField as F
 from provider.elbv2.model import Target
 from provider.elbv2.transforms import Rewrite, Transform, TransformType
-from tests.e2e.harness import T0, Client, Provider, StateBuilder, Traefik, cond
-
-
-class Echo:
-    """Answers ``<path> <Host>``, as it received them."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                body = f"{self.path} {self.headers.get('Host')}".encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.e2e.harness import T0, Client, Provider, Replier, StateBuilder, Traefik, cond
 
 
 @pytest.fixture(scope="module")
-def echo() -> Iterator[Echo]:
-    backend = Echo()
+def echo() -> Iterator[Replier]:
+    """Answers ``<path> <Host>``, as it received them."""
+    backend = Replier(lambda path, headers: (200, f"{path} {headers.get('Host')}".encode()))
     yield backend
     backend.stop()
 
@@ -72,7 +44,7 @@ REQUESTS = [
 
 
 @pytest.fixture(scope="module")
-def routed(provider: Provider, traefik: Traefik, echo: Echo) -> Traefik:
+def routed(provider: Provider, traefik: Traefik, echo: Replier) -> Traefik:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)

@@ -1,5 +1,4 @@
-"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations; and the
-load balancer's capacity reservation, which is always none here (Terraform reads it on every refresh)."""
+"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations."""
 
 from __future__ import annotations
 
@@ -56,14 +55,7 @@ def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
     return {"attributes": attributes.shape(merged)}
 
 
-def describe_capacity_reservation(ctx: Context, p: Params) -> Result:
-    """No reservation and no per-zone state: what AWS answers for a load balancer nobody reserved capacity for."""
-    lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
-    return {"decrease_requests_remaining": 0, "capacity_reservation_state": []}
-
-
 OPERATIONS: dict[str, Handler] = {
-    "DescribeCapacityReservation": describe_capacity_reservation,
     "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
     "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
 }

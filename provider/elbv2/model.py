@@ -64,6 +64,7 @@ class LoadBalancer:
     created_time: datetime
     attributes: Attributes = ()
     zones: tuple[tuple[str, str], ...] = ()  # (subnet id, zone name) of the subnets EC2 knows
+    capacity_units: int | None = None  # the LCU reservation (ModifyCapacityReservation), None: none
 
     @property
     def id(self) -> str:

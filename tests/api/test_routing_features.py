@@ -185,3 +185,21 @@ def test_transform_on_the_default_rule_and_reset_with_transforms_are_refused(
     assert code == ("ValidationError", 400)
     described = elbv2.describe_rules(ListenerArn=listener["arn"])["Rules"]
     assert [r.get("Transforms") for r in described] == [[URL_REWRITE], None]
+
+
+def test_capacity_reservation_none_then_reserved_then_reset(elbv2: Any) -> None:
+    lb = elbv2.create_load_balancer(Name=name("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
+    arn = lb["LoadBalancerArn"]
+    none = elbv2.describe_capacity_reservation(LoadBalancerArn=arn)
+    assert (none["CapacityReservationState"], none.get("MinimumLoadBalancerCapacity")) == ([], None)
+    units = {"CapacityUnits": 200}
+    reserved = elbv2.modify_capacity_reservation(LoadBalancerArn=arn, MinimumLoadBalancerCapacity=units)
+    assert reserved["MinimumLoadBalancerCapacity"] == {"CapacityUnits": 200}
+    described = elbv2.describe_capacity_reservation(LoadBalancerArn=arn)
+    assert {s["State"]["Code"] for s in described["CapacityReservationState"]} == {"provisioned"}
+    assert sum(s["EffectiveCapacityUnits"] for s in described["CapacityReservationState"]) == 200
+    code = error_of(elbv2.modify_capacity_reservation, LoadBalancerArn=arn)  # neither: nothing changes
+    assert code == ("ValidationError", 400)
+    assert elbv2.describe_capacity_reservation(LoadBalancerArn=arn)["MinimumLoadBalancerCapacity"] == units
+    elbv2.modify_capacity_reservation(LoadBalancerArn=arn, ResetCapacityReservation=True)
+    assert elbv2.describe_capacity_reservation(LoadBalancerArn=arn)["CapacityReservationState"] == []

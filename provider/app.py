@@ -16,11 +16,13 @@ from starlette.routing import BaseRoute, Route
 
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
+from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.context import context_for
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
 from provider.cloudwatch.sampler import run_metrics
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
+from provider.rollout import routes as rollouts
 from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
@@ -35,7 +37,7 @@ from provider.ui import routes as ui
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, run_metrics, run_ingest)
+ALWAYS: tuple[BackgroundTask, ...] = (run_health, run_metrics, run_ingest, run_alarms)
 
 
 def services(runtime: Runtime) -> Registry:
@@ -84,6 +86,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/healthz", healthz, methods=["GET"]),
         *dataplane.routes(runtime),
         *ui.routes(runtime),
+        *rollouts.routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

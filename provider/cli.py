@@ -1,4 +1,4 @@
-"""`elbv2-provider serve|up`: the command line. Flags override ELBV2_* environment variables."""
+"""`elbv2-provider serve|up|rollout`: the command line. Flags override ELBV2_* environment variables."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from provider.elbv2.limits import Quotas
+from provider.rollout import cli as rollout
 from provider.settings import Settings
 
 log = logging.getLogger("elbv2")
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--poll-interval-ms", type=int, help=f"how often Traefik polls the config (default {d.poll_interval_ms})"
     )
+    rollout.add_parser(commands)
     return parser
 
 
@@ -114,6 +116,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "rollout":
+        return rollout.run(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(args)
     try:

@@ -61,15 +61,11 @@ class MissingParameter(ApiError):
 
 
 class SerializationException(ApiError):
-    """A json or cbor body that cannot be read, or a value of the wrong type in it."""
-
-    code = "SerializationException"
+    code = "SerializationException"  # a json or cbor body that cannot be read, or a value of the wrong type in it
 
 
 class UnknownOperation(ApiError):
-    """An X-Amz-Target or rpc-v2-cbor path naming no operation of any service here."""
-
-    code = "UnknownOperationException"
+    code = "UnknownOperationException"  # an X-Amz-Target or rpc-v2-cbor path naming no operation served here
 
 
 class AccessDenied(ApiError):

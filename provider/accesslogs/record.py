@@ -1,7 +1,8 @@
 """One request as ALB would log it: the row of the ``requests`` table (provider/store/telemetry_schema.py), with the
 same field names in the same order.
 
->>> Request(ts_ms=1796013600000, load_balancer="app/web/50dc6c495c0c9188", listener_port=80, ...)
+>>> COLUMNS[:4]
+('ts_ms', 'load_balancer', 'listener_port', 'rule_priority')
 """
 
 from __future__ import annotations

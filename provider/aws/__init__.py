@@ -1,9 +1,14 @@
 """The wire layer: several AWS services and protocols on one endpoint, driven by botocore's service models.
 
->>> request = parse_request(body)                  # elbv2 query: Request(action="CreateRule", params={...})
->>> render_result(request.action, {"rules": [...]}, request_id)   # -> b"<CreateRuleResponse ...>"
->>> render_error(errors.RuleNotFound("..."), request_id)          # -> b"<ErrorResponse ...>"
+>>> request = parse_request(b"Action=DescribeRules&Version=2015-12-01&ListenerArn=arn")   # elbv2's query
+>>> request
+Request(action='DescribeRules', params={'listener_arn': 'arn'})
+>>> render_result(request.action, {"rules": []}, "req-1")
+b'<DescribeRulesResponse xmlns="..."><DescribeRulesResult><Rules></Rules></DescribeRulesResult>...'
 >>> JSON.parse(load("cloudwatch"), Incoming(b"{}", target="ListMetrics"))   # awsJson1_0, likewise CBOR
+Request(action='ListMetrics', params={})
+
+Errors render with ``render_error(error, request_id)`` in the query envelope (see errors_xml.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Scalar coercion and the model's constraints, phrased like AWS validation messages.
 
->>> coerce("10", OPS["CreateRule"].input.members["Priority"].shape)
+>>> from provider.aws.model import OPS
+>>> priority = OPS["CreateRule"].input.members["Priority"].shape
+>>> coerce("10", priority)
 10
->>> violation(50001, OPS["CreateRule"].input.members["Priority"].shape)
+>>> violation(50001, priority)
 'Member must have value less than or equal to 50000'
 """
 

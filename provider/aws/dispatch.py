@@ -6,9 +6,16 @@
 | `POST /service/<targetPrefix>/operation/<Op>`      | smithy-rpc-v2-cbor | the path's targetPrefix           |
 | a form with `Version=2010-08-01`                   | query (EC2: ec2)   | apiVersion, SigV4 scope, or elbv2 |
 
->>> registry = Registry([Service("elbv2", OPERATIONS, runtime.context), Service("cloudwatch", ...)])
->>> protocol = registry.protocol(path, headers)                  # JSON: the request has an X-Amz-Target
->>> registry.route(protocol, incoming, path, headers)            # (cloudwatch's model, JSON), or UnknownOperation
+>>> registry = Registry([Service("cloudwatch", {"ListMetrics": lambda context, params: {}}, lambda region: None)])
+>>> headers = {"x-amz-target": "GraniteServiceVersion20100801.ListMetrics"}
+>>> incoming = Incoming(b"{}")
+>>> model, protocol = registry.route(registry.protocol("/", headers), incoming, "/", headers)
+>>> model.name, protocol.name, incoming.target
+('cloudwatch', 'json', 'ListMetrics')
+>>> path = "/service/Nope/operation/X"
+>>> registry.route(registry.protocol(path, {}), incoming, path, {})
+Traceback (most recent call last):
+provider.errors.UnknownOperation: The service Nope is not served here in the smithy-rpc-v2-cbor protocol.
 """
 
 from __future__ import annotations

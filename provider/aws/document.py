@@ -7,8 +7,10 @@ Both protocols carry a structure keyed by member names (PascalCase); they differ
 | timestamp | epoch seconds (number)       | tag 1 (epoch seconds), read as datetime |
 | blob      | base64 string                | byte string                           |
 
->>> to_document({"label": "x", "timestamps": [datetime(2026, 1, 1, tzinfo=UTC)]}, output_shape, JSON)
-{'Label': 'x', 'Timestamps': [1767225600.0]}
+>>> from provider.aws.model import load
+>>> output = load("cloudwatch").ops["GetMetricStatistics"].output
+>>> to_document({"label": "x", "datapoints": [{"timestamp": datetime(2026, 1, 1, tzinfo=UTC)}]}, output, JSON)
+{'Label': 'x', 'Datapoints': [{'Timestamp': 1767225600.0}]}
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """ApiError -> the query-protocol error envelope.
 
+>>> from provider.errors import PriorityInUse
 >>> render_error(PriorityInUse("Priority '10' is currently in use"), "req-1")
-b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code>
-<Message>Priority '10' is currently in use</Message></Error><RequestId>req-1</RequestId></ErrorResponse>'
+b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code><Message>Priority ...</Message>...'
 """
 
 from __future__ import annotations

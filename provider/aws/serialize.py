@@ -1,8 +1,7 @@
 """Result dict (snake_case keys) -> query-protocol XML, walking the operation's output shape.
 
 >>> render_result("DescribeRules", {"rules": [{"priority": "10", "is_default": False}]}, "req-1")
-b'<DescribeRulesResponse xmlns="..."><DescribeRulesResult><Rules><member><Priority>10</Priority>
-<IsDefault>false</IsDefault></member></Rules></DescribeRulesResult><ResponseMetadata>...'
+b'<DescribeRulesResponse xmlns="..."><DescribeRulesResult><Rules><member><Priority>10</Priority><IsDefault>false...'
 
 Each shape compiles once into a writer closure that appends strings to a list; missing keys and None are
 left out.
@@ -169,6 +168,7 @@ def render_result(action: str, result: Mapping[str, Any], request_id: str, model
 def render_ec2_result(action: str, result: Mapping[str, Any], request_id: str, model: ServiceModel) -> bytes:
     """The ec2 dialect: no Result wrapper, lowerCamel element names, lists as <item>, requestId first.
 
+    >>> from provider.aws.model import load
     >>> render_ec2_result("DescribeVpcs", {"vpcs": [{"vpc_id": "vpc-1"}]}, "req-1", load("ec2"))
     b'<DescribeVpcsResponse xmlns="..."><requestId>req-1</requestId><vpcSet><item><vpcId>vpc-1</vpcId>...'
     """

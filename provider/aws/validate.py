@@ -3,10 +3,13 @@
 A protocol hands over a document (query: its parse tree; json/cbor: the decoded body) and a scalar reader;
 the Builder walks the input shape, collects every violation like AWS does, then raises in the service's style:
 
+>>> from provider.aws.document import read_json
+>>> from provider.aws.model import load
 >>> Builder(read_json, "cloudwatch").params({}, load("cloudwatch").ops["ListMetrics"].input)
 {}
 >>> Builder(read_json, "cloudwatch").params({}, load("cloudwatch").ops["PutMetricData"].input)
-MissingParameter: The parameter Namespace is required.
+Traceback (most recent call last):
+provider.errors.MissingParameter: The parameter Namespace is required.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """CloudWatch's own error codes (service-2.json), beside the generic ones in provider/errors.py.
 
->>> raise InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics")  # -> 400
+>>> error = InvalidParameterCombination("Must specify either Statistics or ExtendedStatistics")
+>>> error.code, error.status
+('InvalidParameterCombination', 400)
 """
 
 from __future__ import annotations

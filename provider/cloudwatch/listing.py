@@ -1,7 +1,7 @@
 """ListMetrics: the metrics that have data, stored or computed from requests, with AWS's filters and paging.
 
->>> list_metrics(ctx, {"namespace": "AWS/ApplicationELB", "dimensions": [{"name": "TargetGroup"}]})
-{'metrics': [{'namespace': 'AWS/ApplicationELB', 'metric_name': 'RequestCount', 'dimensions': [...]}, ...]}
+Usage: ``list_metrics(ctx, {"namespace": "AWS/ApplicationELB", "dimensions": [{"name": "TargetGroup"}]})``
+gives ``{"metrics": [{"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount", "dimensions": [...]}, ...]}``.
 """
 
 from __future__ import annotations

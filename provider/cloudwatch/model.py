@@ -126,7 +126,10 @@ class Aggregates:
     def values(self, stat: Stat, asked: tuple[float, ...] = ()) -> list[float | None]:
         """One statistic per period; a percentile needs the query's percentile list to find its column."""
         if isinstance(stat, Percentile):
-            return list(self.percentiles[asked.index(stat.q)]) if stat.q in asked else [None] * len(self.start_ms)
+            at = asked.index(stat.q) if stat.q in asked else len(self.percentiles)
+            if at >= len(self.percentiles):  # not asked, or no period counted anything (no columns then)
+                return [None] * len(self.start_ms)
+            return list(self.percentiles[at])
         if stat is Statistic.AVERAGE:
             return [total / n if n else None for total, n in zip(self.sum, self.sample_count, strict=True)]
         column: list[float] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provider.cloudwatch import listing, metric_data, put, statistics
+from provider.cloudwatch import alarms, listing, metric_data, put, statistics
 from provider.cloudwatch.context import Handler
 
 OPERATIONS: dict[str, Handler] = {
@@ -10,4 +10,5 @@ OPERATIONS: dict[str, Handler] = {
     **metric_data.OPERATIONS,
     **listing.OPERATIONS,
     **put.OPERATIONS,
+    **alarms.OPERATIONS,
 }

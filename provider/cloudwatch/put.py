@@ -1,7 +1,7 @@
 """PutMetricData: an application's own metrics, validated as AWS does and written in one transaction.
 
->>> put_metric_data(ctx, {"namespace": "Shop", "metric_data": [{"metric_name": "Orders", "value": 3.0}]})
-{}
+Usage: ``put_metric_data(ctx, {"namespace": "Shop", "metric_data": [{"metric_name": "Orders", "value": 3.0}]})``
+gives ``{}``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """GetMetricStatistics: the statistics of one metric per period.
 
->>> get_metric_statistics(ctx, {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount", ..., "period":
-...     300, "statistics": ["Sum"]})
-{'label': 'RequestCount', 'datapoints': [{'timestamp': datetime(...), 'sum': 1000.0, 'unit': 'Count'}]}
+Usage: ``get_metric_statistics(ctx, {"namespace": "AWS/ApplicationELB", "metric_name": "RequestCount",
+"period": 300, "statistics": ["Sum"], ...})`` gives
+``{"label": "RequestCount", "datapoints": [{"timestamp": datetime(...), "sum": 1000.0, "unit": "Count"}]}``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """AWS's checks on CloudWatch requests, shared by the operations; each raises the error AWS returns.
 
->>> check_period(7, "Period")   # -> InvalidParameterValue
+>>> check_period(300, "Period")
+300
+>>> check_period(7, "Period")
+Traceback (most recent call last):
+provider.errors.InvalidParameterValue: The parameter Period must be 1, 5, 10, 30 or a multiple of 60.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The EC2 subnets as load balancers need them, behind elbv2.context.SubnetDirectory (elbv2 imports no EC2 code).
 
->>> Directory(ec2_store).placements("us-east-1", ["subnet-a", default_subnet_id])
-{'subnet-...': ('vpc-0000000000000000a', 'us-east-1a')}
+Usage: ``Directory(ec2_store).placements("us-east-1", [subnet_id])`` gives
+``{subnet_id: ("vpc-0000000000000000a", "us-east-1a")}``, the subnet's VPC and zone.
 """
 
 from __future__ import annotations

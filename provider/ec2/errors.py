@@ -1,6 +1,7 @@
 """EC2's error codes, one small class each (the shape of provider/errors.py); all sender faults with HTTP 400.
 
->>> raise VpcNotFound("The vpc ID 'vpc-1' does not exist")   # -> 400 <Code>InvalidVpcID.NotFound</Code>
+>>> error = VpcNotFound("The vpc ID 'vpc-1' does not exist"); error.code, error.status
+('InvalidVpcID.NotFound', 400)
 """
 
 from __future__ import annotations

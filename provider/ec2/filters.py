@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from provider.ec2.model import Tags
+from provider.ec2.context import Context, Params, Result
+from provider.ec2.model import Network, Tags
 from provider.errors import InvalidParameterValue
 
 
@@ -103,17 +105,22 @@ def _values(fields: Fields[T], item: T, name: str) -> Iterable[Value]:
     return fields[name](item)
 
 
-def described(
-    ids: Sequence[str] | None,
-    find: Callable[[str], R],
-    everything: Iterable[R],
-    raw: Sequence[Mapping[str, Any]] | None,
-    fields: Fields[R],
-    tags: Mapping[str, Tags],
-) -> list[R]:
-    """What a Describe* answers: the resources named by id (each must exist) or all of them, then the filters."""
-    items = [find(i) for i in dict.fromkeys(ids)] if ids else list(everything)
-    return select(items, raw, fields, lambda item: tags.get(item.id, ()))
+@dataclass(frozen=True)
+class Described(Generic[R]):
+    """A Describe* handler: the resources named by id (each must exist) or all of them, then the filters."""
+
+    ids: str  # the request's id list: "vpc_ids"
+    result: str  # the answer's list: "vpcs"
+    table: Callable[[Network], Mapping[str, R]]
+    find: Callable[[Network, str], R]  # by id, or the NotFound error
+    fields: Fields[R]
+    shape: Callable[[R, Network, str], dict[str, Any]]  # (resource, network, account) -> its shape
+
+    def __call__(self, ctx: Context, p: Params) -> Result:
+        net, ids = ctx.store.load(ctx.region), p.get(self.ids)
+        items = [self.find(net, i) for i in dict.fromkeys(ids)] if ids else list(self.table(net).values())
+        chosen = select(items, p.get("filters"), self.fields, lambda item: net.tags.get(item.id, ()))
+        return {self.result: [self.shape(item, net, ctx.account) for item in chosen]}
 
 
 def select_shaped(

@@ -82,10 +82,7 @@ def shape(group: SecurityGroup, net: Network, account: str) -> dict[str, Any]:
 def lookup(net: Network, group_id: str | None, group_name: str | None = None) -> SecurityGroup:
     """By id, or by name in the default VPC (what AWS's GroupName parameters mean)."""
     if group_id:
-        group = net.security_groups.get(group_id)
-        if group is None:
-            raise tags.not_found("sg", group_id)
-        return group
+        return tags.existing(net.security_groups, "sg", group_id)
     if not group_name:
         raise InvalidParameterValue("A security group id or name must be given")
     found = next((g for g in net.security_groups.values() if g.vpc_id == DEFAULT_VPC_ID and g.name == group_name), None)

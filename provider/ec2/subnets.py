@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import partial
 from typing import Any
 
 from provider.ec2 import filters, tags, vpcs, zones
@@ -60,10 +59,7 @@ def shape(subnet: Subnet, net: Network, account: str) -> dict[str, Any]:
 
 
 def lookup(net: Network, subnet_id: str) -> Subnet:
-    subnet = net.subnets.get(subnet_id)
-    if subnet is None:
-        raise tags.not_found("subnet", subnet_id)
-    return subnet
+    return tags.existing(net.subnets, "subnet", subnet_id)
 
 
 def _zone(ctx: Context, p: Params) -> str:
@@ -81,9 +77,7 @@ def _zone(ctx: Context, p: Params) -> str:
 
 
 def create_subnet(ctx: Context, p: Params) -> Result:
-    if not p.get("cidr_block"):
-        raise InvalidParameterValue("Either CidrBlock or Ipv4IpamPoolId must be specified")
-    block, zone = vpcs.canonical_cidr(p["cidr_block"], "cidrBlock"), _zone(ctx, p)
+    block, zone = vpcs.requested_cidr(p), _zone(ctx, p)
     new_tags = tags.from_specifications(p.get("tag_specifications"), "subnet")
     with ctx.store.write(ctx.region) as tx:
         vpc = vpcs.lookup(tx.state, p["vpc_id"])
@@ -99,11 +93,7 @@ def create_subnet(ctx: Context, p: Params) -> Result:
         return {"subnet": shape(subnet, tx.state, ctx.account)}
 
 
-def describe_subnets(ctx: Context, p: Params) -> Result:
-    net = ctx.store.load(ctx.region)
-    found = partial(lookup, net)
-    chosen = filters.described(p.get("subnet_ids"), found, net.subnets.values(), p.get("filters"), FILTERS, net.tags)
-    return {"subnets": [shape(s, net, ctx.account) for s in chosen]}
+describe_subnets = filters.Described("subnet_ids", "subnets", lambda net: net.subnets, lookup, FILTERS, shape)
 
 
 def delete_subnet(ctx: Context, p: Params) -> Result:

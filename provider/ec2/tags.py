@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from provider.ec2 import filters
 from provider.ec2.context import Context, Handler, Params, Result
@@ -15,6 +15,7 @@ from provider.ec2.errors import GroupNotFound, InvalidId, SubnetNotFound, TagLim
 from provider.ec2.model import Network, Resource, SecurityGroup, Subnet, Tags, Vpc
 from provider.errors import ApiError, InvalidParameterValue
 
+R = TypeVar("R")
 MAX_TAGS = 50
 MAX_KEY_LENGTH = 127
 MAX_VALUE_LENGTH = 255
@@ -62,6 +63,14 @@ def find(net: Network, resource_id: str) -> Resource:
 def not_found(prefix: str, resource_id: str) -> ApiError:
     error, message = _NOT_FOUND[prefix]
     return error(message.format(resource_id))
+
+
+def existing(table: Mapping[str, R], prefix: str, resource_id: str) -> R:
+    """``table[resource_id]``, or the NotFound error of that kind of id ("vpc", "subnet", "sg")."""
+    found = table.get(resource_id)
+    if found is None:
+        raise not_found(prefix, resource_id)
+    return found
 
 
 def create_tags(ctx: Context, p: Params) -> Result:

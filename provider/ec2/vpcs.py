@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from provider.ec2 import filters, tags, zones
@@ -61,17 +60,19 @@ def shape(vpc: Vpc, net: Network, account: str) -> dict[str, Any]:
     }
 
 
+def requested_cidr(p: Params) -> ipaddress.IPv4Network:
+    """CreateVpc's and CreateSubnet's CidrBlock, which is required here (there are no IPAM pools)."""
+    if not p.get("cidr_block"):
+        raise InvalidParameterValue("Either CidrBlock or Ipv4IpamPoolId must be specified")
+    return canonical_cidr(p["cidr_block"], "cidrBlock")
+
+
 def lookup(net: Network, vpc_id: str) -> Vpc:
-    vpc = net.vpcs.get(vpc_id)
-    if vpc is None:
-        raise tags.not_found("vpc", vpc_id)
-    return vpc
+    return tags.existing(net.vpcs, "vpc", vpc_id)
 
 
 def create_vpc(ctx: Context, p: Params) -> Result:
-    if not p.get("cidr_block"):
-        raise InvalidParameterValue("Either CidrBlock or Ipv4IpamPoolId must be specified")
-    block = canonical_cidr(p["cidr_block"], "cidrBlock")
+    block = requested_cidr(p)
     if not MIN_PREFIX <= block.prefixlen <= MAX_PREFIX:
         raise VpcRange(f"The CIDR '{p['cidr_block']}' is invalid.")
     new_tags = tags.from_specifications(p.get("tag_specifications"), "vpc")
@@ -83,11 +84,7 @@ def create_vpc(ctx: Context, p: Params) -> Result:
         return {"vpc": shape(vpc, tx.state, ctx.account)}
 
 
-def describe_vpcs(ctx: Context, p: Params) -> Result:
-    net = ctx.store.load(ctx.region)
-    found = partial(lookup, net)
-    chosen = filters.described(p.get("vpc_ids"), found, net.vpcs.values(), p.get("filters"), FILTERS, net.tags)
-    return {"vpcs": [shape(v, net, ctx.account) for v in chosen]}
+describe_vpcs = filters.Described("vpc_ids", "vpcs", lambda net: net.vpcs, lookup, FILTERS, shape)
 
 
 def delete_vpc(ctx: Context, p: Params) -> Result:

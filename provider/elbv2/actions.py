@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from provider.elbv2 import limits
@@ -171,21 +172,8 @@ def render_action(action: Action) -> dict[str, Any]:
             "target_groups": [{"target_group_arn": g.arn, "weight": g.weight} for g in groups],
             "target_group_stickiness_config": stickiness,
         }
-    if action.redirect:
-        r = action.redirect
-        out["redirect_config"] = {
-            "protocol": r.protocol,
-            "port": r.port,
-            "host": r.host,
-            "path": r.path,
-            "query": r.query,
-            "status_code": r.status_code,
-        }
+    if action.redirect:  # the model's field names are the output shape's
+        out["redirect_config"] = asdict(action.redirect)
     if action.fixed_response:
-        f = action.fixed_response
-        out["fixed_response_config"] = {
-            "status_code": f.status_code,
-            "content_type": f.content_type,
-            "message_body": f.message_body,
-        }
+        out["fixed_response_config"] = asdict(action.fixed_response)
     return out

@@ -8,10 +8,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
-from provider.elbv2.model import Attributes
+from provider.elbv2.context import Context, Params, Result
+from provider.elbv2.model import Attributes, Listener, LoadBalancer, State, TargetGroup
 from provider.errors import ValidationError
+
+Owner = TypeVar("Owner", LoadBalancer, TargetGroup, Listener)
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,29 @@ def described(specs: Specs, current: Attributes) -> list[dict[str, str]]:
 
 def shape(attributes: Attributes) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in attributes]
+
+
+def _no_rules_across_keys(values: Mapping[str, str]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Operations(Generic[Owner]):
+    """Describe*Attributes and Modify*Attributes of one resource kind (load balancer, target group, listener)."""
+
+    arn: str  # the request's ARN parameter: "listener_arn"
+    find: Callable[[State, str], Owner]  # by ARN, or the NotFound error
+    specs: Specs
+    check: Callable[[Mapping[str, str]], None] = _no_rules_across_keys  # rules across keys, on the merged values
+
+    def describe(self, ctx: Context, p: Params) -> Result:
+        owner = self.find(ctx.store.snapshot(), p[self.arn])
+        return {"attributes": described(self.specs, owner.attributes)}
+
+    def modify(self, ctx: Context, p: Params) -> Result:
+        with ctx.store.write() as tx:
+            owner = self.find(tx.state, p[self.arn])
+            merged = merge(self.specs, owner.attributes, p.get("attributes") or [])
+            self.check(dict(merged))
+            tx.put(replace(owner, attributes=merged))
+        return {"attributes": shape(merged)}

@@ -126,17 +126,7 @@ def delete_with_rules(tx: Transaction, listener: Listener) -> None:
     tx.delete(listener)
 
 
-def describe_listener_attributes(ctx: Context, p: Params) -> Result:
-    listener = lookup.listener(ctx.store.snapshot(), p["listener_arn"])
-    return {"attributes": attributes.described(LISTENER_ATTRIBUTES, listener.attributes)}
-
-
-def modify_listener_attributes(ctx: Context, p: Params) -> Result:
-    with ctx.store.write() as tx:
-        listener = lookup.listener(tx.state, p["listener_arn"])
-        merged = attributes.merge(LISTENER_ATTRIBUTES, listener.attributes, p["attributes"])
-        tx.put(replace(listener, attributes=merged))
-    return {"attributes": attributes.shape(merged)}
+_ATTRIBUTES = attributes.Operations("listener_arn", lookup.listener, LISTENER_ATTRIBUTES)
 
 
 def add_listener_certificates(ctx: Context, p: Params) -> Result:
@@ -223,8 +213,8 @@ OPERATIONS: dict[str, Handler] = {
     "DescribeListeners": describe_listeners,
     "ModifyListener": modify_listener,
     "DeleteListener": delete_listener,
-    "DescribeListenerAttributes": describe_listener_attributes,
-    "ModifyListenerAttributes": modify_listener_attributes,
+    "DescribeListenerAttributes": _ATTRIBUTES.describe,
+    "ModifyListenerAttributes": _ATTRIBUTES.modify,
     "AddListenerCertificates": add_listener_certificates,
     "DescribeListenerCertificates": describe_listener_certificates,
     "RemoveListenerCertificates": remove_listener_certificates,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from provider.elbv2 import attributes, lookup
 from provider.elbv2.attributes import boolean, choice, integer, text
-from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.context import Handler
 from provider.elbv2.model import Attributes
 from provider.errors import InvalidConfigurationRequest
 
@@ -41,21 +40,12 @@ def check_combination(values: Mapping[str, str]) -> None:
             raise InvalidConfigurationRequest(f"The value of '{logs}.s3.bucket' cannot be empty when logs are enabled")
 
 
-def describe_load_balancer_attributes(ctx: Context, p: Params) -> Result:
-    lb = lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
-    return {"attributes": attributes.described(LOAD_BALANCER_ATTRIBUTES, lb.attributes)}
-
-
-def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
-    with ctx.store.write() as tx:
-        lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
-        merged = attributes.merge(LOAD_BALANCER_ATTRIBUTES, lb.attributes, p.get("attributes") or [])
-        check_combination(dict(merged))
-        tx.put(replace(lb, attributes=merged))
-    return {"attributes": attributes.shape(merged)}
+_ATTRIBUTES = attributes.Operations(
+    "load_balancer_arn", lookup.load_balancer, LOAD_BALANCER_ATTRIBUTES, check_combination
+)
 
 
 OPERATIONS: dict[str, Handler] = {
-    "DescribeLoadBalancerAttributes": describe_load_balancer_attributes,
-    "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
+    "DescribeLoadBalancerAttributes": _ATTRIBUTES.describe,
+    "ModifyLoadBalancerAttributes": _ATTRIBUTES.modify,
 }

@@ -5,7 +5,6 @@ Subnets EC2 knows give the load balancer its VPC and zones (elbv2/network.py); o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,11 +16,9 @@ from provider.elbv2.model import LoadBalancer
 from provider.elbv2.names import validate_load_balancer_name
 from provider.elbv2.tags import validate_tags
 from provider.errors import (
-    DuplicateLoadBalancerName,
     InvalidConfigurationRequest,
     LoadBalancerNotFound,
     OperationNotPermitted,
-    TooManyLoadBalancers,
     ValidationError,
 )
 
@@ -84,25 +81,15 @@ def shape(lb: LoadBalancer) -> dict[str, Any]:
     }
 
 
-def _by_name(load_balancers: Mapping[str, LoadBalancer], name: str) -> LoadBalancer | None:
-    return next((lb for lb in load_balancers.values() if lb.name == name), None)
-
-
 def create_load_balancer(ctx: Context, p: Params) -> Result:
     name = p["name"]
     validate_load_balancer_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     vpc_id, zones = network.placement(ctx.subnets, ctx.region, settings.subnets)
     with ctx.store.write() as tx:
-        existing = _by_name(tx.state.load_balancers, name)
+        existing = lookup.created_before(LoadBalancer, tx.state.load_balancers, name, settings.matches, ctx.quotas)
         if existing is not None:
-            if not settings.matches(existing):
-                raise DuplicateLoadBalancerName(
-                    f"A load balancer with the same name '{name}' exists, but with different settings"
-                )
             return {"load_balancers": [shape(existing)]}
-        if len(tx.state.load_balancers) >= ctx.quotas.load_balancers:
-            raise TooManyLoadBalancers(ctx.quotas.exceeded("load_balancers"))
         arn = arns.load_balancer(ctx.region, ctx.account, name)
         lb = LoadBalancer(
             arn=arn,
@@ -130,7 +117,7 @@ def describe_load_balancers(ctx: Context, p: Params) -> Result:
     if wanted_arns:
         found = [lookup.load_balancer(state, arn) for arn in dict.fromkeys(wanted_arns)]
     elif names:
-        missing = [n for n in names if _by_name(state.load_balancers, n) is None]
+        missing = [n for n in names if lookup.by_name(state.load_balancers, n) is None]
         if missing:
             raise LoadBalancerNotFound(f"Load balancers '{missing}' not found")
         wanted_names = set(names)

@@ -7,55 +7,86 @@ provider.errors.TargetGroupNotFound: ...
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
 from provider.elbv2 import arns
+from provider.elbv2.limits import Quotas
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, TargetGroup
 from provider.errors import (
+    ApiError,
+    DuplicateLoadBalancerName,
+    DuplicateTargetGroupName,
     ListenerNotFound,
     LoadBalancerNotFound,
     RuleNotFound,
     TargetGroupNotFound,
+    TooManyLoadBalancers,
+    TooManyTargetGroups,
     ValidationError,
 )
 
+R = TypeVar("R")
+Named = TypeVar("Named", LoadBalancer, TargetGroup)
+_NAMED: dict[type, tuple[str, str, type[ApiError], type[ApiError]]] = {  # noun, quota, errors
+    LoadBalancer: ("load balancer", "load_balancers", DuplicateLoadBalancerName, TooManyLoadBalancers),
+    TargetGroup: ("target group", "target_groups", DuplicateTargetGroupName, TooManyTargetGroups),
+}
+
+
+def _found(table: Mapping[str, R], arn: str, error: type[ApiError], kind: str) -> R:
+    found = table.get(arn)
+    if found is None:
+        raise error(f"{kind} '{arn}' not found")
+    return found
+
 
 def load_balancer(state: State, arn: str) -> LoadBalancer:
-    found = state.load_balancers.get(arn)
-    if found is None:
-        raise LoadBalancerNotFound(f"Load balancer '{arn}' not found")
-    return found
+    return _found(state.load_balancers, arn, LoadBalancerNotFound, "Load balancer")
 
 
 def target_group(state: State, arn: str) -> TargetGroup:
-    found = state.target_groups.get(arn)
-    if found is None:
-        raise TargetGroupNotFound(f"Target group '{arn}' not found")
-    return found
+    return _found(state.target_groups, arn, TargetGroupNotFound, "Target group")
 
 
 def listener(state: State, arn: str) -> Listener:
-    found = state.listeners.get(arn)
-    if found is None:
-        raise ListenerNotFound(f"Listener '{arn}' not found")
-    return found
+    return _found(state.listeners, arn, ListenerNotFound, "Listener")
 
 
 def rule(state: State, arn: str) -> Rule:
-    found = state.rules.get(arn)
-    if found is None:
-        raise RuleNotFound(f"Rule '{arn}' not found")
-    return found
+    return _found(state.rules, arn, RuleNotFound, "Rule")
+
+
+_BY_KIND: dict[str, Callable[[State, str], object]] = {
+    "loadbalancer": load_balancer,
+    "targetgroup": target_group,
+    "listener": listener,
+    "listener-rule": rule,
+}
 
 
 def require_resource(state: State, arn: str) -> None:
     """Any taggable resource (load balancer, target group, listener, rule); NotFound by the ARN's kind."""
-    kind = arns.resource_kind(arn)
-    if kind == "loadbalancer":
-        load_balancer(state, arn)
-    elif kind == "targetgroup":
-        target_group(state, arn)
-    elif kind == "listener":
-        listener(state, arn)
-    elif kind == "listener-rule":
-        rule(state, arn)
-    else:
+    find = _BY_KIND.get(arns.resource_kind(arn))
+    if find is None:
         raise ValidationError(f"'{arn}' is not a valid load balancer, target group, listener or rule ARN")
+    find(state, arn)
+
+
+def by_name(table: Mapping[str, Named], name: str) -> Named | None:
+    return next((found for found in table.values() if found.name == name), None)
+
+
+def created_before(kind: type[Named], table: Mapping[str, Named], name: str, matches: Callable[[Named], bool],
+                   quotas: Quotas) -> Named | None:
+    """Create* is idempotent by name: the resource of that name when its settings match (the call answers with
+    it), None when a new one fits the quota; the kind's Duplicate*Name or TooMany* error otherwise."""
+    noun, quota, duplicate, too_many = _NAMED[kind]
+    existing = by_name(table, name)
+    if existing is not None:
+        if not matches(existing):
+            raise duplicate(f"A {noun} with the same name '{name}' exists, but with different settings")
+        return existing
+    if len(table) >= getattr(quotas, quota):
+        raise too_many(quotas.exceeded(quota))
+    return None

@@ -7,11 +7,10 @@ The full effective set is stored on the TargetGroup; readers outside the domain 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from provider.elbv2 import attributes, limits, lookup
 from provider.elbv2.attributes import Spec, boolean, choice, integer
-from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.context import Handler
 from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, STICKINESS_SECONDS, Attributes, StickinessType
 from provider.errors import InvalidConfigurationRequest
 
@@ -62,21 +61,8 @@ def check_combination(values: Mapping[str, str]) -> None:
         raise InvalidConfigurationRequest("Slow start cannot be combined with the weighted_random algorithm")
 
 
-def describe_target_group_attributes(ctx: Context, p: Params) -> Result:
-    tg = lookup.target_group(ctx.store.snapshot(), p["target_group_arn"])
-    return {"attributes": attributes.described(TARGET_GROUP_ATTRIBUTES, tg.attributes)}
-
-
-def modify_target_group_attributes(ctx: Context, p: Params) -> Result:
-    with ctx.store.write() as tx:
-        tg = lookup.target_group(tx.state, p["target_group_arn"])
-        merged = attributes.merge(TARGET_GROUP_ATTRIBUTES, tg.attributes, p.get("attributes") or [])
-        check_combination(dict(merged))
-        tx.put(replace(tg, attributes=merged))
-    return {"attributes": attributes.shape(merged)}
-
-
+_ATTRIBUTES = attributes.Operations("target_group_arn", lookup.target_group, TARGET_GROUP_ATTRIBUTES, check_combination)
 OPERATIONS: dict[str, Handler] = {
-    "DescribeTargetGroupAttributes": describe_target_group_attributes,
-    "ModifyTargetGroupAttributes": modify_target_group_attributes,
+    "DescribeTargetGroupAttributes": _ATTRIBUTES.describe,
+    "ModifyTargetGroupAttributes": _ATTRIBUTES.modify,
 }

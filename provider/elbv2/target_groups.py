@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,10 +13,8 @@ from provider.elbv2.network import DEFAULT_VPC_ID
 from provider.elbv2.tags import validate_tags
 from provider.elbv2.target_group_attributes import TARGET_GROUP_ATTRIBUTE_DEFAULTS
 from provider.errors import (
-    DuplicateTargetGroupName,
     ResourceInUse,
     TargetGroupNotFound,
-    TooManyTargetGroups,
     ValidationError,
 )
 
@@ -99,24 +96,14 @@ def shape(state: State, tg: TargetGroup) -> dict[str, Any]:
     }
 
 
-def _by_name(target_groups: Mapping[str, TargetGroup], name: str) -> TargetGroup | None:
-    return next((tg for tg in target_groups.values() if tg.name == name), None)
-
-
 def create_target_group(ctx: Context, p: Params) -> Result:
     name = p["name"]
     validate_target_group_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     with ctx.store.write() as tx:
-        existing = _by_name(tx.state.target_groups, name)
+        existing = lookup.created_before(TargetGroup, tx.state.target_groups, name, settings.matches, ctx.quotas)
         if existing is not None:
-            if not settings.matches(existing):
-                raise DuplicateTargetGroupName(
-                    f"A target group with the same name '{name}' exists, but with different settings"
-                )
             return {"target_groups": [shape(tx.state, existing)]}
-        if len(tx.state.target_groups) >= ctx.quotas.target_groups:
-            raise TooManyTargetGroups(ctx.quotas.exceeded("target_groups"))
         tg = TargetGroup(
             arn=arns.target_group(ctx.region, ctx.account, name),
             name=name,
@@ -156,7 +143,7 @@ def describe_target_groups(ctx: Context, p: Params) -> Result:
 
 
 def _named(state: State, name: str) -> TargetGroup:
-    tg = _by_name(state.target_groups, name)
+    tg = lookup.by_name(state.target_groups, name)
     if tg is None:
         raise TargetGroupNotFound(f"Target group '{name}' not found")
     return tg

@@ -27,6 +27,7 @@ import duckdb
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
 from provider.store.batch import Batch, Child
 from provider.store.codec import decoder, dumps, encode
+from provider.store.documents import create_documents
 from provider.store.metrics import create_telemetry
 from provider.store.schema import in_transaction, prepare
 
@@ -126,6 +127,7 @@ class Store:
         self._db = duckdb.connect(path)
         prepare(self._db, path)
         create_telemetry(self._db)
+        create_documents(self._db)
         # The version orders states within one process (compiled-config cache keys); it need not survive a
         # restart, and persisting it would cost one more statement on every commit.
         self._state = self._load(0)

@@ -3,8 +3,8 @@ last minute, and each load balancer's request and 5xx counts in one-second bucke
 
 Reads only: until ingestion has created the table, every answer is empty traffic.
 
->>> read_traffic(store, now_ms=61_500).shares[("app/web/50dc6c495c0c9188", 80, 10)]
-{'targetgroup/blue/73e2d6bc24d8a067': 950, 'targetgroup/green/9a3c6b8e2f1d4c70': 50}
+Usage: ``read_traffic(store, now_ms=61_500).shares[("app/web/50dc6c495c0c9188", 80, 10)]`` gives the
+rule's requests per target group, e.g. ``{"targetgroup/blue/73e2d6bc24d8a067": 950, "targetgroup/green/...": 50}``.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def _runtime(telemetry_store: Store, retention_hours: int = 24) -> Runtime:
 
 def _web(runtime: Runtime) -> tuple[str, str]:
     """A load balancer forwarding to a group of three ip targets, through the ELBv2 handlers: (LB, TG) ARNs."""
-    elbv2 = Elbv2Context(runtime.store, runtime.health)
+    elbv2 = Elbv2Context(runtime.store, runtime.health, runtime.settings.region, runtime.settings.account_id)
     lb = ELBV2["CreateLoadBalancer"](elbv2, {"name": "web"})["load_balancers"][0]["load_balancer_arn"]
     tg = ELBV2["CreateTargetGroup"](elbv2, {"name": "api-v1", "protocol": "HTTP", "port": 80, "vpc_id": "vpc-1",
                                             "target_type": "ip"})["target_groups"][0]["target_group_arn"]

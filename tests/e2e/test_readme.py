@@ -59,3 +59,27 @@ def test_readme_canary_splits_95_5_then_50_50_and_the_metrics_count_it(tmp_path:
     assert counts == [("95", "v1"), ("5", "v2"), ("50", "v1"), ("50", "v2")], out
     # the canary group served 5 + 50 requests, none of them a 5xx
     assert re.findall(r"^(55\.0|canary 5xx rate\t0\.0)$", out, re.M) == ["55.0", "canary 5xx rate\t0.0"], out
+
+
+def test_readme_rollout_runs_to_100(tmp_path: Path) -> None:
+    """The canary block, then the rollout block, verbatim: the one-command rollout exits 0 at 100%."""
+    if not (port_free(9001) and port_free(9002)):
+        pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
+    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT)}  # `elbv2-provider` runs this checkout's code
+    script = subprocess.Popen(
+        ["bash", "-euo", "pipefail", "-c", readme_block("canary") + readme_block("rollout")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        out, err = script.communicate(timeout=180)
+    finally:
+        try:
+            os.killpg(script.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        server.stop()
+    assert script.returncode == 0, out + err
+    assert "step 2/2 passed" in out and "succeeded: canary" in out
+    assert re.search(r"succeeded\s+step 2/2\s+canary 100% / stable 0%", out), out

@@ -1,0 +1,141 @@
+"""PutMetricAlarm's definition checked as AWS checks it, into a typed Alarm (AWS's codes: ValidationError,
+InvalidParameterValue, InvalidParameterCombination, MissingParameter).
+
+Usage: ``parse_alarm({"alarm_name": "a", "metric_name": "RequestCount", ..., "period": 7}, arn, now)`` raises
+ValidationError (a period is 10, 30 or a multiple of 60).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from provider.cloudwatch import math, validate
+from provider.cloudwatch.alarm_model import (
+    MAX_EVALUATED_SECONDS,
+    Alarm,
+    AlarmQuery,
+    Comparison,
+    MetricStat,
+    TreatMissing,
+)
+from provider.cloudwatch.context import Params
+from provider.cloudwatch.errors import InvalidParameterCombination, ValidationError
+from provider.cloudwatch.model import Percentile, Statistic, parse_stat
+
+ALARM_PERIODS = (10, 30)  # besides multiples of 60
+
+
+def _period(value: object, name: str) -> int:
+    period = int(str(value))
+    if period <= 0 or (period % 60 and period not in ALARM_PERIODS):
+        raise ValidationError(f"The parameter {name} must be 10, 30 or a multiple of 60.")
+    return period
+
+
+def _enum(kind: type[StrEnum], value: object, name: str) -> str:
+    if str(value) not in kind.__members__.values():
+        allowed = ", ".join(kind.__members__.values())
+        raise ValidationError(f"The value {value} for parameter {name} is not valid; it must be one of: {allowed}")
+    return str(value)
+
+
+def _stat(params: Params) -> tuple[str | None, str | None]:
+    statistic, extended = params.get("statistic"), params.get("extended_statistic")
+    if (statistic is None) == (extended is None):
+        raise InvalidParameterCombination("Exactly one of Statistic and ExtendedStatistic must be specified.")
+    if statistic is not None and statistic not in Statistic.__members__.values():
+        raise ValidationError(f"The value {statistic} for parameter Statistic is not valid.")
+    if extended is not None and not isinstance(parse_stat(str(extended)), Percentile):
+        raise ValidationError(f"The value {extended} for parameter ExtendedStatistic is not a valid percentile.")
+    return statistic, extended
+
+
+def _queries(items: list[Params]) -> tuple[tuple[AlarmQuery, ...], int]:
+    """Metrics=[...] -> typed queries and the period of their metrics; exactly one returns data."""
+    out: list[AlarmQuery] = []
+    for n, item in enumerate(items, 1):
+        where = f"Metrics.member.{n}"
+        qid = str(validate.required(item, "id", f"{where}.Id"))
+        stat, expression = item.get("metric_stat"), item.get("expression")
+        if (stat is None) == (expression is None):
+            raise ValidationError(f"Exactly one of {where}.MetricStat and {where}.Expression must be given.")
+        metric_stat = None
+        if stat is not None:
+            m = validate.required(stat, "metric", f"{where}.MetricStat.Metric")
+            text = str(validate.required(stat, "stat", f"{where}.MetricStat.Stat"))
+            if parse_stat(text) is None:
+                raise ValidationError(f"The value {text} for parameter {where}.MetricStat.Stat is not valid.")
+            metric_stat = MetricStat(
+                str(validate.required(m, "namespace", f"{where}.MetricStat.Metric.Namespace")),
+                str(validate.required(m, "metric_name", f"{where}.MetricStat.Metric.MetricName")),
+                validate.dimensions(m.get("dimensions"), f"{where}.MetricStat.Metric.Dimensions"),
+                _period(validate.required(stat, "period", f"{where}.MetricStat.Period"), f"{where}.MetricStat.Period"),
+                text, validate.unit(stat.get("unit"), f"{where}.MetricStat.Unit"))
+        else:
+            try:
+                math.parse(str(expression))
+            except math.MathError as e:
+                raise ValidationError(f"Error in expression {qid!r}: {e}") from None
+        out.append(AlarmQuery(qid, metric_stat, None if expression is None else str(expression), item.get("label"),
+                              item.get("return_data") is not False, item.get("period")))
+    if sum(q.return_data for q in out) != 1:
+        raise ValidationError("Exactly one element of the metrics list should return data.")
+    periods = {q.metric_stat.period for q in out if q.metric_stat is not None}
+    if not periods:
+        raise ValidationError("The metrics list must contain at least one MetricStat.")
+    return tuple(out), max(periods)
+
+
+def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
+    name = str(validate.required(params, "alarm_name", "AlarmName"))
+    if not 1 <= len(name) <= 255:
+        raise ValidationError("The parameter AlarmName must be between 1 and 255 characters long.")
+    evaluation = int(validate.required(params, "evaluation_periods", "EvaluationPeriods"))
+    if evaluation < 1:
+        raise ValidationError("The parameter EvaluationPeriods must be greater than or equal to 1.")
+    comparison = Comparison(_enum(Comparison, validate.required(params, "comparison_operator",
+                                                                  "ComparisonOperator"), "ComparisonOperator"))
+    threshold = params.get("threshold")
+    if threshold is None:
+        raise ValidationError("The parameter Threshold is required for a static-threshold alarm.")
+    items = params.get("metrics") or []
+    single = params.get("metric_name") is not None or params.get("namespace") is not None
+    if bool(items) == single:
+        raise InvalidParameterCombination("Exactly one of MetricName/Namespace and Metrics must be specified.")
+    metric: MetricStat | None = None
+    queries: tuple[AlarmQuery, ...] = ()
+    statistic, extended = None, None
+    if items:
+        if any(params.get(k) is not None for k in ("statistic", "extended_statistic", "period", "dimensions")):
+            raise InvalidParameterCombination("Statistic, ExtendedStatistic, Period and Dimensions cannot be given"
+                                              " with Metrics.")
+        queries, period = _queries(items)
+    else:
+        statistic, extended = _stat(params)
+        period = _period(validate.required(params, "period", "Period"), "Period")
+        metric = MetricStat(str(validate.required(params, "namespace", "Namespace")),
+                            str(validate.required(params, "metric_name", "MetricName")),
+                            validate.dimensions(params.get("dimensions"), "Dimensions"), period,
+                            str(statistic or extended), validate.unit(params.get("unit")))
+    if period * evaluation > MAX_EVALUATED_SECONDS:
+        raise ValidationError("The product of Period and EvaluationPeriods must not exceed 604800 seconds (7 days).")
+    to_alarm = params.get("datapoints_to_alarm")
+    if to_alarm is not None and int(to_alarm) > evaluation:
+        raise ValidationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods")  # AWS's words
+    if to_alarm is not None and int(to_alarm) < 1:
+        raise ValidationError("The parameter DatapointsToAlarm must be greater than or equal to 1.")
+    treat = TreatMissing(_enum(TreatMissing, params.get("treat_missing_data") or "missing", "TreatMissingData"))
+    low = params.get("evaluate_low_sample_count_percentile")
+    if low is not None and low not in ("evaluate", "ignore"):
+        raise ValidationError(f"The value {low} for parameter EvaluateLowSampleCountPercentile is not valid.")
+    return Alarm(
+        name=name, arn=arn, evaluation_periods=evaluation, comparison=comparison, threshold=float(threshold),
+        period=period, configured_at=now, state_updated_at=now, description=params.get("alarm_description"),
+        actions_enabled=params.get("actions_enabled") is not False,
+        ok_actions=tuple(params.get("ok_actions") or ()), alarm_actions=tuple(params.get("alarm_actions") or ()),
+        insufficient_data_actions=tuple(params.get("insufficient_data_actions") or ()), metric=metric,
+        queries=queries, statistic=statistic, extended_statistic=extended,
+        datapoints_to_alarm=None if to_alarm is None else int(to_alarm), treat_missing=treat,
+        evaluate_low_sample_count_percentile=low,
+    )

@@ -1,0 +1,43 @@
+"""`/rollouts`: where `elbv2-provider rollout` reports its progress (PUT /rollouts/{id}, a Record as JSON) and
+`rollout status` reads it back (GET /rollouts). The command is a client; the DuckDB file is the server's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from provider.rollout.api import record_json, record_of
+from provider.store import rollouts
+
+if TYPE_CHECKING:
+    from provider.runtime import Runtime
+
+MAX_BODY = 64 * 1024
+
+
+def routes(runtime: Runtime) -> list[BaseRoute]:
+    store = runtime.store
+
+    async def put(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "record too large"}, 413)
+        try:
+            record = record_of(json.loads(body))
+        except (ValueError, TypeError, KeyError) as e:
+            return JSONResponse({"error": f"not a rollout record: {e}"}, 400)
+        if record.id != request.path_params["id"]:
+            return JSONResponse({"error": "the record's id differs from the path"}, 400)
+        await asyncio.to_thread(rollouts.put_record, store, record)
+        return JSONResponse(record_json(record))
+
+    async def listing(_: Request) -> Response:
+        found = await asyncio.to_thread(rollouts.all_records, store)
+        return JSONResponse([record_json(r) for r in found])
+
+    return [Route("/rollouts", listing, methods=["GET"]), Route("/rollouts/{id}", put, methods=["PUT"])]

@@ -1,0 +1,133 @@
+"""CloudWatch's status, error and latency metrics from real traffic through a real Traefik: a target that answers
+500, a slow target, a fixed response and a dead target, each counted as ALB counts it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provider.elbv2.model import ConditionField
+from provider.traefik.accesslog import arn_suffix
+from tests.api.test_cloudwatch_wire import cloudwatch
+from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
+from tests.e2e.test_metrics_ingest import rows
+
+DELAY_S = 0.1  # what the slow target takes to answer
+SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3}
+Served = tuple[Provider, dict[str, str]]  # the provider, and dimension values by load balancer / group name
+
+
+class Fixed:
+    """A target that answers every request with `status` after `delay` seconds (a Backend's port and stop)."""
+
+    def __init__(self, status: int, delay: float = 0.0) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                time.sleep(delay)
+                # one send: a second small write would wait for Traefik's delayed ACK (Nagle), ~40 ms
+                self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Length: 2\r\n\r\nok".encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, dict[str, str]]]:
+    tmp = Path(tmp_path_factory.mktemp("status"))
+    errs, slow, dead = Fixed(500), Fixed(200, DELAY_S), Backend("dead")
+    dead.stop()  # connections to its port are refused
+    s = StateBuilder()
+    s.lb("web")
+    s.listener("web", 80)
+    for name, backend in (("errs", errs), ("slow", slow), ("gone", dead)):
+        s.tg(name, backend)  # type: ignore[arg-type]  # a Backend's port is all the builder reads
+    s.rule("web", 80, 10, s.forward(("errs", 1)), cond(ConditionField.PATH_PATTERN, "/err"))
+    s.rule("web", 80, 20, s.forward(("slow", 1)), cond(ConditionField.PATH_PATTERN, "/slow"))
+    s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))
+    s.rule("web", 80, None, fixed("not here", "404"))
+    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
+    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t.json")
+    try:
+        traefik.wait_applied(provider.load(s.state()))
+        client = Client(traefik.ports[80])
+        for path, count in SENT.items():
+            for _ in range(count):
+                client.request(path)
+        wait_for(lambda: len(rows(provider)) >= sum(SENT.values()), what="every request ingested")
+        state = provider.store.snapshot()
+        names = {"lb": arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")}
+        names |= {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+        yield provider, names
+    finally:
+        traefik.stop()
+        provider.stop()
+        errs.stop()
+        slow.stop()
+
+
+def statistic(provider: Provider, metric: str, stat: str, **dimensions: str) -> list[float]:
+    """The datapoints of one statistic over the last half hour, as one 30-minute period."""
+    end = datetime.now(UTC) + timedelta(minutes=1)
+    extended = stat.startswith("p")
+    points = cloudwatch(provider.url).get_metric_statistics(
+        Namespace="AWS/ApplicationELB", MetricName=metric, StartTime=end - timedelta(minutes=30), EndTime=end,
+        Period=1800, Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        **({"ExtendedStatistics": [stat]} if extended else {"Statistics": [stat]}),
+    )["Datapoints"]  # fmt: skip
+    return [p["ExtendedStatistics"][stat] if extended else p[stat] for p in points]
+
+
+@pytest.mark.parametrize(
+    ("metric", "group", "expected"),
+    [
+        pytest.param("HTTPCode_Target_5XX_Count", "errs", SENT["/err"], id="target-500s"),
+        pytest.param("HTTPCode_Target_2XX_Count", "slow", SENT["/slow"], id="target-200s"),
+        pytest.param("TargetConnectionErrorCount", "gone", SENT["/dead"], id="dead-target"),
+        pytest.param("RequestCount", "errs", SENT["/err"], id="requests-per-group"),
+    ],
+)
+def test_counts_per_target_group(served: Served, metric: str, group: str, expected: int) -> None:
+    provider, names = served
+    assert sum(statistic(provider, metric, "Sum", LoadBalancer=names["lb"], TargetGroup=names[group])) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        pytest.param("HTTPCode_ELB_4XX_Count", SENT["/fixed"], id="fixed-404-is-the-load-balancers"),
+        pytest.param("HTTP_Fixed_Response_Count", SENT["/fixed"], id="fixed-responses"),
+        pytest.param("HTTPCode_ELB_502_Count", SENT["/dead"], id="dead-target-502"),
+        pytest.param("HTTPCode_ELB_5XX_Count", SENT["/dead"], id="elb-5xx-not-the-targets"),
+        pytest.param("HTTPCode_Target_5XX_Count", SENT["/err"], id="target-5xx-on-the-load-balancer"),
+        pytest.param("RequestCount", sum(SENT.values()), id="every-request"),
+    ],
+)
+def test_counts_per_load_balancer(served: Served, metric: str, expected: int) -> None:
+    provider, names = served
+    assert sum(statistic(provider, metric, "Sum", LoadBalancer=names["lb"])) == expected
+
+
+def test_target_response_time_is_the_targets_delay(served: Served) -> None:
+    provider, names = served
+    dims = {"LoadBalancer": names["lb"], "TargetGroup": names["slow"]}
+    [average] = statistic(provider, "TargetResponseTime", "Average", **dims)
+    assert DELAY_S * 0.8 <= average <= DELAY_S * 1.2
+    [p99] = statistic(provider, "TargetResponseTime", "p99", **dims)
+    assert p99 >= DELAY_S

@@ -3,10 +3,12 @@ attributes and target-group routing attributes; each bad input gets AWS's code, 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
+from tests.api.conftest import AwsCli
 from tests.api.test_rules import error_of, name, target_group
 
 
@@ -203,3 +205,28 @@ def test_capacity_reservation_none_then_reserved_then_reset(elbv2: Any) -> None:
     assert elbv2.describe_capacity_reservation(LoadBalancerArn=arn)["MinimumLoadBalancerCapacity"] == units
     elbv2.modify_capacity_reservation(LoadBalancerArn=arn, ResetCapacityReservation=True)
     assert elbv2.describe_capacity_reservation(LoadBalancerArn=arn)["CapacityReservationState"] == []
+
+
+def test_regex_rule_with_transform_through_the_aws_cli(aws: AwsCli, elbv2: Any, listener: dict[str, str]) -> None:
+    conditions = '[{"Field":"path-pattern","PathPatternConfig":{"RegexValues":["^/dp/[A-Za-z0-9]+/?$"]}}]'
+    transforms = (
+        '[{"Type":"url-rewrite","UrlRewriteConfig":{"Rewrites":[{"Regex":"^/dp/([A-Za-z0-9]+)/?$",'
+        '"Replace":"/product.php?id=$1"}]}}]'
+    )
+    created = aws(
+        "elbv2", "create-rule", "--listener-arn", listener["arn"], "--priority", "9",
+        "--conditions", conditions, "--transforms", transforms,
+        "--actions", f"Type=forward,TargetGroupArn={listener['tg']}",
+    )  # fmt: skip
+    rule = json.loads(created.stdout)["Rules"][0]
+    assert rule["Conditions"][0]["PathPatternConfig"]["RegexValues"] == ["^/dp/[A-Za-z0-9]+/?$"]
+    assert rule["Transforms"][0]["UrlRewriteConfig"]["Rewrites"][0]["Replace"] == "/product.php?id=$1"
+    reset = aws("elbv2", "modify-rule", "--rule-arn", rule["RuleArn"], "--reset-transforms")
+    assert "Transforms" not in json.loads(reset.stdout)["Rules"][0]
+    bad = aws(
+        "elbv2", "create-rule", "--listener-arn", listener["arn"], "--priority", "10",
+        "--conditions", '[{"Field":"host-header","HostHeaderConfig":{"RegexValues":["(?<=a)b"]}}]',
+        "--actions", f"Type=forward,TargetGroupArn={listener['tg']}", check=False,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "(ValidationError)" in bad.stderr
+    assert rule_count(elbv2, listener["arn"]) == 2

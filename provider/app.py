@@ -56,7 +56,8 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
     Traefik supervisor in `up` mode) run for its lifetime."""
     store = Store(settings.db)
     instances = containers.connect(settings)
-    runtime = Runtime(settings=settings, store=store, health=HealthMonitor(), instances=instances)
+    health = HealthMonitor(settings.health_time_scale)
+    runtime = Runtime(settings=settings, store=store, health=health, instances=instances)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")

@@ -24,7 +24,6 @@ UNSUPPORTED = (
     "GetTrustStoreCaCertificatesBundle",
     "GetTrustStoreRevocationContent",
     "DeleteSharedTrustStoreAssociation",
-    "ModifyCapacityReservation",
     "ModifyIpPools",
     "GetResourcePolicy",
 )

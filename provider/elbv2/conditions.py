@@ -1,7 +1,7 @@
 """Rule conditions: parse the wire form into typed Conditions, enforce ALB's rules, render them back.
 
 >>> parse_conditions([{"field": "path-pattern", "values": ["/api/*"]}])
-(Condition(field=<ConditionField.PATH_PATTERN: 'path-pattern'>, values=('/api/*',), ..., legacy=True),)
+(Condition(field=<ConditionField.PATH_PATTERN: 'path-pattern'>, values=('/api/*',), ..., legacy=True, regex_values=()),)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from provider.elbv2 import limits, wildcards
+from provider.elbv2 import limits, regex, wildcards
 from provider.elbv2.model import Condition, ConditionField, QueryPair
 from provider.errors import ValidationError
 
@@ -24,6 +24,7 @@ CONFIG_KEY = {
     ConditionField.SOURCE_IP: "source_ip_config",
 }
 LEGACY_FIELDS = (ConditionField.HOST_HEADER, ConditionField.PATH_PATTERN)
+REGEX_FIELDS = (ConditionField.HOST_HEADER, ConditionField.PATH_PATTERN, ConditionField.HTTP_HEADER)
 ONCE_PER_RULE = (
     ConditionField.HOST_HEADER,
     ConditionField.PATH_PATTERN,
@@ -69,12 +70,14 @@ def _parse_one(raw: Mapping[str, Any]) -> Condition:
         if other is not field and raw.get(key) is not None:
             raise ValidationError(f"A '{key_name(key)}' cannot be given for a '{field}' condition")
     config: Mapping[str, Any] | None = raw.get(CONFIG_KEY[field])
-    if config is not None and config.get("regex_values") or raw.get("regex_values"):
-        raise ValidationError("RegexValues conditions are not supported by elbv2-provider")
+    regexes = _regex_values(field, raw, config)
     legacy = raw.get("values")
     if legacy is not None and config is not None:
         raise ValidationError(f"You cannot specify both 'Values' and '{key_name(CONFIG_KEY[field])}'")
-    if legacy is not None:
+    if regexes is not None:
+        header = config.get("http_header_name") if config is not None else None
+        condition = Condition(field, header_name=header, legacy=config is None, regex_values=regexes)
+    elif legacy is not None:
         if field not in LEGACY_FIELDS:
             raise ValidationError(f"The '{field}' condition needs '{key_name(CONFIG_KEY[field])}', not 'Values'")
         if len(legacy) != 1:
@@ -93,6 +96,27 @@ def _parse_one(raw: Mapping[str, Any]) -> Condition:
         condition = Condition(field, tuple(config.get("values") or ()))
     _check_values(condition)
     return condition
+
+
+def _regex_values(
+    field: ConditionField, raw: Mapping[str, Any], config: Mapping[str, Any] | None
+) -> tuple[str, ...] | None:
+    """The condition's RegexValues, checked: exactly one of Values and RegexValues, each an RE2 regex."""
+    top, inner = raw.get("regex_values"), (config or {}).get("regex_values")
+    if top is None and inner is None:
+        return None
+    if field not in REGEX_FIELDS:
+        raise ValidationError(f"RegexValues can only be given for {', '.join(REGEX_FIELDS)} conditions, not '{field}'")
+    if top is not None and config is not None or raw.get("values") is not None or (config or {}).get("values"):
+        raise ValidationError("You must specify exactly one of 'Values' and 'RegexValues'")
+    regexes: tuple[str, ...] = tuple(top if top is not None else inner or ())
+    for pattern in regexes:
+        if not 1 <= len(pattern) <= MAX_VALUE_LENGTH:
+            raise ValidationError(f"RegexValues must be 1 to {MAX_VALUE_LENGTH} characters long")
+        why = regex.problem(pattern)
+        if why is not None:
+            raise ValidationError(f"'{pattern}' is not a valid regular expression: {why}")
+    return regexes
 
 
 def _check_values(c: Condition) -> None:
@@ -138,7 +162,7 @@ def _check_value(field: ConditionField, value: str) -> None:
 
 
 def _value_count(c: Condition) -> int:
-    return len(c.query) if c.field is ConditionField.QUERY_STRING else len(c.values)
+    return len(c.query) if c.field is ConditionField.QUERY_STRING else len(c.values) + len(c.regex_values)
 
 
 def wildcard_count(c: Condition) -> int:
@@ -158,6 +182,14 @@ def key_name(snake: str) -> str:
 def render_condition(c: Condition) -> dict[str, Any]:
     """The Condition as the output shape wants it (snake_case keys)."""
     out: dict[str, Any] = {"field": c.field.value}
+    if c.regex_values:
+        config: dict[str, Any] = {"regex_values": list(c.regex_values)}
+        if c.header_name is not None:
+            config["http_header_name"] = c.header_name
+        if c.legacy:
+            out["regex_values"] = list(c.regex_values)
+        out[CONFIG_KEY[c.field]] = config
+        return out
     if c.legacy:
         out["values"] = list(c.values)
     if c.field is ConditionField.QUERY_STRING:

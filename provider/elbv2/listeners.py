@@ -15,6 +15,7 @@ from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
 from provider.elbv2.paging import page
+from provider.elbv2.response_headers import LISTENER_ATTRIBUTES
 from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, SSL_POLICY_NAMES
 from provider.errors import (
     CertificateNotFound,
@@ -29,14 +30,6 @@ from provider.errors import (
 if TYPE_CHECKING:
     from provider.store import Transaction
 
-LISTENER_ATTRIBUTES: attributes.Specs = {
-    "routing.http.response.server.enabled": attributes.boolean("true"),
-    "routing.http.response.strict_transport_security.header_value": attributes.text(""),
-    "routing.http.response.access_control_allow_origin.header_value": attributes.text(""),
-    "routing.http.response.x_content_type_options.header_value": attributes.text(""),
-    "routing.http.response.x_frame_options.header_value": attributes.text(""),
-    "routing.http.response.content_security_policy.header_value": attributes.text(""),
-}
 
 
 def create_listener(ctx: Context, p: Params) -> Result:

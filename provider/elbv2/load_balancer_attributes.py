@@ -1,5 +1,4 @@
-"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations; and the
-load balancer's capacity reservation, which is always none here (Terraform reads it on every refresh)."""
+"""Application Load Balancer attributes: the known keys with AWS's defaults, and their two operations."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from collections.abc import Mapping
 
 from provider.elbv2 import attributes, lookup
 from provider.elbv2.attributes import boolean, choice, integer, text
-from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.context import Handler
 from provider.elbv2.model import Attributes
 from provider.errors import InvalidConfigurationRequest
 
@@ -46,14 +45,7 @@ _ATTRIBUTES = attributes.Operations(
 )
 
 
-def describe_capacity_reservation(ctx: Context, p: Params) -> Result:
-    """No reservation and no per-zone state: what AWS answers for a load balancer nobody reserved capacity for."""
-    lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
-    return {"decrease_requests_remaining": 0, "capacity_reservation_state": []}
-
-
 OPERATIONS: dict[str, Handler] = {
-    "DescribeCapacityReservation": describe_capacity_reservation,
     "DescribeLoadBalancerAttributes": _ATTRIBUTES.describe,
     "ModifyLoadBalancerAttributes": _ATTRIBUTES.modify,
 }

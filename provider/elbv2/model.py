@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
 
+from provider.elbv2.transforms import Transform
+
 Attributes = tuple[tuple[str, str], ...]  # sorted (key, value) pairs, values as AWS strings
 Tags = tuple[tuple[str, str], ...]  # (key, value) pairs in insertion order
 TargetKey = tuple[str, str, int]  # (target_group_arn, target id, port)
@@ -62,6 +64,7 @@ class LoadBalancer:
     created_time: datetime
     attributes: Attributes = ()
     zones: tuple[tuple[str, str], ...] = ()  # (subnet id, zone name) of the subnets EC2 knows
+    capacity_units: int | None = None  # the LCU reservation (ModifyCapacityReservation), None: none
 
     @property
     def id(self) -> str:
@@ -175,6 +178,7 @@ class Condition:
     header_name: str | None = None  # http-header only
     query: tuple[QueryPair, ...] = ()  # query-string only
     legacy: bool = False  # given through the legacy top-level Values; echoed the same way
+    regex_values: tuple[str, ...] = ()  # RegexValues (host-header, path-pattern, http-header): RE2, unanchored
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +229,7 @@ class Rule:
     priority: int | None  # None for the listener's default rule
     conditions: tuple[Condition, ...]
     actions: tuple[Action, ...]
+    transforms: tuple[Transform, ...] = ()  # provider/elbv2/transforms.py
 
     @property
     def is_default(self) -> bool:

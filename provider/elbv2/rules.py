@@ -16,6 +16,7 @@ from provider.elbv2.conditions import parse_conditions, render_condition
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Listener, Rule, State
 from provider.elbv2.paging import page
+from provider.elbv2.transforms import parse_transforms, render_transform
 from provider.errors import (
     OperationNotPermitted,
     PriorityInUse,
@@ -25,7 +26,6 @@ from provider.errors import (
 
 
 def create_rule(ctx: Context, p: Params) -> Result:
-    _reject_transforms(p)
     rule_tags = tags.validate_tags(p.get("tags"))
     with ctx.store.write() as tx:
         state = tx.state
@@ -40,6 +40,7 @@ def create_rule(ctx: Context, p: Params) -> Result:
             priority=priority,
             conditions=_conditions(p["conditions"]),
             actions=parse_actions(state, listener.load_balancer_arn, listener.protocol, p["actions"]),
+            transforms=parse_transforms(p.get("transforms") or ()),
         )
         tx.put(rule)
         tx.set_tags(rule.arn, rule_tags)
@@ -60,7 +61,6 @@ def describe_rules(ctx: Context, p: Params) -> Result:
 
 
 def modify_rule(ctx: Context, p: Params) -> Result:
-    _reject_transforms(p)
     with ctx.store.write() as tx:
         state = tx.state
         rule = lookup.rule(state, p["rule_arn"])
@@ -72,8 +72,9 @@ def modify_rule(ctx: Context, p: Params) -> Result:
             changes["conditions"] = _conditions(p["conditions"])
         if p.get("actions") is not None:
             changes["actions"] = parse_actions(state, listener.load_balancer_arn, listener.protocol, p["actions"])
+        changes.update(_transform_changes(rule, p))
         if not changes:
-            raise ValidationError("Either conditions or actions must be specified")
+            raise ValidationError("Either conditions, actions or transforms must be specified")
         rule = replace(rule, **changes)
         tx.put(rule)
     return {"rules": [render_rule(rule)]}
@@ -147,9 +148,16 @@ def _check_rule_quota(state: State, listener: Listener, quotas: limits.Quotas) -
         raise TooManyRules(quotas.exceeded("rules_per_load_balancer"))
 
 
-def _reject_transforms(p: Params) -> None:
-    if p.get("transforms"):
-        raise ValidationError("Rule transforms (host-header-rewrite, url-rewrite) are not supported by elbv2-provider")
+def _transform_changes(rule: Rule, p: Params) -> dict[str, Any]:
+    """ModifyRule's Transforms (replacing the rule's) or ResetTransforms (removing them), never both."""
+    given, reset = p.get("transforms"), p.get("reset_transforms")
+    if given is not None and reset:
+        raise ValidationError("If you specify ResetTransforms, you can't specify Transforms")
+    if given is not None and rule.is_default:
+        raise ValidationError("A default rule cannot have transforms")
+    if reset:
+        return {"transforms": ()}
+    return {} if given is None else {"transforms": parse_transforms(given)}
 
 
 def render_rule(rule: Rule) -> dict[str, Any]:
@@ -159,6 +167,7 @@ def render_rule(rule: Rule) -> dict[str, Any]:
         "conditions": [render_condition(c) for c in rule.conditions],
         "actions": [render_action(a) for a in rule.actions],
         "is_default": rule.is_default,
+        **({"transforms": [render_transform(t) for t in rule.transforms]} if rule.transforms else {}),
     }
 
 

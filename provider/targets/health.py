@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from provider.elbv2.group_routing import minimum_healthy, slow_start_seconds
 from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, HealthCheck, State, Target, TargetKey
 from provider.elbv2.target_health import (
     DISABLED,
@@ -40,6 +41,7 @@ from provider.elbv2.target_health import (
     TargetHealthState,
     code_mismatch,
 )
+from provider.targets.slow_start import FULL_WEIGHT, ramp_weight
 
 
 class Outcome(StrEnum):
@@ -72,6 +74,8 @@ class Record:
     health: TargetHealth = REGISTERING
     successes: int = 0  # consecutive
     failures: int = 0  # consecutive
+    healthy_at: datetime | None = None  # when it last became healthy
+    ramp_from: datetime | None = None  # the start of its slow start, if it has one (see `_ramp_from`)
 
 
 def observe(record: Record, probe: Probe, check: HealthCheck) -> Record:
@@ -134,10 +138,13 @@ def health_of(state: State, target: Target, record: Record | None, stopped: froz
 def routable_targets(
     state: State, tg_arn: str, records: Mapping[TargetKey, Record], stopped: frozenset[str]
 ) -> tuple[Target, ...]:
-    """Healthy and unavailable targets; when there are none, every registered live target (fail open)."""
+    """Healthy and unavailable targets; when there are fewer than the group's minimum (by default 1: none), every
+    registered live target (fail open, target_group_health.unhealthy_state_routing.*)."""
     live = [t for t in state.targets_by_group.get(tg_arn, ()) if t.draining_since is None and t.id not in stopped]
     serving = [t for t in live if health_of(state, t, records.get(t.key), stopped).state in SERVING]
-    return tuple(serving or live)
+    tg = state.target_groups.get(tg_arn)
+    needed = minimum_healthy(dict(tg.attributes) if tg else {}, len(live))
+    return tuple(serving if serving and len(serving) >= needed else live)
 
 
 def drained(state: State, now: datetime, time_scale: float = 1.0) -> tuple[Target, ...]:
@@ -160,11 +167,13 @@ class HealthMonitor:
     (`set_stopped`); the API reads `describe`, the compiler `routable` and `version`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, time_scale: float = 1.0) -> None:
         self._records: dict[TargetKey, Record] = {}
         self._stopped: frozenset[str] = frozenset()
-        self._routes: dict[str, tuple[TargetKey, ...]] = {}
+        self._routes: dict[str, tuple[tuple[TargetKey, int | None], ...]] = {}
+        self._weights: dict[str, dict[tuple[str, int], int]] = {}
         self._version = 0
+        self._time_scale = time_scale  # slow-start durations scale with health-check timings
 
     @property
     def version(self) -> int:
@@ -180,7 +189,7 @@ class HealthMonitor:
     def routable(self, state: State, target_group_arn: str) -> tuple[Target, ...]:
         return routable_targets(state, target_group_arn, self._records, self._stopped)
 
-    def record_probe(self, state: State, target: Target, probe: Probe) -> TargetHealth:
+    def record_probe(self, state: State, target: Target, probe: Probe, now: datetime | None = None) -> TargetHealth:
         """Count one probe of ``target`` under its group's current settings; returns the new health."""
         tg = state.target_groups.get(target.target_group_arn)
         current = state.targets.get(target.key)
@@ -189,9 +198,13 @@ class HealthMonitor:
         record = self._records.get(target.key)
         if record is None or record.registered_at != current.registered_at:
             record = Record(current.registered_at)
+        was = record.health.state
         record = observe(record, probe, tg.health_check)
+        if record.health.state == TargetHealthState.HEALTHY and was != TargetHealthState.HEALTHY:
+            at = now or datetime.now(UTC)
+            record = replace(record, healthy_at=at, ramp_from=self._ramp_from(state, current, record, at))
         self._records[target.key] = record
-        self.refresh(state)
+        self.refresh(state, now)
         return record.health
 
     def set_stopped(self, state: State, target_ids: Iterable[str]) -> None:
@@ -209,11 +222,51 @@ class HealthMonitor:
         for key in [k for k in self._records if k not in wanted]:
             del self._records[key]
 
-    def refresh(self, state: State) -> bool:
-        """Recompute every group's routable set; bump `version` when one changed. True when it did."""
-        routes = {arn: tuple(t.key for t in self.routable(state, arn)) for arn in state.target_groups}
+    def refresh(self, state: State, now: datetime | None = None) -> bool:
+        """Recompute every group's routable set and slow-start weights; bump `version` when one changed. True
+        when it did. The prober calls it every tick while a ramp runs (`ramping`)."""
+        at = now or datetime.now(UTC)
+        routes = {
+            arn: tuple((t.key, self._ramp(state, t, at)) for t in self.routable(state, arn))
+            for arn in state.target_groups
+        }
         if routes == self._routes:
             return False
         self._routes = routes
+        self._weights = {
+            arn: {(k[1], k[2]): w or FULL_WEIGHT for k, w in keyed}
+            for arn, keyed in routes.items()
+            if any(w is not None for _, w in keyed)
+        }
         self._version += 1
         return True
+
+    @property
+    def ramping(self) -> bool:
+        return bool(self._weights)
+
+    def weights(self, target_group_arn: str) -> dict[tuple[str, int], int]:
+        """(id, port) -> weight against FULL_WEIGHT while a target of the group ramps up, else {}."""
+        return self._weights.get(target_group_arn, {})
+
+    def _ramp_from(self, state: State, target: Target, record: Record, now: datetime) -> datetime | None:
+        """Slow start begins when a target becomes healthy beside healthy ones: a recovering target, or one
+        registered after another was healthy (targets registered together into an empty group do not ramp)."""
+        healthy_at = [
+            r.healthy_at
+            for t in state.targets_by_group.get(target.target_group_arn, ())
+            if t.key != target.key and (r := self._records.get(t.key)) is not None and r.healthy_at is not None
+            and r.health.state == TargetHealthState.HEALTHY
+        ]  # fmt: skip
+        recovering = record.healthy_at is not None
+        joined = any(at < target.registered_at for at in healthy_at)
+        return now if healthy_at and (recovering or joined) else None
+
+    def _ramp(self, state: State, target: Target, now: datetime) -> int | None:
+        record = self._records.get(target.key)
+        tg = state.target_groups.get(target.target_group_arn)
+        if record is None or record.ramp_from is None or tg is None:
+            return None
+        if record.health.state != TargetHealthState.HEALTHY:
+            return None
+        return ramp_weight(record.ramp_from, slow_start_seconds(tg) * self._time_scale, now)

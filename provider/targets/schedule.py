@@ -41,6 +41,8 @@ class Prober:
             while True:
                 state = self._runtime.store.snapshot()
                 self._sync(state)
+                if self._runtime.health.ramping:  # slow start: weights move with the clock, not with probes
+                    self._runtime.health.refresh(state)
                 await self._expire(state)
                 await asyncio.sleep(TICK_SECONDS)
         finally:

@@ -2,7 +2,8 @@
 
 The compiler names a rule's router ``<lb>-<port>-<p<priority>|default>-<rule key>`` and a target group's service
 ``tg-<name>`` (``tg-<name>-<id>`` when names repeat, ``-tls`` for a secure sticky variant); fixed responses and
-redirects go to ``elbv2-self``. A line names the router it matched and the leaf service that served it, so:
+redirects go to ``elbv2-answered`` (the alb plugin answers them). A line names the router it matched and the leaf
+service that served it, so:
 
     {"RouterName": "web-80-p10-9683b2d02a6cabee@http", "ServiceName": "tg-v2@http", "OriginStatus": 200, ...}
     -> Request(load_balancer="app/web/50dc6c495c0c9188", listener_port=80, rule_priority=10, action="forward",

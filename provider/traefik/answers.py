@@ -1,71 +1,69 @@
-"""What this server answers for fixed-response and redirect rules (pure): which rule a forwarded path names,
-and the Location of a redirect.
+"""What fixed-response and redirect rules answer, and the transforms rules apply, as options of the ``alb`` Traefik
+plugin (pure).
 
-The compiler routes such a rule to this server under ``/__fixed/<key>`` or ``/__redirect/<key>`` (Traefik's
-replacePath), where ``<key>`` is the id at the end of the rule's ARN.
+The plugin (provider/traefik/plugin/alb.go, loaded from disk by every Traefik we start) answers inside Traefik,
+so every request Traefik accepts gets the answer, whatever its method token (``get``, ``M-SEARCH``), as a forward
+would; no hop through this server. The router of such a rule points at ``elbv2-answered``, a loadBalancer without
+servers that never runs (not Traefik's ``noop@internal``: routers to internal services are not access-logged).
+
+>>> fixed_options(FixedResponse("404", "application/json", "{}"))
+{'fixed': {'statusCode': 404, 'contentType': 'application/json', 'body': '{}'}}
 """
 
 from __future__ import annotations
 
-import re
-import string
-from urllib.parse import quote
+from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule
+from provider.elbv2.regex import go_replacement
+from provider.elbv2.transforms import Transform, TransformType
+from provider.traefik.dynamic import DynamicConfig, safe_name
 
-from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule, State
-from provider.traefik.dynamic import safe_name
-
-FIXED_PATH_PREFIX = "/__fixed/"
-REDIRECT_PATH_PREFIX = "/__redirect/"
-_PLACEHOLDER = re.compile(r"#\{(protocol|host|port|path|query)\}")
-_LOCATION_SAFE = string.printable.strip()  # percent-encode only what cannot go into a header: non-ASCII, space
+ANSWERED_SERVICE = "elbv2-answered"  # the plugin answers before it
 
 
 def rule_key(rule: Rule) -> str:
-    """The id at the end of a rule ARN, used in names and in ``/__fixed/<key>``, ``/__redirect/<key>``."""
+    """The id at the end of a rule ARN, used in router, service and middleware names."""
     return safe_name(rule.arn.rsplit("/", 1)[-1])
 
 
-def fixed_responses(state: State) -> dict[str, FixedResponse]:
-    """``/__fixed/<key>`` -> the response to give: ``{"9683b2d02a6cabee": FixedResponse("404", ...)}``."""
-    return {rule_key(r): a.fixed_response for r in state.rules.values() for a in r.actions if a.fixed_response}
-
-
-def redirects(state: State) -> dict[str, tuple[Redirect, Listener]]:
-    """``/__redirect/<key>`` -> the redirect and the listener it is on (its protocol and port fill placeholders)."""
+def fixed_options(fixed: FixedResponse) -> DynamicConfig:
+    """A text/* type gets ``; charset=utf-8`` in the plugin, as ALB sends it."""
     return {
-        rule_key(r): (a.redirect, state.listeners[r.listener_arn])
-        for r in state.rules.values()
-        if r.listener_arn in state.listeners
-        for a in r.actions
-        if a.redirect
+        "fixed": {
+            "statusCode": int(fixed.status_code),
+            "contentType": fixed.content_type or "text/plain",
+            "body": fixed.message_body or "",
+        }
     }
 
 
-def redirect_location(redirect: Redirect, listener: Listener, host: str, path: str, query: str) -> str:
-    """ALB's Location: placeholders expand once, from the request and the listener; ``#{path}`` has no leading
-    slash; an empty query adds no ``?``; the port is always written. On an HTTP:80 listener,
-    ``Redirect("HTTP_301", protocol="HTTPS", port="443")`` for ``shop.example:80`` ``/a`` ``x=1``
-    -> ``https://shop.example:443/a?x=1``."""
-    values = {
-        "protocol": listener.protocol.value.lower(),
-        "host": _without_port(host),
-        "port": str(listener.port),
-        "path": path.removeprefix("/"),
-        "query": query,
+def redirect_options(redirect: Redirect, listener: Listener) -> DynamicConfig:
+    """ALB's Location, built by the plugin: placeholders expand once, from the request and the listener;
+    ``#{path}`` has no leading slash; an empty query adds no ``?``; the port is always written; bytes outside
+    printable ASCII are percent-encoded. 301/302 for every method, as ALB (Traefik's redirectRegex would answer
+    307/308 to non-GET requests)."""
+    return {
+        "redirect": {
+            "statusCode": 301 if redirect.status_code == "HTTP_301" else 302,
+            "protocol": redirect.protocol,
+            "host": redirect.host,
+            "port": redirect.port,
+            "path": redirect.path,
+            "query": redirect.query,
+            "listenerProtocol": listener.protocol.value,
+            "listenerPort": str(listener.port),
+        }
     }
 
-    def expand(template: str) -> str:
-        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
-    expanded_query = expand(redirect.query)
-    location = f"{expand(redirect.protocol).lower()}://{expand(redirect.host)}:{expand(redirect.port)}"
-    location += expand(redirect.path) + (f"?{expanded_query}" if expanded_query else "")
-    return quote(location, safe=_LOCATION_SAFE)
+_TRANSFORM_KEY = {TransformType.HOST_HEADER_REWRITE: "hostRewrites", TransformType.URL_REWRITE: "urlRewrites"}
 
 
-def _without_port(host: str) -> str:
-    """``a.example:8080`` -> ``a.example``; ``[::1]:80`` -> ``[::1]``."""
-    if host.startswith("["):
-        return host[: host.find("]") + 1] if "]" in host else host
-    name, colon, port = host.rpartition(":")
-    return name if colon and port.isdigit() else host
+def transform_options(transforms: tuple[Transform, ...]) -> DynamicConfig:
+    """Rewrites the plugin applies before the request goes on (routing already matched the original): the host
+    rewrite runs on the Host header as sent, the URL rewrite on the path and query string together (``?`` in the
+    replacement starts a new query string); ``$1`` becomes Go's ``${1}``. A rewrite whose regex does not match
+    leaves the request as it was; one whose result is not a path answers 500, as ALB."""
+    return {
+        _TRANSFORM_KEY[t.type]: [{"regex": r.regex, "replace": go_replacement(r.replace)} for r in t.rewrites]
+        for t in transforms
+    }

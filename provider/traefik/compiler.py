@@ -14,10 +14,8 @@ Decisions (README, "Where this differs from AWS"):
   (matchers.key_variants); pairs without a key or with a wildcard key cannot be expressed and never match.
 - two load balancers on one port: the oldest (created_time, arn) answers requests naming neither LB's host;
   the others' routers are qualified with ``Host(dns_name) || Host(<name>.localhost)`` and outrank it.
-- fixed-response and redirect: the router rewrites the path to ``/__fixed/<rule-id>`` or ``/__redirect/<rule-id>``
-  and forwards to this server, which answers with the stored status (redirect: 301/302 for every method, as ALB
-  does; Traefik's redirectRegex would answer 307/308 to non-GET requests). Traefik's replacePath keeps the
-  original path in ``X-Replaced-Path`` and keeps the query string.
+- fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/traefik/answers.py,
+  plugin.py), after the listener's response-headers middleware, so those headers are on its answers too.
 """
 
 from __future__ import annotations
@@ -36,10 +34,10 @@ from provider.elbv2.model import (
     ProtocolName,
     Rule,
     State,
-    StickinessType,
-    TargetGroup,
 )
-from provider.traefik.answers import FIXED_PATH_PREFIX, REDIRECT_PATH_PREFIX, rule_key
+from provider.elbv2.response_headers import response_headers
+from provider.traefik import plugin
+from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
 from provider.traefik.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
@@ -53,6 +51,7 @@ from provider.traefik.dynamic import (
     serialize,
     weighted_entry,
 )
+from provider.traefik.groups import INSECURE_TRANSPORT, Weights, group_service
 from provider.traefik.matchers import go_quote, rule_expr
 from provider.traefik.memo import CompileMemo, ListenerText, RuleText, TgText
 
@@ -68,9 +67,7 @@ __all__ = [
 
 Servers = Mapping[str, Sequence[tuple[str, int]]]
 
-SELF_SERVICE = "elbv2-self"  # this server: answers fixed responses and redirects
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
-INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
 
@@ -83,11 +80,16 @@ class CompileOptions:
 
 
 def compile_entries(
-    state: State, servers: Servers, options: CompileOptions, memo: CompileMemo | None = None
+    state: State,
+    servers: Servers,
+    options: CompileOptions,
+    memo: CompileMemo | None = None,
+    weights: Mapping[str, Weights] | None = None,
 ) -> DynamicEntries:
-    """``servers`` maps a target group ARN to its routable ``(host, port)`` endpoints, already sorted. ``memo``
-    holds the last compile's texts and is updated (the config endpoint owns one); without it, nothing is reused."""
-    builder = _Builder(state, servers, options, memo or CompileMemo())
+    """``servers``: target group ARN -> routable ``(host, port)`` endpoints, sorted; ``weights``: a group whose
+    target ramps up (slow start) -> its servers' weights. ``memo``: the last compile's texts, updated (the config
+    endpoint owns one); without it, nothing is reused."""
+    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {})
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
@@ -102,21 +104,6 @@ def compile_config(
     return result
 
 
-def _server_url(scheme: str, host: str, port: int) -> str:
-    """``("http", "::1", 80)`` -> ``http://[::1]:80``."""
-    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
-
-
-def _tg_stickiness(tg: TargetGroup) -> tuple[str, int] | None:
-    """(cookie name, max age) when the group's stickiness is enabled."""
-    stickiness = tg.stickiness
-    if stickiness is None:
-        return None
-    if stickiness.type is StickinessType.APP_COOKIE:  # approximation: Traefik issues its own cookie
-        return "AWSALBAPP", stickiness.duration_seconds
-    return "AWSALB", stickiness.duration_seconds
-
-
 _TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
 
 
@@ -129,15 +116,17 @@ def _terminal_action(rule: Rule) -> Action | None:
 
 
 class _Builder:
-    def __init__(self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo) -> None:
-        self.state, self.servers, self.options, self.memo = state, servers, options, memo
+    def __init__(
+        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo, weights: Mapping[str, Weights]
+    ) -> None:
+        self.state, self.servers, self.options, self.memo, self.weights = state, servers, options, memo, weights
         self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
         self.tgs: dict[tuple[str, bool], TgText | None] = {}
         self.old_tgs, self.new_tgs = memo.tgs, dict[tuple[int, bool], TgText]()
         self.old_listeners, self.new_listeners = memo.listeners, dict[str, ListenerText]()
-        self.self_service = entry(SELF_SERVICE, load_balancer([options.fixed_response_url]))
         self.unavailable = entry(UNAVAILABLE_SERVICE, load_balancer([]))
+        self.answered = entry(ANSWERED_SERVICE, load_balancer([]))
         self.insecure = entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
         by_port: dict[int, dict[str, LoadBalancer]] = {}
         for li in state.listeners.values():
@@ -178,8 +167,11 @@ class _Builder:
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
             # Rule texts carry the LB name, qualifier, port and TLS: reusable only while those stay the same.
-            place = (lb.name, qualifier, listener.port, listener.protocol)
-            reusable = out is not None and (*out.context[1:3], out.listener.port, out.listener.protocol) == place
+            place = (lb.name, qualifier, listener.port, listener.protocol, bool(response_headers(listener.attributes)))
+            reusable = out is not None and (
+                *out.context[1:3], out.listener.port, out.listener.protocol,
+                bool(response_headers(out.listener.attributes)),
+            ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
         self.new_listeners[listener.arn] = out
         port = listener.port
@@ -203,6 +195,10 @@ class _Builder:
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
         names: dict[str, str] = {}  # target group ARN -> its service name on this listener
+        headers, headers_name = response_headers(listener.attributes), ""
+        if headers:  # first on every router, so the plugin's answers get the headers too
+            headers_name = safe_name(f"{lb_name}-{listener.port}-headers")
+            texts["middlewares"][headers_name] = entry(headers_name, {"headers": {"customResponseHeaders": headers}})
 
         def child(arn: str) -> str:
             if arn not in names:
@@ -219,17 +215,18 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(rule, action, children, lb_name, listener.port, secure, qualifier)
+                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name)
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
             routers[out.name] = out.router
             if out.extra:
-                texts[out.extra_section][out.extra_name] = out.extra
+                texts["services"][out.extra_name] = out.extra
+            if out.middleware:
+                texts["middlewares"][out.middleware_name] = out.middleware
             if forward is None:
-                texts["services"][SELF_SERVICE] = self.self_service
-            else:
-                used.update(arns)
+                texts["services"][ANSWERED_SERVICE] = self.answered
+            used.update(arns)
         return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
 
     def _rule(
@@ -238,25 +235,31 @@ class _Builder:
         action: Action,
         children: str,
         lb_name: str,
-        port: int,
-        secure: bool,
+        listener: Listener,
         qualifier: str | None,
+        headers: str,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
-            return RuleText(rule, children, "", "", "", "", "")
+            return RuleText(rule, children, "", "", "", "", "", "")
         key = rule_key(rule)
         priority = 1 if rule.priority is None else RULE_PRIORITY_BASE - rule.priority
         if qualifier:
             expr, priority = f"{expr} && {qualifier}", priority + QUALIFIED_BOOST
-        extra = ("", "", "")
-        middleware = None
+        port, secure = listener.port, listener.protocol == ProtocolName.HTTPS
+        extra = ("", "")
         forward = action.forward
         names = children.split(" ") if children else []
+        options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
+        if action.fixed_response:
+            options |= fixed_options(action.fixed_response)
+        elif action.redirect:
+            options |= redirect_options(action.redirect, listener)
+        middleware = ("", "")
+        if options:
+            middleware = (f"alb-{key}", entry(f"alb-{key}", plugin.middleware(options)))
         if forward is None:
-            kind, prefix = ("redirect", REDIRECT_PATH_PREFIX) if action.redirect else ("fixed", FIXED_PATH_PREFIX)
-            middleware, service = f"{kind}-{key}", SELF_SERVICE
-            extra = ("middlewares", middleware, entry(middleware, {"replacePath": {"path": prefix + key}}))
+            service = ANSWERED_SERVICE
         elif len(names) == 1 and not forward.stickiness_enabled:
             service = names[0]
         else:
@@ -265,11 +268,11 @@ class _Builder:
             sticky = None
             if forward.stickiness_enabled:
                 sticky = cookie("AWSALBTG", forward.stickiness_duration or STICKINESS_SECONDS, secure)
-            extra = ("services", service, weighted_entry(service, weights, sticky))
+            extra = (service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = safe_name(f"{lb_name}-{port}-{label}-{key}")
-        router = router_entry(name, port, priority, expr, service, middleware, secure)
-        return RuleText(rule, children, name, router, *extra)
+        router = router_entry(name, port, priority, expr, service, [m for m in (headers, middleware[0]) if m], secure)
+        return RuleText(rule, children, name, router, *extra, *middleware)
 
     def _tg_service(self, arn: str, secure: bool) -> TgText | None:
         """``tg-<name>``; a sticky TG used by an HTTPS listener gets a ``-tls`` variant whose cookie is Secure."""
@@ -277,17 +280,11 @@ class _Builder:
         if tg is None:
             return None
         servers = tuple(self.servers.get(arn, ()))
-        context = (self.tg_names[arn], servers)
+        weights = self.weights.get(arn)
+        context = (self.tg_names[arn], servers, weights)
         out = self.old_tgs.get((id(tg), secure))
         if out is None or out.tg is not tg or out.context != context:
-            stickiness = _tg_stickiness(tg)
-            name = self.tg_names[arn] + ("-tls" if stickiness and secure else "")
-            scheme = "https" if tg.protocol == ProtocolName.HTTPS else "http"
-            urls = [_server_url(scheme, h, p) for h, p in servers]
-            sticky = cookie(stickiness[0], stickiness[1], secure) if stickiness else None
-            transport = INSECURE_TRANSPORT if scheme == "https" else None
-            text = entry(name, load_balancer(urls, sticky, transport))
-            out = TgText(tg, context, name, text, transport is not None)
+            out = TgText(tg, context, *group_service(tg, self.tg_names[arn], servers, secure, weights))
         self.new_tgs[(id(tg), secure)] = out
         return out
 

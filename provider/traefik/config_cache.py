@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from provider.elbv2.model import FixedResponse, Listener, Redirect, State, TargetType
+from provider.elbv2.model import State, TargetType
 from provider.runtime import Runtime
-from provider.traefik.answers import fixed_responses, redirects
 from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
 from provider.traefik.memory import release_free_memory
 
@@ -29,8 +28,6 @@ class Compiled:
     body: bytes
     ports: dict[int, bytes]
     empty_port: bytes  # the answer for a port without listeners: the placeholder only
-    fixed: dict[str, FixedResponse]
-    redirects: dict[str, tuple[Redirect, Listener]]
 
     def port_body(self, port: int) -> bytes:
         return self.ports.get(port, self.empty_port)
@@ -51,6 +48,15 @@ def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str
                     endpoints.add((host, target.port))
         servers[arn] = sorted(endpoints)
     return servers
+
+
+def ramp_weights(runtime: Runtime, state: State) -> dict[str, dict[tuple[str, int], int]]:
+    """Groups whose target ramps up (slow start): (host, port) -> weight; ip targets (the host is the id)."""
+    return {
+        arn: weights
+        for arn, tg in state.target_groups.items()
+        if tg.target_type == TargetType.IP and (weights := runtime.health.weights(arn))
+    }
 
 
 class ConfigCache:
@@ -127,15 +133,14 @@ class ConfigCache:
         # The versions are read before the snapshot, so the content is never older than its key.
         key = self._key()
         state = self.runtime.store.snapshot()
-        entries = compile_entries(state, routable_servers(self.runtime, state), self.options, self.memo)
+        servers = routable_servers(self.runtime, state)
+        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.runtime, state))
         ports = {li.port for li in state.listeners.values()}
         compiled = Compiled(
             key=key,
             body=entries.render(),
             ports={p: entries.render(p) for p in sorted(ports)},
             empty_port=entries.render(0),
-            fixed=fixed_responses(state),
-            redirects=redirects(state),
         )
         del entries
         release_free_memory()

@@ -97,15 +97,15 @@ def entry(name: str, value: DynamicConfig) -> str:
 
 
 def router_entry(
-    name: str, port: int, priority: int, rule: str, service: str, middleware: str | None, tls: bool
+    name: str, port: int, priority: int, rule: str, service: str, middlewares: Sequence[str], tls: bool
 ) -> str:
     """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
     it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
     q = encode_basestring_ascii
-    middlewares = f'"middlewares":[{q(middleware)}],' if middleware else ""
+    listed = f'"middlewares":[{",".join([q(m) for m in middlewares])}],' if middlewares else ""
     end = ',"tls":{}}' if tls else "}"
     return (
-        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{middlewares}"priority":{priority},'
+        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{listed}"priority":{priority},'
         f'"rule":{q(rule)},"service":{q(service)}{end}'
     )
 
@@ -119,10 +119,20 @@ def weighted_entry(name: str, children: Sequence[tuple[str, int]], sticky: Dynam
 
 
 def load_balancer(
-    urls: Sequence[str], sticky: DynamicConfig | None = None, transport: str | None = None
+    urls: Sequence[str],
+    sticky: DynamicConfig | None = None,
+    transport: str | None = None,
+    strategy: str | None = None,
+    weights: Sequence[int] = (),
 ) -> DynamicConfig:
-    """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host)."""
-    lb: dict[str, Any] = {"passHostHeader": True, "servers": [{"url": u} for u in urls]}
+    """A loadBalancer service; passHostHeader as ALB does (targets see the client's Host); ``strategy`` None is
+    Traefik's default (wrr); ``weights``, when given, one per url."""
+    servers: list[dict[str, Any]] = [{"url": u} for u in urls]
+    for server, weight in zip(servers, weights, strict=False):
+        server["weight"] = weight
+    lb: dict[str, Any] = {"passHostHeader": True, "servers": servers}
+    if strategy:
+        lb["strategy"] = strategy
     if sticky:
         lb["sticky"] = sticky
     if transport:

@@ -152,7 +152,19 @@ def condition_expr(cond: Condition) -> str | None:
             parts = [f"ClientIP({go_quote(v)})" for v in cond.values]
         case ConditionField.QUERY_STRING:
             parts = [m for pair in cond.query for m in query_matchers(pair)]
+    parts.extend(regex_matcher(cond.field, cond.header_name or "", r) for r in cond.regex_values)
     return _any_of(parts)
+
+
+def regex_matcher(field: ConditionField, header: str, pattern: str) -> str:
+    """RegexValues, unanchored as ALB's (RE2 search; write ``^...$`` to anchor). Hosts: compared without the port
+    and case-insensitively (Traefik matches the lower-cased host without its port); paths and header values:
+    case-sensitive unless the regex says ``(?i)``. ``^api[.]`` on host-header -> ``HostRegexp("(?i)^api[.]")``."""
+    if field is ConditionField.HOST_HEADER:
+        return f"HostRegexp({go_quote('(?i)' + pattern)})"
+    if field is ConditionField.PATH_PATTERN:
+        return f"PathRegexp({go_quote(pattern)})"
+    return f"HeaderRegexp({go_quote(header)}, {go_quote(pattern)})"
 
 
 def _any_of(parts: Iterable[str]) -> str | None:

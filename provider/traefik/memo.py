@@ -29,9 +29,10 @@ class RuleText(NamedTuple):
     children: str  # its target groups' service names, space-separated; the rest of its context is the listener's
     name: str  # its router's name; "" when the rule can never match (it routes nothing)
     router: str
-    extra_section: str  # the rule's own weighted service or replacePath middleware, if any: its section,
-    extra_name: str  # name
+    extra_name: str  # the rule's own weighted service, if any: its name
     extra: str  # and text
+    middleware_name: str  # the rule's own ``alb`` plugin middleware (answer, transforms), if any: its name
+    middleware: str  # and text
 
 
 class ListenerText(NamedTuple):

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from provider.traefik import plugin
 from provider.traefik.static import StaticConfig
 
 STOP_S = 5.0  # SIGTERM, then SIGKILL after this long (Traefik's own grace is 2 s)
@@ -42,15 +43,18 @@ class TraefikProcess:
 
 
 def write_config(conf_dir: Path, name: str, config: StaticConfig) -> Path:
+    """The config file, in a directory that also holds the plugin's source (Traefik runs there)."""
+    plugin.install(conf_dir)
     path = conf_dir / f"{name}.yaml"
     path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
     return path
 
 
 async def start(binary: str, name: str, config_path: Path) -> TraefikProcess:
-    """``traefik --configFile=<path>``, output piped (read it, or the pipe fills), in its own process group."""
+    """``traefik --configFile=<path>``, output piped (read it, or the pipe fills), in its own process group, in
+    the config's directory (where ``write_config`` put the plugin)."""
     process = await asyncio.create_subprocess_exec(
-        binary, f"--configFile={config_path}",
+        binary, f"--configFile={config_path}", cwd=config_path.parent,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         start_new_session=True, preexec_fn=_die_with_parent(os.getpid()), limit=1 << 20,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from provider.settings import Settings
+from provider.traefik import plugin
 
 StaticConfig = dict[str, Any]
 
@@ -92,6 +93,8 @@ def routing_config(
     config: StaticConfig = {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
         "log": {"level": level, "noColor": True},  # stdout, which the supervisor copies to traefik.log
+        # fixed responses, redirects and transforms; its source must be under the working directory (plugin.py)
+        "experimental": plugin.static(),
     }
     if api_address is not None:
         config["api"] = {"dashboard": True, "insecure": True}

@@ -33,6 +33,9 @@ def _pair(pair: QueryPair) -> str:
 def condition_in_words(condition: Condition) -> str:
     """``http-header X-Canary: on|yes`` -> ``header X-Canary is on or yes``."""
     values = condition.values
+    if condition.regex_values:
+        subject = f"header {condition.header_name}" if condition.header_name else _SUBJECT[condition.field]
+        return f"{subject} matches regex {_any(condition.regex_values)}"
     match condition.field:
         case ConditionField.HTTP_HEADER:
             return f"header {condition.header_name} {_verb(values)} {_any(values)}"

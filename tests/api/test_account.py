@@ -49,9 +49,6 @@ def test_ssl_policies(elbv2: Any) -> None:
             id="CreateTrustStore",
         ),
         pytest.param("get_resource_policy", {"ResourceArn": "arn:aws:x"}, id="GetResourcePolicy"),
-        pytest.param(
-            "modify_capacity_reservation", {"LoadBalancerArn": "arn:aws:x"}, id="ModifyCapacityReservation"
-        ),
         pytest.param("modify_ip_pools", {"LoadBalancerArn": "arn:aws:x"}, id="ModifyIpPools"),
     ],
 )

@@ -41,6 +41,7 @@ from provider.elbv2.model import (
 )
 from provider.settings import Settings
 from provider.store import Store
+from provider.traefik import plugin
 from provider.traefik.compiler import CompileOptions, compile_config
 from provider.traefik.static import LONG_POLL_MS, routing_config, traefik_binary
 from tests.conftest import free_port
@@ -78,7 +79,7 @@ class Backend:
                 head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n"
                 self.wfile.write(head.encode() + body)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_patch = _answer  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_patch = do_get = _answer  # noqa: N815
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -88,6 +89,33 @@ class Backend:
         self.port = int(self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Replier:
+    """A backend whose answer to GET is ``reply(path, headers)``: (status, body); e.g. slow, or echoing."""
+
+    def __init__(self, reply: Callable[[str, Any], tuple[int, bytes]]) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                status, body = reply(self.path, self.headers)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -131,6 +159,15 @@ class Provider:
         self.thread.join(10)
 
 
+def _as_strings(value: Any) -> Any:
+    """``{"a": [1, True]}`` -> ``{"a": ["1", "true"]}``: plugin options as Traefik's API shows them."""
+    if isinstance(value, dict):
+        return {k: _as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_strings(v) for v in value]
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
     """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
@@ -159,7 +196,8 @@ class Traefik:
         path.write_text(json.dumps(config, indent=2) + "\n")  # JSON is YAML; Traefik wants a .yaml name
         self.log = log
         args = [traefik_binary(Settings()), f"--configFile={path}"]
-        self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        cwd = plugin.install(log.parent)
+        self.process = subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=cwd)
         wait_for(lambda: self.api("/api/overview") is not None, what="traefik api")
 
     def api(self, path: str) -> Any:
@@ -205,8 +243,14 @@ class Traefik:
                     return False
         middlewares = {n.removesuffix("@http"): m for n, m in raw.get("middlewares", {}).items()}
         for name, want in http_.get("middlewares", {}).items():
+            if name not in middlewares:
+                return False
             for kind, conf in want.items():
                 got = middlewares.get(name, {}).get(kind, {})
+                if kind == "plugin":  # Traefik's API shows a plugin's options with every value as a string
+                    if got != _as_strings(conf):
+                        return False
+                    continue
                 if any(got.get(k) != v for k, v in conf.items() if v is not False):
                     return False
         return True

@@ -36,10 +36,29 @@ CASES: dict[str, list[Condition]] = {
     "hostile-regex": [cond(F.PATH_PATTERN, "/r.*+[x]")],
     "hostile-long": [cond(F.HTTP_HEADER, "L" * 4000, header="X-Long")],
     "unicode": [cond(F.PATH_PATTERN, "/ü/*")],
+    "regex-host": [Condition(F.HOST_HEADER, regex_values=("^api-[0-9]+\\.example\\.com$",))],
+    "regex-path": [Condition(F.PATH_PATTERN, regex_values=("^/v[12]/items/[0-9]+$", "^/legacy$"))],
+    "regex-path-unanchored": [Condition(F.PATH_PATTERN, regex_values=("\\.json",))],
+    "regex-header": [Condition(F.HTTP_HEADER, header_name="X-Tier", regex_values=("^(gold|silver)$",))],
+    "regex-and-literal": [Condition(F.PATH_PATTERN, regex_values=("^/r/",)), cond(F.HTTP_REQUEST_METHOD, "PUT")],
 }
 
 # (case, method, path, extra headers, matches)
 REQUESTS = [
+    ("regex-host", "GET", "/", {"Host": "api-42.example.com"}, True),
+    ("regex-host", "GET", "/", {"Host": "API-7.Example.com:8080"}, True),  # without the port, any case
+    ("regex-host", "GET", "/", {"Host": "api-x.example.com"}, False),
+    ("regex-path", "GET", "/v1/items/12", {}, True),
+    ("regex-path", "GET", "/legacy", {}, True),
+    ("regex-path", "GET", "/v3/items/1", {}, False),
+    ("regex-path", "GET", "/v1/items/12/x", {}, False),
+    ("regex-path-unanchored", "GET", "/a/b.json/c", {}, True),
+    ("regex-path-unanchored", "GET", "/a.JSON", {}, False),
+    ("regex-header", "GET", "/", {"X-Tier": "gold"}, True),
+    ("regex-header", "GET", "/", {"X-Tier": "GOLD"}, False),
+    ("regex-header", "GET", "/", {"X-Tier": "golden"}, False),
+    ("regex-and-literal", "PUT", "/r/x", {}, True),
+    ("regex-and-literal", "GET", "/r/x", {}, False),
     ("path-prefix", "GET", "/api/", {}, True),
     ("path-prefix", "GET", "/api/x/y", {}, True),
     ("path-prefix", "GET", "/api", {}, False),

@@ -199,3 +199,40 @@ def test_aws_cli_waiters_complete(world: World) -> None:
         f"Id=127.0.0.1,Port={port}",
     )
     assert world.states() == {}
+
+
+def test_below_the_minimum_healthy_count_the_group_fails_open(world: World) -> None:
+    world.elbv2.modify_target_group_attributes(
+        TargetGroupArn=world.tg_arn,
+        Attributes=[{"Key": "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "Value": "2"}],
+    )
+    world.register("a", "b", "c")
+    wait_for("all healthy", lambda: world.states() == {"a": "healthy", "b": "healthy", "c": "healthy"})
+    world.backends["c"].status = 503
+    wait_for("c unhealthy", lambda: world.states()["c"] == "unhealthy")
+    wait_for("2 healthy >= 2: a and b only", steady(world, {"a", "b"}))
+    assert "c" not in world.traffic(30)
+
+    world.backends["b"].status = 503
+    wait_for("b unhealthy", lambda: world.states()["b"] == "unhealthy")
+    wait_for("1 healthy < 2: every target again", steady(world, {"a", "b", "c"}))
+    assert world.states() == {"a": "healthy", "b": "unhealthy", "c": "unhealthy"}
+
+
+def test_slow_start_ramps_a_new_target_up_over_time(world: World) -> None:
+    # 90 s at health time scale 0.1: a 9 s ramp in 10 steps, sampled by windows of 20 requests
+    world.elbv2.modify_target_group_attributes(
+        TargetGroupArn=world.tg_arn, Attributes=[{"Key": "slow_start.duration_seconds", "Value": "90"}]
+    )
+    world.register("a")
+    wait_for("a healthy", lambda: world.states() == {"a": "healthy"})
+    world.register("b")
+    wait_for("b healthy", lambda: world.states()["b"] == "healthy")
+    windows = []
+    for _ in range(15):
+        windows.append(world.traffic(20).get("b", 0))
+        time.sleep(0.2)  # spreads the windows over the ramp (nothing asserts on time)
+    thirds = [sum(windows[i : i + 5]) for i in (0, 5, 10)]
+    assert thirds[0] < thirds[1] < thirds[2], windows  # b's share grows
+    assert windows[0] <= 5, windows  # it starts small
+    wait_for("ramp over: an even split", lambda: world.traffic(40) == {"a": 20, "b": 20})

@@ -196,6 +196,33 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
             "http://elsewhere.example:80/real",
             id="client-x-replaced-path-ignored",
         ),
+        pytest.param(
+            Redirect("HTTP_301", protocol="HTTPS", port="443"),
+            "GET",
+            "/",
+            {"Host": "[::1]:80"},
+            301,
+            "https://[::1]:443/",
+            id="ipv6-host-port-stripped",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="#{path}.example", path="/#{query}"),
+            "GET",
+            "/%23%7Bhost%7D?%23%7Bport%7D",
+            {},
+            302,
+            "http://%23%7Bhost%7D.example:80/%23%7Bport%7D?%23%7Bport%7D",
+            id="expanded-once-request-values-are-data",
+        ),
+        pytest.param(
+            Redirect("HTTP_302", host="\u00e9.example", path="/a b"),
+            "GET",
+            "/",
+            {},
+            302,
+            "http://%C3%A9.example:80/a%20b",
+            id="non-ascii-and-space-percent-encoded",
+        ),
     ],
 )
 def test_redirect(
@@ -235,6 +262,22 @@ def test_fixed_response(provider: Provider, traefik: Traefik, status: str, conte
         reply = Client(traefik.ports[80]).request("/any/path?q=1", method)
         assert (reply.status, reply.body) == (int(status), body)
         assert (reply.header("Content-Type") or "").startswith(content_type)
+
+
+@pytest.mark.parametrize("method", ["get", "Post", "PURGE", "M-SEARCH", "delete"])
+def test_any_method_token_gets_the_answer(provider: Provider, traefik: Traefik, method: str) -> None:
+    """Traefik accepts any token as a method, so fixed responses and redirects answer them all, as forwards do."""
+    b = StateBuilder()
+    b.lb("web")
+    b.listener("web", 80)
+    b.rule("web", 80, None, fixed("teapot", "418", "text/plain"))
+    moved = Action(ActionType.REDIRECT, redirect=Redirect("HTTP_302", port="8443"))
+    b.rule("web", 80, 1, moved, cond(F.PATH_PATTERN, "/r"))
+    apply(provider, traefik, b.state())
+    client = Client(traefik.ports[80])
+    assert (client.request("/x", method).status, client.request("/x", method).body) == (418, "teapot")
+    moved = client.request("/r", method, {"Host": "h.example"})
+    assert (moved.status, moved.header("Location")) == (302, "http://h.example:8443/r")
 
 
 def test_two_load_balancers_on_one_port(provider: Provider, traefik: Traefik, backends: dict[str, Backend]) -> None:

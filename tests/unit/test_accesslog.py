@@ -71,12 +71,12 @@ CASES = [
         line(DEFAULT, "elbv2-unavailable", 503, 19), ("forward", 0, None, None, 503, None, False), id="no-targets"
     ),
     pytest.param(
-        line("web-80-p10-r0001000000000050", "elbv2-self", 418),
+        line("web-80-p10-r0001000000000050", "elbv2-answered", 418),
         ("fixed-response", 10, None, None, 418, None, False),
         id="fixed-response",
     ),
     pytest.param(
-        line("web-80-p20-r0002000000000050", "elbv2-self", 301),
+        line("web-80-p20-r0002000000000050", "elbv2-answered", 301),
         ("redirect", 20, None, None, 301, None, False),
         id="redirect",
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,10 +24,10 @@ from provider.elbv2.model import (
     TargetGroup,
     TargetGroupTuple,
 )
-from provider.traefik.answers import fixed_responses, redirects
+from provider.elbv2.transforms import Rewrite, Transform, TransformType
+from provider.traefik.answers import ANSWERED_SERVICE
 from provider.traefik.compiler import (
     PLACEHOLDER_SERVICE,
-    SELF_SERVICE,
     CompileMemo,
     CompileOptions,
     compile_config,
@@ -222,10 +223,10 @@ def test_redirect_router() -> None:
     state = make_state([rule(L80, None, action)], [L80], [], [WEB])
     cfg = compile_config(state, {}, OPTS)
     router = cfg["http"]["routers"]["web-80-default-default"]
-    assert router["service"] == SELF_SERVICE
-    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__redirect/default"}}
-    assert cfg["http"]["services"][SELF_SERVICE]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
-    assert redirects(state) == {"default": (action.redirect, L80)}
+    assert router["service"] == ANSWERED_SERVICE
+    answer = cfg["http"]["middlewares"][router["middlewares"][0]]["plugin"]["alb"]["redirect"]
+    assert (answer["statusCode"], answer["protocol"], answer["port"]) == (301, "HTTPS", "443")
+    assert (answer["listenerProtocol"], answer["listenerPort"]) == ("HTTP", "80")
 
 
 def test_fixed_response() -> None:
@@ -233,9 +234,9 @@ def test_fixed_response() -> None:
     state = make_state([rule(L80, 3, action, cond(P, "/tea"), rid="fixedid")], [L80], [], [WEB])
     cfg = compile_config(state, {}, OPTS)
     router = cfg["http"]["routers"]["web-80-p3-fixedid"]
-    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"replacePath": {"path": "/__fixed/fixedid"}}
-    assert cfg["http"]["services"][router["service"]]["loadBalancer"]["servers"] == [{"url": OPTS.fixed_response_url}]
-    assert fixed_responses(state) == {"fixedid": FixedResponse("418", "text/plain", "teapot")}
+    answer = {"fixed": {"statusCode": 418, "contentType": "text/plain", "body": "teapot"}}
+    assert cfg["http"]["middlewares"][router["middlewares"][0]] == {"plugin": {"alb": answer}}
+    assert router["service"] == ANSWERED_SERVICE
 
 
 # ---- whole config: determinism, split, empty, two LBs --------------------------------------------------------
@@ -370,3 +371,60 @@ def test_memo_gives_what_a_fresh_compile_gives(after: State, servers: dict[str, 
     recompiled = compile_entries(after, servers, OPTS, memo).render()
     assert recompiled == compile_entries(after, servers, OPTS).render()
     assert recompiled != compile_entries(_rich_state(), SERVERS, OPTS).render()
+
+
+# ---- issue 10: transforms, listener headers, algorithms, slow-start weights ------------------------------------
+def test_transforms_go_to_the_rule_plugin_with_go_captures() -> None:
+    transforms = (
+        Transform(TransformType.URL_REWRITE, (Rewrite("^/dp/(\\w+)$", "/p?id=$1x"),)),
+        Transform(TransformType.HOST_HEADER_REWRITE, (Rewrite("^(.*)$", "in.$1"),)),
+    )
+    r = replace(rule(L80, 5, fwd((BLUE, 1)), cond(P, "/dp/*")), transforms=transforms)
+    cfg = compile_rules(r)
+    router = cfg["http"]["routers"]["web-80-p5-r000000000000005"]
+    assert router["service"] == "tg-blue"
+    options = cfg["http"]["middlewares"][router["middlewares"][0]]["plugin"]["alb"]
+    assert options == {
+        "urlRewrites": [{"regex": "^/dp/(\\w+)$", "replace": "/p?id=${1}x"}],
+        "hostRewrites": [{"regex": "^(.*)$", "replace": "in.${1}"}],
+    }
+
+
+def test_listener_headers_come_first_on_every_router_of_the_listener() -> None:
+    attrs = (
+        ("routing.http.response.server.enabled", "false"),
+        ("routing.http.response.x_frame_options.header_value", "DENY"),
+    )
+    li = replace(L80, attributes=attrs)
+    teapot = Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("418", "text/plain", "teapot"))
+    rules = [rule(li, 1, teapot, cond(P, "/t")), rule(li, None, fwd((BLUE, 1)))]
+    cfg = compile_config(make_state(rules, [li], [BLUE], [WEB]), SERVERS, OPTS)
+    routers = cfg["http"]["routers"]
+    assert [r["middlewares"][0] for r in routers.values()] == ["web-80-headers", "web-80-headers"]
+    assert routers["web-80-p1-r000000000000001"]["middlewares"][1] == "alb-r000000000000001"
+    headers = cfg["http"]["middlewares"]["web-80-headers"]["headers"]["customResponseHeaders"]
+    assert headers == {"X-Frame-Options": "DENY", "Server": ""}
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "strategy"),
+    [
+        pytest.param("round_robin", None, id="round-robin"),
+        pytest.param("least_outstanding_requests", "p2c", id="lor-p2c"),
+        pytest.param("weighted_random", None, id="weighted-random-wrr"),
+    ],
+)
+def test_algorithm_strategy(algorithm: str, strategy: str | None) -> None:
+    group = tg("blue", attrs={"load_balancing.algorithm.type": algorithm})
+    cfg = compile_rules(rule(L80, None, fwd((group, 1))), tgs=(group,))
+    assert cfg["http"]["services"]["tg-blue"]["loadBalancer"].get("strategy") == strategy
+
+
+def test_slow_start_weights_only_while_ramping() -> None:
+    state = make_state([rule(L80, None, fwd((BLUE, 1)))], [L80], [BLUE], [WEB])
+    ramp = {BLUE.arn: {("127.0.0.1", 9001): 3, ("::1", 9002): 10}}
+    ramping = compile_entries(state, SERVERS, OPTS, weights=ramp).render()
+    servers = json.loads(ramping)["http"]["services"]["tg-blue"]["loadBalancer"]["servers"]
+    assert [s.get("weight") for s in servers] == [3, 10]
+    plain = json.loads(compile_entries(state, SERVERS, OPTS).render())["http"]["services"]["tg-blue"]
+    assert all("weight" not in s for s in plain["loadBalancer"]["servers"])

@@ -51,8 +51,15 @@ TIMED_OUT = TargetHealth("unhealthy", "Target.Timeout", "Request timed out")
 FAILED = TargetHealth("unhealthy", "Target.FailedHealthChecks", "Health checks failed")
 
 
-def group(check: HealthCheck = DEFAULT_CHECK, delay: int | None = None) -> TargetGroup:
+def group(
+    check: HealthCheck = DEFAULT_CHECK,
+    delay: int | None = None,
+    count: str | None = None,
+    percentage: str | None = None,
+) -> TargetGroup:
     attributes = {"deregistration_delay.timeout_seconds": str(delay)} if delay is not None else {}
+    minimum = "target_group_health.unhealthy_state_routing.minimum_healthy_targets."
+    attributes |= {minimum + k: v for k, v in (("count", count), ("percentage", percentage)) if v is not None}
     return target_group("web", arn=TG, health_check=check, attributes=attributes, created=T0)
 
 
@@ -190,6 +197,41 @@ def ids(targets: tuple[Target, ...]) -> list[int]:
             id="checks-disabled-routed",
         ),
         pytest.param(state(target(1, T0)), {}, (), [], id="only-draining"),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="2")),
+            {1: healthy_record(), 2: unhealthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2, 3],
+            id="below-count-fails-open",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="2")),
+            {1: healthy_record(), 2: healthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2],
+            id="at-count-healthy-only",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), target(4), tg=group(percentage="75")),
+            {1: healthy_record(), 2: healthy_record(), 4: unhealthy_record()},
+            (),
+            [1, 2, 3, 4],
+            id="below-percentage-fails-open",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), target(4), tg=group(percentage="50")),
+            {1: healthy_record(), 2: healthy_record(), 4: unhealthy_record()},
+            (),
+            [1, 2],
+            id="at-percentage-healthy-only",
+        ),
+        pytest.param(
+            state(target(1), target(2), target(3), tg=group(count="1", percentage="100")),
+            {1: healthy_record(), 2: healthy_record(), 3: unhealthy_record()},
+            (),
+            [1, 2, 3],
+            id="either-threshold-crossed-fails-open",
+        ),
     ],
 )
 def test_routable(s: State, records: dict[int, Record], stopped: tuple[str, ...], expected: list[int]) -> None:
@@ -232,3 +274,42 @@ def test_version_bumps_only_when_a_routable_set_changes() -> None:
     assert monitor.describe(s, target(2)) == REGISTERING
     assert ids(monitor.routable(s, TG)) == [1, 2]
     assert monitor.version == start + 3
+
+
+def test_slow_start_ramps_a_target_that_joins_healthy_ones() -> None:
+    tg = replace(group(), attributes=(*group().attributes, ("slow_start.duration_seconds", "100")))
+    joined = T0 + timedelta(seconds=500)
+    late = Target(TG, "10.0.0.3", 80, joined)
+    s = state(target(1), target(2), late, tg=tg)
+    monitor = HealthMonitor()
+    monitor.record_probe(s, target(1), OK, now=T0)  # registered together into an empty group: no ramp
+    monitor.record_probe(s, target(2), OK, now=T0 + timedelta(seconds=1))
+    assert not monitor.ramping
+    monitor.record_probe(s, late, OK, now=joined)  # registered beside two healthy targets: ramps over 100 s
+    seen = []
+    for elapsed in (0, 25, 50, 99, 100):
+        monitor.refresh(s, joined + timedelta(seconds=elapsed))
+        seen.append(monitor.weights(TG).get(("10.0.0.3", 80)))
+    assert seen == [1, 2, 5, 9, None]
+    assert not monitor.ramping  # the ramp is over: no weights, the config is as without slow start
+
+
+def test_slow_start_off_or_scaled() -> None:
+    s = state(target(1), target(2))
+    monitor = HealthMonitor(time_scale=0.1)
+    monitor.record_probe(s, target(1), OK, now=T0)
+    monitor.record_probe(s, target(2), OK, now=T0)
+    assert not monitor.ramping  # the attribute is 0: off
+    tg = replace(group(), attributes=(("slow_start.duration_seconds", "30"),))
+    late = Target(TG, "10.0.0.3", 80, T0 + timedelta(seconds=1))
+    s = state(target(1), target(2), late, tg=tg)
+    monitor.record_probe(s, late, OK, now=T0 + timedelta(seconds=1))
+    monitor.refresh(s, T0 + timedelta(seconds=2.5))  # 1.5 s of 3 s (30 s at scale 0.1)
+    assert monitor.weights(TG) == {("10.0.0.1", 80): 10, ("10.0.0.2", 80): 10, ("10.0.0.3", 80): 5}
+    monitor.record_probe(s, late, TIMEOUT, now=T0 + timedelta(seconds=3))
+    monitor.record_probe(s, late, TIMEOUT, now=T0 + timedelta(seconds=3))  # unhealthy: out of the ramp
+    assert not monitor.ramping
+    for _ in range(DEFAULT_CHECK.healthy_threshold_count):  # recovered: ramps again
+        monitor.record_probe(s, late, OK, now=T0 + timedelta(seconds=10))
+    monitor.refresh(s, T0 + timedelta(seconds=10.3))
+    assert monitor.weights(TG)[("10.0.0.3", 80)] == 1

@@ -1,0 +1,3 @@
+module github.com/elbv2/alb
+
+go 1.22

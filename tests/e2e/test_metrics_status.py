@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import pytest
 from provider.elbv2.model import ConditionField
 from provider.traefik.accesslog import arn_suffix
 from tests.api.test_cloudwatch_wire import cloudwatch
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
+from tests.e2e.harness import Backend, Client, Provider, Replier, StateBuilder, Traefik, cond, fixed, wait_for
 from tests.e2e.test_metrics_ingest import rows
 
 DELAY_S = 0.1  # what the slow target takes to answer
@@ -24,40 +22,26 @@ SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3}
 Served = tuple[Provider, dict[str, str]]  # the provider, and dimension values by load balancer / group name
 
 
-class Fixed:
-    """A target that answers every request with `status` after `delay` seconds (a Backend's port and stop)."""
+def answering(status: int, delay: float = 0.0) -> Replier:
+    """A target that answers every request with `status` after `delay` seconds."""
 
-    def __init__(self, status: int, delay: float = 0.0) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def reply(_path: str, _headers: Any) -> tuple[int, bytes]:
+        time.sleep(delay)
+        return status, b"ok"
 
-            def do_GET(self) -> None:  # noqa: N802
-                time.sleep(delay)
-                # one send: a second small write would wait for Traefik's delayed ACK (Nagle), ~40 ms
-                self.wfile.write(f"HTTP/1.1 {status} X\r\nContent-Length: 2\r\n\r\nok".encode())
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return Replier(reply)
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, dict[str, str]]]:
     tmp = Path(tmp_path_factory.mktemp("status"))
-    errs, slow, dead = Fixed(500), Fixed(200, DELAY_S), Backend("dead")
+    errs, slow, dead = answering(500), answering(200, DELAY_S), Backend("dead")
     dead.stop()  # connections to its port are refused
     s = StateBuilder()
     s.lb("web")
     s.listener("web", 80)
     for name, backend in (("errs", errs), ("slow", slow), ("gone", dead)):
-        s.tg(name, backend)  # type: ignore[arg-type]  # a Backend's port is all the builder reads
+        s.tg(name, backend)  # type: ignore[arg-type]  # a port is all the builder reads
     s.rule("web", 80, 10, s.forward(("errs", 1)), cond(ConditionField.PATH_PATTERN, "/err"))
     s.rule("web", 80, 20, s.forward(("slow", 1)), cond(ConditionField.PATH_PATTERN, "/slow"))
     s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))

@@ -13,11 +13,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.api.conftest import AWS_ENV
 from tests.conftest import ROOT
+from tests.e2e.harness import Replier
 
 
 @dataclass
@@ -137,39 +137,21 @@ class Running:
             self.process.wait(5)
 
 
-class Version:
+class Version(Replier):
     """A backend that says which version answered, with an answer the test changes while it runs: ``status``
     (500 to fail) and ``delay_s`` (to be slow). /health always answers 200 quickly, so the health checker keeps
     the target in rotation and only the traffic tells."""
 
     def __init__(self, name: str) -> None:
         self.name, self.status, self.delay_s = name, 200, 0.0
-        version = self
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                status = 200 if self.path == "/health" else version.status
-                if self.path != "/health" and version.delay_s:
-                    time.sleep(version.delay_s)
-                body = version.name.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _answer(self, path: str, _headers: Any) -> tuple[int, bytes]:
+        if path == "/health":
+            return 200, self.name.encode()
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        return self.status, self.name.encode()
 
 
 class Load:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provider.elbv2 import limits, regex, wildcards
+from provider.elbv2.checks import one_of, repeated
 from provider.elbv2.model import Condition, ConditionField, QueryPair
 from provider.errors import ValidationError
 
@@ -31,7 +32,6 @@ ONCE_PER_RULE = (
     ConditionField.HTTP_REQUEST_METHOD,
     ConditionField.SOURCE_IP,
 )
-MAX_VALUE_LENGTH = 128
 
 _HOST = re.compile(r"[A-Za-z0-9*?\-]([A-Za-z0-9*?.\-]*)\.[A-Za-z*?]+")
 _PATH = re.compile(r"[A-Za-z0-9_\-.$/~\"'@:+&*?]+")
@@ -42,10 +42,9 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}")  # an RFC 7230 t
 def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
     """Typed, validated conditions of one rule (the per-rule limits included)."""
     conditions = tuple(_parse_one(c) for c in raw)
-    fields = [c.field for c in conditions]
-    for once in ONCE_PER_RULE:
-        if fields.count(once) > 1:
-            raise ValidationError(f"A rule can only have one '{once}' condition")
+    once = repeated([c.field for c in conditions], ONCE_PER_RULE)
+    if once is not None:
+        raise ValidationError(f"A rule can only have one '{once}' condition")
     values = sum(_value_count(c) for c in conditions)
     if values > limits.VALUES_PER_RULE:
         raise ValidationError(
@@ -60,12 +59,7 @@ def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
 
 
 def _parse_one(raw: Mapping[str, Any]) -> Condition:
-    name = raw.get("field")
-    try:
-        field = ConditionField(str(name))
-    except ValueError:
-        known = ", ".join(f.value for f in ConditionField)
-        raise ValidationError(f"Condition field '{name}' must be one of [{known}]") from None
+    field = one_of(ConditionField, raw.get("field"), "Condition field")
     for other, key in CONFIG_KEY.items():
         if other is not field and raw.get(key) is not None:
             raise ValidationError(f"A '{key_name(key)}' cannot be given for a '{field}' condition")
@@ -111,8 +105,8 @@ def _regex_values(
         raise ValidationError("You must specify exactly one of 'Values' and 'RegexValues'")
     regexes: tuple[str, ...] = tuple(top if top is not None else inner or ())
     for pattern in regexes:
-        if not 1 <= len(pattern) <= MAX_VALUE_LENGTH:
-            raise ValidationError(f"RegexValues must be 1 to {MAX_VALUE_LENGTH} characters long")
+        if not 1 <= len(pattern) <= limits.CONDITION_VALUE_LENGTH:
+            raise ValidationError(f"RegexValues must be 1 to {limits.CONDITION_VALUE_LENGTH} characters long")
         why = regex.problem(pattern)
         if why is not None:
             raise ValidationError(f"'{pattern}' is not a valid regular expression: {why}")
@@ -130,8 +124,8 @@ def _check_values(c: Condition) -> None:
         raise ValidationError(f"A '{c.field}' condition can only have '{per_condition}' values, but {count} were given")
     texts = [v for p in c.query for v in (p.key or "", p.value)] if c.query else list(c.values)
     for text in texts:
-        if len(text) > MAX_VALUE_LENGTH:
-            raise ValidationError(f"Condition values must be at most {MAX_VALUE_LENGTH} characters long")
+        if len(text) > limits.CONDITION_VALUE_LENGTH:
+            raise ValidationError(f"Condition values must be at most {limits.CONDITION_VALUE_LENGTH} characters long")
     for value in c.values:
         _check_value(c.field, value)
     if c.field is ConditionField.HTTP_HEADER and not _HEADER_NAME.fullmatch(c.header_name or ""):

@@ -79,3 +79,4 @@ TAG_VALUE_LENGTH = 256
 RESOURCES_PER_TAG_CALL = 20  # ResourceArns
 NAME_LENGTH = 32  # load balancer and target group names
 MESSAGE_BODY_LENGTH = 1024  # fixed-response bodies
+CONDITION_VALUE_LENGTH = 128  # Values and RegexValues of a condition

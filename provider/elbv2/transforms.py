@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from provider.elbv2 import regex
+from provider.elbv2.checks import one_of, repeated
 from provider.errors import ValidationError
 
 MAX_LENGTH = 1024
@@ -48,19 +49,14 @@ class Transform:
 
 def parse_transforms(raw: Sequence[Mapping[str, Any]]) -> tuple[Transform, ...]:
     transforms = tuple(_parse_one(t) for t in raw)
-    kinds = [t.type for t in transforms]
-    for kind in TransformType:
-        if kinds.count(kind) > 1:
-            raise ValidationError(f"A rule can have at most one '{kind}' transform")
+    kind = repeated([t.type for t in transforms], TransformType)
+    if kind is not None:
+        raise ValidationError(f"A rule can have at most one '{kind}' transform")
     return transforms
 
 
 def _parse_one(raw: Mapping[str, Any]) -> Transform:
-    try:
-        kind = TransformType(str(raw.get("type")))
-    except ValueError:
-        known = ", ".join(t.value for t in TransformType)
-        raise ValidationError(f"Transform type '{raw.get('type')}' must be one of [{known}]") from None
+    kind = one_of(TransformType, raw.get("type"), "Transform type")
     for other, key in CONFIG_KEY.items():
         if other is not kind and raw.get(key) is not None:
             raise ValidationError(f"A '{kind}' transform cannot have a {_title(key)}")

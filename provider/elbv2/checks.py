@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from provider.errors import ValidationError
 
@@ -24,6 +24,11 @@ def one_of(kind: type[E], value: object, what: str) -> E:
     except ValueError:
         known = ", ".join(m.value for m in kind)
         raise ValidationError(f"{what} '{value}' must be one of [{known}]") from None
+
+
+def stray_config(raw: Mapping[str, Any], config_keys: Mapping[E, str], chosen: E) -> str | None:
+    """The key of a config given for another kind than ``chosen`` (each kind has its own config key), or None."""
+    return next((key for kind, key in config_keys.items() if kind is not chosen and raw.get(key) is not None), None)
 
 
 def repeated(seen: Sequence[K], once_each: Iterable[K]) -> K | None:

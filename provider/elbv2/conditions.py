@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provider.elbv2 import limits, regex, wildcards
-from provider.elbv2.checks import one_of, repeated
+from provider.elbv2.checks import one_of, repeated, stray_config
 from provider.elbv2.model import Condition, ConditionField, QueryPair
 from provider.errors import ValidationError
 
@@ -60,9 +60,8 @@ def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
 
 def _parse_one(raw: Mapping[str, Any]) -> Condition:
     field = one_of(ConditionField, raw.get("field"), "Condition field")
-    for other, key in CONFIG_KEY.items():
-        if other is not field and raw.get(key) is not None:
-            raise ValidationError(f"A '{key_name(key)}' cannot be given for a '{field}' condition")
+    if stray := stray_config(raw, CONFIG_KEY, field):
+        raise ValidationError(f"A '{key_name(stray)}' cannot be given for a '{field}' condition")
     config: Mapping[str, Any] | None = raw.get(CONFIG_KEY[field])
     regexes = _regex_values(field, raw, config)
     legacy = raw.get("values")

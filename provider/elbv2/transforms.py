@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from provider.elbv2 import regex
-from provider.elbv2.checks import one_of, repeated
+from provider.elbv2.checks import one_of, repeated, stray_config
 from provider.errors import ValidationError
 
 MAX_LENGTH = 1024
@@ -57,9 +57,8 @@ def parse_transforms(raw: Sequence[Mapping[str, Any]]) -> tuple[Transform, ...]:
 
 def _parse_one(raw: Mapping[str, Any]) -> Transform:
     kind = one_of(TransformType, raw.get("type"), "Transform type")
-    for other, key in CONFIG_KEY.items():
-        if other is not kind and raw.get(key) is not None:
-            raise ValidationError(f"A '{kind}' transform cannot have a {_title(key)}")
+    if stray := stray_config(raw, CONFIG_KEY, kind):
+        raise ValidationError(f"A '{kind}' transform cannot have a {_title(stray)}")
     config = raw.get(CONFIG_KEY[kind])
     rewrites = (config or {}).get("rewrites") or ()
     if not 1 <= len(rewrites) <= REWRITES_PER_TRANSFORM:

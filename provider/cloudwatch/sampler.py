@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from provider.cloudwatch import alb
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.timestamps import to_ms
+from provider.elbv2.arns import dimension
 from provider.elbv2.target_health import TargetHealthState
 from provider.store import metrics
 
@@ -36,12 +37,6 @@ class HostCounts:
     unhealthy: int
 
 
-def dimension_value(arn: str) -> str:
-    """ARN -> CloudWatch dimension value: '...:loadbalancer/app/web/50dc' -> 'app/web/50dc';
-    '...:targetgroup/api/73e2' -> 'targetgroup/api/73e2'."""
-    resource = arn.split(":", 5)[-1]
-    return resource.removeprefix("loadbalancer/")
-
 
 def host_counts(runtime: Runtime) -> list[HostCounts]:
     """Healthy and unhealthy targets of every target group a load balancer forwards to (through the domain's
@@ -52,7 +47,7 @@ def host_counts(runtime: Runtime) -> list[HostCounts]:
         if tg_arn not in state.target_groups or lb_arn not in state.load_balancers:
             continue
         seen = [runtime.health.describe(state, t).state for t in state.targets_by_group.get(tg_arn, ())]
-        out.append(HostCounts(dimension_value(lb_arn), dimension_value(tg_arn), seen.count(TargetHealthState.HEALTHY),
+        out.append(HostCounts(dimension(lb_arn), dimension(tg_arn), seen.count(TargetHealthState.HEALTHY),
                               seen.count(TargetHealthState.UNHEALTHY)))
     return out
 

@@ -11,6 +11,13 @@ import secrets
 PREFIX = "arn:aws:elasticloadbalancing"
 
 
+def dimension(arn: str) -> str:
+    """CloudWatch's dimension value of a load balancer or target group ARN (its resource part, as AWS names it):
+    ``arn:...:loadbalancer/app/web/50dc6c495c0c9188`` -> ``app/web/50dc6c495c0c9188``,
+    ``arn:...:targetgroup/v2/0f3a`` -> ``targetgroup/v2/0f3a``."""
+    return arn.split(":", 5)[5].removeprefix("loadbalancer/")
+
+
 def _hex16() -> str:
     return secrets.token_hex(8)
 

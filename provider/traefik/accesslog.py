@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import ActionType, Rule, State
 from provider.traefik.answers import rule_key
 
@@ -42,10 +43,6 @@ class Route:
     action: ActionType
     target_groups: Mapping[str, str]  # Traefik service name -> 'targetgroup/<name>/<id>'
 
-
-def arn_suffix(arn: str, marker: str) -> str:
-    """``arn:...:loadbalancer/app/web/50dc...`` with marker ``loadbalancer/`` -> ``app/web/50dc...``."""
-    return arn.split(":", 5)[5].removeprefix(marker)
 
 
 def _action(rule: Rule) -> ActionType:
@@ -68,12 +65,10 @@ def routes(state: State) -> dict[str, Route]:
             tg = state.target_groups.get(arn)
             if tg is None:
                 continue
-            dimension = arn_suffix(arn, "")
+            value = dimension(arn)
             for name in (f"tg-{tg.name}", f"tg-{tg.name}-{arn.rsplit('/', 1)[-1]}"):
-                groups[name] = groups[name + "-tls"] = dimension
-        out[rule_key(rule)] = Route(
-            arn_suffix(lb.arn, "loadbalancer/"), listener.port, rule.priority or 0, _action(rule), groups
-        )
+                groups[name] = groups[name + "-tls"] = value
+        out[rule_key(rule)] = Route(dimension(lb.arn), listener.port, rule.priority or 0, _action(rule), groups)
     return out
 
 

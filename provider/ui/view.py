@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import ActionType, Listener, LoadBalancer, Rule, State, Target, TargetGroup
 from provider.store.traffic import Series, Traffic
 from provider.ui.rollouts import RolloutView
@@ -93,11 +94,6 @@ class Page:
     bucket_s: int
     rollouts: tuple[RolloutView, ...] = ()  # running first, then the last few finished
 
-
-def dimension(arn: str) -> str:
-    """CloudWatch's dimension value, as the `requests` table names resources:
-    ``arn:...:loadbalancer/app/web/50dc6c495c0c9188`` -> ``app/web/50dc6c495c0c9188``."""
-    return arn.split(":", 5)[5].removeprefix("loadbalancer/")
 
 
 def build_page(

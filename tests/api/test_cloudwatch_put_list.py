@@ -14,6 +14,7 @@ from provider.cloudwatch.context import Context
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.operations import OPERATIONS
 from provider.cloudwatch.timestamps import to_ms
+from provider.elbv2.arns import dimension
 from provider.elbv2.context import Context as Elbv2Context
 from provider.elbv2.operations import OPERATIONS as ELBV2
 from provider.runtime import Runtime
@@ -122,8 +123,8 @@ def _web(runtime: Runtime) -> tuple[str, str]:
 
 
 def _host_dimensions(lb: str, tg: str) -> list[dict[str, str]]:
-    return [{"name": "LoadBalancer", "value": sampler.dimension_value(lb)},
-            {"name": "TargetGroup", "value": sampler.dimension_value(tg)}]
+    return [{"name": "LoadBalancer", "value": dimension(lb)},
+            {"name": "TargetGroup", "value": dimension(tg)}]
 
 
 def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField, State
 from provider.store import Store
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
-from provider.ui.view import dimension
 from tests.e2e.harness import StateBuilder, cond
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from provider.accesslogs.record import Request
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
 from provider.store.requests import RequestLog
-from provider.traefik.accesslog import arn_suffix
 from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
 
@@ -74,8 +74,8 @@ def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[Pro
     wait_for(lambda: len(rows(provider)) == 1003, what="1003 rows")
     got = rows(provider)
     state = provider.store.snapshot()
-    lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
-    tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+    lb = dimension(next(iter(state.load_balancers)))
+    tg = {t.name: dimension(t.arn) for t in state.target_groups.values()}
     per_group = Counter(r.target_group for r in got if r.rule_priority == 0)
     assert per_group == {tg["v1"]: served["a"], tg["v2"]: served["b"]}  # each request counted where it went
     # Traefik's weighted round robin (earliest deadline first) picks v2 every 20 requests; its 50th pick ties with
@@ -160,8 +160,8 @@ def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, P
     assert sum(served.values()) == 200 and extra == [418, 418, 301, 502]
     wait_for(lambda: len(rows(provider)) == before + 204, what="204 more rows")
     state = provider.store.snapshot()
-    lb = arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")
-    tg = {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+    lb = dimension(next(iter(state.load_balancers)))
+    tg = {t.name: dimension(t.arn) for t in state.target_groups.values()}
     everything = rows(provider)
     cw = cloudwatch(provider.url)
     end = datetime.now(UTC) + timedelta(minutes=1)

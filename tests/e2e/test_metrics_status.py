@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
-from provider.traefik.accesslog import arn_suffix
 from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.e2e.harness import Backend, Client, Provider, Replier, StateBuilder, Traefik, cond, fixed, wait_for
 from tests.e2e.test_metrics_ingest import rows
@@ -56,8 +56,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
                 client.request(path)
         wait_for(lambda: len(rows(provider)) >= sum(SENT.values()), what="every request ingested")
         state = provider.store.snapshot()
-        names = {"lb": arn_suffix(next(iter(state.load_balancers)), "loadbalancer/")}
-        names |= {t.name: arn_suffix(t.arn, "") for t in state.target_groups.values()}
+        names = {"lb": dimension(next(iter(state.load_balancers)))}
+        names |= {t.name: dimension(t.arn) for t in state.target_groups.values()}
         yield provider, names
     finally:
         traefik.stop()

@@ -9,7 +9,7 @@ import pytest
 from provider.cloudwatch import validate
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, ValidationError
 from provider.cloudwatch.model import Aggregates, Percentile, Stat, Statistic, Unit, parse_stat
-from provider.cloudwatch.sampler import dimension_value
+from provider.elbv2.arns import dimension
 from provider.errors import ApiError
 
 
@@ -130,5 +130,5 @@ def test_aggregates_columns() -> None:
                      "targetgroup/api-v1/73e2d6bc24d8a067", id="target-group"),
     ],
 )
-def test_dimension_value(arn: str, value: str) -> None:
-    assert dimension_value(arn) == value
+def test_dimension(arn: str, value: str) -> None:
+    assert dimension(arn) == value

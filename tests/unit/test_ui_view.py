@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from provider.elbv2.arns import dimension
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -26,7 +27,7 @@ from provider.rollout.model import Record, Status, StepMetrics, Thresholds
 from provider.store.traffic import Series, Traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RECENT_FINISHED, gates, rollout_views
-from provider.ui.view import Split, TargetStatus, build_page, dimension
+from provider.ui.view import Split, TargetStatus, build_page
 from provider.ui.words import action_in_words, conditions_in_words
 from tests.e2e.harness import T0, StateBuilder, cond
 

@@ -30,6 +30,8 @@ from provider.sts.identity import OPERATIONS as STS_OPERATIONS
 from provider.targets import docker as containers
 from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
+from provider.telemetry.loop import run_telemetry
+from provider.telemetry.sources import Sources
 from provider.traefik import endpoint as dataplane
 from provider.traefik.logtail import run_ingest
 from provider.ui import routes as ui
@@ -52,12 +54,13 @@ def services(runtime: Runtime) -> Registry:
 
 
 def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) -> Starlette:
-    """The whole server; the health prober, the Docker follower, access-log ingestion and `background` (the
-    Traefik supervisor in `up` mode) run for its lifetime."""
+    """The whole server; the health prober, the Docker follower, metrics, access-log ingestion and `background`
+    (the Traefik supervisor in `up` mode) run for its lifetime."""
     store = Store(settings.db)
     instances = containers.connect(settings)
     health = HealthMonitor(settings.health_time_scale)
     runtime = Runtime(settings=settings, store=store, health=health, instances=instances)
+    sources = Sources()  # the Traefiks whose counters become CloudWatch metrics, as their config polls announce
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")
@@ -68,6 +71,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
         gc.freeze()
         work = [task(runtime) for task in (*ALWAYS, *background)]
+        work.append(run_telemetry(store, sources))
         if instances is not None:  # the follower needs the engine itself, not only the resolver protocol
             work.append(containers.run_containers(runtime, instances))
         tasks = [asyncio.create_task(w) for w in work]
@@ -84,7 +88,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/", aws, methods=["POST", "GET"]),
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *dataplane.routes(runtime),
+        *dataplane.routes(runtime, sources),
         *ui.routes(runtime),
         *rollouts.routes(runtime),
     ]

@@ -1,11 +1,11 @@
 """The AWS/ApplicationELB namespace: which metrics exist, their units and the dimension sets ALB publishes.
 
-The values are computed from the `requests` table at query time (SQL in provider/store/alb_metrics.py), except
-HealthyHostCount/UnHealthyHostCount, which a sampler writes into `metric_data` (provider/cloudwatch/sampler.py).
+The values come from the counts Traefik keeps (provider/telemetry/), except HealthyHostCount/UnHealthyHostCount,
+which a sampler writes into `metric_data` (provider/cloudwatch/sampler.py).
 Availability-zone dimension sets are not published (every target is local). Deliberate differences: the
 request-based per-group metrics also answer for TargetGroup alone, which AWS does not publish; each request
-is one sample (RequestCount Average is 1, SampleCount the count; AWS reports per-node minutes);
-RequestCountPerTarget divides by the targets that served in the period, where AWS divides by healthy ones.
+is one sample (RequestCount Average is 1, SampleCount the count; AWS reports per-node minutes); see
+provider/telemetry/queries.py for the other statistics.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterValue
 from provider.cloudwatch.model import Metric
 from provider.cloudwatch.timestamps import to_ms
 from provider.store import metrics
+from provider.telemetry import queries as traffic
 
 PAGE_SIZE = 500
 RECENTLY_ACTIVE = {"PT3H": timedelta(hours=3)}
@@ -46,7 +47,7 @@ def list_metrics(ctx: Context, params: Params) -> Result:
 
 def _all(ctx: Context, since: int | None) -> set[Metric]:
     out = set(metrics.stored_metrics(ctx.store, since))
-    for lb, tg, name in metrics.alb_metrics_seen(ctx.store, since):
+    for lb, tg, name in traffic.seen(ctx.store, since):
         values = {"LoadBalancer": lb, "TargetGroup": tg}
         for names in alb.ALB_METRICS[name].dimension_sets:
             if all(values[n] is not None for n in names):

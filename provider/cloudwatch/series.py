@@ -1,14 +1,16 @@
-"""Fetch per-period statistics for metric queries: request-computed ALB metrics in batched scans (one per period
-and range, whatever the dimensions), everything else from the stored data points."""
+"""Fetch per-period statistics for metric queries: ALB metrics from the traffic Traefik counted (provider/telemetry/),
+grouped by period and range; everything else from the stored data points."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from provider.cloudwatch import alb
-from provider.cloudwatch.model import Aggregates, SeriesQuery, Unit
+from provider.cloudwatch.model import Aggregates, Metric, SeriesQuery, Statistic, Unit
 from provider.store import metrics
 from provider.store.duck import Store
+from provider.telemetry import queries as traffic
 
 
 def fetch(store: Store, queries: Sequence[SeriesQuery]) -> list[Aggregates]:
@@ -25,6 +27,14 @@ def fetch(store: Store, queries: Sequence[SeriesQuery]) -> list[Aggregates]:
     for indexes in batches.values():
         batch = [queries[i] for i in indexes]
         units = [alb.ALB_METRICS[q.metric.name].unit for q in batch]
-        for i, aggregates in zip(indexes, metrics.alb_statistics(store, batch, units), strict=True):
+        hosts = {n: metrics.stored_statistics(store, _healthy_hosts(q)) for n, q in enumerate(batch)
+                 if q.metric.name == traffic.PER_TARGET}
+        for i, aggregates in zip(indexes, traffic.alb_statistics(store, batch, units, hosts), strict=True):
             out[i] = aggregates
     return out
+
+
+def _healthy_hosts(q: SeriesQuery) -> SeriesQuery:
+    """RequestCountPerTarget's divisor: the group's HealthyHostCount over the same periods."""
+    metric = Metric(alb.NAMESPACE, "HealthyHostCount", q.metric.dimensions)
+    return replace(q, metric=metric, unit=None, percentiles=(), statistics=frozenset({Statistic.AVERAGE}))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from provider.elbv2 import attributes, lookup
 from provider.elbv2.attributes import boolean, choice, integer, text
 from provider.elbv2.context import Handler
-from provider.elbv2.model import Attributes
+from provider.elbv2.model import Attributes, LoadBalancer
 from provider.errors import InvalidConfigurationRequest
 
 LOAD_BALANCER_ATTRIBUTES: attributes.Specs = {
@@ -49,3 +49,8 @@ OPERATIONS: dict[str, Handler] = {
     "DescribeLoadBalancerAttributes": _ATTRIBUTES.describe,
     "ModifyLoadBalancerAttributes": _ATTRIBUTES.modify,
 }
+
+
+def access_logs_enabled(lb: LoadBalancer) -> bool:
+    """Does the load balancer keep a record of every request (``access_logs.s3.enabled``)?"""
+    return dict(lb.attributes).get("access_logs.s3.enabled") == "true"

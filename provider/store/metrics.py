@@ -1,5 +1,5 @@
-"""The DuckDB side of CloudWatch: per-period statistics over `requests` (AWS/ApplicationELB, computed at query
-time) and over `metric_data` (PutMetricData and the health sampler), metric listing, writes and retention.
+"""The DuckDB side of CloudWatch's stored data points: per-period statistics over `metric_data` (PutMetricData and
+the health sampler), metric listing, writes and retention. (AWS/ApplicationELB's traffic metrics: provider/telemetry/.)
 
 Periods are aligned to the epoch: a row at ``ts_ms`` falls in period ``ts_ms // (period * 1000)``. Reads use a
 cursor of the store's connection, so a long query never holds the store's write lock.
@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from provider.cloudwatch.model import Aggregates, Datum, Dimensions, Metric, SeriesQuery, Unit
-from provider.store.alb_metrics import MEASURES, Batch, Measure, batch_sql
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
 if TYPE_CHECKING:
@@ -40,61 +38,6 @@ def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
 def encode_dimensions(dimensions: Dimensions) -> str:
     """Canonical text of a dimension set: (('LoadBalancer', 'app/a/1'),) -> '[["LoadBalancer","app/a/1"]]'."""
     return json.dumps([list(d) for d in dimensions], separators=(",", ":"))
-
-
-def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence[Unit]) -> list[Aggregates]:
-    """Statistics of request-computed metrics sharing period and range, whatever their dimensions: one scan."""
-    first = queries[0]
-    measures: Batch = [
-        (MEASURES[q.metric.name], tuple(p / 100 for p in q.percentiles), q.metric.dimensions, q.statistics)
-        for q in queries
-    ]
-    period_ms = first.period * 1000
-    sql, params = batch_sql(measures, period_ms, first.start_ms, first.end_ms)
-    with _cursor(store) as cur:
-        rows = cur.execute(sql, params).fetchall()
-        width = len(cur.description or ())
-    table = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-    starts = [b * period_ms for b in table[0]]
-    out: list[Aggregates] = []
-    col = 1
-    for (m, percentiles, _, _), unit in zip(measures, units, strict=True):
-        agg, col = _alb_aggregates(m, bool(percentiles), table, col, starts, unit)
-        out.append(agg)
-    return out
-
-
-def _alb_aggregates(
-    m: Measure, percentiles: bool, table: list[tuple[Any, ...]], col: int, starts: list[int], unit: Unit
-) -> tuple[Aggregates, int]:
-    """One measure's Aggregates from its columns of the batch (periods where it counted nothing dropped), and
-    the batch column after its own."""
-    counts = table[col]
-    keep = [i for i, n in enumerate(counts) if n]
-
-    def pick(column: tuple[Any, ...]) -> list[Any]:
-        """The kept periods of a column; a column not computed (its statistic not read) is NaN."""
-        if keep and column[keep[0]] is None:
-            return [math.nan] * len(keep)
-        return list(column) if len(keep) == len(column) else [column[i] for i in keep]
-
-    n = pick(counts)
-    col += 1
-    total, low, high = n, [1.0] * len(keep), [1.0] * len(keep)
-    if m.per_target:
-        total = low = high = [a / b for a, b in zip(n, pick(table[col]), strict=True)]
-        n = [1.0] * len(keep)
-        col += 1
-    elif m.value is not None:
-        total, low, high = (pick(table[c]) for c in range(col, col + 3))
-        col += 3
-    ranks: list[list[float | None]] = []
-    if percentiles and m.value is not None:
-        ranks = [list(r) for r in zip(*pick(table[col]), strict=True)] if keep else []
-        col += 1
-    elif percentiles:
-        ranks = [[1.0] * len(keep)]
-    return Aggregates(unit, pick(tuple(starts)), n, total, low, high, ranks), col
 
 
 _STORED_STATS = (
@@ -191,22 +134,6 @@ def stored_metrics(store: Store, since_ms: int | None) -> list[Metric]:
             f"SELECT DISTINCT namespace, metric_name, dimensions FROM metric_data {where}", params
         ).fetchall()
     return [Metric(ns, name, tuple((n, v) for n, v in json.loads(dims))) for ns, name, dims in rows]
-
-
-def alb_metrics_seen(store: Store, since_ms: int | None) -> list[tuple[str, str | None, str]]:
-    """(load balancer, target group or None, metric) for every request-computed metric with a non-zero count:
-    per load balancer, and per load balancer and target group."""
-    names = list(MEASURES)
-    counts = ", ".join(f"count(*) FILTER (WHERE {MEASURES[n].where})" for n in names)
-    where, params = ("ts_ms >= ?", [since_ms]) if since_ms is not None else ("", [])
-    out: list[tuple[str, str | None, str]] = []
-    with _cursor(store) as cur:
-        for group, only in (("NULL", ""), ("target_group", "target_group IS NOT NULL")):
-            filters = " AND ".join(f for f in (where, only) if f)
-            sql = f"SELECT load_balancer, {group}, {counts} FROM requests {'WHERE ' if filters else ''}{filters}"
-            for lb, tg, *ns in cur.execute(sql + " GROUP BY ALL", params).fetchall():
-                out += [(lb, tg, name) for name, n in zip(names, ns, strict=True) if n]
-    return out
 
 
 def delete_metric_data_before(store: Store, ts_ms: int) -> int:

@@ -1,5 +1,7 @@
-"""The tables behind CloudWatch metrics and ALB access logs, shared by ingestion (Traefik's access log ->
-`requests`) and the CloudWatch queries. One row per request that Traefik served; names are ALB's.
+"""The tables behind CloudWatch metrics and ALB access logs: `requests`, one row per request of a load balancer
+with access logs enabled (Traefik's access log, provider/traefik/logtail.py); `metric_data`, what PutMetricData
+and the host-count sampler put; `alb_*`, per-second sums of what Traefik counted, rolled up on CloudWatch's
+retention ladder (provider/telemetry/). Names are ALB's.
 
 Times are epoch milliseconds (UTC) so that period bucketing is integer arithmetic: ``ts_ms // (period*1000)``.
 """
@@ -46,5 +48,32 @@ CREATE TABLE IF NOT EXISTS metric_data (
     sum DOUBLE,
     minimum DOUBLE,
     maximum DOUBLE
+);
+CREATE TABLE IF NOT EXISTS alb_stats (
+    resolution INTEGER NOT NULL,         -- seconds one row covers: 1, 60, 300 or 3600
+    ts_s BIGINT NOT NULL,                -- start of that span, epoch seconds
+    metric TEXT NOT NULL,                -- CloudWatch's name; RuleRequestCount: the status page's per rule
+    load_balancer TEXT NOT NULL,         -- 'app/<name>/<id>'
+    target_group TEXT NOT NULL,          -- 'targetgroup/<name>/<id>'; '' when no group's
+    rule TEXT NOT NULL,                  -- '<port>/<priority>' for RuleRequestCount, else ''
+    value DOUBLE NOT NULL                -- a sum (TargetResponseTime: of seconds)
+);
+CREATE TABLE IF NOT EXISTS alb_latency (
+    resolution INTEGER NOT NULL,
+    ts_s BIGINT NOT NULL,
+    load_balancer TEXT NOT NULL,
+    target_group TEXT NOT NULL,
+    bucket SMALLINT NOT NULL,            -- index into provider/telemetry/buckets.py BOUNDS
+    n DOUBLE NOT NULL                    -- target responses in that bucket
+);
+CREATE TABLE IF NOT EXISTS telemetry_rollups (
+    resolution INTEGER PRIMARY KEY,
+    done_until BIGINT NOT NULL           -- rows of this resolution exist for every span before this second
+);
+CREATE TABLE IF NOT EXISTS telemetry_baselines (
+    source TEXT NOT NULL,                -- a Traefik's metrics address
+    series TEXT NOT NULL,                -- a Prometheus series as Traefik names it, or 'carry:<lb>:<status>'
+    value DOUBLE NOT NULL,               -- its last value counted
+    PRIMARY KEY (source, series)
 );
 """

@@ -10,7 +10,9 @@ service that served it, so:
                target_group="targetgroup/v2/73e2d6bc24d8a067", target="127.0.0.1:9001", target_status=200, ...)
 
 Lines that match no rule of ours (Traefik's own 404, the placeholder) give no row: ALB has no such requests.
-A rule deleted before its lines are read still resolves: routes once seen are remembered.
+A rule deleted before its lines are read still resolves: routes once seen are remembered (telemetry/names.py).
+Only the routers of load balancers with access logs enabled write lines (compiler.py); metrics come from
+Traefik's counters (provider/telemetry/).
 
 The mapping is one SQL query over the lines (INGEST_SELECT, run by provider/store/requests.py): DuckDB parses
 JSON about ten times faster than json.loads, and ingestion shares two cores with Traefik at full speed.
@@ -19,88 +21,11 @@ JSON about ten times faster than json.loads, and ingestion shares two cores with
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-from provider.elbv2.arns import dimension
-from provider.elbv2.model import ActionType, Rule, State
-from provider.traefik.answers import rule_key
 
 USER_AGENT_FIELD = "request_User-Agent"  # present when the static config keeps the User-Agent header
-MAX_REMEMBERED = 100_000  # routes of deleted rules kept for late lines
 # When Traefik cannot reach a target it answers 502 "Bad Gateway" itself and logs that as OriginStatus too; a
 # target answering exactly that is taken for a connection error (ALB: TargetConnectionErrorCount, target "-").
 _PROXY_ERROR = (502, len(b"Bad Gateway"))
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """What a router stands for in ALB's terms."""
-
-    load_balancer: str  # 'app/<name>/<id>'
-    listener_port: int
-    rule_priority: int  # 0: the default rule
-    action: ActionType
-    target_groups: Mapping[str, str]  # Traefik service name -> 'targetgroup/<name>/<id>'
-
-
-
-def _action(rule: Rule) -> ActionType:
-    kinds = {a.type for a in rule.actions}
-    if ActionType.FORWARD in kinds:
-        return ActionType.FORWARD
-    return ActionType.REDIRECT if ActionType.REDIRECT in kinds else ActionType.FIXED_RESPONSE
-
-
-def routes(state: State) -> dict[str, Route]:
-    """Rule key (the end of a router's name) -> its Route, for every rule of a listener of a load balancer."""
-    out: dict[str, Route] = {}
-    for rule in state.rules.values():
-        listener = state.listeners.get(rule.listener_arn)
-        lb = state.load_balancers.get(listener.load_balancer_arn) if listener else None
-        if listener is None or lb is None:
-            continue
-        groups: dict[str, str] = {}
-        for arn in rule.target_group_arns:
-            tg = state.target_groups.get(arn)
-            if tg is None:
-                continue
-            value = dimension(arn)
-            for name in (f"tg-{tg.name}", f"tg-{tg.name}-{arn.rsplit('/', 1)[-1]}"):
-                groups[name] = groups[name + "-tls"] = value
-        out[rule_key(rule)] = Route(dimension(lb.arn), listener.port, rule.priority or 0, _action(rule), groups)
-    return out
-
-
-class Resolver:
-    """Router name -> Route, rebuilt when the state changes; routes of deleted rules are kept (bounded)."""
-
-    def __init__(self) -> None:
-        self._version: int | None = None
-        self._routes: dict[str, Route] = {}
-
-    def update(self, state: State) -> None:
-        if state.version == self._version:
-            return
-        self._version = state.version
-        current = routes(state)
-        if len(self._routes) + len(current) > MAX_REMEMBERED:
-            self._routes = {}
-        self._routes.update(current)
-
-    @property
-    def version(self) -> int | None:
-        return self._version
-
-    def tables(self) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-        """The rows of ``_routes`` and ``_route_groups`` (see INGEST_SELECT)."""
-        routes: list[tuple[object, ...]] = [
-            (k, r.load_balancer, r.listener_port, r.rule_priority, r.action.value) for k, r in self._routes.items()
-        ]
-        groups: list[tuple[object, ...]] = [
-            (k, s, tg) for k, r in self._routes.items() for s, tg in r.target_groups.items()
-        ]
-        return routes, groups
 
 
 # Traefik's access-log fields, read by DuckDB's json_transform (a field of another type reads as NULL).
@@ -113,8 +38,9 @@ _FIELDS = {
 }  # fmt: skip
 
 # ``?`` is the list of lines; ``_routes(rule_key, load_balancer, listener_port, rule_priority, action)`` and
-# ``_route_groups(rule_key, service, target_group)`` hold ``Resolver.tables()``. The output columns are
-# accesslogs.record.COLUMNS. Lines without a route of ours (Traefik's own 404s, bad JSON) give no row.
+# ``_route_groups(rule_key, service, target_group)`` hold ``Names.tables()`` (provider/telemetry/names.py). The
+# output columns are accesslogs.record.COLUMNS. Lines without a route of ours (Traefik's own 404s, bad JSON)
+# give no row.
 INGEST_SELECT = f"""
 WITH parsed AS (
     SELECT json_transform(line, '{json.dumps(_FIELDS)}') AS j FROM (SELECT unnest(?::VARCHAR[]) AS line)

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from provider.elbv2.load_balancer_attributes import access_logs_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
     Action,
@@ -163,13 +164,17 @@ class _Builder:
             qualifier = f"(Host({go_quote(lb.dns_name)}) || Host({go_quote(lb.name + '.localhost')}))"
         rules = self.state.rules_by_listener.get(listener.arn, ())
         # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
-        context = (rules, lb.name, qualifier, self.state.target_groups)
+        logged = access_logs_enabled(lb)
+        context = (rules, lb.name, qualifier, self.state.target_groups, logged)
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
-            # Rule texts carry the LB name, qualifier, port and TLS: reusable only while those stay the same.
-            place = (lb.name, qualifier, listener.port, listener.protocol, bool(response_headers(listener.attributes)))
+            # Rule texts carry the LB name, qualifier, port, TLS and logging: reusable only while those stay the same.
+            place = (
+                lb.name, qualifier, logged, listener.port, listener.protocol,
+                bool(response_headers(listener.attributes)),
+            )  # fmt: skip
             reusable = out is not None and (
-                *out.context[1:3], out.listener.port, out.listener.protocol,
+                *out.context[1:3], out.context[4], out.listener.port, out.listener.protocol,
                 bool(response_headers(out.listener.attributes)),
             ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
@@ -190,7 +195,7 @@ class _Builder:
             self.entries.merge(port, section, texts)
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, RuleText]) -> ListenerText:
-        rules, lb_name, qualifier, _ = context
+        rules, lb_name, qualifier, _, logged = context
         secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
@@ -215,7 +220,7 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name)
+                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name, logged)
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
@@ -238,6 +243,7 @@ class _Builder:
         listener: Listener,
         qualifier: str | None,
         headers: str,
+        logged: bool,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
@@ -271,7 +277,8 @@ class _Builder:
             extra = (service, weighted_entry(service, weights, sticky))
         label = "default" if rule.priority is None else f"p{rule.priority}"
         name = safe_name(f"{lb_name}-{port}-{label}-{key}")
-        router = router_entry(name, port, priority, expr, service, [m for m in (headers, middleware[0]) if m], secure)
+        middlewares = [m for m in (headers, middleware[0]) if m]
+        router = router_entry(name, port, priority, expr, service, middlewares, secure, logged)
         return RuleText(rule, children, name, router, *extra, *middleware)
 
     def _tg_service(self, arn: str, secure: bool) -> TgText | None:

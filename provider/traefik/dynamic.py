@@ -97,15 +97,18 @@ def entry(name: str, value: DynamicConfig) -> str:
 
 
 def router_entry(
-    name: str, port: int, priority: int, rule: str, service: str, middlewares: Sequence[str], tls: bool
+    name: str, port: int, priority: int, rule: str, service: str, middlewares: Sequence[str], tls: bool,
+    access_log: bool = False,
 ) -> str:
     """A router's entry written directly, keys in sorted order (the hot path: one per rule; a unit test holds
-    it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``."""
+    it to ``serialize``): ``"r":{"entryPoints":["listener80"],"priority":1,"rule":"...","service":"s"}``.
+    Without ``access_log`` the router skips Traefik's access log (building a record costs ~30% of throughput)."""
     q = encode_basestring_ascii
     listed = f'"middlewares":[{",".join([q(m) for m in middlewares])}],' if middlewares else ""
+    logged = "" if access_log else '"observability":{"accessLogs":false},'
     end = ',"tls":{}}' if tls else "}"
     return (
-        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{listed}"priority":{priority},'
+        f'{q(name)}:{{"entryPoints":[{q(entry_point(port))}],{listed}{logged}"priority":{priority},'
         f'"rule":{q(rule)},"service":{q(service)}{end}'
     )
 

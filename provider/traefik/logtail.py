@@ -23,7 +23,8 @@ from provider.accesslogs.record import Request
 from provider.elbv2.model import State
 from provider.runtime import Runtime
 from provider.store.requests import Position, RequestLog
-from provider.traefik.accesslog import INGEST_SELECT, Resolver
+from provider.telemetry.names import Names
+from provider.traefik.accesslog import INGEST_SELECT
 
 log = logging.getLogger("elbv2.ingest")
 
@@ -52,7 +53,7 @@ def file_id(path: Path) -> str | None:
 class Tailer:
     def __init__(self, directory: Path, requests: RequestLog, sink: Sink | None = None) -> None:
         self.directory, self.requests, self.sink = directory, requests, sink
-        self.resolver = Resolver()
+        self.resolver = Names()
         self.skipped = 0  # lines that are no request of ours
         self._lock = threading.Lock()
         self._state = State()

@@ -31,6 +31,13 @@ def bind_problem(host: str, port: int) -> str | None:
     return None
 
 
+def free_port(host: str) -> int:
+    """A port the kernel has free now on ``host`` (for a Traefik's own loopback entryPoints)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
 def explain(reason: str) -> str:
     """OS wording -> what to do: 'permission denied' -> 'permission denied — ... pick a port >= 1024'."""
     text = reason.strip().lower()

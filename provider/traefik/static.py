@@ -10,6 +10,7 @@ Traefik reads JSON from a `.yaml` file (JSON is a YAML subset), so no YAML libra
 from __future__ import annotations
 
 import importlib.metadata
+import math
 import shutil
 import sys
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from typing import Any
 
 from provider.settings import Settings
 from provider.traefik import plugin
+from provider.traefik.ports import free_port
 
 StaticConfig = dict[str, Any]
 
@@ -40,20 +42,47 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _provider(settings: Settings, path: str, wait_ms: int) -> StaticConfig:
+def _provider(settings: Settings, path: str, wait_ms: int, metrics_url: str | None) -> StaticConfig:
     query = f"?wait_ms={wait_ms}" if wait_ms else ""
     http: StaticConfig = {
         "endpoint": f"{settings.base_url}{path}{query}",
         "pollInterval": f"{settings.poll_interval_ms}ms",
         "pollTimeout": POLL_TIMEOUT,
     }
-    if settings.provider_token:
-        http["headers"] = {"Authorization": f"Bearer {settings.provider_token}"}
+    headers = {"Authorization": f"Bearer {settings.provider_token}"} if settings.provider_token else {}
+    if metrics_url:  # how the provider finds this Traefik's counters (provider/telemetry/sources.py)
+        headers[METRICS_HEADER] = metrics_url
+    if headers:
+        http["headers"] = headers
     return {"providersThrottleDuration": THROTTLE, "http": http}
 
 
 def _entrypoint(addr: str) -> StaticConfig:
     return {"address": addr, "transport": {"lifeCycle": {"graceTimeOut": GRACE_TIMEOUT}}}
+
+
+METRICS_ENTRYPOINT = "elbv2-metrics"
+METRICS_HEADER = "X-Elbv2-Metrics"  # on each config poll: where this Traefik's counters are (telemetry/sources.py)
+# The latency histogram's bucket bounds (seconds): log-scale, each RATIO times the last, from LOWEST to HIGHEST, so
+# a percentile read from the counts is within about 1% (provider/telemetry/buckets.py).
+RATIO, LOWEST, HIGHEST = 1.0199, 5e-05, 60.0
+BOUNDS: tuple[float, ...] = tuple(
+    float(f"{LOWEST * RATIO**i:.6g}") for i in range(math.ceil(math.log(HIGHEST / LOWEST, RATIO)) + 1)
+)
+# After SIGTERM the metrics entryPoint stays open this long while the listeners drain, so the last counts of a
+# stopping Traefik are still read (the provider reads every 0.5 s).
+METRICS_AFTER_STOP = "1500ms"
+
+
+def metrics(address: str) -> tuple[StaticConfig, StaticConfig]:
+    """(the ``metrics`` section, its entryPoint): Prometheus counters per router and per leaf service, with the
+    latency buckets of provider/telemetry/buckets.py; no entryPoint series (nothing reads them)."""
+    prometheus = {
+        "buckets": list(BOUNDS), "addEntryPointsLabels": False, "addRoutersLabels": True,
+        "addServicesLabels": True, "entryPoint": METRICS_ENTRYPOINT,
+    }  # fmt: skip
+    lifecycle = {"requestAcceptGraceTimeout": METRICS_AFTER_STOP, "graceTimeOut": GRACE_TIMEOUT}
+    return {"prometheus": prometheus}, {"address": address, "transport": {"lifeCycle": lifecycle}}
 
 
 # Fields ingestion does not read: not written at all (less work for Traefik, fewer bytes to parse).
@@ -67,7 +96,8 @@ LOG_BUFFER = 1000
 
 
 def access_log(path: Path) -> StaticConfig:
-    """JSON lines for metrics ingestion (provider/traefik/logtail.py); User-Agent kept, unused fields dropped."""
+    """JSON lines for the load balancers with access logs enabled (every other router turns it off: compiler.py);
+    User-Agent kept, unused fields dropped."""
     fields = {
         "names": {name: "drop" for name in UNUSED_LOG_FIELDS},
         "headers": {"defaultMode": "drop", "names": {"User-Agent": "keep"}},
@@ -84,10 +114,12 @@ def routing_config(
     wait_ms: int = LONG_POLL_MS,
     level: str = "INFO",
     access_log_path: Path | None = None,
+    metrics_address: str | None = None,
 ) -> StaticConfig:
     """A Traefik with entryPoint ``listener<P>`` at ``listeners[P]`` for each ALB port P, fed by polling ``path``
     of this server (long poll unless ``wait_ms`` is 0); with ``api_address``, its API and dashboard there;
-    with ``access_log_path``, its JSON access log there (what metrics are computed from).
+    with ``access_log_path``, its JSON access log there (ALB access logs); with ``metrics_address``, its
+    Prometheus counters there, announced to this server (CloudWatch metrics).
     Both Traefiks of `up` are made here, and so is the one the end-to-end tests run."""
     entrypoints = {entrypoint_name(p): _entrypoint(a) for p, a in sorted(listeners.items())}
     config: StaticConfig = {
@@ -101,15 +133,22 @@ def routing_config(
         entrypoints["traefik"] = _entrypoint(api_address)
     if access_log_path is not None:
         config["accessLog"] = access_log(access_log_path)
-    return {**config, "entryPoints": entrypoints, "providers": _provider(settings, path, wait_ms)}
+    metrics_url = None
+    if metrics_address is not None:
+        config["metrics"], entrypoints[METRICS_ENTRYPOINT] = metrics(metrics_address)
+        metrics_url = f"http://{metrics_address}/metrics"
+    return {**config, "entryPoints": entrypoints, "providers": _provider(settings, path, wait_ms, metrics_url)}
 
 
 def listener_config(port: int, settings: Settings, level: str = "INFO") -> StaticConfig:
     """The Traefik that owns one listener port: entryPoint `listener<port>`, config from /traefik/config/<port>,
-    its access log in `<traefik_log_path>/listener<port>.json`."""
+    its access log in `<traefik_log_path>/listener<port>.json`, its counters on a free loopback port."""
     listeners = {port: address(settings.listen_host, port)}
     log = settings.traefik_log_path / f"{entrypoint_name(port)}.json"
-    return routing_config(listeners, settings, f"/traefik/config/{port}", level=level, access_log_path=log)
+    counters = address("127.0.0.1", free_port("127.0.0.1"))
+    return routing_config(
+        listeners, settings, f"/traefik/config/{port}", level=level, access_log_path=log, metrics_address=counters
+    )
 
 
 def dashboard_config(ports: frozenset[int], settings: Settings, level: str = "INFO") -> StaticConfig:

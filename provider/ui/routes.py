@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from provider.elbv2.model import State, Target
 from provider.runtime import Runtime
 from provider.store import rollouts
-from provider.store.traffic import WINDOW_S, read_traffic
+from provider.telemetry.queries import WINDOW_S, read_traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RolloutView, rollout_views
 from provider.ui.view import Page, TargetStatus, build_page
@@ -44,7 +44,7 @@ def current_rollouts(runtime: Runtime, state: State) -> tuple[RolloutView, ...]:
 
 def current_page(runtime: Runtime) -> Page:
     state = runtime.store.snapshot()
-    traffic = read_traffic(runtime.store, int(time.time() * 1000))
+    traffic = read_traffic(runtime.store, state, int(time.time() * 1000))
     return build_page(
         state, lambda t: target_status(runtime, state, t), traffic, WINDOW_S, current_rollouts(runtime, state)
     )

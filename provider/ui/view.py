@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ActionType, Listener, LoadBalancer, Rule, State, Target, TargetGroup
-from provider.store.traffic import Series, Traffic
+from provider.telemetry.queries import Series, Traffic
 from provider.ui.rollouts import RolloutView
 from provider.ui.words import action_in_words, conditions_in_words
 

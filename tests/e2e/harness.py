@@ -171,7 +171,7 @@ def _as_strings(value: Any) -> Any:
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
     """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
-    ``listener<P>`` for each ALB port on a free loopback port, the API on another, polling ``path`` of the server
+    ``listener<P>`` for each ALB port on a free loopback port, the API and the metrics on others, polling ``path`` of the server
     that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
 
     def __init__(
@@ -184,10 +184,11 @@ class Traefik:
         access_log: Path | None = None,  # a JSON access log as `up` writes it
     ) -> None:
         self.ports = {p: free_port() for p in alb_ports}
-        self.api_port = free_port()
+        self.api_port, self.metrics_port = free_port(), free_port()
         listeners = {p: f"127.0.0.1:{port}" for p, port in self.ports.items()}
-        api = f"127.0.0.1:{self.api_port}"
-        config = routing_config(listeners, settings, path, api_address=api, wait_ms=wait_ms, access_log_path=access_log)
+        api, counters = f"127.0.0.1:{self.api_port}", f"127.0.0.1:{self.metrics_port}"
+        config = routing_config(listeners, settings, path, api_address=api, wait_ms=wait_ms,
+                                access_log_path=access_log, metrics_address=counters)
         self.launch(config, log)
 
     def launch(self, config: dict[str, Any], log: Path) -> None:

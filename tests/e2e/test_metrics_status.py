@@ -15,7 +15,6 @@ from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
 from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.e2e.harness import Backend, Client, Provider, Replier, StateBuilder, Traefik, cond, fixed, wait_for
-from tests.e2e.test_metrics_ingest import rows
 
 DELAY_S = 0.1  # what the slow target takes to answer
 SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3}
@@ -46,18 +45,20 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
     s.rule("web", 80, 20, s.forward(("slow", 1)), cond(ConditionField.PATH_PATTERN, "/slow"))
     s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))
     s.rule("web", 80, None, fixed("not here", "404"))
-    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
-    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t.json")
+    provider = Provider()
+    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log")
     try:
         traefik.wait_applied(provider.load(s.state()))
         client = Client(traefik.ports[80])
         for path, count in SENT.items():
             for _ in range(count):
                 client.request(path)
-        wait_for(lambda: len(rows(provider)) >= sum(SENT.values()), what="every request ingested")
         state = provider.store.snapshot()
         names = {"lb": dimension(next(iter(state.load_balancers)))}
         names |= {t.name: dimension(t.arn) for t in state.target_groups.values()}
+        every = sum(SENT.values())
+        wait_for(lambda: statistic(provider, "RequestCount", "Sum", LoadBalancer=names["lb"]) == [every],
+                 what="every request counted")
         yield provider, names
     finally:
         traefik.stop()

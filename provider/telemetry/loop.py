@@ -1,0 +1,58 @@
+"""The background task: read every Traefik twice a second, on the half-second, so that each scrape's increments
+belong to one whole second; roll up and apply the retention ladder every ``ROLLUP_EVERY_S``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+
+from provider.store import Store
+from provider.telemetry.names import Names
+from provider.telemetry.sources import Reader, Sources
+from provider.telemetry.tables import Tables
+
+log = logging.getLogger("elbv2.metrics")
+
+SCRAPE_EVERY_S = 0.5
+ROLLUP_EVERY_S = 10.0
+
+
+def scrape_all(store: Store, sources: Sources, readers: dict[str, Reader], tables: Tables, names: Names,
+               tick: float) -> None:
+    names.update(store.snapshot())
+    second = math.floor(tick - SCRAPE_EVERY_S / 2)  # the increments since the last tick belong to this second
+    for url in sources.current():
+        reader = readers.get(url) or readers.setdefault(url, Reader(url, tables))
+        try:
+            reader.read(names, second)
+            if reader.failing:
+                log.info("reading Traefik metrics at %s again", url)
+            reader.failing = False
+        except Exception as e:  # gone, restarting, or not a Traefik: nothing was written; the next tick retries
+            if not reader.failing:
+                log.warning("cannot read Traefik metrics at %s: %s", url, e)
+            reader.failing = True
+    for url in set(readers) - set(sources.current()):
+        del readers[url]
+
+
+async def run_telemetry(store: Store, sources: Sources) -> None:
+    """Until cancelled (an app background task)."""
+    tables = Tables(store)
+    names, readers = Names(), dict[str, Reader]()
+    next_rollup = 0.0
+    try:
+        while True:
+            tick = math.ceil(time.time() / SCRAPE_EVERY_S + 1e-6) * SCRAPE_EVERY_S
+            await asyncio.sleep(max(0.0, tick - time.time()))
+            try:
+                await asyncio.to_thread(scrape_all, store, sources, readers, tables, names, tick)
+                if time.monotonic() >= next_rollup:
+                    next_rollup = time.monotonic() + ROLLUP_EVERY_S
+                    await asyncio.to_thread(tables.roll_up, int(time.time()))
+            except Exception:  # the database refused: nothing was half-written; try again next tick
+                log.exception("metrics")
+    finally:
+        tables.close()

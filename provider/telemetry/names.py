@@ -1,0 +1,106 @@
+"""Traefik's names -> ALB's: a router stands for a rule, a leaf service for a target group (of one load balancer).
+
+The compiler names a rule's router ``<lb>-<port>-<p<priority>|default>-<rule key>`` and a target group's service
+``tg-<name>`` (``tg-<name>-<id>`` when names repeat, ``-tls`` for a secure sticky variant). Names of deleted
+rules and groups stay resolvable (bounded), for counts and log lines read after the deletion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from provider.elbv2.arns import dimension
+from provider.elbv2.model import ActionType, Rule, State
+from provider.traefik.answers import rule_key
+
+MAX_REMEMBERED = 100_000  # names of deleted rules and groups kept for late counts
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """What a router stands for in ALB's terms."""
+
+    load_balancer: str  # 'app/<name>/<id>'
+    listener_port: int
+    rule_priority: int  # 0: the default rule
+    action: ActionType
+    target_groups: Mapping[str, str]  # Traefik service name -> 'targetgroup/<name>/<id>'
+
+
+def _action(rule: Rule) -> ActionType:
+    kinds = {a.type for a in rule.actions}
+    if ActionType.FORWARD in kinds:
+        return ActionType.FORWARD
+    return ActionType.REDIRECT if ActionType.REDIRECT in kinds else ActionType.FIXED_RESPONSE
+
+
+def service_names(arn: str, name: str) -> tuple[str, ...]:
+    """Every service name the compiler may give target group ``name`` (``arn``)."""
+    plain, with_id = f"tg-{name}", f"tg-{name}-{arn.rsplit('/', 1)[-1]}"
+    return plain, plain + "-tls", with_id, with_id + "-tls"
+
+
+def routes(state: State) -> dict[str, Route]:
+    """Rule key (the end of a router's name) -> its Route, for every rule of a listener of a load balancer."""
+    out: dict[str, Route] = {}
+    for rule in state.rules.values():
+        listener = state.listeners.get(rule.listener_arn)
+        lb = state.load_balancers.get(listener.load_balancer_arn) if listener else None
+        if listener is None or lb is None:
+            continue
+        groups: dict[str, str] = {}
+        for arn in rule.target_group_arns:
+            tg = state.target_groups.get(arn)
+            if tg is not None:
+                groups.update(dict.fromkeys(service_names(arn, tg.name), dimension(arn)))
+        out[rule_key(rule)] = Route(dimension(lb.arn), listener.port, rule.priority or 0, _action(rule), groups)
+    return out
+
+
+def strip(name: str) -> str:
+    """'tg-a@http' -> 'tg-a' (the provider suffix)."""
+    return name.rpartition("@")[0] or name
+
+
+class Names:
+    """Router and service names -> ALB's, rebuilt when the state changes; deleted ones are kept (bounded)."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._routes: dict[str, Route] = {}
+        self._services: dict[str, tuple[str, str]] = {}  # service -> (load balancer, target group)
+
+    @property
+    def version(self) -> int | None:
+        return self._version
+
+    def update(self, state: State) -> None:
+        if state.version == self._version:
+            return
+        self._version = state.version
+        current = routes(state)
+        if len(self._routes) + len(current) > MAX_REMEMBERED:
+            self._routes, self._services = {}, {}
+        self._routes.update(current)
+        for route in current.values():
+            for service, tg in route.target_groups.items():
+                self._services[service] = (route.load_balancer, tg)
+
+    def router(self, name: str) -> Route | None:
+        """'web-80-p10-9683b2d02a6cabee@http' -> its Route."""
+        return self._routes.get(strip(name).rpartition("-")[2])
+
+    def service(self, name: str) -> tuple[str, str] | None:
+        """'tg-v2@http' -> ('app/web/50dc6c495c0c9188', 'targetgroup/v2/73e2d6bc24d8a067')."""
+        return self._services.get(strip(name))
+
+    def tables(self) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        """The rows of the access-log ingest query's ``_routes`` and ``_route_groups`` (accesslogs/ingest.py)."""
+        rows: list[tuple[object, ...]] = [
+            (k, r.load_balancer, r.listener_port, r.rule_priority, r.action.value) for k, r in self._routes.items()
+        ]
+        groups: list[tuple[object, ...]] = [
+            (k, s, tg) for k, r in self._routes.items() for s, tg in r.target_groups.items()
+        ]
+        return rows, groups

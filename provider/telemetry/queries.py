@@ -1,0 +1,232 @@
+"""What CloudWatch and the status page read from the per-second sums: each query reads the coarsest resolution that
+divides its period, and finer rows only for the spans not rolled up yet. The cost follows the number of periods
+and series asked for, never the number of requests behind them.
+
+Statistics of the request-computed metrics (README, "Where this differs from AWS"): a count's samples are its
+requests (Average, Minimum and Maximum are 1); TargetResponseTime's Minimum, Maximum and percentiles come from
+its histogram (within buckets.ERROR_BOUND); ProcessedBytes is one sample per period; RequestCountPerTarget
+divides a group's RequestCount by its mean HealthyHostCount over the period (the last one before, if none).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provider.cloudwatch.model import Aggregates, SeriesQuery, Unit
+from provider.elbv2.arns import dimension
+from provider.elbv2.model import State
+from provider.store import Store
+from provider.telemetry.buckets import estimate
+from provider.telemetry.counting import RULE_REQUESTS
+from provider.telemetry.tables import RESOLUTIONS
+
+_COLUMNS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group"}
+LATENCY = "TargetResponseTime"
+PER_TARGET = "RequestCountPerTarget"
+ONE_SAMPLE = frozenset({"ProcessedBytes"})
+
+
+@contextlib.contextmanager
+def _cursor(store: Store) -> Iterator[Any]:
+    cur = store.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def _window(cur: Any, period: int) -> str:
+    """The rows that answer a query of ``period`` seconds: coarsest first, each finer one past its coarser's end."""
+    rolled = {int(r): int(t) for r, t in cur.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()}
+    usable = [r for r in reversed(RESOLUTIONS) if period % r == 0]
+    clauses, since = [], None
+    for r in usable:
+        until = rolled.get(r, 0) if r != 1 else None
+        parts = [f"resolution = {r}"]
+        parts += [f"ts_s >= {since}"] if since is not None else []
+        parts += [f"ts_s < {until}"] if until is not None else []
+        clauses.append(" AND ".join(parts))
+        since = until if since is None or until is None else max(since, until)
+    return "(" + " OR ".join(f"({c})" for c in clauses) + ")"
+
+
+def _where(q: SeriesQuery) -> tuple[str, list[Any]]:
+    dims = [f"{_COLUMNS[name]} = ?" for name, _ in q.metric.dimensions]
+    start_s, end_s = -(-q.start_ms // 1000), -(-q.end_ms // 1000)
+    return " AND ".join(["ts_s >= ? AND ts_s < ?", *dims]), [start_s, end_s, *(v for _, v in q.metric.dimensions)]
+
+
+def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence[Unit],
+                   host_counts: Mapping[int, Aggregates] | None = None) -> list[Aggregates]:
+    """Statistics of request-computed metrics sharing one period and range. ``host_counts``: for
+    RequestCountPerTarget, query index -> HealthyHostCount aggregates of its group over the same periods."""
+    period = queries[0].period
+    out: list[Aggregates] = []
+    with _cursor(store) as cur:
+        window = _window(cur, period)
+        for i, (q, unit) in enumerate(zip(queries, units, strict=True)):
+            if q.metric.name == LATENCY:
+                out.append(_latency(cur, q, window, unit))
+                continue
+            name = "RequestCount" if q.metric.name == PER_TARGET else q.metric.name
+            where, params = _where(q)
+            rows = cur.execute(
+                f"SELECT ts_s // {period} AS b, sum(value) FROM alb_stats WHERE {window} AND {where}"
+                " AND metric = ? AND rule = '' GROUP BY b HAVING sum(value) > 0 ORDER BY b",
+                [*params, name],
+            ).fetchall()
+            starts, sums = [b * period * 1000 for b, _ in rows], [float(v) for _, v in rows]
+            if q.metric.name == PER_TARGET:
+                sums = _per_target(starts, sums, (host_counts or {}).get(i))
+            if q.metric.name == PER_TARGET or q.metric.name in ONE_SAMPLE:
+                out.append(Aggregates(unit, starts, [1.0] * len(sums), sums, sums, list(sums),
+                                      [[None] * len(sums) for _ in q.percentiles]))
+            else:  # each request one sample of 1
+                ones = [1.0] * len(sums)
+                out.append(Aggregates(unit, starts, sums, sums, ones, list(ones), [list(ones) for _ in q.percentiles]))
+    return out
+
+
+def _per_target(starts: list[int], requests: list[float], hosts: Aggregates | None) -> list[float]:
+    if hosts is None:
+        return requests
+    mean = {t: s / n for t, s, n in zip(hosts.start_ms, hosts.sum, hosts.sample_count, strict=True) if n}
+    out, last, known = [], 1.0, sorted(mean.items())
+    for start, n in zip(starts, requests, strict=True):
+        while known and known[0][0] <= start:
+            last = known.pop(0)[1] or 1.0
+        out.append(n / (mean.get(start) or last))
+    return out
+
+
+def _latency(cur: Any, q: SeriesQuery, window: str, unit: Unit) -> Aggregates:
+    """TargetResponseTime: sums from alb_stats, counts, extremes and percentiles from the histograms."""
+    where, params = _where(q)
+    period = q.period
+    picks = "".join(
+        f", min(bucket) FILTER (WHERE cum >= greatest(1, ceil({p / 100!r} * total - 1e-9)))" for p in q.percentiles
+    )
+    rows = cur.execute(
+        f"""WITH h AS (SELECT ts_s // {period} AS b, bucket, sum(n) AS n FROM alb_latency
+                       WHERE {window} AND {where} GROUP BY ALL HAVING sum(n) > 0),
+        c AS (SELECT b, bucket, sum(n) OVER (PARTITION BY b ORDER BY bucket) AS cum,
+                     sum(n) OVER (PARTITION BY b) AS total FROM h)
+        SELECT b, max(total), min(bucket), max(bucket){picks} FROM c GROUP BY b ORDER BY b""",
+        params,
+    ).fetchall()
+    seconds = dict(cur.execute(
+        f"SELECT ts_s // {period} AS b, sum(value) FROM alb_stats WHERE {window} AND {where}"
+        f" AND metric = '{LATENCY}' AND rule = '' GROUP BY b", params,
+    ).fetchall())
+    out = Aggregates(unit, percentiles=[[] for _ in q.percentiles])
+    for b, total, low, high, *ranks in rows:
+        out.start_ms.append(b * period * 1000)
+        out.sample_count.append(float(total))
+        out.sum.append(float(seconds.get(b, 0.0)))
+        out.minimum.append(estimate(low))
+        out.maximum.append(estimate(high))
+        for column, rank in zip(out.percentiles, ranks, strict=True):
+            column.append(None if rank is None else estimate(rank))
+    return out
+
+
+def seen(store: Store, since_ms: int | None) -> list[tuple[str, str | None, str]]:
+    """(load balancer, target group or None, metric) of every request-computed metric with data (since)."""
+    where, params = ("AND ts_s >= ?", [since_ms // 1000]) if since_ms is not None else ("", [])
+    with _cursor(store) as cur:
+        rows = cur.execute(
+            f"SELECT DISTINCT load_balancer, target_group, metric FROM alb_stats WHERE rule = '' {where}", params
+        ).fetchall()
+    out: list[tuple[str, str | None, str]] = []
+    for lb, tg, metric in rows:
+        out.append((lb, tg or None, metric))
+        if metric == "RequestCount" and tg:
+            out.append((lb, tg, PER_TARGET))
+    return out
+
+
+RuleKey = tuple[str, int, int]  # (load balancer 'app/<name>/<id>', listener port, rule priority; 0 = default rule)
+WINDOW_S = 60  # the status page's "last minute"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Counts per second, oldest first, over the whole window (zeros where nothing was served)."""
+
+    requests: tuple[int, ...]
+    errors: tuple[int, ...]  # responses the client got with a 5xx status
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    until_ms: int  # end of the window, exclusive: the start of the current, still filling, second
+    bucket_s: int = 1
+    shares: Mapping[RuleKey, Mapping[str, int]] = field(default_factory=dict)  # rule -> target group -> requests
+    series: Mapping[str, Series] = field(default_factory=dict)  # load balancer -> its chart data
+
+    def series_of(self, load_balancer: str, buckets: int) -> Series:
+        return self.series.get(load_balancer) or Series((0,) * buckets, (0,) * buckets)
+
+
+_PAGE = f"""
+SELECT metric, load_balancer, target_group, rule, ts_s, sum(value) FROM alb_stats
+WHERE resolution = 1 AND ts_s >= ? AND ts_s < ?
+  AND metric IN ('RequestCount', 'HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', '{RULE_REQUESTS}')
+GROUP BY ALL
+"""
+
+
+def read_traffic(store: Store, state: State, now_ms: int, window_s: int = WINDOW_S) -> Traffic:
+    """The last ``window_s`` whole seconds before ``now_ms``: each load balancer's requests and 5xx per second,
+    and each rule's requests per target group."""
+    until = now_ms // 1000
+    since = until - window_s
+    with _cursor(store) as cur:
+        rows = cur.execute(_PAGE, [since, until]).fetchall()
+    counts: dict[str, tuple[list[int], list[int]]] = {}
+    groups: dict[str, float] = {}  # target group -> requests
+    rules: dict[tuple[str, str], float] = {}  # (lb, '<port>/<priority>') -> requests
+    for metric, lb, tg, rule, ts, value in rows:
+        if metric == RULE_REQUESTS:
+            rules[(lb, rule)] = rules.get((lb, rule), 0.0) + value
+            continue
+        if metric == "RequestCount" and tg:
+            groups[tg] = groups.get(tg, 0.0) + value
+        requests, errors = counts.setdefault(lb, ([0] * window_s, [0] * window_s))
+        (requests if metric == "RequestCount" else errors)[ts - since] += int(value)
+    series = {lb: Series(tuple(r), tuple(e)) for lb, (r, e) in counts.items()}
+    return Traffic(until * 1000, 1, _shares(state, groups, rules), series)
+
+
+def _shares(state: State, groups: Mapping[str, float], rules: Mapping[tuple[str, str], float]
+            ) -> dict[RuleKey, dict[str, int]]:
+    """Each forwarding rule's requests per target group. Traefik counts per rule and per group, not per pair: a
+    rule with one group gets its own count; the rest of a group's count goes to the rules that split traffic
+    over it, in proportion to their weights."""
+    split: list[tuple[RuleKey, dict[str, int]]] = []  # rule -> target group -> weight
+    left = dict(groups)
+    out: dict[RuleKey, dict[str, int]] = {}
+    for rule in state.rules.values():
+        listener = state.listeners.get(rule.listener_arn)
+        forward = [a.forward for a in rule.actions if a.forward is not None]
+        if listener is None or not forward:
+            continue
+        key = (dimension(listener.load_balancer_arn), listener.port, rule.priority or 0)
+        weights = {dimension(t.arn): t.weight for t in forward[0].target_groups if t.weight > 0}
+        if len(weights) == 1:
+            (tg,) = weights
+            n = rules.get((key[0], f"{key[1]}/{key[2]}"), 0.0)
+            out[key] = {tg: int(n)}
+            left[tg] = left.get(tg, 0.0) - n
+        elif weights:
+            split.append((key, weights))
+    total_weight: dict[str, int] = {}
+    for _, weights in split:
+        for tg, w in weights.items():
+            total_weight[tg] = total_weight.get(tg, 0) + w
+    for key, weights in split:
+        out[key] = {tg: int(max(left.get(tg, 0.0), 0.0) * w / total_weight[tg]) for tg, w in weights.items()}
+    return out

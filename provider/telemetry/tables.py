@@ -1,0 +1,129 @@
+"""The DuckDB tables of the metrics pipeline: per-second sums, rolled up on CloudWatch's retention ladder, and
+each Traefik's last counter values (so a scrape after a provider restart, even kill -9, counts from where the last
+committed one stopped: increments and baselines commit in one transaction).
+
+Rows are appended, never updated: one second may have a row per scrape and per source; readers sum them. A rollup
+writes each finished span of a coarser resolution once and records how far it got (``telemetry_rollups``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from provider.store import Store
+from provider.telemetry.counting import Increments
+
+# resolution (s) -> how long its rows are kept (s): CloudWatch's ladder
+LADDER: dict[int, int] = {1: 3 * 3600, 60: 15 * 86400, 300: 63 * 86400, 3600: 455 * 86400}
+RESOLUTIONS = tuple(LADDER)  # finest first
+ROLLUP_LAG_S = 2  # a second is complete once the scrapes after it have committed
+
+
+
+class Tables:
+    """Its own cursor on the store's database, one thread at a time (the scraper, rollups and retention)."""
+
+    def __init__(self, store: Store) -> None:
+        self._lock = threading.Lock()
+        self._db = store.cursor()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def baselines(self, source: str) -> dict[str, float]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT series, value FROM telemetry_baselines WHERE source = ?", [source]
+            ).fetchall()
+        return {s: float(v) for s, v in rows}
+
+    def commit(self, source: str, second: int, found: Increments, changed: Mapping[str, float],
+               gone: Sequence[str], reset: bool) -> None:
+        """The increments of one scrape (at ``second``) and the source's new baselines, atomically."""
+        counts = [(1, second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
+        latency = [(1, second, lb, tg, i, n) for (lb, tg), hist in found.latency.items() for i, n in hist.items()]
+        with self._transaction() as db:
+            if reset:
+                db.execute("DELETE FROM telemetry_baselines WHERE source = ?", [source])
+            if gone:
+                db.execute("DELETE FROM telemetry_baselines WHERE source = ? AND series IN (SELECT unnest(?))",
+                           [source, list(gone)])
+            if changed:
+                db.execute(
+                    "INSERT OR REPLACE INTO telemetry_baselines SELECT ?, unnest(?), unnest(?)",
+                    [source, list(changed), list(changed.values())],
+                )
+            _append(db, "alb_stats", counts)
+            _append(db, "alb_latency", latency)
+
+    def rolled(self) -> dict[int, int]:
+        """resolution -> the second before which its rows are complete (coarser ones only)."""
+        with self._lock:
+            rows = self._db.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()
+        return {int(r): int(t) for r, t in rows}
+
+    def roll_up(self, now_s: int) -> None:
+        """Write every finished span of each coarser resolution from the next finer one, then apply the ladder."""
+        done = self.rolled()
+        for finer, coarser in zip(RESOLUTIONS, RESOLUTIONS[1:], strict=False):
+            ready = now_s - ROLLUP_LAG_S if finer == 1 else done.get(finer, 0)
+            until = ready - ready % coarser
+            since = done.get(coarser)
+            if since is None:  # first run: start where the finer rows start
+                since = self._first(finer, coarser)
+            if since is None or until <= since:
+                continue
+            with self._transaction() as db:
+                for table, columns, value in (
+                    ("alb_stats", "metric, load_balancer, target_group, rule", "value"),
+                    ("alb_latency", "load_balancer, target_group, bucket", "n"),
+                ):
+                    db.execute(
+                        f"INSERT INTO {table} SELECT {coarser}, ts_s - ts_s % {coarser}, {columns}, sum({value})"
+                        f" FROM {table} WHERE resolution = {finer} AND ts_s >= ? AND ts_s < ? GROUP BY ALL",
+                        [since, until],
+                    )
+                db.execute("INSERT OR REPLACE INTO telemetry_rollups VALUES (?, ?)", [coarser, until])
+            done[coarser] = until
+        with self._transaction() as db:
+            for resolution, keep in LADDER.items():
+                # a finer row goes only once it is rolled up into the next resolution
+                limit = min(now_s - keep, done.get(_next(resolution), now_s))
+                for table in ("alb_stats", "alb_latency"):
+                    db.execute(f"DELETE FROM {table} WHERE resolution = ? AND ts_s < ?", [resolution, limit])
+
+    def _first(self, finer: int, coarser: int) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT min(ts_s) FROM alb_stats WHERE resolution = ?", [finer]).fetchone()
+        return None if row is None or row[0] is None else int(row[0]) - int(row[0]) % coarser
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, list(params)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _next(resolution: int) -> int:
+    at = RESOLUTIONS.index(resolution)
+    return RESOLUTIONS[at + 1] if at + 1 < len(RESOLUTIONS) else resolution
+
+
+def _append(db: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        db.execute(f"INSERT INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)

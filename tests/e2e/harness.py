@@ -171,8 +171,8 @@ def _as_strings(value: Any) -> Any:
 # ---- Traefik -----------------------------------------------------------------------------------------------------
 class Traefik:
     """The real traefik binary, set up by the code `up` uses (provider/traefik/static.py): entryPoint
-    ``listener<P>`` for each ALB port on a free loopback port, the API and the metrics on others, polling ``path`` of the server
-    that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
+    ``listener<P>`` for each ALB port on a free loopback port, the API and the counters on others, polling ``path``
+    of the server that ``settings`` names (its poll interval and token too; long poll unless ``wait_ms`` is 0)."""
 
     def __init__(
         self,

@@ -20,7 +20,8 @@ from provider.elbv2.model import Action, ActionType, Redirect, State
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.requests import Position, RequestLog
-from provider.traefik.accesslog import INGEST_SELECT, Resolver
+from provider.telemetry.names import Names
+from provider.traefik.accesslog import INGEST_SELECT
 from provider.traefik.logtail import Tailer
 from provider.traefik.static import listener_config
 from tests.e2e.harness import StateBuilder, fixed
@@ -87,7 +88,7 @@ def ingested(lines: list[str], *states: State) -> tuple[Store, RequestLog, list[
     """The lines through the real ingest query on a real (in-memory) DuckDB, with routes of ``states``."""
     store = Store(":memory:")
     log = RequestLog(store, INGEST_SELECT)
-    resolver = Resolver()
+    resolver = Names()
     for state in states:
         resolver.update(state)
     log.set_routes(*resolver.tables())

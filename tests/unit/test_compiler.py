@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -114,6 +116,7 @@ def test_priorities_and_names() -> None:
     routers = cfg["http"]["routers"]
     assert routers["web-80-p5-r000000000000005"] == {
         "entryPoints": ["listener80"],
+        "observability": {"accessLogs": False},  # the load balancer keeps no access log
         "priority": 99995,
         "rule": 'Path("/a")',
         "service": "tg-blue",
@@ -300,6 +303,7 @@ def test_two_load_balancers_on_one_port() -> None:
     host = '(Host("new-1.us-east-1.elb.amazonaws.com") || Host("new.localhost"))'
     assert routers["old-80-default-default"] == {
         "entryPoints": ["listener80"],
+        "observability": {"accessLogs": False},
         "priority": 1,
         "rule": 'PathPrefix("/")',
         "service": "tg-blue",
@@ -428,3 +432,10 @@ def test_slow_start_weights_only_while_ramping() -> None:
     assert [s.get("weight") for s in servers] == [3, 10]
     plain = json.loads(compile_entries(state, SERVERS, OPTS).render())["http"]["services"]["tg-blue"]
     assert all("weight" not in s for s in plain["loadBalancer"]["servers"])
+
+
+def test_only_load_balancers_with_access_logs_log_their_requests() -> None:
+    logged = dataclasses.replace(WEB, attributes=(("access_logs.s3.enabled", "true"), ("access_logs.s3.bucket", "b")))
+    state = make_state([rule(L80, None, fwd((BLUE, 1)))], [L80], [BLUE], [logged])
+    [router] = compile_config(state, SERVERS, OPTS)["http"]["routers"].values()
+    assert "observability" not in router  # Traefik's default: logged

@@ -11,14 +11,22 @@ from provider.traefik import static as traefik_static
 def test_listener_config_from_settings() -> None:
     s = Settings(port=9000, provider_token="t", poll_interval_ms=250, listen_host="::1")
     c = traefik_static.listener_config(8443, s)
+    counters = c["entryPoints"].pop("elbv2-metrics")
     assert c["entryPoints"] == {
         "listener8443": {"address": "[::1]:8443", "transport": {"lifeCycle": {"graceTimeOut": "2s"}}}
     }
+    assert counters["address"].startswith("127.0.0.1:")  # a free loopback port
+    assert counters["transport"]["lifeCycle"]["requestAcceptGraceTimeout"] == "1500ms"  # read after the listener
     assert c["providers"] == {
         "providersThrottleDuration": "0s",
         "http": {"endpoint": "http://127.0.0.1:9000/traefik/config/8443?wait_ms=800", "pollInterval": "250ms",
-                 "pollTimeout": "2s", "headers": {"Authorization": "Bearer t"}},
+                 "pollTimeout": "2s", "headers": {"Authorization": "Bearer t",
+                                                   "X-Elbv2-Metrics": f"http://{counters['address']}/metrics"}},
     }
+    prometheus = c["metrics"]["prometheus"]
+    assert (prometheus["addRoutersLabels"], prometheus["addServicesLabels"], prometheus["addEntryPointsLabels"]) == (
+        True, True, False)
+    assert prometheus["buckets"] == list(traefik_static.BOUNDS)
     assert "api" not in c
 
 

@@ -24,7 +24,7 @@ from provider.elbv2.model import (
     TargetGroupTuple,
 )
 from provider.rollout.model import Record, Status, StepMetrics, Thresholds
-from provider.store.traffic import Series, Traffic
+from provider.telemetry.queries import Series, Traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RECENT_FINISHED, gates, rollout_views
 from provider.ui.view import Split, TargetStatus, build_page

@@ -1,5 +1,6 @@
 """Exactly once: the provider killed with SIGKILL during traffic and started again, a rename rotation (Traefik
-reopens on USR1) and a copy-truncate rotation; each request Traefik served is one row, none lost or doubled."""
+reopens on USR1), a copy-truncate rotation and a Traefik restart; each request Traefik served is one access-log row
+and one count in RequestCount, none lost or doubled."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import signal
 import subprocess
 import threading
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from provider.settings import Settings
@@ -16,13 +19,16 @@ from provider.store import Store
 from provider.store.requests import RequestLog
 from provider.traefik.logtail import file_id
 from tests.api.conftest import elbv2_client
+from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.conftest import free_port, start_server
 from tests.e2e.harness import Backend, Client, StateBuilder, Traefik, serve, wait_for
+
+LOGGING = (("access_logs.s3.bucket", "logs"), ("access_logs.s3.enabled", "true"))
 
 
 def _preload(db: Path, a: Backend, b: Backend) -> None:
     s = StateBuilder()
-    s.lb("web")
+    s.lbs["web"] = replace(s.lb("web"), attributes=LOGGING)  # its requests are rows too
     s.listener("web", 80)
     s.tg("v1", a)
     s.tg("v2", b)
@@ -113,6 +119,9 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
         wait_for(lambda: _serves(client, served), what="the restarted Traefik")
         _traffic(client, 30, served)
         wait_for(lambda: server.settled(access), 60, what="the restarted Traefik's lines to be read")
+        server.start()  # the counters: both Traefiks', read across the kill, the stops and the restart
+        answered = sum(s == 200 for s in served)
+        wait_for(lambda: _request_count(server.port) == answered, 30, what="every request in RequestCount once")
     finally:
         server.stop()
         traefik.stop()
@@ -176,6 +185,19 @@ def test_up_mode_ingests_its_own_traefiks_access_log_and_writes_alb_files(tmp_pa
     assert len(rows) == expected and sum(r.elb_status == 200 for r in rows) == 50 + early.count(200)
     assert {r.target_group for r in rows if r.elb_status == 200} == {tg_arn.split(":", 5)[5]}
     assert {r.listener_port for r in rows} == {port}
+
+
+def _request_count(port: int) -> float:
+    end = datetime.now(UTC) + timedelta(minutes=1)
+    try:
+        points = cloudwatch(f"http://127.0.0.1:{port}").get_metric_statistics(
+            Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=3600,
+            StartTime=end - timedelta(hours=1), EndTime=end,
+            Dimensions=[{"Name": "LoadBalancer", "Value": "app/web/0000000000000001"}],
+        )["Datapoints"]
+    except OSError:  # still starting
+        return -1
+    return sum(p["Sum"] for p in points)
 
 
 def _serves(client: Client, seen: list[int]) -> bool:

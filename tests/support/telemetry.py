@@ -1,12 +1,19 @@
-"""Rows for the `requests` table, written straight into a real DuckDB store: the handler tests' and the query
-bench's traffic (what ingestion of Traefik's access log would write)."""
+"""Requests as the handler tests and the query bench describe traffic, turned into the per-second sums the metrics
+reader writes (provider/telemetry/), straight into a real DuckDB store."""
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 
 from provider.store import Store
+from provider.telemetry.buckets import BOUNDS
+from provider.telemetry.counting import ANSWERED, RULE_REQUESTS, Increments
+from provider.telemetry.tables import Tables
+
+ANSWERED_BY = {action.value: metric for action, metric in ANSWERED.items()}
 
 LB = "app/web/50dc6c495c0c9188"
 TG_V1 = "targetgroup/api-v1/73e2d6bc24d8a067"
@@ -37,20 +44,42 @@ class Request:
     connection_error: bool = False
 
 
-_TYPES = ("BIGINT", "TEXT", "INTEGER", "INTEGER", "TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER", "DOUBLE", "DOUBLE",
-          "DOUBLE", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BOOLEAN")  # Request's fields
+def increments(rows: Sequence[Request]) -> dict[int, Increments]:
+    """What Traefik's counters would have added for these requests, per second (provider/telemetry/counting.py
+    maps counters, this maps requests: the two must agree, and the e2e tests hold both to real traffic)."""
+    out: dict[int, Increments] = {}
+    for r in rows:
+        inc = out.setdefault(r.ts_ms // 1000, Increments())
+        lb, tg = r.load_balancer, r.target_group or ""
+        inc.add(RULE_REQUESTS, lb, 1, rule=f"{r.listener_port}/{r.rule_priority}")
+        inc.add("ProcessedBytes", lb, r.received_bytes + r.sent_bytes)
+        if r.action in ANSWERED_BY:
+            inc.add("RequestCount", lb, 1)
+            inc.add(ANSWERED_BY[r.action], lb, 1)
+        elif r.target is not None:
+            inc.add("RequestCount", lb, 1, tg)
+        if r.connection_error:
+            inc.add("TargetConnectionErrorCount", lb, 1, tg)
+        if r.target_status is not None and not r.connection_error:
+            inc.add(f"HTTPCode_Target_{r.target_status // 100}XX_Count", lb, 1, tg)
+            inc.add("TargetResponseTime", lb, r.target_s or 0.0, tg)
+            hist = inc.latency.setdefault((lb, tg), defaultdict(float))
+            hist[bisect.bisect_left(BOUNDS, r.target_s or 0.0)] += 1
+        elif r.elb_status >= 300:
+            inc.add(f"HTTPCode_ELB_{r.elb_status // 100}XX_Count", lb, 1)
+            if r.elb_status in (500, 502, 503, 504):
+                inc.add(f"HTTPCode_ELB_{r.elb_status}_Count", lb, 1)
+    return out
 
 
 def insert(store: Store, rows: Sequence[Request]) -> None:
-    """Append rows in one statement (lists unnested column by column)."""
-    names = [f.name for f in fields(Request)]
-    columns = [list(c) for c in zip(*(astuple(r) for r in rows), strict=True)]
-    cur = store.cursor()
+    """Write what these requests add to the per-second sums, as the metrics reader would have."""
+    tables = Tables(store)
     try:
-        select = ", ".join(f"unnest(?::{t}[])" for t in _TYPES)
-        cur.execute(f"INSERT INTO requests ({', '.join(names)}) SELECT {select}", columns)
+        for second, inc in sorted(increments(rows).items()):
+            tables.commit("tests", second, inc, {}, [], False)
     finally:
-        cur.close()
+        tables.close()
 
 
 def synthetic(store: Store, start_ms: int, seconds: int, rps: int) -> int:

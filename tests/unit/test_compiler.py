@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta

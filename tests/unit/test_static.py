@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import yaml
 
 from provider.settings import Settings
 from provider.traefik import static as traefik_static
@@ -53,3 +56,12 @@ def test_routing_config_as_the_tests_run_it() -> None:
         "listener80": "127.0.0.1:4001", "traefik": "127.0.0.1:4002"}
     assert c["providers"]["http"]["endpoint"] == "http://127.0.0.1:9000/traefik/config"  # wait_ms=0: plain polls
     assert c["api"] == {"dashboard": True, "insecure": True}
+
+
+def test_the_compose_traefik_reads_its_counters_as_up_does() -> None:
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "traefik/traefik.yml").read_text())
+    prometheus = compose["metrics"]["prometheus"]
+    assert prometheus["buckets"] == list(traefik_static.BOUNDS)
+    assert compose["entryPoints"][prometheus["entryPoint"]]["transport"]["lifeCycle"] == {
+        "requestAcceptGraceTimeout": traefik_static.METRICS_AFTER_STOP, "graceTimeOut": traefik_static.GRACE_TIMEOUT}
+    assert traefik_static.METRICS_HEADER in compose["providers"]["http"]["headers"]

@@ -46,7 +46,7 @@ def services(runtime: Runtime) -> Registry:
     return Registry(
         [
             Service("elbv2", ELBV2_OPERATIONS, runtime.context),
-            Service("cloudwatch", CLOUDWATCH_OPERATIONS, functools.partial(context_for, runtime)),
+            Service("cloudwatch", CLOUDWATCH_OPERATIONS, functools.partial(context_for, runtime), threaded=True),
             Service("ec2", EC2_OPERATIONS, runtime.ec2_context),
             Service("sts", STS_OPERATIONS, runtime.sts_context),
         ]

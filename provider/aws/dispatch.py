@@ -41,6 +41,9 @@ class Service:
     model: str  # botocore service name: "elbv2", "cloudwatch"
     operations: Mapping[str, Handler]  # PascalCase op name -> handler(context, params) -> result
     context: Callable[[str], object]  # region -> that domain's context object
+    # Handlers that read more than a few rows run in a worker thread, so API calls and Traefik's config polls
+    # never queue behind them on the event loop (DuckDB lets go of the GIL while it works).
+    threaded: bool = False
 
 
 class Registry:

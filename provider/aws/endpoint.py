@@ -6,6 +6,7 @@ else is logged here and answered with a bare 500 InternalFailure, never a stack 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -61,7 +62,11 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
                 raise UnsupportedOperation.named(parsed.action)
             region = region_from_authorization(headers.get("authorization"), settings.region)
             try:
-                result = handler(service.context(region), parsed.params)
+                context = service.context(region)
+                if service.threaded:
+                    result = await asyncio.to_thread(handler, context, parsed.params)
+                else:
+                    result = handler(context, parsed.params)
             except StoreConflict as conflict:  # a schema constraint caught what validation did not
                 raise InvalidConfigurationRequest(str(conflict)) from conflict
             rendered = protocol.render(model, parsed.action, result or {}, request_id)

@@ -41,6 +41,8 @@ def scrape_all(store: Store, sources: Sources, readers: dict[str, Reader], table
 async def run_telemetry(store: Store, sources: Sources) -> None:
     """Until cancelled (an app background task)."""
     tables = Tables(store)
+    for url in await asyncio.to_thread(tables.sources):
+        sources.announce(url)
     names, readers = Names(), dict[str, Reader]()
     next_rollup = 0.0
     try:

@@ -3,7 +3,9 @@
 Each Traefik announces where its Prometheus metrics are in a header of its config poll (``X-Elbv2-Metrics``, set in
 its static config: provider/traefik/static.py, traefik/traefik.yml), so `up`, compose and a Traefik of your own
 are found alike. A source is read while it keeps polling, and for ``FORGET_S`` after (its last counts: a stopping
-Traefik keeps its metrics entryPoint open a moment after its listeners closed).
+Traefik keeps its metrics entryPoint open a moment after its listeners closed). A restarted provider reads the
+sources it read before at once. What a Traefik counted while no provider ran is read when one runs again, unless
+that Traefik stopped in the meantime.
 """
 
 from __future__ import annotations

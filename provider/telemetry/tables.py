@@ -42,6 +42,11 @@ class Tables:
                     self._db.execute("ROLLBACK")
                 raise
 
+    def sources(self) -> list[str]:
+        """Every Traefik read before (a restarted provider reads them at once, not at their next poll)."""
+        with self._lock:
+            return [s for (s,) in self._db.execute("SELECT DISTINCT source FROM telemetry_baselines").fetchall()]
+
     def baselines(self, source: str) -> dict[str, float]:
         with self._lock:
             rows = self._db.execute(

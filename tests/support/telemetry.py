@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from provider.store import Store
 from provider.telemetry.buckets import BOUNDS
 from provider.telemetry.counting import ANSWERED, RULE_REQUESTS, Increments
-from provider.telemetry.tables import Tables
+from provider.telemetry.tables import ROLLUP_LAG_S, Tables
 
 ANSWERED_BY = {action.value: metric for action, metric in ANSWERED.items()}
 
@@ -82,19 +82,48 @@ def insert(store: Store, rows: Sequence[Request]) -> None:
         tables.close()
 
 
-def synthetic(store: Store, start_ms: int, seconds: int, rps: int) -> int:
-    """``rps`` requests a second for ``seconds`` from ``start_ms``: 95% to TG_V1, 5% to TG_V2, 1% of them 5xx,
-    latencies spread over 1-100 ms; generated inside DuckDB (864k rows in about a second)."""
+def synthetic(store: Store, start_s: int, seconds: int, rps: int) -> int:
+    """``rps`` requests a second for ``seconds`` from ``start_s``, as the metrics reader would have summed them per
+    second: 95% to TG_V1, 5% to TG_V2, 1% of them 500s, latencies 1..100 ms; generated inside DuckDB, then rolled up
+    and aged as the server would (86M requests in about a minute)."""
+    buckets = [bisect.bisect_left(BOUNDS, 0.001 + k / 1000) for k in range(100)]
+    requests = (f"SELECT ? + i // {rps} AS ts_s, CASE WHEN i % 20 = 0 THEN ? ELSE ? END AS tg,"
+                f" i % 100 = 7 AS failed, 0.001 + (i % 100) / 1000.0 AS s, list_extract(?, 1 + i % 100) AS bucket"
+                f" FROM range(?) t(i)")
+    params = [start_s, TG_V2, TG_V1, buckets, seconds * rps]
+    cur = store.cursor()
+    try:
+        cur.execute(f"CREATE TEMP TABLE synthetic AS {requests}", params)
+        for metric, value, where in (
+            ("RequestCount", "count(*)", "TRUE"), ("HTTPCode_Target_2XX_Count", "count(*)", "NOT failed"),
+            ("HTTPCode_Target_5XX_Count", "count(*)", "failed"), ("TargetResponseTime", "sum(s)", "TRUE"),
+        ):
+            cur.execute(f"INSERT INTO alb_stats SELECT 1, ts_s, '{metric}', ?, tg, '', {value} FROM synthetic"
+                        f" WHERE {where} GROUP BY ALL", [LB])
+        for metric, value, rule in (("ProcessedBytes", "300 * count(*)", ""), (RULE_REQUESTS, "count(*)", "80/0")):
+            cur.execute(f"INSERT INTO alb_stats SELECT 1, ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
+                        " GROUP BY ALL", [LB])
+        cur.execute("INSERT INTO alb_latency SELECT 1, ts_s, ?, tg, bucket, count(*) FROM synthetic GROUP BY ALL",
+                    [LB])
+        cur.execute("DROP TABLE synthetic")
+    finally:
+        cur.close()
+    tables = Tables(store)
+    try:
+        tables.roll_up(start_s + seconds + ROLLUP_LAG_S)
+    finally:
+        tables.close()
+    return seconds * rps
+
+
+def latency_history(store: Store, start_s: int, seconds: int, buckets: int = 100) -> None:
+    """A second-by-second latency history of ``buckets`` distinct buckets a second for TG_V1, generated inside
+    DuckDB: a metrics query over it takes a while."""
     cur = store.cursor()
     try:
         cur.execute(
-            "INSERT INTO requests SELECT ? + i * 1000 // ? AS ts_ms, ?, 80, 1, 'forward',"
-            " CASE WHEN i % 20 = 0 THEN ? ELSE ? END, '127.0.0.1:' || (9001 + i % 3)::TEXT,"
-            " CASE WHEN i % 100 = 7 THEN 500 ELSE 200 END, CASE WHEN i % 100 = 7 THEN 500 ELSE 200 END,"
-            " 0.0, 0.001 + (i % 100) / 1000.0, 0.0, 100, 200, '127.0.0.1:50000', 'GET', 'http://localhost/',"
-            " 'HTTP/1.1', 'bench', FALSE FROM range(?) t(i)",
-            [start_ms, rps, LB, TG_V2, TG_V1, seconds * rps],
+            "INSERT INTO alb_latency SELECT 1, ? + s, ?, ?, 200 + b, 1 + (s + b) % 7"
+            " FROM range(?) t(s), range(?) u(b)", [start_s, LB, TG_V1, seconds, buckets],
         )
     finally:
         cur.close()
-    return seconds * rps

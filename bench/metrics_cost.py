@@ -1,0 +1,216 @@
+"""What CloudWatch metrics cost the traffic, in one run against the same Traefik without telemetry:
+
+(1) throughput: wrk through a Traefik started with the static config `up` uses (Prometheus counters per router
+    and per service, the access log on but skipped by every router: no load balancer keeps one) while this
+    server reads its counters twice a second, vs a Traefik with no telemetry at all, both serving the same
+    dynamic config (a 95/5 weighted rule to two groups on one nginx); runs alternate; goal >= 0.8x.
+(2) soak: wrk at full speed for --duration seconds through the first; this process's RSS (it runs the server)
+    and the state files (DuckDB file + WAL) after warm-up (the first third) and at the end; goal: RSS growth
+    <= 10 MB, state growth <= 5 MB over 300 s; and RequestCount equals what wrk was answered.
+(3) visibility: one request at a time; from its response to GetMetricStatistics' Sum counting it; goal median
+    <= 1 s (AWS: about a minute).
+
+Needs `wrk` and `nginx` (Debian: apt-get install -y wrk nginx-light).
+
+    .venv/bin/python bench/metrics_cost.py [--duration 300] [--round 8] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import uvicorn
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from provider.app import create_app  # noqa: E402
+from provider.elbv2.arns import dimension  # noqa: E402
+from provider.settings import Settings  # noqa: E402
+from provider.traefik import plugin, static  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.harness import StateBuilder  # noqa: E402
+
+NGINX_CONF = """daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/nginx.err;
+events {{ worker_connections 1024; }}
+http {{ access_log off; server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok\\n"; }} }} }}
+"""
+
+
+class Port:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+
+def rss_mb() -> float:
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def state_mb(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20
+
+
+def traefik(settings: Settings, port: int, tmp: Path, name: str, telemetry: bool) -> subprocess.Popen[bytes]:
+    """A Traefik for listener 80 on ``port``: `up`'s static config, or the same without any telemetry."""
+    listeners = {80: f"127.0.0.1:{port}"}
+    extra: dict[str, Any] = {}
+    if telemetry:
+        extra = {"access_log_path": tmp / "access" / f"{name}.json", "metrics_address": f"127.0.0.1:{free_port()}"}
+    config = static.routing_config(listeners, settings, "/traefik/config/80", level="ERROR", **extra)
+    path = tmp / f"{name}.yaml"
+    path.write_text(json.dumps(config))
+    log = (tmp / f"{name}.log").open("ab")
+    args = [static.traefik_binary(settings), f"--configFile={path}"]
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=plugin.install(tmp))
+
+
+def wrk(port: int, seconds: float) -> tuple[float, int]:
+    """(requests/s, requests answered)."""
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{round(seconds)}s", f"http://127.0.0.1:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, done - (int(errors.group(1)) if errors else 0)
+
+
+def wait(predicate: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out")
+        time.sleep(0.02)
+
+
+def serves(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of full-speed load in (2)")
+    parser.add_argument("--round", type=float, default=8.0, help="seconds per wrk run in (1)")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per variant in (1), alternated")
+    parser.add_argument("--visibility-requests", type=int, default=40)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-metrics-cost-"))
+    nginx_port, api_port = free_port(), free_port()
+    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port))
+    nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+    db = tmp / "state.duckdb"
+    settings = Settings(port=api_port, db=str(db), traefik_log_dir=str(tmp / "access"))
+    app = create_app(settings)
+    store = app.state.runtime.store
+    b = StateBuilder()
+    b.lb("web")
+    b.listener("web", 80)
+    b.tg("stable", Port(nginx_port))  # type: ignore[arg-type]
+    b.tg("canary", Port(nginx_port))  # type: ignore[arg-type]
+    b.rule("web", 80, None, b.forward(("stable", 95), ("canary", 5)))
+    with store.write() as tx:
+        for f in ("load_balancers", "target_groups", "targets", "listeners", "rules"):
+            for obj in getattr(b.state(), f).values():
+                tx.put(obj)
+    lb = dimension(b.lbs["web"].arn)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    wait(lambda: server.started)
+    cw = boto3.client("cloudwatch", endpoint_url=f"http://127.0.0.1:{api_port}", region_name="us-east-1",
+                      aws_access_key_id="t", aws_secret_access_key="t")
+
+    def request_count() -> float:
+        end = datetime.now(UTC) + timedelta(minutes=1)
+        points = cw.get_metric_statistics(
+            Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=86400,
+            StartTime=end - timedelta(days=1), EndTime=end, Dimensions=[{"Name": "LoadBalancer", "Value": lb}],
+        )["Datapoints"]  # fmt: skip
+        return sum(p["Sum"] for p in points)
+
+    on_port, off_port = free_port(), free_port()
+    procs = [traefik(settings, on_port, tmp, "telemetry", True), traefik(settings, off_port, tmp, "none", False)]
+    try:
+        wait(lambda: serves(on_port) and serves(off_port))
+        # (1) throughput, alternated
+        runs: dict[str, list[float]] = {"no telemetry": [], "telemetry": []}
+        for _ in range(args.rounds):
+            runs["no telemetry"].append(wrk(off_port, args.round)[0])
+            runs["telemetry"].append(wrk(on_port, args.round)[0])
+        base = statistics.median(runs["no telemetry"])
+        for name, values in runs.items():
+            median = statistics.median(values)
+            print(f"(1) {name:13} {median:8,.0f} req/s  {median / base:.2f}x  runs {[round(v) for v in values]}")
+        print("    goal: telemetry >= 0.8x of no telemetry")
+
+        # (2) soak
+        time.sleep(1.5)
+        counted0 = request_count()
+        warm = args.duration / 3
+        result: list[tuple[float, int]] = []
+        load = threading.Thread(target=lambda: result.append(wrk(on_port, args.duration)))
+        started = time.monotonic()
+        load.start()
+        rss_warm = disk_warm = None
+        peak = 0.0
+        while load.is_alive():
+            time.sleep(1)
+            peak = max(peak, rss_mb())
+            if rss_warm is None and time.monotonic() - started >= warm:
+                rss_warm, disk_warm = rss_mb(), state_mb(db)
+        load.join()
+        rate, answered = result[0]
+        wait(lambda: request_count() - counted0 >= answered, 10)
+        counted = request_count() - counted0
+        rss_end, disk_end = rss_mb(), state_mb(db)
+        print(f"(2) soak: {rate:,.0f} req/s for {args.duration:.0f} s; wrk got {answered:,} answers, RequestCount "
+              f"counted {counted:,.0f} ({'exact' if counted == answered else 'DIFFERENT'})")
+        print(f"    RSS after warm-up ({warm:.0f} s) {rss_warm:.1f} MB, peak {peak:.1f} MB, at end {rss_end:.1f} MB: "
+              f"growth {rss_end - (rss_warm or rss_end):+.1f} MB (goal <= 10 MB over 300 s)")
+        print(f"    state files after warm-up {disk_warm:.2f} MB, at end {disk_end:.2f} MB: growth "
+              f"{disk_end - (disk_warm or disk_end):+.2f} MB (goal <= 5 MB over 300 s)")
+
+        # (3) visibility
+        delays = []
+        conn = http.client.HTTPConnection("127.0.0.1", on_port, timeout=5)
+        for _ in range(args.visibility_requests):
+            before = request_count()
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            answered_at = time.monotonic()
+            wait(lambda before=before: request_count() > before, 10)
+            delays.append(time.monotonic() - answered_at)
+            time.sleep(0.05)
+        print(f"(3) visibility: response -> counted by GetMetricStatistics, median "
+              f"{statistics.median(delays) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms over {len(delays)} "
+              "requests (goal median <= 1000 ms; AWS ~60 s)")
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        nginx.terminate()
+        nginx.wait(10)
+        server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()

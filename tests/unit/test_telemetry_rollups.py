@@ -33,7 +33,8 @@ def sums(store: Store, metric: str, period: int, start: int, end: int) -> dict[i
 def rows(store: Store, resolution: int) -> int:
     """RequestCount rows of one resolution."""
     cur = store.cursor()
-    [(n,)] = cur.execute("SELECT count(*) FROM alb_stats WHERE resolution = ? AND metric = 'RequestCount'", [resolution]).fetchall()
+    sql = "SELECT count(*) FROM alb_stats WHERE resolution = ? AND metric = 'RequestCount'"
+    [(n,)] = cur.execute(sql, [resolution]).fetchall()
     cur.close()
     return int(n)
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from provider.rollout.api import UNREACHABLE, Api, ApiFailure, Forward, record_json
-from provider.rollout.display import Display
-from provider.rollout.judge import judge, weights
+from provider.rollout.client.api import UNREACHABLE, Api, ApiFailure, Forward
+from provider.rollout.client.display import Display
+from provider.rollout.client.judge import judge, weights
 from provider.rollout.model import TICK_S, UNREACHABLE_S, Exit, Outcome, Plan, Record, Status, StepMetrics
 
 T = TypeVar("T")
@@ -28,10 +28,6 @@ class Usage(Exception):
 
 class Unreachable(Exception):
     """The server did not answer for UNREACHABLE_S."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def resolve_from(plan: Plan, groups: dict[str, int]) -> str:
@@ -48,6 +44,10 @@ def resolve_from(plan: Plan, groups: dict[str, int]) -> str:
     if len(others) != 1:
         raise Usage(f"{plan.target} forwards to {len(groups)} target groups: say which is stable with --from")
     return others[0]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class Rollout:
@@ -97,7 +97,7 @@ class Rollout:
 
     def _save(self, **changes: Any) -> None:
         self.record = dataclasses.replace(self.record, updated_at=utcnow(), **changes)
-        self._call(self.api.put_record, record_json(self.record))
+        self._call(self.api.put_record, self.record)
 
     def _run(self) -> Exit:
         plan = self.plan

@@ -11,26 +11,26 @@ import json
 import signal
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TextIO
 
 from provider.rollout.client import display
 from provider.rollout.client.api import UNREACHABLE, Api
+from provider.rollout.client.clock import SYSTEM, Clock
 from provider.rollout.client.engine import Rollout
 from provider.rollout.client.flags import BadFlags, endpoint, plan_of
 from provider.rollout.model import Exit, Status, shown_status
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr, clock: Clock = SYSTEM) -> int:
     if args.action == "status":
-        return status(Api(endpoint(args), args.region), args.output, out, err)
+        return status(Api(endpoint(args), args.region), args.output, out, err, clock)
     try:
         plan = plan_of(args)
     except BadFlags as e:
         err.write(f"elbv2-provider rollout: {e}\n")
         return Exit.USAGE
     with _sigterm_interrupts():
-        return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out)).run()
+        return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out), clock).run()
 
 
 @contextlib.contextmanager
@@ -48,13 +48,13 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def status(api: Api, output: str, out: TextIO, err: TextIO) -> int:
+def status(api: Api, output: str, out: TextIO, err: TextIO, clock: Clock = SYSTEM) -> int:
     try:
         records = api.records()
     except UNREACHABLE as e:
         err.write(f"elbv2-provider rollout status: the server at {api.endpoint_url} did not answer ({e})\n")
         return Exit.USAGE
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = []
     for r in records:
         step = f"{r.step + 1}/{len(r.steps)}" if r.step >= 0 else "-"

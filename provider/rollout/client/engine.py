@@ -1,9 +1,9 @@
 """The rollout loop: set a step's weights, watch the step (the rule, the alarms, the canary's metrics) every
 tick, judge it, and either move on, roll back in one call, or stop without writing when someone else moved
-the weights. All I/O goes through Api; the judgement is judge.py's.
+the weights. All I/O goes through Api (the step's numbers through Metrics, Api's CloudWatch query unless told);
+every reading of time and every wait through Clock; the judgement is judge.py's.
 
-Usage: ``Rollout(plan, Api(url), Text(sys.stdout)).run()`` -> Exit.SUCCEEDED, Exit.FAILED or Exit.USAGE; every
-reading of time and every wait goes through its Clock (the system's unless told).
+Usage: ``Rollout(plan, Api(url), Text(sys.stdout)).run()`` -> Exit.SUCCEEDED, Exit.FAILED or Exit.USAGE.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from provider.rollout.client.api import UNREACHABLE, Api, ApiFailure, Forward
 from provider.rollout.client.clock import SYSTEM, Clock
@@ -21,6 +21,12 @@ from provider.rollout.client.judge import judge, weights
 from provider.rollout.model import TICK_S, UNREACHABLE_S, Exit, Outcome, Plan, Record, Status, StepMetrics
 
 T = TypeVar("T")
+
+
+class Metrics(Protocol):
+    """Where a step's numbers come from: Api asks CloudWatch; a test may say what they are."""
+
+    def step_metrics(self, target: str, group: str, start: datetime, end: datetime) -> StepMetrics: ...
 
 
 class Usage(Exception):
@@ -48,8 +54,10 @@ def resolve_from(plan: Plan, groups: dict[str, int]) -> str:
 
 
 class Rollout:
-    def __init__(self, plan: Plan, api: Api, display: Display, clock: Clock = SYSTEM) -> None:
+    def __init__(self, plan: Plan, api: Api, display: Display, clock: Clock = SYSTEM,
+                 metrics: Metrics | None = None) -> None:
         self.plan, self.api, self.display, self.clock = plan, api, display, clock
+        self.metrics: Metrics = metrics or api
         self.expected: dict[str, int] = {}
         self.forward = Forward({}, [])
         now = clock.now()
@@ -147,7 +155,7 @@ class Rollout:
                 return self._finish(Status.STOPPED, drift)
             states = self._call(self.api.alarm_states, plan.thresholds.alarms)
             firing = [name for name in plan.thresholds.alarms if states.get(name) == "ALARM"]
-            m = self._call(self.api.step_metrics, plan.target, plan.to_group, started, self.clock.now())
+            m = self._call(self.metrics.step_metrics, plan.target, plan.to_group, started, self.clock.now())
             verdict = judge(m, plan.thresholds, firing, final=elapsed >= plan.interval_s)
             numbers = _numbers(m)
             self.display.event("progress", step=i + 1, of=of, to_weight=canary, from_weight=stable,

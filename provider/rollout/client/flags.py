@@ -33,8 +33,8 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--from", dest="from_group", help="the stable group ARN (default: the rule's other group)")
     p.add_argument("--steps", default=",".join(map(str, DEFAULT_STEPS)), help="canary percentages (default "
                    "%(default)s)")
-    p.add_argument("--interval", default=f"{DEFAULT_INTERVAL_S:g}s", help="time per step, at least 5s (default "
-                   "%(default)s)")
+    p.add_argument("--interval", default=f"{DEFAULT_INTERVAL_S:g}s", help=f"time per step, at least "
+                   f"{MIN_INTERVAL_S:g}s (default %(default)s)")
     p.add_argument("--max-error-rate", type=float, help="fail a step when the canary's 5xx / requests exceeds this")
     p.add_argument("--max-p99", help="fail a step when the canary's TargetResponseTime p99 exceeds this (0.5, 500ms)")
     p.add_argument("--min-requests", type=int, default=DEFAULT_MIN_REQUESTS, help="requests a step needs before "

@@ -21,16 +21,16 @@ from provider.rollout.client.flags import BadFlags, endpoint, plan_of
 from provider.rollout.model import Exit, Status, shown_status
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr, clock: Clock = SYSTEM) -> int:
+def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     if args.action == "status":
-        return status(Api(endpoint(args), args.region), args.output, out, err, clock)
+        return status(Api(endpoint(args), args.region), args.output, out, err)
     try:
         plan = plan_of(args)
     except BadFlags as e:
         err.write(f"elbv2-provider rollout: {e}\n")
         return Exit.USAGE
     with _sigterm_interrupts():
-        return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out), clock).run()
+        return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out)).run()
 
 
 @contextlib.contextmanager

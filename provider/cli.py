@@ -11,7 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from provider.elbv2.limits import Quotas
-from provider.rollout import cli as rollout
+from provider.rollout.client import flags as rollout
 from provider.settings import Settings
 
 log = logging.getLogger("elbv2")
@@ -117,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "rollout":
-        return rollout.run(args)
+        from provider.rollout.client.main import run  # boto3 with it: `serve` and `up` never load it
+
+        return run(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(args)
     try:

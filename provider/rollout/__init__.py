@@ -1,2 +1,3 @@
-"""`elbv2-provider rollout`: a progressive rollout that moves forward weights step by step through the public
-API, judges each step on the canary group's own metrics and rolls back in one call."""
+"""Progressive rollouts. The command (`elbv2-provider rollout`: flags, engine, judge, display, its boto3 client)
+is in client/; the server's side is routes.py (/rollouts, kept by provider/store/rollouts.py); both speak the
+vocabulary of model.py and the JSON of wire.py, and neither imports the other."""

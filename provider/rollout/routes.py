@@ -1,5 +1,6 @@
 """`/rollouts`: where `elbv2-provider rollout` reports its progress (PUT /rollouts/{id}, a Record as JSON) and
-`rollout status` reads it back (GET /rollouts). The command is a client; the DuckDB file is the server's."""
+`rollout status` reads it back (GET /rollouts). The server's side only: the command (provider/rollout/client/)
+is a client it never imports; the DuckDB file is the server's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider.rollout.api import record_json, record_of
+from provider.rollout.wire import record_json, record_of
 from provider.store import rollouts
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
             return JSONResponse({"error": "record too large"}, 413)
         try:
             record = record_of(json.loads(body))
-        except (ValueError, TypeError, KeyError) as e:
+        except ValueError as e:  # not JSON, or NotARecord
             return JSONResponse({"error": f"not a rollout record: {e}"}, 400)
         if record.id != request.path_params["id"]:
             return JSONResponse({"error": "the record's id differs from the path"}, 400)

@@ -18,8 +18,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from provider.rollout.api import record_json
 from provider.rollout.model import Record, Status, StepMetrics, Thresholds
+from provider.rollout.wire import record_json
 from tests.api.conftest import elbv2_client
 from tests.browser.chrome import console_errors, screenshot, wait_until
 from tests.browser.state import insert_requests, many_rules, request_row

@@ -5,6 +5,8 @@ TYPE_CHECKING included."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,10 @@ RULES = [
     pytest.param("traefik/dynamic.py", ("provider.store", "provider.targets", "duckdb", *ENTRY), id="dynamic"),
     pytest.param("targets/health.py", ("provider.store", "provider.traefik", "duckdb", *ENTRY), id="health-machine"),
     pytest.param("store/*.py", ("provider.targets", "provider.traefik", "provider.aws", *ENTRY), id="store"),
+    pytest.param("rollout/*.py", ("provider.rollout.client", "boto3", "botocore", "provider.app", "provider.cli"),
+                 id="rollout-server-side"),
+    pytest.param("rollout/client/*.py", ("provider.store", "provider.ui", "starlette", "duckdb", *ENTRY),
+                 id="rollout-client"),
 ]
 
 
@@ -49,6 +55,15 @@ def test_modules_import_only_downward(pattern: str, banned: tuple[str, ...]) -> 
 def test_only_the_store_imports_duckdb() -> None:
     users = {str(p.relative_to(PROVIDER)) for p in PROVIDER.rglob("*.py") if forbidden(p, ("duckdb",))}
     assert users and all(u.startswith("store/") for u in users), users
+
+
+def test_serve_loads_no_boto3() -> None:
+    """The rollout client is imported only to run a rollout; the server reads botocore's model files, no more."""
+    heavy = ("boto3", "botocore.client", "provider.rollout.client.api")
+    script = ("import sys, provider.cli as c; c.build_parser().parse_args(['serve']); import provider.app; "
+              f"print(sorted(m for m in {heavy} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
 
 
 def test_the_rules_catch_a_wrong_import(tmp_path: Path) -> None:

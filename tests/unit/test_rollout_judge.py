@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from provider.rollout.api import dimension
-from provider.rollout.cli import shown_status
-from provider.rollout.judge import check_steps, judge, parse_duration
-from provider.rollout.model import Outcome, Record, Status, StepMetrics, Thresholds
+from provider.rollout.client.api import dimension
+from provider.rollout.client.judge import check_steps, judge, parse_duration
+from provider.rollout.model import Outcome, Record, Status, StepMetrics, Thresholds, shown_status
 
 GATES = Thresholds(max_error_rate=0.01, max_p99_s=0.5, min_requests=50)
 

@@ -8,7 +8,7 @@ live status line redrawn in place on a terminal with the events printed above it
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 Fields = dict[str, Any]
 
@@ -61,7 +61,8 @@ class Live(Text):
         self.out.flush()
 
 
-Display = Json | Text
+class Display(Protocol):
+    def event(self, kind: str, **fields: Any) -> None: ...
 
 
 def for_output(output: str, out: TextIO) -> Display:

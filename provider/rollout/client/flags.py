@@ -1,6 +1,6 @@
-"""`elbv2-provider rollout ...` and `elbv2-provider rollout status`: flags checked before any call (exit 2 says
-what is wrong), then the engine; the status lists the server's records, a running one whose command stopped
-reporting shown as abandoned with the weights it left.
+"""The flags of `elbv2-provider rollout`, checked before any call (exit 2 says what is wrong). Light on purpose:
+provider/cli.py builds this parser for every command, `serve` included, and imports the rest of the client
+(boto3 with it) only to run a rollout.
 
 Usage: ``elbv2-provider rollout --rule-arn ARN --to TG --steps 10,5`` exits 2 saying "--steps must increase"
 """
@@ -8,27 +8,17 @@ Usage: ``elbv2-provider rollout --rule-arn ARN --to TG --steps 10,5`` exits 2 sa
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import sys
-from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any
 
-from provider.rollout import display
-from provider.rollout.api import UNREACHABLE, Api, record_of
-from provider.rollout.engine import Rollout
-from provider.rollout.judge import check_steps, parse_duration
+from provider.rollout.client.judge import check_steps, parse_duration
 from provider.rollout.model import (
     DEFAULT_INTERVAL_S,
     DEFAULT_MIN_REQUESTS,
     DEFAULT_STEPS,
     MIN_INTERVAL_S,
-    Exit,
     Plan,
-    Status,
     Thresholds,
-    shown_status,
 )
 from provider.settings import Settings
 
@@ -43,8 +33,8 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--from", dest="from_group", help="the stable group ARN (default: the rule's other group)")
     p.add_argument("--steps", default=",".join(map(str, DEFAULT_STEPS)), help="canary percentages (default "
                    "%(default)s)")
-    p.add_argument("--interval", default=f"{DEFAULT_INTERVAL_S:g}s", help="time per step, at least 5s (default "
-                   "%(default)s)")
+    p.add_argument("--interval", default=f"{DEFAULT_INTERVAL_S:g}s", help=f"time per step, at least "
+                   f"{MIN_INTERVAL_S:g}s (default %(default)s)")
     p.add_argument("--max-error-rate", type=float, help="fail a step when the canary's 5xx / requests exceeds this")
     p.add_argument("--max-p99", help="fail a step when the canary's TargetResponseTime p99 exceeds this (0.5, 500ms)")
     p.add_argument("--min-requests", type=int, default=DEFAULT_MIN_REQUESTS, help="requests a step needs before "
@@ -62,7 +52,7 @@ def add_parser(commands: Any) -> None:
 
 
 class BadFlags(Exception):
-    pass
+    """What is wrong with the flags, in words (exit 2)."""
 
 
 def plan_of(args: argparse.Namespace) -> Plan:
@@ -97,45 +87,3 @@ def plan_of(args: argparse.Namespace) -> Plan:
 
 def endpoint(args: argparse.Namespace) -> str:
     return str(args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or Settings().base_url)
-
-
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    if args.action == "status":
-        return status(Api(endpoint(args), args.region), args.output, out, err)
-    try:
-        plan = plan_of(args)
-    except BadFlags as e:
-        err.write(f"elbv2-provider rollout: {e}\n")
-        return Exit.USAGE
-    signal.signal(signal.SIGTERM, _interrupt)  # a CI job cancelled is Ctrl-C: roll back (or keep) and say so
-    return Rollout(plan, Api(endpoint(args), args.region), display.for_output(args.output, out)).run()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def status(api: Api, output: str, out: TextIO, err: TextIO) -> int:
-    try:
-        records = [record_of(body) for body in api.records()]
-    except UNREACHABLE as e:
-        err.write(f"elbv2-provider rollout status: the server at {api.endpoint_url} did not answer ({e})\n")
-        return Exit.USAGE
-    now = datetime.now(UTC)
-    rows = []
-    for r in records:
-        step = f"{r.step + 1}/{len(r.steps)}" if r.step >= 0 else "-"
-        rows.append({"id": r.id, "status": str(shown_status(r, now)), "target": r.target, "to": r.to_group,
-                     "from": r.from_group, "step": step, "canary_weight": r.to_weight, "stable_weight": r.from_weight,
-                     "started": r.started_at.isoformat(), "updated": r.updated_at.isoformat(), "reason": r.reason})
-    if output == "json":
-        out.write(json.dumps(rows) + "\n")
-        return Exit.SUCCEEDED
-    if not rows:
-        out.write("no rollouts\n")
-    for row in rows:
-        left = " (the command stopped reporting: the weights stay where it left them)" if row["status"] == str(
-            Status.ABANDONED) else ""
-        out.write(f"{row['id']}  {row['status']}{left}  step {row['step']}  canary {row['canary_weight']}% / stable "
-                  f"{row['stable_weight']}%  {row['target']}  {row['reason']}\n")
-    return Exit.SUCCEEDED

@@ -1,6 +1,7 @@
 """The rollout loop: set a step's weights, watch the step (the rule, the alarms, the canary's metrics) every
 tick, judge it, and either move on, roll back in one call, or stop without writing when someone else moved
-the weights. All I/O goes through Api; the judgement is judge.py's.
+the weights. All I/O goes through Api (the step's numbers through Metrics, Api's CloudWatch query unless told);
+every reading of time and every wait through Clock; the judgement is judge.py's.
 
 Usage: ``Rollout(plan, Api(url), Text(sys.stdout)).run()`` -> Exit.SUCCEEDED, Exit.FAILED or Exit.USAGE.
 """
@@ -8,18 +9,24 @@ Usage: ``Rollout(plan, Api(url), Text(sys.stdout)).run()`` -> Exit.SUCCEEDED, Ex
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-from provider.rollout.api import UNREACHABLE, Api, ApiFailure, Forward, record_json
-from provider.rollout.display import Display
-from provider.rollout.judge import judge, weights
+from provider.rollout.client.api import UNREACHABLE, Api, ApiFailure, Forward
+from provider.rollout.client.clock import SYSTEM, Clock
+from provider.rollout.client.display import Display
+from provider.rollout.client.judge import judge, weights
 from provider.rollout.model import TICK_S, UNREACHABLE_S, Exit, Outcome, Plan, Record, Status, StepMetrics
 
 T = TypeVar("T")
+
+
+class Metrics(Protocol):
+    """Where a step's numbers come from: Api asks CloudWatch; a test may say what they are."""
+
+    def step_metrics(self, target: str, group: str, start: datetime, end: datetime) -> StepMetrics: ...
 
 
 class Usage(Exception):
@@ -28,10 +35,6 @@ class Usage(Exception):
 
 class Unreachable(Exception):
     """The server did not answer for UNREACHABLE_S."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def resolve_from(plan: Plan, groups: dict[str, int]) -> str:
@@ -51,11 +54,13 @@ def resolve_from(plan: Plan, groups: dict[str, int]) -> str:
 
 
 class Rollout:
-    def __init__(self, plan: Plan, api: Api, display: Display, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.plan, self.api, self.display, self.sleep = plan, api, display, sleep
+    def __init__(self, plan: Plan, api: Api, display: Display, clock: Clock = SYSTEM,
+                 metrics: Metrics | None = None) -> None:
+        self.plan, self.api, self.display, self.clock = plan, api, display, clock
+        self.metrics: Metrics = metrics or api
         self.expected: dict[str, int] = {}
         self.forward = Forward({}, [])
-        now = utcnow()
+        now = clock.now()
         self.record = Record(f"{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}", plan.target, plan.to_group,
                              plan.from_group, plan.steps, plan.interval_s, Status.RUNNING, -1, 0, 0, now, now,
                              thresholds=plan.thresholds)
@@ -84,20 +89,20 @@ class Rollout:
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)``, riding out an unreachable server (restarting, say) for UNREACHABLE_S."""
-        deadline = time.monotonic() + UNREACHABLE_S
+        deadline = self.clock.monotonic() + UNREACHABLE_S
         while True:
             try:
                 return fn(*args)
             except UNREACHABLE as e:
-                left = deadline - time.monotonic()
+                left = deadline - self.clock.monotonic()
                 if left <= 0:
                     raise Unreachable(f"the server did not answer for {UNREACHABLE_S:.0f}s ({e})") from None
                 self.display.event("unreachable", error=type(e).__name__, left_s=left)
-                self.sleep(TICK_S)
+                self.clock.sleep(TICK_S)
 
     def _save(self, **changes: Any) -> None:
-        self.record = dataclasses.replace(self.record, updated_at=utcnow(), **changes)
-        self._call(self.api.put_record, record_json(self.record))
+        self.record = dataclasses.replace(self.record, updated_at=self.clock.now(), **changes)
+        self._call(self.api.put_record, self.record)
 
     def _run(self) -> Exit:
         plan = self.plan
@@ -138,19 +143,19 @@ class Rollout:
             return self._finish(Status.STOPPED, drift)
         self._set(percent)
         stable, canary = weights(percent)
-        ends = utcnow() + timedelta(seconds=plan.interval_s)
+        ends = self.clock.now() + timedelta(seconds=plan.interval_s)
         self._save(step=i, to_weight=canary, from_weight=stable, last=None, alarms_firing=(), step_ends_at=ends)
         self.display.event("step", step=i + 1, of=of, to_weight=canary, from_weight=stable)
-        started, t0, said_waiting = utcnow(), time.monotonic(), False
+        started, t0, said_waiting = self.clock.now(), self.clock.monotonic(), False
         while True:
-            self.sleep(TICK_S)
-            elapsed = time.monotonic() - t0
+            self.clock.sleep(TICK_S)
+            elapsed = self.clock.monotonic() - t0
             drift = self._drifted()
             if drift:
                 return self._finish(Status.STOPPED, drift)
             states = self._call(self.api.alarm_states, plan.thresholds.alarms)
             firing = [name for name in plan.thresholds.alarms if states.get(name) == "ALARM"]
-            m = self._call(self.api.step_metrics, plan.target, plan.to_group, started, utcnow())
+            m = self._call(self.metrics.step_metrics, plan.target, plan.to_group, started, self.clock.now())
             verdict = judge(m, plan.thresholds, firing, final=elapsed >= plan.interval_s)
             numbers = _numbers(m)
             self.display.event("progress", step=i + 1, of=of, to_weight=canary, from_weight=stable,

@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from provider.rollout.model import Record, StepMetrics
-from provider.store.codec import decoder, encode
+from provider.rollout.wire import record_json, record_of
 
 UNREACHABLE = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, urllib.error.URLError,
                ConnectionError)
@@ -114,27 +114,14 @@ class Api:
                            int(sum(values.get("errors", [])) + sum(values.get("unreachable", []))),
                            max(p99) if p99 else None)
 
-    def put_record(self, body: dict[str, Any]) -> None:
-        request = urllib.request.Request(f"{self.endpoint_url}/rollouts/{body['id']}", json.dumps(body).encode(),
+    def put_record(self, record: Record) -> None:
+        request = urllib.request.Request(f"{self.endpoint_url}/rollouts/{record.id}",
+                                         json.dumps(record_json(record)).encode(),
                                          {"Content-Type": "application/json"}, method="PUT")
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[Record]:
         with urllib.request.urlopen(f"{self.endpoint_url}/rollouts", timeout=10) as response:
-            found: list[dict[str, Any]] = json.loads(response.read())
-        return found
+            return [record_of(body) for body in json.loads(response.read())]
 
-
-def record_json(record: Record) -> dict[str, Any]:
-    body = encode(record)
-    assert isinstance(body, dict)
-    return body
-
-
-def record_of(body: Any) -> Record:
-    record: Record = _decode(body)
-    return record
-
-
-_decode = decoder(Record)

@@ -12,6 +12,7 @@ import dataclasses
 import json
 from typing import Any
 
+from provider import partitions
 from provider.cloudwatch import validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
@@ -34,7 +35,7 @@ def put_metric_alarm(ctx: Context, params: Params) -> Result:
     name = str(validate.required(params, "alarm_name", "AlarmName"))
     old = stored.get_alarm(ctx.store, name)
     now = ctx.now()
-    arn = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:{name}"
+    arn = partitions.arn("cloudwatch", ctx.region, ctx.account, f"alarm:{name}")
     alarm = parse_alarm(params, arn, now)
     if old is not None:  # redefining keeps the state until the next evaluation, as AWS does
         alarm = dataclasses.replace(alarm, state=old.state, state_reason=old.state_reason,

@@ -7,6 +7,7 @@ it does not know is still accepted as given (the README's canary names subnet-a)
 
 from __future__ import annotations
 
+from provider.elbv2 import arns
 from provider.elbv2.context import SubnetDirectory
 from provider.elbv2.model import State
 from provider.errors import InvalidConfigurationRequest
@@ -30,11 +31,6 @@ _HOSTED_ZONES = {
     "sa-east-1": "Z2P70J7HTTTPLU",
 }
 FALLBACK_HOSTED_ZONE = "Z2P70J7EXAMPLE"
-
-
-def region_of(arn: str) -> str:
-    """``arn:aws:elasticloadbalancing:eu-west-1:...`` -> ``eu-west-1``."""
-    return arn.split(":")[3]
 
 
 def hosted_zone_id(region: str) -> str:
@@ -75,7 +71,7 @@ def user_of(state: State, region: str, resource_id: str) -> str | None:
         (
             lb.arn
             for lb in state.load_balancers.values()
-            if region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
+            if arns.region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
         ),
         default=None,
     )

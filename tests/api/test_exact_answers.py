@@ -61,3 +61,87 @@ def test_create_listener_without_port_is_a_validation_error_and_stores_nothing(e
     error = refused(elb.create_listener, LoadBalancerArn=lb, Protocol="HTTP", DefaultActions=forward)
     assert (error["Code"], error["Status"]) == ("ValidationError", 400)
     assert elb.describe_listeners(LoadBalancerArn=lb)["Listeners"] == []
+
+
+def test_load_balancer_and_target_group_names_are_unique_per_region(api_server: Server) -> None:
+    name = unique("twin")
+    by_region = {}
+    for region in ("us-east-1", "eu-west-1"):
+        elb = client(api_server, "elbv2", region)
+        lb = elb.create_load_balancer(Name=name, Subnets=["s-1"])["LoadBalancers"][0]
+        group = elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip")
+        by_region[region] = (lb["LoadBalancerArn"], group["TargetGroups"][0]["TargetGroupArn"])
+        assert [x["LoadBalancerArn"] for x in elb.describe_load_balancers(Names=[name])["LoadBalancers"]] == [
+            by_region[region][0]]
+        assert [x["TargetGroupArn"] for x in elb.describe_target_groups(Names=[name])["TargetGroups"]] == [
+            by_region[region][1]]
+    assert by_region["us-east-1"] != by_region["eu-west-1"]
+    assert ":eu-west-1:" in by_region["eu-west-1"][0] and ":eu-west-1:" in by_region["eu-west-1"][1]
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "dns"),
+    [
+        pytest.param("cn-north-1", "aws-cn", ".cn-north-1.elb.amazonaws.com.cn", id="china"),
+        pytest.param("cn-northwest-1", "aws-cn", ".cn-northwest-1.elb.amazonaws.com.cn", id="china-northwest"),
+        pytest.param("us-gov-west-1", "aws-us-gov", ".us-gov-west-1.elb.amazonaws.com", id="govcloud"),
+    ],
+)
+def test_arns_are_in_the_regions_partition(api_server: Server, region: str, partition: str, dns: str) -> None:
+    elb = client(api_server, "elbv2", region)
+    lb = elb.create_load_balancer(Name=unique("part"), Subnets=["s-1"])["LoadBalancers"][0]
+    tg = elb.create_target_group(Name=unique("part"), Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip")
+    tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
+    listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])["Listeners"][0]
+    rule = elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"][0]
+    cloudwatch = client(api_server, "cloudwatch", region)
+    alarm = unique("part")
+    cloudwatch.put_metric_alarm(AlarmName=alarm, MetricName="m", Namespace="n", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    ec2 = client(api_server, "ec2", region)
+    arns = {
+        "elasticloadbalancing": [lb["LoadBalancerArn"], tg_arn, listener["ListenerArn"], rule["RuleArn"]],
+        "cloudwatch": [cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"][0]["AlarmArn"]],
+        "ec2": [ec2.describe_subnets()["Subnets"][0]["SubnetArn"],
+                ec2.describe_security_groups()["SecurityGroups"][0]["SecurityGroupArn"]],
+    }
+    for service, found in arns.items():
+        assert all(arn.startswith(f"arn:{partition}:{service}:{region}:123456789012:") for arn in found), found
+    identity = client(api_server, "sts", region).get_caller_identity()
+    assert identity["Arn"] == f"arn:{partition}:iam::123456789012:root"
+    assert lb["DNSName"].endswith(dns)
+
+
+MALFORMED = ["unknown", "arn:aws:foo", "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x"]
+
+
+@pytest.mark.parametrize("arn", MALFORMED)
+@pytest.mark.parametrize(
+    ("operation", "member", "kind"),
+    [
+        pytest.param("describe_target_groups", "TargetGroupArns", "target group", id="describe-target-groups"),
+        pytest.param("describe_target_health", "TargetGroupArn", "target group", id="describe-target-health"),
+        pytest.param("delete_target_group", "TargetGroupArn", "target group", id="delete-target-group"),
+        pytest.param("describe_load_balancers", "LoadBalancerArns", "load balancer", id="describe-load-balancers"),
+        pytest.param("delete_load_balancer", "LoadBalancerArn", "load balancer", id="delete-load-balancer"),
+        pytest.param("describe_listeners", "ListenerArns", "listener", id="describe-listeners"),
+        pytest.param("delete_rule", "RuleArn", "listener rule", id="delete-rule"),
+    ],
+)
+def test_malformed_arns_are_validation_errors_before_any_lookup(
+    elb: Any, operation: str, member: str, kind: str, arn: str
+) -> None:
+    value: Any = [arn] if member.endswith("s") else arn
+    error = refused(getattr(elb, operation), **{member: value})
+    assert (error["Code"], error["Message"], error["Status"]) == (
+        "ValidationError", f"'{arn}' is not a valid {kind} ARN", 400)
+
+
+def test_well_formed_unknown_arns_keep_the_not_found_codes(elb: Any, lb: str, tg: str) -> None:
+    unknown_tg = tg.rsplit("/", 1)[0] + "/0123456789abcdef"
+    assert refused(elb.describe_target_groups, TargetGroupArns=[unknown_tg])["Message"] == (
+        "One or more target groups not found")
+    assert refused(elb.describe_load_balancers, LoadBalancerArns=[lb + "0"])["Code"] == "LoadBalancerNotFound"
+    assert refused(elb.describe_listeners, ListenerArns=[lb.replace(":loadbalancer/", ":listener/") + "/0a"])[
+        "Code"] == "ListenerNotFound"

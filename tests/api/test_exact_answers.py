@@ -145,3 +145,40 @@ def test_well_formed_unknown_arns_keep_the_not_found_codes(elb: Any, lb: str, tg
     assert refused(elb.describe_load_balancers, LoadBalancerArns=[lb + "0"])["Code"] == "LoadBalancerNotFound"
     assert refused(elb.describe_listeners, ListenerArns=[lb.replace(":loadbalancer/", ":listener/") + "/0a"])[
         "Code"] == "ListenerNotFound"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("a--b", "Target group name 'a--b' cannot contain two consecutive hyphens", id="double-hyphen"),
+        pytest.param("-blue", "Target group name '-blue' cannot begin or end with '-' character", id="leading"),
+        pytest.param("blue-", "Target group name 'blue-' cannot begin or end with '-' character", id="trailing"),
+        pytest.param("x" * 33, f"Target group name '{'x' * 33}' cannot be longer than '32' characters", id="long"),
+    ],
+)
+def test_target_group_names_are_refused_as_aws_refuses_them(elb: Any, name: str, message: str) -> None:
+    error = refused(elb.create_target_group, Name=name, Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip")
+    assert (error["Code"], error["Message"]) == ("ValidationError", message)
+    assert refused(elb.describe_target_groups, Names=[name])["Code"] == "TargetGroupNotFound"
+
+
+def test_a_network_stickiness_type_is_an_invalid_configuration(elb: Any, tg: str) -> None:
+    error = refused(elb.modify_target_group_attributes, TargetGroupArn=tg,
+                    Attributes=[{"Key": "stickiness.type", "Value": "source_ip"}])
+    assert (error["Code"], error["Message"]) == (
+        "InvalidConfigurationRequest", "Stickiness type 'source_ip' is not supported for target groups with the"
+        " HTTP protocol")
+    attributes = elb.describe_target_group_attributes(TargetGroupArn=tg)["Attributes"]
+    assert {"Key": "stickiness.type", "Value": "lb_cookie"} in attributes
+
+
+def test_cross_zone_is_always_on_for_an_application_load_balancer(elb: Any, lb: str) -> None:
+    listed = elb.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]
+    assert {"Key": "load_balancing.cross_zone.enabled", "Value": "true"} in listed
+    same = [{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]
+    assert same[0] in elb.modify_load_balancer_attributes(LoadBalancerArn=lb, Attributes=same)["Attributes"]
+    off = [{"Key": "load_balancing.cross_zone.enabled", "Value": "false"}]
+    error = refused(elb.modify_load_balancer_attributes, LoadBalancerArn=lb, Attributes=off)
+    assert error["Code"] == "InvalidConfigurationRequest"
+    assert "'load_balancing.cross_zone.enabled' cannot be modified" in error["Message"]
+    assert listed == elb.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]

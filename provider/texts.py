@@ -14,6 +14,9 @@ import math
 
 # Shared validation phrasing (ELBv2 and CloudWatch's ValidationError)
 ENUM_CONSTRAINT = "Member must satisfy enum value set: [{values}]"
+VALIDATION_ERRORS = "{count} validation {noun} detected: {joined}"
+# Enum values are listed in the model's order, except where AWS was recorded listing them in another
+RECORDED_ENUM_ORDERS = {"StateValue": ("INSUFFICIENT_DATA", "ALARM", "OK")}
 
 # ELBv2
 NOT_A_VALID_ARN = "'{value}' is not a valid {kind} ARN"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.api.test_cloudwatch_wire import cloudwatch, model_speaking
 from tests.conftest import Server
 
 _n = itertools.count()
@@ -182,3 +186,76 @@ def test_cross_zone_is_always_on_for_an_application_load_balancer(elb: Any, lb: 
     assert error["Code"] == "InvalidConfigurationRequest"
     assert "'load_balancing.cross_zone.enabled' cannot be modified" in error["Message"]
     assert listed == elb.describe_load_balancer_attributes(LoadBalancerArn=lb)["Attributes"]
+
+
+@pytest.fixture(scope="module", params=["smithy-rpc-v2-cbor", "json", "query"])
+def cw(request: pytest.FixtureRequest, api_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A boto3 CloudWatch client speaking one protocol, botocore's own validation off."""
+    return cloudwatch(api_server.url, model_speaking(request.param, tmp_path_factory.mktemp("model")), validate=False)
+
+
+T0, T1 = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 1, tzinfo=UTC)
+STAT = {"Metric": {"Namespace": "Exact", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}
+
+
+def cw_refused(call: Any, **kwargs: Any) -> tuple[str, str]:
+    """(code, message) of a refused CloudWatch call; json and cbor name the code with its Exception suffix."""
+    error = refused(call, **kwargs)
+    return error["Code"].removesuffix("Exception"), error["Message"]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_are_invalid_parameter_values_in_every_protocol(cw: Any, value: float) -> None:
+    shown = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[str(value)]
+    assert cw_refused(cw.put_metric_data, Namespace="Exact", MetricData=[{"MetricName": "m", "Value": value}]) == (
+        "InvalidParameterValue", f"The value {shown} for parameter MetricData.member.1.Value is invalid.")
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs", "code", "message"),
+    [
+        pytest.param("get_metric_data", {"MetricDataQueries": [{"Id": "a", "MetricStat": STAT}], "StartTime": T0,
+                                         "EndTime": T0}, "ValidationError",
+                     "The parameter StartTime must not equal parameter EndTime.", id="start-equals-end"),
+        pytest.param("get_metric_data", {"MetricDataQueries": [{"Id": "a"}], "StartTime": T0, "EndTime": T1},
+                     "MissingParameter", "The parameter MetricDataQueries.member.1.MetricStat is required.",
+                     id="no-metric-stat"),
+        pytest.param("put_metric_data", {"Namespace": "Exact", "MetricData": [
+            {"MetricName": "m", "Value": 1, "StorageResolution": 5}]}, "InvalidParameterValue",
+                     "The parameter MetricData.member.1.StorageResolution must be a value in the set [ 1, 60 ].",
+                     id="storage-resolution"),
+        pytest.param("put_metric_data", {"Namespace": "Exact", "MetricData": [
+            {"MetricName": "m", "Value": 1, "Dimensions": [{"Name": "A", "Value": "1"}, {"Name": "A", "Value": "2"}]}]},
+                     "InvalidParameterValue", "No metric may specify the same dimension name twice.", id="dimension"),
+        pytest.param("set_alarm_state", {"AlarmName": "exact-none", "StateValue": "OK", "StateReason": "r"},
+                     "ResourceNotFound", "Alarm exact-none does not exist.", id="set-state-unknown-alarm"),
+        pytest.param("set_alarm_state", {"AlarmName": "exact-none", "StateValue": "X", "StateReason": "r"},
+                     "ValidationError", "1 validation error detected: Value 'X' at 'stateValue' failed to satisfy"
+                     " constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]",
+                     id="state-value-enum"),
+    ],
+)
+def test_cloudwatch_texts(cw: Any, call: str, kwargs: dict[str, Any], code: str, message: str) -> None:
+    missing = "MissingRequiredParameter" if code == "MissingParameter" else code  # json and cbor's name for it
+    assert cw_refused(getattr(cw, call), **kwargs) in ((code, message), (missing, message))
+
+
+def test_deleting_alarms_that_do_not_exist_succeeds(cw: Any) -> None:
+    cw.put_metric_alarm(AlarmName="exact-kept", MetricName="m", Namespace="Exact", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    cw.delete_alarms(AlarmNames=["exact-never", "exact-kept"])
+    assert cw.describe_alarms(AlarmNames=["exact-kept"])["MetricAlarms"] == []
+
+
+def test_default_labels_name_the_stat_when_one_metric_is_read_two_ways(cw: Any) -> None:
+    other = {**STAT, "Metric": {"Namespace": "Exact", "MetricName": "other"}}
+    queries = [{"Id": "a", "MetricStat": {**STAT, "Stat": "Average"}}, {"Id": "b", "MetricStat": STAT},
+               {"Id": "c", "MetricStat": other}, {"Id": "d", "MetricStat": STAT, "Label": "mine"}]
+    results = cw.get_metric_data(MetricDataQueries=queries, StartTime=T0, EndTime=T1)["MetricDataResults"]
+    assert [r["Label"] for r in results] == ["m Average", "m Sum", "other", "mine"]
+
+
+def test_an_enum_outside_its_set_lists_the_models_order(elb: Any) -> None:
+    error = refused(elb.create_target_group, Name=unique("enum"), Protocol="HTTP", Port=80, TargetType="nope")
+    order = ", ".join(botocore.session.get_session().get_service_model("elbv2").shape_for("TargetTypeEnum").enum)
+    assert error["Message"].endswith(f"Member must satisfy enum value set: [{order}]")

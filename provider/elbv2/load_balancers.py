@@ -86,6 +86,7 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
     validate_load_balancer_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     vpc_id, zones = network.placement(ctx.subnets, ctx.region, settings.subnets)
+    network.check_security_groups(ctx.subnets, ctx.region, zones, vpc_id, settings.security_groups)
     with ctx.store.write() as tx:
         here = lookup.regional(tx.state.load_balancers, ctx.region)
         existing = lookup.created_before(LoadBalancer, here, name, settings.matches, ctx.quotas)
@@ -148,7 +149,9 @@ def delete_load_balancer(ctx: Context, p: Params) -> Result:
 def set_security_groups(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
-        lb = replace(lb, security_groups=tuple(p.get("security_groups") or ()))
+        groups = tuple(p.get("security_groups") or ())
+        network.check_security_groups(ctx.subnets, ctx.region, lb.zones, lb.vpc_id, groups)
+        lb = replace(lb, security_groups=groups)
         tx.put(lb)
     return {"security_group_ids": list(lb.security_groups)}
 

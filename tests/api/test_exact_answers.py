@@ -259,3 +259,19 @@ def test_an_enum_outside_its_set_lists_the_models_order(elb: Any) -> None:
     error = refused(elb.create_target_group, Name=unique("enum"), Protocol="HTTP", Port=80, TargetType="nope")
     order = ", ".join(botocore.session.get_session().get_service_model("elbv2").shape_for("TargetTypeEnum").enum)
     assert error["Message"].endswith(f"Member must satisfy enum value set: [{order}]")
+
+
+def test_security_groups_are_checked_when_the_subnets_are_known(api_server: Server, elb: Any) -> None:
+    ec2 = client(api_server, "ec2")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    group = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]["GroupId"]
+    name = unique("sg")
+    error = refused(elb.create_load_balancer, Name=name, Subnets=subnets, SecurityGroups=["sg-0nothing"])
+    assert (error["Code"], error["Status"]) == ("InvalidSecurityGroup", 400)
+    assert refused(elb.describe_load_balancers, Names=[name])["Code"] == "LoadBalancerNotFound"
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets, SecurityGroups=[group])["LoadBalancers"][0]
+    assert lb["SecurityGroups"] == [group]
+    assert refused(elb.set_security_groups, LoadBalancerArn=lb["LoadBalancerArn"],
+                   SecurityGroups=["sg-0nothing"])["Code"] == "InvalidSecurityGroup"
+    unknown_subnets = elb.create_load_balancer(Name=unique("sg"), Subnets=["subnet-a"], SecurityGroups=["sg-0nothing"])
+    assert unknown_subnets["LoadBalancers"][0]["SecurityGroups"] == ["sg-0nothing"]  # taken as given, as subnet-a is

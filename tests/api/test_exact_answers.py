@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.api.conftest import AwsCli
 from tests.api.test_cloudwatch_wire import cloudwatch, model_speaking
 from tests.conftest import Server
 
@@ -275,3 +276,13 @@ def test_security_groups_are_checked_when_the_subnets_are_known(api_server: Serv
                    SecurityGroups=["sg-0nothing"])["Code"] == "InvalidSecurityGroup"
     unknown_subnets = elb.create_load_balancer(Name=unique("sg"), Subnets=["subnet-a"], SecurityGroups=["sg-0nothing"])
     assert unknown_subnets["LoadBalancers"][0]["SecurityGroups"] == ["sg-0nothing"]  # taken as given, as subnet-a is
+
+
+def test_the_aws_cli_shows_awss_texts(aws: AwsCli) -> None:
+    arn = aws("elbv2", "describe-target-groups", "--target-group-arns", "unknown", check=False)
+    assert "(ValidationError)" in arn.stderr and "'unknown' is not a valid target group ARN" in arn.stderr
+    same = aws("cloudwatch", "get-metric-data", "--start-time", "2026-01-01T00:00:00Z", "--end-time",
+               "2026-01-01T00:00:00Z", "--metric-data-queries",
+               '[{"Id":"a","MetricStat":{"Metric":{"Namespace":"n","MetricName":"m"},"Period":60,"Stat":"Sum"}}]',
+               check=False)
+    assert "The parameter StartTime must not equal parameter EndTime." in same.stderr

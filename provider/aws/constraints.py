@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import binascii
-import math
 import re
 from base64 import b64decode
 from datetime import UTC, datetime
 from typing import Any
 
+from provider import texts
 from provider.aws.model import Shape
 
 _INT = re.compile(r"-?[0-9]{1,19}")
@@ -68,10 +68,7 @@ def coerce(raw: str, shape: Shape) -> Any:
         if kind == "timestamp":
             return _timestamp(raw)
         if kind in ("double", "float"):
-            value = float(raw)
-            if not math.isfinite(value):
-                raise CoercionError
-            return value
+            return float(raw)  # NaN and Infinity too: the validation refuses them with AWS's text
         if kind == "blob":
             return b64decode(raw, validate=True)
     except (ValueError, OverflowError, binascii.Error):
@@ -96,7 +93,8 @@ def violation(value: Any, shape: Shape) -> str | None:
     """The first constraint a coerced scalar breaks (enum, range, length, pattern), or None."""
     if isinstance(value, str):
         if shape.enum is not None and value not in shape.enum:
-            return f"Member must satisfy enum value set: [{', '.join(sorted(shape.enum))}]"
+            order = texts.RECORDED_ENUM_ORDERS.get(shape.name, shape.enum)
+            return texts.ENUM_CONSTRAINT.format(values=", ".join(order))
         problem = length_violation(len(value), shape)
         if problem:
             return problem

@@ -15,7 +15,6 @@ Both protocols carry a structure keyed by member names (PascalCase); they differ
 
 from __future__ import annotations
 
-import math
 from base64 import b64decode, b64encode
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +39,9 @@ def _timestamp(value: Any) -> datetime:
     raise CoercionError(expected("timestamp"))
 
 
+_SPECIAL_NUMBERS = ("NaN", "Infinity", "-Infinity")
+
+
 def _common(raw: Any, shape: Shape) -> Any:
     """Scalars both protocols encode alike; timestamps and blobs are left to the caller."""
     kind = shape.type
@@ -52,13 +54,13 @@ def _common(raw: Any, shape: Shape) -> Any:
         if low <= raw <= high:
             return raw
     if kind in ("double", "float") and isinstance(raw, int | float) and not isinstance(raw, bool):
-        number = float(raw)
-        if math.isfinite(number):
-            return number
+        return float(raw)  # NaN and Infinity too: the validation refuses them with AWS's text
     raise CoercionError(expected(kind))
 
 
 def read_json(raw: Any, shape: Shape) -> Any:
+    if shape.type in ("double", "float") and raw in _SPECIAL_NUMBERS:  # how awsJson writes them (botocore does)
+        return float(raw)
     if shape.type == "timestamp":
         return _timestamp(raw)
     if shape.type == "blob":

@@ -69,7 +69,7 @@ class Shape:
         self.key: Shape | None = None  # map key
         self.value: Shape | None = None  # map value
         enum = spec.get("enum")
-        self.enum: frozenset[str] | None = frozenset(enum) if enum else None
+        self.enum: tuple[str, ...] | None = tuple(enum) if enum else None  # in the model's order
         self.min: int | float | None = spec.get("min")
         self.max: int | float | None = spec.get("max")
         self.pattern = _compile_pattern(spec.get("pattern"))

@@ -14,9 +14,12 @@ provider.errors.MissingParameter: The parameter Namespace is required.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from provider import texts
 from provider.aws.constraints import CoercionError, length_violation, violation
 from provider.aws.model import Shape
 from provider.errors import ApiError, InvalidParameterValue, MissingParameter, SerializationException, ValidationError
@@ -26,6 +29,12 @@ MAX_SHOWN = 256  # characters of a rejected value echoed back
 
 # Reads one scalar as the shape's type; raises CoercionError (text: the constraint) when it is not one.
 ScalarReader = Callable[[Any, Shape], Any]
+
+
+def pascal(path: str) -> str:
+    """A validation path as CloudWatch's texts name it: 'metricData.1.member.value' -> 'MetricData.member.1.Value'."""
+    path = re.sub(r"\.([0-9]+)\.member\b", r".member.\1", path)
+    return ".".join(part if part == "member" else part[:1].upper() + part[1:] for part in path.split("."))
 
 
 def shown(raw: object) -> str:
@@ -47,6 +56,7 @@ class Builder:
         self.strict_types = strict_types
         self.errors: list[str] = []
         self.missing: list[str] = []
+        self.enum_failed = False
 
     def params(self, document: Any, shape: Shape) -> dict[str, Any]:
         params = self.structure(document, shape, "")
@@ -105,8 +115,11 @@ class Builder:
         except CoercionError as error:
             self.wrong_type(raw, path, str(error))
             return raw
+        if isinstance(scalar, float) and not math.isfinite(scalar):  # a number on every wire, refused as a value
+            raise InvalidParameterValue(texts.VALUE_INVALID.format(value=texts.number_shown(scalar), name=pascal(path)))
         problem = violation(scalar, shape) if self.validate else None
         if problem:
+            self.enum_failed = self.enum_failed or (shape.enum is not None and not self.errors)
             self.fail(f"'{shown(raw)}'", path, problem)
         return scalar
 
@@ -128,14 +141,18 @@ class Builder:
         if not self.errors:
             return
         error: ApiError
+        noun = "error" if len(self.errors) == 1 else "errors"
+        detected = texts.VALIDATION_ERRORS.format(count=len(self.errors), noun=noun,
+                                                 joined="; ".join(self.errors[:MAX_REPORTED]))
         if self.service in ("cloudwatch", "ec2"):
             # CloudWatch and EC2 name a missing member with MissingParameter and any other violation with
-            # InvalidParameterValue (CloudWatch in every protocol).
-            if self.missing:
-                error = MissingParameter(f"The parameter {self.missing[0]} is required.")
+            # InvalidParameterValue (CloudWatch in every protocol); a CloudWatch enum value outside its set was
+            # recorded as a ValidationError in the generic form.
+            if self.service == "cloudwatch" and self.enum_failed and not self.missing:
+                error = ValidationError(detected)
+            elif self.missing:
+                error = MissingParameter(texts.PARAMETER_REQUIRED.format(name=self.missing[0]))
             else:
                 error = InvalidParameterValue(self.errors[0])
             raise error
-        noun = "error" if len(self.errors) == 1 else "errors"
-        joined = "; ".join(self.errors[:MAX_REPORTED])
-        raise ValidationError(f"{len(self.errors)} validation {noun} detected: {joined}")
+        raise ValidationError(detected)

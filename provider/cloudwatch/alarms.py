@@ -12,6 +12,7 @@ import dataclasses
 import json
 from typing import Any
 
+from provider import partitions, texts
 from provider.cloudwatch import validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
@@ -34,7 +35,7 @@ def put_metric_alarm(ctx: Context, params: Params) -> Result:
     name = str(validate.required(params, "alarm_name", "AlarmName"))
     old = stored.get_alarm(ctx.store, name)
     now = ctx.now()
-    arn = f"arn:aws:cloudwatch:{ctx.region}:{ctx.account}:alarm:{name}"
+    arn = partitions.arn("cloudwatch", ctx.region, ctx.account, f"alarm:{name}")
     alarm = parse_alarm(params, arn, now)
     if old is not None:  # redefining keeps the state until the next evaluation, as AWS does
         alarm = dataclasses.replace(alarm, state=old.state, state_reason=old.state_reason,
@@ -89,19 +90,13 @@ def delete_alarms(ctx: Context, params: Params) -> Result:
     names = [str(n) for n in params.get("alarm_names") or []]
     if len(names) > 100:
         raise ValidationError("The collection AlarmNames must not have a size greater than 100.")
-    missing = [n for n in names if stored.get_alarm(ctx.store, n) is None]
-    if missing:
-        raise ResourceNotFound(f"Alarm {missing[0]} does not exist.")
-    stored.delete_alarms(ctx.store, names)
+    stored.delete_alarms(ctx.store, names)  # names that do not exist are no error, as on AWS
     return {}
 
 
 def set_alarm_state(ctx: Context, params: Params) -> Result:
     name = str(validate.required(params, "alarm_name", "AlarmName"))
     value = str(validate.required(params, "state_value", "StateValue"))
-    if value not in StateValue.__members__.values():
-        raise ValidationError(f"1 validation error detected: Value '{value}' at 'stateValue' failed to satisfy "
-                              "constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]")
     reason = str(validate.required(params, "state_reason", "StateReason"))
     data = params.get("state_reason_data")
     if data is not None:
@@ -111,7 +106,7 @@ def set_alarm_state(ctx: Context, params: Params) -> Result:
             raise InvalidFormat("StateReasonData is not valid JSON.") from None
     alarm = stored.get_alarm(ctx.store, name)
     if alarm is None:
-        raise ResourceNotFound(f"Alarm {name} does not exist.")
+        raise ResourceNotFound(texts.ALARM_NOT_FOUND.format(name=name))
     moved = dataclasses.replace(alarm, state=StateValue(value), state_reason=reason, state_reason_data=data,
                                 state_updated_at=ctx.now())
     stored.put_alarms(ctx.store, [moved])

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from provider import texts
 from provider.cloudwatch import math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
-from provider.cloudwatch.errors import InvalidNextToken, ValidationError
+from provider.cloudwatch.errors import InvalidNextToken, MissingParameter, ValidationError
 from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat
 from provider.cloudwatch.timestamps import to_datetime
 
@@ -50,7 +52,7 @@ def get_metric_data(ctx: Context, params: Params) -> Result:
     if max_points < 1:
         raise ValidationError("The parameter MaxDatapoints must be greater than 0.")
     offset = _offset(params.get("next_token"))
-    queries = [_query(item, n, start, end) for n, item in enumerate(items, 1)]
+    queries = _default_labels([_query(item, n, start, end) for n, item in enumerate(items, 1)], items)
     ids = [q.id for q in queries]
     if len(set(ids)) != len(ids):
         raise ValidationError("The values of MetricDataQueries.member.N.Id must be unique.")
@@ -66,7 +68,9 @@ def _query(item: Params, n: int, start: datetime, end: datetime) -> _Query:
                               " letter and contain only letters, numbers and underscores.")
     stat: Params | None = item.get("metric_stat")
     expression = item.get("expression")
-    if (stat is None) == (expression is None):
+    if stat is None and expression is None:
+        raise MissingParameter(texts.PARAMETER_REQUIRED.format(name=f"{where}.MetricStat"))
+    if stat is not None and expression is not None:
         raise ValidationError(f"Exactly one of {where}.MetricStat and {where}.Expression must be given.")
     return_data = item.get("return_data") is not False
     if stat is None:
@@ -91,6 +95,20 @@ def _query(item: Params, n: int, start: datetime, end: datetime) -> _Query:
     read = frozenset({parsed}) if isinstance(parsed, Statistic) else frozenset()
     query = SeriesQuery(metric, period, start_ms, end_ms, unit, percentiles, read)
     return _Query(qid, item.get("label") or metric.name, return_data, stat=parsed, series=query)
+
+
+def _default_labels(queries: list[_Query], items: Sequence[Params]) -> list[_Query]:
+    """AWS labels a MetricStat query that has no Label "<metric> <Stat>" when another query of the request reads
+    the same metric with another Stat or Period ("m Average", "m Sum"); else by the metric's name."""
+    readings: dict[Metric, set[tuple[str, int]]] = {}
+    for q, item in zip(queries, items, strict=True):
+        if q.series is not None:
+            readings.setdefault(q.series.metric, set()).add((str(item["metric_stat"]["stat"]), q.series.period))
+    return [
+        dataclasses.replace(q, label=f"{q.label} {item['metric_stat']['stat']}")
+        if q.series is not None and not item.get("label") and len(readings[q.series.metric]) > 1 else q
+        for q, item in zip(queries, items, strict=True)
+    ]
 
 
 def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tuple[_Query, math.Series]]:

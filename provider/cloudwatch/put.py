@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from provider import texts
 from provider.cloudwatch import validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, MissingParameter
@@ -50,7 +51,7 @@ def _datum(ctx: Context, namespace: str, item: Params, n: int) -> Datum:
         )
     resolution = int(item.get("storage_resolution") or 60)
     if resolution not in STORAGE_RESOLUTIONS:
-        raise InvalidParameterValue(f"The value {resolution} for parameter {where}.StorageResolution is invalid.")
+        raise InvalidParameterValue(texts.STORAGE_RESOLUTION.format(name=f"{where}.StorageResolution"))
     unit = validate.unit(item.get("unit"), f"{where}.Unit") or Unit.NONE
     values = _values(item, where)
     stats = _statistic_set(item.get("statistic_values"), where)
@@ -97,7 +98,7 @@ def _statistic_set(given: Params | None, where: str) -> StatisticSet | None:
 def _number(value: object, name: str) -> float:
     number = float(value)  # type: ignore[arg-type]  # the wire layer hands doubles
     if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
-        raise InvalidParameterValue(f"The value {value} for parameter {name} is invalid.")
+        raise InvalidParameterValue(texts.VALUE_INVALID.format(value=texts.number_shown(number), name=name))
     return number
 
 

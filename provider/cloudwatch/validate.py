@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from provider import texts
 from provider.cloudwatch.context import Params
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, MissingParameter
 from provider.cloudwatch.model import HIGH_RESOLUTION_PERIODS, MAX_DATAPOINTS, Unit
@@ -26,7 +27,7 @@ MAX_DIMENSIONS = 30
 def required(params: Params, key: str, name: str) -> Any:
     value = params.get(key)
     if value is None:
-        raise MissingParameter(f"The parameter {name} is required.")
+        raise MissingParameter(texts.PARAMETER_REQUIRED.format(name=name))
     return value
 
 
@@ -40,7 +41,7 @@ def time_range(start: datetime, end: datetime, period: int, error: type[ApiError
                ) -> tuple[int, int]:
     """[start, end) in epoch ms, the start rounded down to the period (periods are aligned to the epoch)."""
     if start >= end:
-        raise error("The parameter StartTime must be less than the parameter EndTime.")
+        raise error(texts.START_EQUALS_END if start == end else texts.START_AFTER_END)
     period_ms = period * 1000
     return to_ms(start) // period_ms * period_ms, to_ms(end)
 
@@ -70,5 +71,5 @@ def dimensions(items: Sequence[Params] | None, name: str) -> tuple[tuple[str, st
         raise InvalidParameterValue(f"The collection {name} must not have a size greater than {MAX_DIMENSIONS}.")
     names = [n for n, _ in pairs]
     if len(set(names)) != len(names):
-        raise InvalidParameterValue(f"No metric may have duplicate dimension names in {name}.")
+        raise InvalidParameterValue(texts.DUPLICATE_DIMENSION)
     return tuple(sorted(pairs))

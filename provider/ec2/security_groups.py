@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from provider import partitions
 from provider.ec2 import filters, tags, vpcs
 from provider.ec2.context import Context, Handler, Params, Result, new_id
 from provider.ec2.errors import CannotDelete, DependencyViolation, DuplicateGroup, GroupNotFound, ReservedGroup
@@ -72,7 +73,7 @@ def shape(group: SecurityGroup, net: Network, account: str) -> dict[str, Any]:
         "description": group.description,
         "vpc_id": group.vpc_id,
         "owner_id": account,
-        "security_group_arn": f"arn:aws:ec2:{net.region}:{account}:security-group/{group.id}",
+        "security_group_arn": partitions.arn("ec2", net.region, account, f"security-group/{group.id}"),
         "ip_permissions": permissions(group.rules, Direction.INGRESS, account),
         "ip_permissions_egress": permissions(group.rules, Direction.EGRESS, account),
         "tags": tags.shape_tags(net.tags.get(group.id, ())) or None,

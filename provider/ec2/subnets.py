@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from provider import partitions
 from provider.ec2 import filters, tags, vpcs, zones
 from provider.ec2.context import Context, Handler, Params, Result, new_id
 from provider.ec2.errors import SubnetConflict, SubnetRange
@@ -39,7 +40,7 @@ def available_addresses(cidr: str) -> int:
 def shape(subnet: Subnet, net: Network, account: str) -> dict[str, Any]:
     return {
         "subnet_id": subnet.id,
-        "subnet_arn": f"arn:aws:ec2:{net.region}:{account}:subnet/{subnet.id}",
+        "subnet_arn": partitions.arn("ec2", net.region, account, f"subnet/{subnet.id}"),
         "vpc_id": subnet.vpc_id,
         "cidr_block": subnet.cidr_block,
         "availability_zone": subnet.availability_zone,

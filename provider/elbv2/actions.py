@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from provider.elbv2 import limits
+from provider.elbv2 import limits, lookup
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -25,7 +25,6 @@ from provider.elbv2.model import (
 from provider.errors import (
     InvalidLoadBalancerAction,
     TargetGroupAssociationLimit,
-    TargetGroupNotFound,
     ValidationError,
 )
 
@@ -108,9 +107,8 @@ def _forward(raw: Mapping[str, Any]) -> Forward:
 
 def check_target_groups(state: State, load_balancer_arn: str, forward: Forward) -> None:
     """Every group exists and belongs to no other load balancer (a target group serves at most one)."""
-    missing = [g.arn for g in forward.target_groups if g.arn not in state.target_groups]
-    if missing:
-        raise TargetGroupNotFound(f"One or more target groups not found: {', '.join(missing)}")
+    for group in forward.target_groups:
+        lookup.target_group(state, group.arn)
     for group in forward.target_groups:
         owner = state.load_balancer_of_target_group(group.arn)
         if owner is not None and owner != load_balancer_arn:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import secrets
 
-PREFIX = "arn:aws:elasticloadbalancing"
+from provider import partitions
+
+SERVICE = "elasticloadbalancing"
 
 
 def dimension(arn: str) -> str:
@@ -23,7 +25,7 @@ def _hex16() -> str:
 
 
 def load_balancer(region: str, account: str, name: str) -> str:
-    return f"{PREFIX}:{region}:{account}:loadbalancer/app/{name}/{_hex16()}"
+    return partitions.arn(SERVICE, region, account, f"loadbalancer/app/{name}/{_hex16()}")
 
 
 def listener(load_balancer_arn: str) -> str:
@@ -35,19 +37,38 @@ def rule(listener_arn: str) -> str:
 
 
 def target_group(region: str, account: str, name: str) -> str:
-    return f"{PREFIX}:{region}:{account}:targetgroup/{name}/{_hex16()}"
+    return partitions.arn(SERVICE, region, account, f"targetgroup/{name}/{_hex16()}")
 
 
 def dns_name(load_balancer_arn: str, name: str, scheme: str, region: str) -> str:
     """``my-alb-424835706.us-east-1.elb.amazonaws.com``; ``internal-`` in front for internal schemes."""
     number = int(load_balancer_arn.rsplit("/", 1)[1][:8], 16) % 10**10
     prefix = "internal-" if scheme == "internal" else ""
-    return f"{prefix}{name}-{number}.{region}.elb.amazonaws.com"
+    return f"{prefix}{name}-{number}.{region}.elb.{partitions.dns_suffix(region)}"
+
+
+def region_of(arn: str) -> str:
+    """``arn:aws:elasticloadbalancing:eu-west-1:...`` -> ``eu-west-1``."""
+    return arn.split(":")[3]
+
+
+# resource type -> the number of '/'-separated parts of its ARN's resource: loadbalancer/app/<name>/<id>, ...
+_PARTS = {"loadbalancer": 4, "targetgroup": 3, "listener": 5, "listener-rule": 6}
+
+
+def is_arn_of(arn: str, kind: str) -> bool:
+    """Whether `arn` is shaped like an ELBv2 ARN of `kind` (any partition, region and account):
+    ``is_arn_of("arn:aws:foo", "targetgroup")`` is False."""
+    parts = arn.split(":", 5)
+    if resource_kind(arn) != kind or not parts[3] or not parts[4].isdigit():
+        return False
+    resource = parts[5].split("/")
+    return len(resource) == _PARTS[kind] and all(resource)
 
 
 def resource_kind(arn: str) -> str:
-    """``...:targetgroup/blue/73e2...`` -> ``targetgroup``; '' when the ARN is not ours."""
-    if not arn.startswith(PREFIX + ":"):
-        return ""
+    """``...:targetgroup/blue/73e2...`` -> ``targetgroup``; '' when the ARN is not ours (in any partition)."""
     parts = arn.split(":", 5)
-    return parts[5].split("/", 1)[0] if len(parts) == 6 else ""
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != SERVICE:
+        return ""
+    return parts[5].split("/", 1)[0]

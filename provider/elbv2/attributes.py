@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from provider.elbv2.context import Context, Params, Result
 from provider.elbv2.model import Attributes, Listener, LoadBalancer, State, TargetGroup
-from provider.errors import ValidationError
+from provider.errors import InvalidConfigurationRequest, ValidationError
 
 Owner = TypeVar("Owner", LoadBalancer, TargetGroup, Listener)
 
@@ -23,6 +23,7 @@ class Spec:
     default: str
     valid: Callable[[str], bool]
     expected: str  # what a valid value looks like, for the error message
+    fixed: str = ""  # when set, the key cannot be changed: the error text for a change
 
 
 Specs = Mapping[str, Spec]
@@ -40,6 +41,11 @@ def integer(default: str, low: int, high: int, *extra: str) -> Spec:
 
     words = "".join(f" or '{e}'" for e in extra)
     return Spec(default, valid, f"an integer from {low} to {high}{words}")
+
+
+def fixed(value: str, refusal: str) -> Spec:
+    """A key that is listed with `value` and cannot be changed; setting it to `value` again is accepted."""
+    return Spec(value, lambda v: v == value, f"'{value}'", refusal)
 
 
 def choice(default: str, *values: str) -> Spec:
@@ -68,6 +74,8 @@ def merge(specs: Specs, current: Attributes, changes: Iterable[Mapping[str, obje
         spec = specs.get(key)
         if spec is None:
             raise ValidationError(f"Attribute key '{key}' is not recognized")
+        if spec.fixed and not spec.valid(value):
+            raise InvalidConfigurationRequest(spec.fixed.format(key=key))
         if not spec.valid(value):
             raise ValidationError(f"Attribute '{key}' value '{value}' is not valid: expected {spec.expected}")
         values[key] = value
@@ -83,7 +91,7 @@ def shape(attributes: Attributes) -> list[dict[str, str]]:
     return [{"key": key, "value": value} for key, value in attributes]
 
 
-def _no_rules_across_keys(values: Mapping[str, str]) -> None:
+def _no_rules_across_keys(owner: object, values: Mapping[str, str]) -> None:
     return None
 
 
@@ -94,7 +102,7 @@ class Operations(Generic[Owner]):
     arn: str  # the request's ARN parameter: "listener_arn"
     find: Callable[[State, str], Owner]  # by ARN, or the NotFound error
     specs: Specs
-    check: Callable[[Mapping[str, str]], None] = _no_rules_across_keys  # rules across keys, on the merged values
+    check: Callable[[Owner, Mapping[str, str]], None] = _no_rules_across_keys  # rules across keys, merged values
 
     def describe(self, ctx: Context, p: Params) -> Result:
         owner = self.find(ctx.store.snapshot(), p[self.arn])
@@ -104,6 +112,6 @@ class Operations(Generic[Owner]):
         with ctx.store.write() as tx:
             owner = self.find(tx.state, p[self.arn])
             merged = merge(self.specs, owner.attributes, p.get("attributes") or [])
-            self.check(dict(merged))
+            self.check(owner, dict(merged))
             tx.put(replace(owner, attributes=merged))
         return {"attributes": shape(merged)}

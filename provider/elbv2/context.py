@@ -32,10 +32,13 @@ class InstanceResolver(Protocol):
 
 
 class SubnetDirectory(Protocol):
-    """The EC2 subnets as load balancers see them (provider/ec2/directory.py)."""
+    """The EC2 subnets and security groups as load balancers see them (provider/ec2/directory.py)."""
 
     def placements(self, region: str, subnet_ids: Iterable[str]) -> Mapping[str, tuple[str, str]]:
         """Of `subnet_ids`, those that exist: subnet id -> (VPC id, availability zone name)."""
+
+    def security_group_vpcs(self, region: str, group_ids: Iterable[str]) -> Mapping[str, str]:
+        """Of `group_ids`, those that exist: security group id -> its VPC id."""
 
 
 def utcnow() -> datetime:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from provider import texts
 from provider.elbv2 import arns, attributes, lookup, tags
 from provider.elbv2.actions import parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
     from provider.store import Transaction
 
 
-
 def create_listener(ctx: Context, p: Params) -> Result:
+    if p.get("port") is None:  # optional in the model (for Gateway Load Balancers), required for an ALB
+        raise ValidationError(texts.LISTENER_PORT_REQUIRED)
     with ctx.store.write() as tx:
         state = tx.state
         lb_arn = p["load_balancer_arn"]

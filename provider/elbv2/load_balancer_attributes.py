@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from provider import texts
 from provider.elbv2 import attributes, lookup
-from provider.elbv2.attributes import boolean, choice, integer, text
+from provider.elbv2.attributes import boolean, choice, fixed, integer, text
 from provider.elbv2.context import Handler
 from provider.elbv2.model import Attributes, LoadBalancer
 from provider.errors import InvalidConfigurationRequest
@@ -29,11 +30,12 @@ LOAD_BALANCER_ATTRIBUTES: attributes.Specs = {
     "waf.fail_open.enabled": boolean("false"),
     "client_keep_alive.seconds": integer("3600", 60, 604800),
     "zonal_shift.config.enabled": boolean("false"),
+    "load_balancing.cross_zone.enabled": fixed("true", texts.CROSS_ZONE_FIXED),
 }
 LOAD_BALANCER_ATTRIBUTE_DEFAULTS: Attributes = attributes.defaults(LOAD_BALANCER_ATTRIBUTES)
 
 
-def check_combination(values: Mapping[str, str]) -> None:
+def check_combination(_: LoadBalancer, values: Mapping[str, str]) -> None:
     """Rules across keys: enabled logs need a bucket to write to."""
     for logs in ("access_logs", "connection_logs"):
         if values[f"{logs}.s3.enabled"] == "true" and not values[f"{logs}.s3.bucket"]:

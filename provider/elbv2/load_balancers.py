@@ -64,7 +64,7 @@ def subnets_from(p: Params) -> tuple[str, ...]:
 
 
 def shape(lb: LoadBalancer) -> dict[str, Any]:
-    region = network.region_of(lb.arn)
+    region = arns.region_of(lb.arn)
     return {
         "load_balancer_arn": lb.arn,
         "dns_name": lb.dns_name,
@@ -86,8 +86,10 @@ def create_load_balancer(ctx: Context, p: Params) -> Result:
     validate_load_balancer_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     vpc_id, zones = network.placement(ctx.subnets, ctx.region, settings.subnets)
+    network.check_security_groups(ctx.subnets, ctx.region, zones, vpc_id, settings.security_groups)
     with ctx.store.write() as tx:
-        existing = lookup.created_before(LoadBalancer, tx.state.load_balancers, name, settings.matches, ctx.quotas)
+        here = lookup.regional(tx.state.load_balancers, ctx.region)
+        existing = lookup.created_before(LoadBalancer, here, name, settings.matches, ctx.quotas)
         if existing is not None:
             return {"load_balancers": [shape(existing)]}
         arn = arns.load_balancer(ctx.region, ctx.account, name)
@@ -117,20 +119,21 @@ def describe_load_balancers(ctx: Context, p: Params) -> Result:
     if wanted_arns:
         found = [lookup.load_balancer(state, arn) for arn in dict.fromkeys(wanted_arns)]
     elif names:
-        missing = [n for n in names if lookup.by_name(state.load_balancers, n) is None]
+        here = lookup.regional(state.load_balancers, ctx.region)
+        missing = [n for n in names if lookup.by_name(here, n) is None]
         if missing:
             raise LoadBalancerNotFound(f"Load balancers '{missing}' not found")
         wanted_names = set(names)
-        found = [lb for lb in state.load_balancers.values() if lb.name in wanted_names]
+        found = [lb for lb in here.values() if lb.name in wanted_names]
     else:
-        found = list(state.load_balancers.values())
+        found = list(lookup.regional(state.load_balancers, ctx.region).values())
     items, next_marker = paging.page(sorted(found, key=lambda lb: lb.name), p.get("marker"), p.get("page_size"))
     return {"load_balancers": [shape(lb) for lb in items], "next_marker": next_marker}
 
 
 def delete_load_balancer(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        lb = tx.state.load_balancers.get(p["load_balancer_arn"])
+        lb = tx.state.load_balancers.get(lookup.well_formed(p["load_balancer_arn"], "loadbalancer"))
         if lb is None:  # AWS answers an unknown or already deleted ARN with success
             return {}
         if dict(lb.attributes).get("deletion_protection.enabled") == "true":
@@ -146,7 +149,9 @@ def delete_load_balancer(ctx: Context, p: Params) -> Result:
 def set_security_groups(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         lb = lookup.load_balancer(tx.state, p["load_balancer_arn"])
-        lb = replace(lb, security_groups=tuple(p.get("security_groups") or ()))
+        groups = tuple(p.get("security_groups") or ())
+        network.check_security_groups(ctx.subnets, ctx.region, lb.zones, lb.vpc_id, groups)
+        lb = replace(lb, security_groups=groups)
         tx.put(lb)
     return {"security_group_ids": list(lb.security_groups)}
 
@@ -161,7 +166,7 @@ def set_subnets(ctx: Context, p: Params) -> Result:
         ip_address_type = p.get("ip_address_type") or lb.ip_address_type
         lb = replace(lb, subnets=subnets, zones=zones, vpc_id=vpc_id, ip_address_type=ip_address_type)
         tx.put(lb)
-    shaped = network.availability_zones(network.region_of(lb.arn), lb.subnets, lb.zones)
+    shaped = network.availability_zones(arns.region_of(lb.arn), lb.subnets, lb.zones)
     return {"availability_zones": shaped, "ip_address_type": lb.ip_address_type}
 
 

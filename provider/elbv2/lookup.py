@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from provider import texts
 from provider.elbv2 import arns
 from provider.elbv2.limits import Quotas
 from provider.elbv2.model import Listener, LoadBalancer, Rule, State, TargetGroup
@@ -34,27 +35,39 @@ _NAMED: dict[type, tuple[str, str, type[ApiError], type[ApiError]]] = {  # noun,
 }
 
 
-def _found(table: Mapping[str, R], arn: str, error: type[ApiError], kind: str) -> R:
-    found = table.get(arn)
+# resource type in the ARN -> the noun AWS's texts use for it
+NOUNS = {"loadbalancer": "load balancer", "targetgroup": "target group", "listener": "listener",
+         "listener-rule": "listener rule"}
+
+
+def well_formed(arn: str, kind: str) -> str:
+    """`arn` when it is an ARN of `kind`; AWS's ValidationError, before any lookup, when it is not."""
+    if not arns.is_arn_of(arn, kind):
+        raise ValidationError(texts.NOT_A_VALID_ARN.format(value=arn, kind=NOUNS[kind]))
+    return arn
+
+
+def _found(table: Mapping[str, R], arn: str, kind: str, error: type[ApiError], message: str) -> R:
+    found = table.get(well_formed(arn, kind))
     if found is None:
-        raise error(f"{kind} '{arn}' not found")
+        raise error(message)
     return found
 
 
 def load_balancer(state: State, arn: str) -> LoadBalancer:
-    return _found(state.load_balancers, arn, LoadBalancerNotFound, "Load balancer")
+    return _found(state.load_balancers, arn, "loadbalancer", LoadBalancerNotFound, f"Load balancer '{arn}' not found")
 
 
 def target_group(state: State, arn: str) -> TargetGroup:
-    return _found(state.target_groups, arn, TargetGroupNotFound, "Target group")
+    return _found(state.target_groups, arn, "targetgroup", TargetGroupNotFound, texts.TARGET_GROUPS_NOT_FOUND)
 
 
 def listener(state: State, arn: str) -> Listener:
-    return _found(state.listeners, arn, ListenerNotFound, "Listener")
+    return _found(state.listeners, arn, "listener", ListenerNotFound, f"Listener '{arn}' not found")
 
 
 def rule(state: State, arn: str) -> Rule:
-    return _found(state.rules, arn, RuleNotFound, "Rule")
+    return _found(state.rules, arn, "listener-rule", RuleNotFound, f"Rule '{arn}' not found")
 
 
 _BY_KIND: dict[str, Callable[[State, str], object]] = {
@@ -71,6 +84,11 @@ def require_resource(state: State, arn: str) -> None:
     if find is None:
         raise ValidationError(f"'{arn}' is not a valid load balancer, target group, listener or rule ARN")
     find(state, arn)
+
+
+def regional(table: Mapping[str, Named], region: str) -> dict[str, Named]:
+    """The resources of one region: names are unique, quotas count and listings show per region, as on AWS."""
+    return {arn: found for arn, found in table.items() if arns.region_of(arn) == region}
 
 
 def by_name(table: Mapping[str, Named], name: str) -> Named | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from provider import texts
 from provider.elbv2 import limits
 from provider.errors import ValidationError
 
@@ -24,12 +25,14 @@ def validate_load_balancer_name(name: str) -> None:
 
 def validate_target_group_name(name: str) -> None:
     _validate("Target group", name)
+    if "--" in name:
+        raise ValidationError(texts.NAME_DOUBLE_HYPHEN.format(kind="Target group", name=name))
 
 
 def _validate(kind: str, name: str) -> None:
     """The rules load balancer and target group names share: 1-32 alphanumerics or hyphens, no edge hyphen."""
     if len(name) > limits.NAME_LENGTH:
-        raise ValidationError(f"{kind} name '{name}' cannot be longer than {limits.NAME_LENGTH} characters")
+        raise ValidationError(texts.NAME_TOO_LONG.format(kind=kind, name=name, limit=limits.NAME_LENGTH))
     if not _ALLOWED.fullmatch(name):
         raise ValidationError(
             f"{kind} name '{name}' can only contain characters that are alphanumeric characters or hyphens(-)"

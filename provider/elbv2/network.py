@@ -7,9 +7,11 @@ it does not know is still accepted as given (the README's canary names subnet-a)
 
 from __future__ import annotations
 
+from provider import texts
+from provider.elbv2 import arns
 from provider.elbv2.context import SubnetDirectory
 from provider.elbv2.model import State
-from provider.errors import InvalidConfigurationRequest
+from provider.errors import InvalidConfigurationRequest, InvalidSecurityGroup
 
 DEFAULT_VPC_ID = "vpc-0000000000000000a"  # stands in for the account's default VPC
 _ZONE_LETTERS = "abcdef"
@@ -30,11 +32,6 @@ _HOSTED_ZONES = {
     "sa-east-1": "Z2P70J7HTTTPLU",
 }
 FALLBACK_HOSTED_ZONE = "Z2P70J7EXAMPLE"
-
-
-def region_of(arn: str) -> str:
-    """``arn:aws:elasticloadbalancing:eu-west-1:...`` -> ``eu-west-1``."""
-    return arn.split(":")[3]
 
 
 def hosted_zone_id(region: str) -> str:
@@ -69,13 +66,25 @@ def placement(directory: SubnetDirectory | None, region: str, subnets: tuple[str
     return vpcs[0], tuple((s, known[s][1]) for s in subnets if s in known)
 
 
+def check_security_groups(directory: SubnetDirectory | None, region: str, zones: Zones, vpc_id: str,
+                          groups: tuple[str, ...]) -> None:
+    """A load balancer in subnets EC2 knows (`zones`) takes only security groups of its VPC, as in AWS; one in
+    subnets nothing knows takes any ids as given, as its subnets are (README: "Load balancers and subnets")."""
+    if directory is None or not zones or not groups:
+        return
+    known = directory.security_group_vpcs(region, groups)
+    invalid = [g for g in groups if known.get(g) != vpc_id]
+    if invalid:
+        raise InvalidSecurityGroup(texts.SECURITY_GROUP_INVALID.format(ids=", ".join(invalid)))
+
+
 def user_of(state: State, region: str, resource_id: str) -> str | None:
     """The first load balancer (by ARN) in `region` whose subnets or security groups name `resource_id`."""
     return min(
         (
             lb.arn
             for lb in state.load_balancers.values()
-            if region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
+            if arns.region_of(lb.arn) == region and (resource_id in lb.subnets or resource_id in lb.security_groups)
         ),
         default=None,
     )

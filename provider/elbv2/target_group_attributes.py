@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from provider import texts
 from provider.elbv2 import attributes, limits, lookup
 from provider.elbv2.attributes import Spec, boolean, choice, integer
 from provider.elbv2.context import Handler
-from provider.elbv2.model import DEREGISTRATION_DELAY_SECONDS, STICKINESS_SECONDS, Attributes, StickinessType
+from provider.elbv2.model import (
+    DEREGISTRATION_DELAY_SECONDS,
+    STICKINESS_SECONDS,
+    Attributes,
+    StickinessType,
+    TargetGroup,
+)
 from provider.errors import InvalidConfigurationRequest
 
 RESERVED_COOKIE_PREFIXES = ("AWSALB", "AWSALBAPP", "AWSALBTG")
+# The model's stickiness types of Network Load Balancer groups: known to AWS, refused for HTTP and HTTPS groups.
+NETWORK_STICKINESS_TYPES = ("source_ip", "source_ip_dest_ip", "source_ip_dest_ip_proto")
 
 
 def _cookie_name_ok(value: str) -> bool:
@@ -24,7 +33,8 @@ def _cookie_name_ok(value: str) -> bool:
 TARGET_GROUP_ATTRIBUTES: attributes.Specs = {
     "deregistration_delay.timeout_seconds": integer(str(DEREGISTRATION_DELAY_SECONDS), 0, 3600),
     "stickiness.enabled": boolean("false"),
-    "stickiness.type": choice(StickinessType.LB_COOKIE.value, *(t.value for t in StickinessType)),
+    "stickiness.type": choice(StickinessType.LB_COOKIE.value, *(t.value for t in StickinessType),
+                              *NETWORK_STICKINESS_TYPES),
     "stickiness.lb_cookie.duration_seconds": integer(str(STICKINESS_SECONDS), 1, limits.MAX_STICKINESS_SECONDS),
     "stickiness.app_cookie.cookie_name": Spec(
         "", _cookie_name_ok, "a cookie name not starting with " + ", ".join(RESERVED_COOKIE_PREFIXES)
@@ -49,8 +59,11 @@ TARGET_GROUP_ATTRIBUTES: attributes.Specs = {
 TARGET_GROUP_ATTRIBUTE_DEFAULTS: Attributes = attributes.defaults(TARGET_GROUP_ATTRIBUTES)
 
 
-def check_combination(values: Mapping[str, str]) -> None:
-    """Rules across keys that AWS answers with InvalidConfigurationRequest."""
+def check_combination(group: TargetGroup, values: Mapping[str, str]) -> None:
+    """Rules across keys (and the group's protocol) that AWS answers with InvalidConfigurationRequest."""
+    if values["stickiness.type"] in NETWORK_STICKINESS_TYPES:
+        raise InvalidConfigurationRequest(texts.STICKINESS_TYPE.format(type=values["stickiness.type"],
+                                                                       protocol=group.protocol))
     app_cookie = values["stickiness.type"] == "app_cookie"
     if values["stickiness.enabled"] == "true" and app_cookie and not values["stickiness.app_cookie.cookie_name"]:
         raise InvalidConfigurationRequest("stickiness.app_cookie.cookie_name is required for app_cookie stickiness")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from provider import texts
 from provider.elbv2 import arns, health_checks, lookup, paging, target_group_attributes
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import HealthCheck, ProtocolName, State, TargetGroup, TargetType
@@ -101,7 +103,8 @@ def create_target_group(ctx: Context, p: Params) -> Result:
     validate_target_group_name(name)
     settings, tags = settings_from(p), validate_tags(p.get("tags"))
     with ctx.store.write() as tx:
-        existing = lookup.created_before(TargetGroup, tx.state.target_groups, name, settings.matches, ctx.quotas)
+        here = lookup.regional(tx.state.target_groups, ctx.region)
+        existing = lookup.created_before(TargetGroup, here, name, settings.matches, ctx.quotas)
         if existing is not None:
             return {"target_groups": [shape(tx.state, existing)]}
         tg = TargetGroup(
@@ -133,19 +136,20 @@ def describe_target_groups(ctx: Context, p: Params) -> Result:
     elif tg_arns:
         found = [lookup.target_group(state, arn) for arn in dict.fromkeys(tg_arns)]
     elif names:
-        found = [_named(state, name) for name in dict.fromkeys(names)]
+        here = lookup.regional(state.target_groups, ctx.region)
+        found = [_named(here, name) for name in dict.fromkeys(names)]
     else:
-        found = list(state.target_groups.values())
+        found = list(lookup.regional(state.target_groups, ctx.region).values())
     if not tg_arns:
         found.sort(key=lambda tg: tg.name)
     items, next_marker = paging.page(found, p.get("marker"), p.get("page_size"))
     return {"target_groups": [shape(state, tg) for tg in items], "next_marker": next_marker}
 
 
-def _named(state: State, name: str) -> TargetGroup:
-    tg = lookup.by_name(state.target_groups, name)
+def _named(here: Mapping[str, TargetGroup], name: str) -> TargetGroup:
+    tg = lookup.by_name(here, name)
     if tg is None:
-        raise TargetGroupNotFound(f"Target group '{name}' not found")
+        raise TargetGroupNotFound(texts.TARGET_GROUPS_NOT_FOUND)
     return tg
 
 
@@ -160,7 +164,7 @@ def modify_target_group(ctx: Context, p: Params) -> Result:
 
 def delete_target_group(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
-        tg = tx.state.target_groups.get(p["target_group_arn"])
+        tg = tx.state.target_groups.get(lookup.well_formed(p["target_group_arn"], "targetgroup"))
         if tg is None:  # AWS answers an unknown or already deleted ARN with success
             return {}
         if tx.state.rules_by_target_group.get(tg.arn):

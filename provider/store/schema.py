@@ -15,12 +15,12 @@ import duckdb
 
 from provider.store.codec import dumps
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE load_balancers (arn TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE target_groups (arn TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE listeners (
     arn TEXT PRIMARY KEY, load_balancer_arn TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL,
     UNIQUE (load_balancer_arn, port));
@@ -74,7 +74,21 @@ def _fold_rule_target_groups(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
-_MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _fold_rule_target_groups}
+def _names_per_region(db: duckdb.DuckDBPyConnection) -> None:
+    """2 -> 3: names are unique per region, not per file (the domain checks them, region by region), so the
+    UNIQUE (name) of load balancers and target groups goes; DuckDB drops a constraint only with its table."""
+    for table in ("load_balancers", "target_groups"):
+        db.execute(f"CREATE TABLE {table}_v3 (arn TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL)")
+        db.execute(f"INSERT INTO {table}_v3 SELECT arn, name, doc FROM {table}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_v3 RENAME TO {table}")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+
+
+_MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _fold_rule_target_groups,
+    2: _names_per_region,
+}
 
 
 def _version(db: duckdb.DuckDBPyConnection) -> int:

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from provider import partitions
+
 Params = Mapping[str, Any]
 Result = dict[str, Any]
 
@@ -24,7 +26,8 @@ Handler = Callable[[Context, Params], Result]
 
 
 def get_caller_identity(ctx: Context, p: Params) -> Result:
-    return {"user_id": ctx.account, "account": ctx.account, "arn": f"arn:aws:iam::{ctx.account}:root"}
+    root = partitions.arn("iam", ctx.region, ctx.account, "root", regional=False)
+    return {"user_id": ctx.account, "account": ctx.account, "arn": root}
 
 
 OPERATIONS: dict[str, Handler] = {"GetCallerIdentity": get_caller_identity}

@@ -240,7 +240,7 @@ GOOD = _stat_query("m", "RequestCount", return_data=True)
         pytest.param(_gmd([{"id": "e", "expression": "m /"}]), "ValidationError", id="bad-expression"),
         pytest.param(_gmd([{"id": "e", "expression": "nope * 2"}]), "ValidationError", id="unknown-id"),
         pytest.param(_gmd([{"id": "e", "expression": "e + 1"}]), "ValidationError", id="circular"),
-        pytest.param(_gmd([{"id": "e"}]), "ValidationError", id="neither-stat-nor-expression"),
+        pytest.param(_gmd([{"id": "e"}]), "MissingParameter", id="neither-stat-nor-expression"),
         pytest.param(_gmd([GOOD], next_token="garbage"), "InvalidNextToken", id="bad-next-token"),
         pytest.param(_put(namespace="AWS/ApplicationELB"), "InvalidParameterValue", id="put-aws-namespace"),
         pytest.param(_put(metric_data=[{"metric_name": "x", "value": 1.0}] * 1001), "InvalidParameterValue",

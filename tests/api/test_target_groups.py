@@ -238,7 +238,7 @@ def test_modify_attributes(elbv2: Any) -> None:
         pytest.param({"stickiness.app_cookie.cookie_name": "AWSALBAPP-1"}, "ValidationError", id="reserved-cookie"),
         pytest.param({"stickiness.lb_cookie.duration_seconds": "0"}, "ValidationError", id="duration-0"),
         pytest.param({"stickiness.lb_cookie.duration_seconds": "604801"}, "ValidationError", id="duration-high"),
-        pytest.param({"stickiness.type": "source_ip"}, "ValidationError", id="nlb-stickiness"),
+        pytest.param({"stickiness.type": "source_ip"}, "InvalidConfigurationRequest", id="nlb-stickiness"),
         pytest.param({"deregistration_delay.timeout_seconds": "3601"}, "ValidationError", id="delay-high"),
         pytest.param({"slow_start.duration_seconds": "10"}, "ValidationError", id="slow-start-10"),
         pytest.param({"load_balancing.algorithm.type": "random"}, "ValidationError", id="algorithm"),

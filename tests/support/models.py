@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from provider.elbv2.load_balancer_attributes import LOAD_BALANCER_ATTRIBUTE_DEFAULTS
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -17,6 +18,7 @@ from provider.elbv2.model import (
     Forward,
     HealthCheck,
     Listener,
+    LoadBalancer,
     ProtocolName,
     Rule,
     TargetGroup,
@@ -64,6 +66,13 @@ def target_group(
         created_time=created,
         attributes=tuple(sorted(dict(attributes).items())),
     )
+
+
+def load_balancer(name: str = "lb") -> LoadBalancer:
+    """An internet-facing ipv4 load balancer in vpc-1 with AWS's attribute defaults."""
+    arn = f"{ARN_PREFIX}:loadbalancer/app/{name}/{stable_id(name)}"
+    return LoadBalancer(arn, name, f"{name}-1.us-east-1.elb.amazonaws.com", "internet-facing", "ipv4", "vpc-1",
+                        ("subnet-a", "subnet-b"), (), T0, LOAD_BALANCER_ATTRIBUTE_DEFAULTS)
 
 
 def in_use(tg_arn: str) -> tuple[Listener, Rule]:

@@ -65,9 +65,15 @@ def test_time_range(start: datetime, end: datetime, period: int, expected: tuple
     assert (start_ms - base, end_ms - base) == expected
 
 
-@pytest.mark.parametrize(("start", "end"), [(_t(5), _t(5)), (_t(6), _t(5))], ids=["equal", "after"])
-def test_time_range_rejected(start: datetime, end: datetime) -> None:
-    with pytest.raises(InvalidParameterValue, match="StartTime must be less than"):
+@pytest.mark.parametrize(
+    ("start", "end", "says"),
+    [
+        pytest.param(_t(5), _t(5), "StartTime must not equal parameter EndTime", id="equal"),
+        pytest.param(_t(6), _t(5), "StartTime must be less than", id="after"),
+    ],
+)
+def test_time_range_rejected(start: datetime, end: datetime, says: str) -> None:
+    with pytest.raises(InvalidParameterValue, match=says):
         validate.time_range(start, end, 60)
 
 

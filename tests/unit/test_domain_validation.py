@@ -17,7 +17,7 @@ from provider.elbv2.target_group_attributes import TARGET_GROUP_ATTRIBUTE_DEFAUL
 from provider.elbv2.target_group_attributes import check_combination as check_tg
 from provider.elbv2.target_groups import settings_from
 from provider.elbv2.targets import health_check_port, requested, validate_ip_target
-from tests.support.models import target_group
+from tests.support.models import load_balancer, target_group
 
 OK = None
 
@@ -184,7 +184,8 @@ def _change(key: str, value: str) -> list[dict[str, str]]:
         pytest.param("stickiness.enabled", "true", True, id="sticky-true"),
         pytest.param("stickiness.enabled", "yes", False, id="sticky-yes"),
         pytest.param("stickiness.type", "app_cookie", True, id="type-app"),
-        pytest.param("stickiness.type", "source_ip", False, id="type-source-ip"),
+        pytest.param("stickiness.type", "source_ip", True, id="type-source-ip-known-refused-per-protocol"),
+        pytest.param("stickiness.type", "cookie", False, id="type-unknown"),
         pytest.param("stickiness.lb_cookie.duration_seconds", "604800", True, id="duration-max"),
         pytest.param("stickiness.lb_cookie.duration_seconds", "0", False, id="duration-0"),
         pytest.param("stickiness.lb_cookie.duration_seconds", "604801", False, id="duration-over"),
@@ -247,7 +248,7 @@ def test_target_group_attribute_values(key: str, value: str, ok: bool) -> None:
 )
 def test_target_group_attribute_combinations(changes: dict[str, str], expected: Any) -> None:
     merged = attributes.merge(TARGET_GROUP_ATTRIBUTES, (), [{"key": k, "value": v} for k, v in changes.items()])
-    raises(expected, check_tg, dict(merged))
+    raises(expected, check_tg, target_group(), dict(merged))
 
 
 @pytest.mark.parametrize(
@@ -264,7 +265,7 @@ def test_target_group_attribute_combinations(changes: dict[str, str], expected: 
 )
 def test_load_balancer_attributes(changes: list[dict[str, str]], expected: Any) -> None:
     def apply() -> None:
-        check_lb(dict(attributes.merge(LOAD_BALANCER_ATTRIBUTES, (), changes)))
+        check_lb(load_balancer(), dict(attributes.merge(LOAD_BALANCER_ATTRIBUTES, (), changes)))
 
     raises(expected, apply)
 

@@ -11,6 +11,7 @@ from provider.elbv2.model import Action, ActionType, FixedResponse, Forward, Rul
 from provider.store import Store
 from provider.store.codec import dumps, encode
 from provider.store.schema import SCHEMA_VERSION
+from tests.support.models import target_group
 
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/73e2d6bc24d8a067"
@@ -97,3 +98,24 @@ def test_a_file_from_a_newer_build_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(RuntimeError, match="schema version 99"):
         Store(str(path))
+
+
+def test_a_version_2_file_takes_one_name_in_two_regions(tmp_path: Path) -> None:
+    path = tmp_path / "v2.duckdb"
+    Store(str(path)).close()
+    db = duckdb.connect(str(path))
+    for table in ("load_balancers", "target_groups"):  # version 2 kept names unique across regions
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"CREATE TABLE {table} (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL)")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.close()
+    store = Store(str(path))
+    twins = [target_group("web", arn=TG.format("web").replace("us-east-1", region)) for region in ("us-east-1",
+                                                                                                   "eu-west-1")]
+    with store.write() as tx:
+        for twin in twins:
+            tx.put(twin)
+    store.close()
+    again = Store(str(path))
+    assert sorted(again.snapshot().target_groups) == sorted(t.arn for t in twins)
+    again.close()

@@ -205,7 +205,7 @@ def test_cbor_responses_say_so() -> None:
         pytest.param(
             JSON,
             b'{"Namespace": "A", "MetricData": [{"MetricName": "m", "Value": NaN}]}',
-            SerializationException,
+            InvalidParameterValue,
             id="json-nan",
         ),
         pytest.param(

@@ -1,0 +1,50 @@
+"""AWS's error texts, each written once: the documented or recorded wording where it is known.
+
+Texts marked `# not known from AWS` are ours; README's "Where this differs from AWS" lists them.
+
+>>> NOT_A_VALID_ARN.format(value="unknown", kind="target group")
+"'unknown' is not a valid target group ARN"
+>>> number_shown(float("-inf"))
+'-Infinity'
+"""
+
+from __future__ import annotations
+
+import math
+
+# Shared validation phrasing (ELBv2 and CloudWatch's ValidationError)
+ENUM_CONSTRAINT = "Member must satisfy enum value set: [{values}]"
+VALIDATION_ERRORS = "{count} validation {noun} detected: {joined}"
+# Enum values are listed in the model's order, except where AWS was recorded listing them in another
+RECORDED_ENUM_ORDERS = {"StateValue": ("INSUFFICIENT_DATA", "ALARM", "OK")}
+
+# ELBv2
+NOT_A_VALID_ARN = "'{value}' is not a valid {kind} ARN"
+TARGET_GROUPS_NOT_FOUND = "One or more target groups not found"
+NAME_TOO_LONG = "{kind} name '{name}' cannot be longer than '{limit}' characters"
+NAME_DOUBLE_HYPHEN = "{kind} name '{name}' cannot contain two consecutive hyphens"  # not known from AWS
+STICKINESS_TYPE = "Stickiness type '{type}' is not supported for target groups with the {protocol} protocol"
+LISTENER_PORT_REQUIRED = "A port must be specified for listeners of an application load balancer"  # not known from AWS
+CROSS_ZONE_FIXED = (  # not known from AWS
+    "Load balancer attribute '{key}' cannot be modified: cross-zone load balancing is always on for application"
+    " load balancers"
+)
+SECURITY_GROUP_INVALID = "One or more security groups are invalid: {ids}"  # not known from AWS
+
+# CloudWatch
+START_EQUALS_END = "The parameter StartTime must not equal parameter EndTime."
+START_AFTER_END = "The parameter StartTime must be less than the parameter EndTime."
+PARAMETER_REQUIRED = "The parameter {name} is required."
+VALUE_INVALID = "The value {value} for parameter {name} is invalid."
+STORAGE_RESOLUTION = "The parameter {name} must be a value in the set [ 1, 60 ]."
+DUPLICATE_DIMENSION = "No metric may specify the same dimension name twice."
+ALARM_NOT_FOUND = "Alarm {name} does not exist."
+
+
+def number_shown(value: float) -> str:
+    """A double as AWS echoes it back: NaN, Infinity, -Infinity, or the number."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)

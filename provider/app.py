@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from provider.accesslogs.tail import run_ingest
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
@@ -33,7 +34,6 @@ from provider.targets.schedule import run_health
 from provider.telemetry.loop import run_telemetry
 from provider.telemetry.sources import Sources
 from provider.traefik import endpoint as dataplane
-from provider.traefik.logtail import run_ingest
 from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
@@ -88,7 +88,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/", aws, methods=["POST", "GET"]),
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *dataplane.routes(runtime, sources),
+        *dataplane.routes(runtime, sources.announce),
         *ui.routes(runtime),
         *rollouts.routes(runtime),
     ]

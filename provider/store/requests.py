@@ -1,7 +1,7 @@
 """The ``requests`` table's writer: rows and the read position of their access log commit in one transaction, so
-a request is counted exactly once whatever stops when (provider/traefik/logtail.py); and retention.
+a request is counted exactly once whatever stops when (provider/accesslogs/tail.py); and retention.
 
-    log = RequestLog(store, INGEST_SELECT)       # the query that turns lines into rows (traefik/accesslog.py)
+    log = RequestLog(store, INGEST_SELECT)       # the query that turns lines into rows (accesslogs/ingest.py)
     log.set_routes(*resolver.tables())
     log.commit(Position("listener80", "2049:1234", 0), Position("listener80", "2049:1234", 8192), lines)
 """

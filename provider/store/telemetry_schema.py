@@ -1,5 +1,5 @@
 """The tables behind CloudWatch metrics and ALB access logs: `requests`, one row per request of a load balancer
-with access logs enabled (Traefik's access log, provider/traefik/logtail.py); `metric_data`, what PutMetricData
+with access logs enabled (Traefik's access log, provider/accesslogs/tail.py); `metric_data`, what PutMetricData
 and the host-count sampler put; `alb_*`, per-second sums of what Traefik counted, rolled up on CloudWatch's
 retention ladder (provider/telemetry/). Names are ALB's.
 

@@ -19,11 +19,9 @@ from provider.telemetry.counting import Carry, increments
 from provider.telemetry.exposition import Scrape
 from provider.telemetry.names import Names
 from provider.telemetry.tables import Tables
-from provider.traefik.static import METRICS_HEADER
 
 log = logging.getLogger("elbv2.metrics")
 
-HEADER = METRICS_HEADER.lower()
 FORGET_S = 30.0
 TIMEOUT_S = 2.0
 START = "process_start_time_seconds"  # a Traefik restart starts every counter again from 0

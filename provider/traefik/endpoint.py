@@ -6,19 +6,22 @@ responses and redirects are answered inside Traefik (answers.py, plugin.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from provider.runtime import Runtime
-from provider.telemetry.sources import HEADER, Sources
 from provider.traefik.auth import refusal
 from provider.traefik.config_cache import Compiled, ConfigCache
+from provider.traefik.static import METRICS_HEADER
 
 MAX_WAIT_MS = 10_000  # the longest a poll may be held (?wait_ms=); keep it under the poller's pollTimeout
 
 
-def routes(runtime: Runtime, sources: Sources) -> list[BaseRoute]:
+def routes(runtime: Runtime, announce: Callable[[str | None], None]) -> list[BaseRoute]:
+    """``announce``: told the metrics address a poll carries (provider/telemetry/sources.py)."""
     cache = ConfigCache(runtime)
     token = runtime.settings.provider_token
 
@@ -26,7 +29,7 @@ def routes(runtime: Runtime, sources: Sources) -> list[BaseRoute]:
         refused = refusal(request, token)
         if refused is not None:
             return refused
-        sources.announce(request.headers.get(HEADER))
+        announce(request.headers.get(METRICS_HEADER))
         raw = request.query_params.get("wait_ms", "")
         wait_ms = min(int(raw), MAX_WAIT_MS) if raw.isdigit() else 0  # anything else: answer at once
         client = (request.client.host, request.client.port) if request.client else None

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError
 
+from provider.accesslogs.tail import file_id
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.requests import RequestLog
-from provider.traefik.logtail import file_id
 from tests.api.conftest import elbv2_client
 from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.conftest import free_port, start_server

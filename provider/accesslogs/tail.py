@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from provider.accesslogs.ingest import INGEST_SELECT
 from provider.accesslogs.record import Request
 from provider.elbv2.model import State
 from provider.runtime import Runtime
 from provider.store.requests import Position, RequestLog
 from provider.telemetry.names import Names
-from provider.traefik.accesslog import INGEST_SELECT
 
 log = logging.getLogger("elbv2.ingest")
 

@@ -1,4 +1,4 @@
-"""PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract is DESIGN.md's mapping table).
+"""PURE: State + routable servers -> Traefik v3 dynamic configuration (the contract: docs/architecture.md).
 
 No I/O, no clock, no randomness, no module state: the same inputs give the same bytes, so Traefik's body hash skips
 unchanged polls. The one thing it writes is the memo its caller hands it.

@@ -8,6 +8,21 @@ Times are epoch milliseconds (UTC) so that period bucketing is integer arithmeti
 
 from __future__ import annotations
 
+# Seconds one row covers, one pair of tables each (an age's rows go as whole row groups, and a query reads only
+# the resolutions it needs): CloudWatch's retention ladder, finest first.
+RESOLUTIONS = (1, 60, 300, 3600)
+
+
+def stats(resolution: int) -> str:
+    """The per-span sums of one resolution: ``stats(60)`` -> 'alb_stats_60'."""
+    return f"alb_stats_{resolution}"
+
+
+def latency(resolution: int) -> str:
+    """The latency histograms of one resolution: ``latency(60)`` -> 'alb_latency_60'."""
+    return f"alb_latency_{resolution}"
+
+
 TELEMETRY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     ts_ms BIGINT NOT NULL,               -- when the response was complete (Traefik StartUTC + Duration)
@@ -49,23 +64,6 @@ CREATE TABLE IF NOT EXISTS metric_data (
     minimum DOUBLE,
     maximum DOUBLE
 );
-CREATE TABLE IF NOT EXISTS alb_stats (
-    resolution INTEGER NOT NULL,         -- seconds one row covers: 1, 60, 300 or 3600
-    ts_s BIGINT NOT NULL,                -- start of that span, epoch seconds
-    metric TEXT NOT NULL,                -- CloudWatch's name; RuleRequestCount: the status page's per rule
-    load_balancer TEXT NOT NULL,         -- 'app/<name>/<id>'
-    target_group TEXT NOT NULL,          -- 'targetgroup/<name>/<id>'; '' when no group's
-    rule TEXT NOT NULL,                  -- '<port>/<priority>' for RuleRequestCount, else ''
-    value DOUBLE NOT NULL                -- a sum (TargetResponseTime: of seconds)
-);
-CREATE TABLE IF NOT EXISTS alb_latency (
-    resolution INTEGER NOT NULL,
-    ts_s BIGINT NOT NULL,
-    load_balancer TEXT NOT NULL,
-    target_group TEXT NOT NULL,
-    bucket SMALLINT NOT NULL,            -- index into provider/telemetry/buckets.py BOUNDS
-    n DOUBLE NOT NULL                    -- target responses in that bucket
-);
 CREATE TABLE IF NOT EXISTS telemetry_rollups (
     resolution INTEGER PRIMARY KEY,
     done_until BIGINT NOT NULL           -- rows of this resolution exist for every span before this second
@@ -76,4 +74,25 @@ CREATE TABLE IF NOT EXISTS telemetry_baselines (
     value DOUBLE NOT NULL,               -- its last value counted
     PRIMARY KEY (source, series)
 );
-"""
+""" + "".join(
+    f"""
+CREATE TABLE IF NOT EXISTS {stats(r)} (
+    ts_s BIGINT NOT NULL,                -- start of the span, epoch seconds
+    metric TEXT NOT NULL,                -- CloudWatch's name; RuleRequestCount: the status page's per rule
+    load_balancer TEXT NOT NULL,         -- 'app/<name>/<id>'
+    target_group TEXT NOT NULL,          -- 'targetgroup/<name>/<id>'; '' when no group's
+    rule TEXT NOT NULL,                  -- '<port>/<priority>' for RuleRequestCount, else ''
+    value DOUBLE NOT NULL                -- a sum (TargetResponseTime: of seconds)
+);
+CREATE TABLE IF NOT EXISTS {latency(r)} (
+    ts_s BIGINT NOT NULL,
+    load_balancer TEXT NOT NULL,
+    target_group TEXT NOT NULL,
+    bucket SMALLINT NOT NULL,            -- index into provider/traefik/static.py BOUNDS
+    n DOUBLE NOT NULL,                   -- target responses in that bucket
+    cum DOUBLE,                          -- rolled-up rows: the span's responses up to this bucket (percentiles)
+    total DOUBLE                         -- rolled-up rows: the span's responses
+);"""
+    for r in RESOLUTIONS
+)
+

@@ -25,6 +25,7 @@ from provider.telemetry.names import Names
 PROXY_TEXT = {502: len(b"Bad Gateway"), 504: len(b"Gateway Timeout")}
 CLIENT_CLOSED = 499
 RULE_REQUESTS = "RuleRequestCount"  # not a CloudWatch metric: the status page's per-rule count
+RESPONSES = "TargetResponseTimeSamples"  # not a CloudWatch metric: TargetResponseTime's SampleCount
 ANSWERED = {ActionType.FIXED_RESPONSE: "HTTP_Fixed_Response_Count", ActionType.REDIRECT: "HTTP_Redirect_Count"}
 
 Key = tuple[str, str, str, str]  # (metric, load balancer, target group or '', rule or '')
@@ -105,6 +106,7 @@ def increments(deltas: dict[str, float], names: Names, carry: Carry) -> Incremen
         if 200 <= code < 600:
             out.add(f"HTTPCode_Target_{code // 100}XX_Count", lb, n, tg)
         out.add("TargetResponseTime", lb, read.seconds[(service, code)], tg)
+        out.add(RESPONSES, lb, n, tg)
         hist = out.latency.setdefault((lb, tg), defaultdict(float))
         for i, k in histograms.get((service, code), {}).items():
             hist[i] += k

@@ -11,17 +11,18 @@ divides a group's RequestCount by its mean HealthyHostCount over the period (the
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provider.cloudwatch.model import Aggregates, SeriesQuery, Unit
+from provider.cloudwatch.model import Aggregates, SeriesQuery, Statistic, Unit
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import State
 from provider.store import Store
+from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
 from provider.telemetry.buckets import estimate
-from provider.telemetry.counting import RULE_REQUESTS
-from provider.telemetry.tables import RESOLUTIONS
+from provider.telemetry.counting import RESPONSES, RULE_REQUESTS
 
 _COLUMNS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group"}
 LATENCY = "TargetResponseTime"
@@ -38,19 +39,22 @@ def _cursor(store: Store) -> Iterator[Any]:
         cur.close()
 
 
-def _window(cur: Any, period: int) -> str:
-    """The rows that answer a query of ``period`` seconds: coarsest first, each finer one past its coarser's end."""
+def _parts(cur: Any, table: Callable[[int], str], period: int) -> list[tuple[int, str]]:
+    """The rows that answer a query of ``period`` seconds, as (resolution, subquery): the coarsest resolution
+    that divides it, then each finer one past its coarser's last rollup."""
     rolled = {int(r): int(t) for r, t in cur.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()}
-    usable = [r for r in reversed(RESOLUTIONS) if period % r == 0]
-    clauses, since = [], None
-    for r in usable:
+    parts, since = [], None
+    for r in [r for r in reversed(RESOLUTIONS) if period % r == 0]:
         until = rolled.get(r, 0) if r != 1 else None
-        parts = [f"resolution = {r}"]
-        parts += [f"ts_s >= {since}"] if since is not None else []
-        parts += [f"ts_s < {until}"] if until is not None else []
-        clauses.append(" AND ".join(parts))
-        since = until if since is None or until is None else max(since, until)
-    return "(" + " OR ".join(f"({c})" for c in clauses) + ")"
+        bounds = [f"ts_s >= {since}"] if since is not None else []
+        bounds += [f"ts_s < {until}"] if until is not None else []
+        parts.append((r, f"SELECT * FROM {table(r)}" + (f" WHERE {' AND '.join(bounds)}" if bounds else "")))
+        since = until
+    return parts
+
+
+def _union(parts: Sequence[tuple[int, str]]) -> str:
+    return "(" + " UNION ALL ".join(sql for _, sql in parts) + ")"
 
 
 def _where(q: SeriesQuery) -> tuple[str, list[Any]]:
@@ -61,24 +65,30 @@ def _where(q: SeriesQuery) -> tuple[str, list[Any]]:
 
 def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence[Unit],
                    host_counts: Mapping[int, Aggregates] | None = None) -> list[Aggregates]:
-    """Statistics of request-computed metrics sharing one period and range. ``host_counts``: for
+    """Statistics of request-computed metrics sharing one period and range: one scan of the sums per dimension
+    set; the latency histograms only for TargetResponseTime's extremes and percentiles. ``host_counts``: for
     RequestCountPerTarget, query index -> HealthyHostCount aggregates of its group over the same periods."""
     period = queries[0].period
-    out: list[Aggregates] = []
     with _cursor(store) as cur:
-        window = _window(cur, period)
+        summed = _union(_parts(cur, stats, period))
+        found: dict[tuple[Any, ...], dict[int, float]] = {}  # (dimensions, metric) -> period -> sum
+        for dims in {q.metric.dimensions for q in queries}:
+            names = sorted({n for q in queries if q.metric.dimensions == dims for n in _reads(q.metric.name)})
+            where, params = _where(next(q for q in queries if q.metric.dimensions == dims))
+            for metric, b, value in cur.execute(
+                f"SELECT metric, ts_s // {period} AS b, sum(value) FROM {summed} WHERE {where}"
+                f" AND metric IN ({', '.join('?' * len(names))}) AND rule = '' GROUP BY ALL HAVING sum(value) > 0",
+                [*params, *names],
+            ).fetchall():
+                found.setdefault((dims, metric), {})[b] = float(value)
+        out = []
         for i, (q, unit) in enumerate(zip(queries, units, strict=True)):
+            got = [found.get((q.metric.dimensions, m), {}) for m in _reads(q.metric.name)]
             if q.metric.name == LATENCY:
-                out.append(_latency(cur, q, window, unit))
+                out.append(_latency(cur, q, got[0], got[1], _parts(cur, latency, period), unit))
                 continue
-            name = "RequestCount" if q.metric.name == PER_TARGET else q.metric.name
-            where, params = _where(q)
-            rows = cur.execute(
-                f"SELECT ts_s // {period} AS b, sum(value) FROM alb_stats WHERE {window} AND {where}"
-                " AND metric = ? AND rule = '' GROUP BY b HAVING sum(value) > 0 ORDER BY b",
-                [*params, name],
-            ).fetchall()
-            starts, sums = [b * period * 1000 for b, _ in rows], [float(v) for _, v in rows]
+            periods = sorted(got[0])
+            starts, sums = [b * period * 1000 for b in periods], [got[0][b] for b in periods]
             if q.metric.name == PER_TARGET:
                 sums = _per_target(starts, sums, (host_counts or {}).get(i))
             if q.metric.name == PER_TARGET or q.metric.name in ONE_SAMPLE:
@@ -88,6 +98,13 @@ def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence
                 ones = [1.0] * len(sums)
                 out.append(Aggregates(unit, starts, sums, sums, ones, list(ones), [list(ones) for _ in q.percentiles]))
     return out
+
+
+def _reads(metric: str) -> tuple[str, ...]:
+    """The stored sums a metric is made of."""
+    if metric == LATENCY:
+        return LATENCY, RESPONSES
+    return ("RequestCount",) if metric == PER_TARGET else (metric,)
 
 
 def _per_target(starts: list[int], requests: list[float], hosts: Aggregates | None) -> list[float]:
@@ -102,35 +119,57 @@ def _per_target(starts: list[int], requests: list[float], hosts: Aggregates | No
     return out
 
 
-def _latency(cur: Any, q: SeriesQuery, window: str, unit: Unit) -> Aggregates:
-    """TargetResponseTime: sums from alb_stats, counts, extremes and percentiles from the histograms."""
+def _latency(cur: Any, q: SeriesQuery, seconds: Mapping[int, float], counts: Mapping[int, float],
+             hists: Sequence[tuple[int, str]], unit: Unit) -> Aggregates:
+    """TargetResponseTime: Sum, SampleCount and Average from the sums; Minimum, Maximum and percentiles, only when
+    asked, from the histograms (within buckets.ERROR_BOUND)."""
+    periods = sorted(counts)
+    out = Aggregates(unit, [b * q.period * 1000 for b in periods], [counts[b] for b in periods],
+                     [seconds.get(b, 0.0) for b in periods], percentiles=[[] for _ in q.percentiles])
+    if not (q.percentiles or q.statistics & {Statistic.MINIMUM, Statistic.MAXIMUM}):
+        out.minimum.extend([math.nan] * len(periods))  # not asked for
+        out.maximum.extend([math.nan] * len(periods))
+        return out
     where, params = _where(q)
-    period = q.period
-    picks = "".join(
-        f", min(bucket) FILTER (WHERE cum >= greatest(1, ceil({p / 100!r} * total - 1e-9)))" for p in q.percentiles
-    )
-    rows = cur.execute(
-        f"""WITH h AS (SELECT ts_s // {period} AS b, bucket, sum(n) AS n FROM alb_latency
-                       WHERE {window} AND {where} GROUP BY ALL HAVING sum(n) > 0),
-        c AS (SELECT b, bucket, sum(n) OVER (PARTITION BY b ORDER BY bucket) AS cum,
-                     sum(n) OVER (PARTITION BY b) AS total FROM h)
-        SELECT b, max(total), min(bucket), max(bucket){picks} FROM c GROUP BY b ORDER BY b""",
-        params,
-    ).fetchall()
-    seconds = dict(cur.execute(
-        f"SELECT ts_s // {period} AS b, sum(value) FROM alb_stats WHERE {window} AND {where}"
-        f" AND metric = '{LATENCY}' AND rule = '' GROUP BY b", params,
-    ).fetchall())
-    out = Aggregates(unit, percentiles=[[] for _ in q.percentiles])
-    for b, total, low, high, *ranks in rows:
-        out.start_ms.append(b * period * 1000)
-        out.sample_count.append(float(total))
-        out.sum.append(float(seconds.get(b, 0.0)))
-        out.minimum.append(estimate(low))
-        out.maximum.append(estimate(high))
+    rows = []
+    if q.percentiles and hists[0][0] == q.period > 1 and q.metric.dimension_names == {"LoadBalancer", "TargetGroup"}:
+        # one series at the rolled-up spans' own size: the running counts are stored (tables.roll_up)
+        rows += cur.execute(_ranked(q, f"({hists[0][1]})", where), params).fetchall()
+        hists = hists[1:]
+    if hists:
+        rows += cur.execute(_merged(q, _union(hists), where), params).fetchall()
+    extremes = {b: rest for b, *rest in rows}
+    for b in periods:
+        low, high, *ranks = extremes.get(b) or [None, None, *(None for _ in q.percentiles)]
+        out.minimum.append(math.nan if low is None else estimate(low))
+        out.maximum.append(math.nan if high is None else estimate(high))
         for column, rank in zip(out.percentiles, ranks, strict=True):
             column.append(None if rank is None else estimate(rank))
     return out
+
+
+def _picks(q: SeriesQuery) -> str:
+    """Each percentile's bucket: the first whose running count reaches its nearest rank."""
+    return "".join(
+        f", min(bucket) FILTER (WHERE cum >= greatest(1, ceil({p / 100!r} * total - 1e-9)))" for p in q.percentiles
+    )
+
+
+def _ranked(q: SeriesQuery, rows: str, where: str) -> str:
+    """Percentiles of rows that carry their running count and total (one series, one span a period)."""
+    return f"SELECT ts_s // {q.period}, min(bucket), max(bucket){_picks(q)} FROM {rows} WHERE {where} GROUP BY ALL"
+
+
+def _merged(q: SeriesQuery, rows: str, where: str) -> str:
+    """Counts, extremes and percentiles of histograms summed per period (a window only when percentiles are
+    asked: the one costly part)."""
+    counted = (f"SELECT ts_s // {q.period} AS b, bucket, sum(n) AS n FROM {rows} WHERE {where}"
+               " GROUP BY ALL HAVING sum(n) > 0")
+    if not q.percentiles:
+        return f"SELECT b, min(bucket), max(bucket) FROM ({counted}) GROUP BY b"
+    return f"""WITH h AS ({counted}), c AS (SELECT b, bucket, sum(n) OVER (PARTITION BY b ORDER BY bucket) AS cum,
+               sum(n) OVER (PARTITION BY b) AS total FROM h)
+               SELECT b, min(bucket), max(bucket){_picks(q)} FROM c GROUP BY b"""
 
 
 def seen(store: Store, since_ms: int | None) -> list[tuple[str, str | None, str]]:
@@ -138,10 +177,14 @@ def seen(store: Store, since_ms: int | None) -> list[tuple[str, str | None, str]
     where, params = ("AND ts_s >= ?", [since_ms // 1000]) if since_ms is not None else ("", [])
     with _cursor(store) as cur:
         rows = cur.execute(
-            f"SELECT DISTINCT load_balancer, target_group, metric FROM alb_stats WHERE rule = '' {where}", params
+            " UNION ".join(f"SELECT DISTINCT load_balancer, target_group, metric FROM {stats(r)} WHERE rule = ''"
+                           f" {where}" for r in RESOLUTIONS),
+            params * len(RESOLUTIONS),
         ).fetchall()
     out: list[tuple[str, str | None, str]] = []
     for lb, tg, metric in rows:
+        if metric == RESPONSES:
+            continue
         out.append((lb, tg or None, metric))
         if metric == "RequestCount" and tg:
             out.append((lb, tg, PER_TARGET))
@@ -172,8 +215,8 @@ class Traffic:
 
 
 _PAGE = f"""
-SELECT metric, load_balancer, target_group, rule, ts_s, sum(value) FROM alb_stats
-WHERE resolution = 1 AND ts_s >= ? AND ts_s < ?
+SELECT metric, load_balancer, target_group, rule, ts_s, sum(value) FROM {stats(1)}
+WHERE ts_s >= ? AND ts_s < ?
   AND metric IN ('RequestCount', 'HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_5XX_Count', '{RULE_REQUESTS}')
 GROUP BY ALL
 """

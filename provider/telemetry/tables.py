@@ -3,7 +3,8 @@ each Traefik's last counter values (so a scrape after a provider restart, even k
 committed one stopped: increments and baselines commit in one transaction).
 
 Rows are appended, never updated: one second may have a row per scrape and per source; readers sum them. A rollup
-writes each finished span of a coarser resolution once and records how far it got (``telemetry_rollups``).
+writes each finished span of a coarser resolution once and records how far it got (``telemetry_rollups``). Each
+resolution has its own pair of tables (store/telemetry_schema.py), so retention drops whole row groups.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from provider.store import Store
+from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
 from provider.telemetry.counting import Increments
 
 # resolution (s) -> how long its rows are kept (s): CloudWatch's ladder
-LADDER: dict[int, int] = {1: 3 * 3600, 60: 15 * 86400, 300: 63 * 86400, 3600: 455 * 86400}
-RESOLUTIONS = tuple(LADDER)  # finest first
+LADDER: dict[int, int] = dict(zip(RESOLUTIONS, (3 * 3600, 15 * 86400, 63 * 86400, 455 * 86400), strict=True))
 ROLLUP_LAG_S = 2  # a second is complete once the scrapes after it have committed
 
 
@@ -57,8 +58,8 @@ class Tables:
     def commit(self, source: str, second: int, found: Increments, changed: Mapping[str, float],
                gone: Sequence[str], reset: bool) -> None:
         """The increments of one scrape (at ``second``) and the source's new baselines, atomically."""
-        counts = [(1, second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
-        latency = [(1, second, lb, tg, i, n) for (lb, tg), hist in found.latency.items() for i, n in hist.items()]
+        counts = [(second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
+        hists = [(second, lb, tg, i, n) for (lb, tg), hist in found.latency.items() for i, n in hist.items()]
         with self._transaction() as db:
             if reset:
                 db.execute("DELETE FROM telemetry_baselines WHERE source = ?", [source])
@@ -70,8 +71,8 @@ class Tables:
                     "INSERT OR REPLACE INTO telemetry_baselines SELECT ?, unnest(?), unnest(?)",
                     [source, list(changed), list(changed.values())],
                 )
-            _append(db, "alb_stats", counts)
-            _append(db, "alb_latency", latency)
+            _append(db, stats(1), counts)
+            _append(db, latency(1), hists, "(ts_s, load_balancer, target_group, bucket, n)")
 
     def rolled(self) -> dict[int, int]:
         """resolution -> the second before which its rows are complete (coarser ones only)."""
@@ -90,28 +91,30 @@ class Tables:
                 since = self._first(finer, coarser)
             if since is None or until <= since:
                 continue
+            span = f"ts_s - ts_s % {coarser} AS ts_s"
             with self._transaction() as db:
-                for table, columns, value in (
-                    ("alb_stats", "metric, load_balancer, target_group, rule", "value"),
-                    ("alb_latency", "load_balancer, target_group, bucket", "n"),
-                ):
-                    db.execute(
-                        f"INSERT INTO {table} SELECT {coarser}, ts_s - ts_s % {coarser}, {columns}, sum({value})"
-                        f" FROM {table} WHERE resolution = {finer} AND ts_s >= ? AND ts_s < ? GROUP BY ALL",
-                        [since, until],
-                    )
+                db.execute(
+                    f"INSERT INTO {stats(coarser)} SELECT {span}, metric, load_balancer, target_group, rule,"
+                    f" sum(value) FROM {stats(finer)} WHERE ts_s >= ? AND ts_s < ? GROUP BY ALL", [since, until],
+                )
+                series = "PARTITION BY ts_s, load_balancer, target_group"
+                db.execute(  # with each bucket's running count, so a percentile of one span needs no window
+                    f"INSERT INTO {latency(coarser)} SELECT *, sum(n) OVER ({series} ORDER BY bucket),"
+                    f" sum(n) OVER ({series}) FROM (SELECT {span}, load_balancer, target_group, bucket,"
+                    f" sum(n) AS n FROM {latency(finer)} WHERE ts_s >= ? AND ts_s < ? GROUP BY ALL)", [since, until],
+                )
                 db.execute("INSERT OR REPLACE INTO telemetry_rollups VALUES (?, ?)", [coarser, until])
             done[coarser] = until
         with self._transaction() as db:
             for resolution, keep in LADDER.items():
                 # a finer row goes only once it is rolled up into the next resolution
                 limit = min(now_s - keep, done.get(_next(resolution), now_s))
-                for table in ("alb_stats", "alb_latency"):
-                    db.execute(f"DELETE FROM {table} WHERE resolution = ? AND ts_s < ?", [resolution, limit])
+                for name in (stats(resolution), latency(resolution)):
+                    db.execute(f"DELETE FROM {name} WHERE ts_s < ?", [limit])
 
     def _first(self, finer: int, coarser: int) -> int | None:
         with self._lock:
-            row = self._db.execute("SELECT min(ts_s) FROM alb_stats WHERE resolution = ?", [finer]).fetchone()
+            row = self._db.execute(f"SELECT min(ts_s) FROM {stats(finer)}").fetchone()
         return None if row is None or row[0] is None else int(row[0]) - int(row[0]) % coarser
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -128,7 +131,7 @@ def _next(resolution: int) -> int:
     return RESOLUTIONS[at + 1] if at + 1 < len(RESOLUTIONS) else resolution
 
 
-def _append(db: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+def _append(db: Any, table: str, rows: Sequence[tuple[Any, ...]], names: str = "") -> None:
     if rows:
         columns = [list(c) for c in zip(*rows, strict=True)]
-        db.execute(f"INSERT INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)
+        db.execute(f"INSERT INTO {table} {names} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)

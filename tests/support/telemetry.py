@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provider.store import Store
+from provider.store.telemetry_schema import latency, stats
 from provider.telemetry.buckets import BOUNDS
-from provider.telemetry.counting import ANSWERED, RULE_REQUESTS, Increments
+from provider.telemetry.counting import ANSWERED, RESPONSES, RULE_REQUESTS, Increments
 from provider.telemetry.tables import ROLLUP_LAG_S, Tables
 
 ANSWERED_BY = {action.value: metric for action, metric in ANSWERED.items()}
@@ -63,6 +64,7 @@ def increments(rows: Sequence[Request]) -> dict[int, Increments]:
         if r.target_status is not None and not r.connection_error:
             inc.add(f"HTTPCode_Target_{r.target_status // 100}XX_Count", lb, 1, tg)
             inc.add("TargetResponseTime", lb, r.target_s or 0.0, tg)
+            inc.add(RESPONSES, lb, 1, tg)
             hist = inc.latency.setdefault((lb, tg), defaultdict(float))
             hist[bisect.bisect_left(BOUNDS, r.target_s or 0.0)] += 1
         elif r.elb_status >= 300:
@@ -97,13 +99,15 @@ def synthetic(store: Store, start_s: int, seconds: int, rps: int) -> int:
         for metric, value, where in (
             ("RequestCount", "count(*)", "TRUE"), ("HTTPCode_Target_2XX_Count", "count(*)", "NOT failed"),
             ("HTTPCode_Target_5XX_Count", "count(*)", "failed"), ("TargetResponseTime", "sum(s)", "TRUE"),
+            (RESPONSES, "count(*)", "TRUE"),
         ):
-            cur.execute(f"INSERT INTO alb_stats SELECT 1, ts_s, '{metric}', ?, tg, '', {value} FROM synthetic"
+            cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, tg, '', {value} FROM synthetic"
                         f" WHERE {where} GROUP BY ALL", [LB])
         for metric, value, rule in (("ProcessedBytes", "300 * count(*)", ""), (RULE_REQUESTS, "count(*)", "80/0")):
-            cur.execute(f"INSERT INTO alb_stats SELECT 1, ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
+            cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
                         " GROUP BY ALL", [LB])
-        cur.execute("INSERT INTO alb_latency SELECT 1, ts_s, ?, tg, bucket, count(*) FROM synthetic GROUP BY ALL",
+        cur.execute(f"INSERT INTO {latency(1)} SELECT ts_s, ?, tg, bucket, count(*), NULL, NULL FROM synthetic"
+                    " GROUP BY ALL",
                     [LB])
         cur.execute("DROP TABLE synthetic")
     finally:
@@ -122,7 +126,7 @@ def latency_history(store: Store, start_s: int, seconds: int, buckets: int = 100
     cur = store.cursor()
     try:
         cur.execute(
-            "INSERT INTO alb_latency SELECT 1, ? + s, ?, ?, 200 + b, 1 + (s + b) % 7"
+            f"INSERT INTO {latency(1)} SELECT ? + s, ?, ?, 200 + b, 1 + (s + b) % 7, NULL, NULL"
             " FROM range(?) t(s), range(?) u(b)", [start_s, LB, TG_V1, seconds, buckets],
         )
     finally:

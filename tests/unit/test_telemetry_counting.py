@@ -49,7 +49,8 @@ def test_target_answers_count_per_group_with_their_latency() -> None:
     found = increments(deltas, n, {})
     assert found.counts == {
         ("RequestCount", lb, tg, ""): 5, ("HTTPCode_Target_2XX_Count", lb, tg, ""): 5,
-        ("TargetResponseTime", lb, tg, ""): 0.05, ("RuleRequestCount", lb, "", "80/10"): 5,
+        ("TargetResponseTime", lb, tg, ""): 0.05, ("TargetResponseTimeSamples", lb, tg, ""): 5,
+        ("RuleRequestCount", lb, "", "80/10"): 5,
         ("ProcessedBytes", lb, "", ""): 100,
     }  # fmt: skip
     assert found.latency == {(lb, tg): {index_of(0.0101): 5}}
@@ -60,7 +61,7 @@ def test_target_answers_count_per_group_with_their_latency() -> None:
     [
         pytest.param(3 * 11, {"TargetConnectionErrorCount": 3, "HTTPCode_ELB_502_Count": 3,
                               "HTTPCode_ELB_5XX_Count": 3}, id="traefik-made-502-is-a-connection-error"),
-        pytest.param(3 * 40, {"HTTPCode_Target_5XX_Count": 3}, id="a-targets-own-502"),
+        pytest.param(3 * 40, {"HTTPCode_Target_5XX_Count": 3, "TargetResponseTimeSamples": 3}, id="a-targets-own-502"),
     ],
 )
 def test_a_502_is_the_targets_unless_traefik_wrote_it(size: float, expected: dict[str, float]) -> None:

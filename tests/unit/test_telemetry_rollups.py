@@ -9,6 +9,7 @@ import pytest
 
 from provider.cloudwatch.model import Metric, SeriesQuery, Unit
 from provider.store import Store
+from provider.store.telemetry_schema import stats
 from provider.telemetry.queries import alb_statistics
 from provider.telemetry.tables import Tables
 from tests.support.telemetry import LB, Request, insert
@@ -33,8 +34,7 @@ def sums(store: Store, metric: str, period: int, start: int, end: int) -> dict[i
 def rows(store: Store, resolution: int) -> int:
     """RequestCount rows of one resolution."""
     cur = store.cursor()
-    sql = "SELECT count(*) FROM alb_stats WHERE resolution = ? AND metric = 'RequestCount'"
-    [(n,)] = cur.execute(sql, [resolution]).fetchall()
+    [(n,)] = cur.execute(f"SELECT count(*) FROM {stats(resolution)} WHERE metric = 'RequestCount'").fetchall()
     cur.close()
     return int(n)
 

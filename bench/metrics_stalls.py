@@ -1,0 +1,130 @@
+"""Nothing waits on a metrics query: DescribeLoadBalancers latency and ModifyRule -> live traffic, idle and while
+another client runs GetMetricData over 24 h (10 metrics, 60 s period) in a loop, in one run.
+
+`python -m provider serve` on a DuckDB file holding a day of history (--rps requests a second, as the metrics
+reader stores it), a real Traefik polling it (long poll, as `up`), two backends; weights toggle 100/0 <-> 0/100
+and a change is live at the first response from the newly weighted backend. Goal: both p95s within 1.5x of idle.
+
+    .venv/bin/python bench/metrics_stalls.py [--calls 200] [--changes 20] [--rps 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.metrics_query import _queries  # noqa: E402
+from bench.propagation import until_served_by  # noqa: E402
+from provider.settings import Settings  # noqa: E402
+from provider.store import Store  # noqa: E402
+from tests.api.conftest import elbv2_client  # noqa: E402
+from tests.api.test_cloudwatch_wire import cloudwatch  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.harness import Backend, Client, Traefik, serve, stop_process  # noqa: E402
+from tests.support.telemetry import synthetic  # noqa: E402
+
+
+def p95(xs: list[float]) -> float:
+    return statistics.quantiles(xs, n=20)[18]
+
+
+def timed(call: Callable[[], object], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=200)
+    ap.add_argument("--changes", type=int, default=20)
+    ap.add_argument("--rps", type=int, default=10)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stalls-"))
+    db = tmp / "state.duckdb"
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = end - timedelta(days=1)
+    store = Store(str(db))
+    history = synthetic(store, int(start.timestamp()), 86_400, args.rps)
+    store.close()
+    backends = {n: Backend(n) for n in "ab"}
+    port = free_port()
+    process = serve(port, db, tmp / "server.log")
+    url = f"http://127.0.0.1:{port}"
+    traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp / "traefik.log")
+    try:
+        elbv2 = elbv2_client(url)
+        lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+        tgs = {}
+        for n, b in backends.items():
+            tg = elbv2.create_target_group(Name=f"t{n}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
+            tgs[n] = tg["TargetGroups"][0]["TargetGroupArn"]
+            elbv2.register_targets(TargetGroupArn=tgs[n], Targets=[{"Id": "127.0.0.1", "Port": b.port}])
+
+        def actions(to: str) -> list[dict[str, object]]:
+            groups = [{"TargetGroupArn": arn, "Weight": 100 if n == to else 0} for n, arn in tgs.items()]
+            return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+
+        listener = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                         DefaultActions=actions("a"))["Listeners"][0]["ListenerArn"]
+        rule = elbv2.describe_rules(ListenerArn=listener)["Rules"][0]["RuleArn"]
+        client = Client(traefik.ports[80])
+        until_served_by(client, "a", time.perf_counter())
+        current = ["a"]
+
+        def propagation() -> list[float]:
+            out = []
+            for _ in range(args.changes):
+                time.sleep(0.3)
+                current[0] = "a" if current[0] == "b" else "b"
+                elbv2.modify_rule(RuleArn=rule, Actions=actions(current[0]))
+                out.append(until_served_by(client, current[0], time.perf_counter()))
+            return out
+
+        def measure() -> tuple[list[float], list[float]]:
+            return timed(elbv2.describe_load_balancers, args.calls), propagation()
+
+        idle = measure()
+        params = {"MetricDataQueries": _queries(True), "StartTime": start, "EndTime": end}
+        cw = cloudwatch(url)
+        stop, queries = threading.Event(), []
+
+        def loop() -> None:
+            while not stop.is_set():
+                t = time.perf_counter()
+                cw.get_metric_data(**params)
+                queries.append(time.perf_counter() - t)
+
+        busy_thread = threading.Thread(target=loop)
+        busy_thread.start()
+        try:
+            busy = measure()
+        finally:
+            stop.set()
+            busy_thread.join(60)
+        print(f"history: {history:,} requests over 24 h; GetMetricData (10 metrics, 24 h, 60 s) ran "
+              f"{len(queries)} times meanwhile, median {statistics.median(queries) * 1e3:.1f} ms")
+        for i, what in enumerate(("describe-load-balancers", "ModifyRule -> live")):
+            a, b = p95(idle[i]) * 1e3, p95(busy[i]) * 1e3
+            print(f"{what:24} p95 idle {a:6.1f} ms, while querying {b:6.1f} ms: {b / a:.2f}x (goal <= 1.5x)")
+    finally:
+        traefik.stop()
+        stop_process(process)
+        for b in backends.values():
+            b.stop()
+
+
+if __name__ == "__main__":
+    main()

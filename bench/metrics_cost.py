@@ -78,14 +78,16 @@ def traefik(settings: Settings, port: int, tmp: Path, name: str, telemetry: bool
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=plugin.install(tmp))
 
 
-def wrk(port: int, seconds: float) -> tuple[float, int]:
-    """(requests/s, requests answered)."""
+def wrk(port: int, seconds: float) -> tuple[float, int, int]:
+    """(requests/s, requests answered 2xx, requests failed: other answers and socket errors)."""
     out = subprocess.run(["wrk", "-t2", "-c32", f"-d{round(seconds)}s", f"http://127.0.0.1:{port}/"],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, done - (int(errors.group(1)) if errors else 0)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    bad = int(non_2xx.group(1)) if non_2xx else 0
+    return rate, done - bad, bad + (sum(int(g) for g in sockets.groups()) if sockets else 0)
 
 
 def wait(predicate: Any, timeout: float = 30.0) -> None:
@@ -166,7 +168,7 @@ def main() -> None:
         time.sleep(1.5)
         counted0 = request_count()
         warm = args.duration / 3
-        result: list[tuple[float, int]] = []
+        result: list[tuple[float, int, int]] = []
         load = threading.Thread(target=lambda: result.append(wrk(on_port, args.duration)))
         started = time.monotonic()
         load.start()
@@ -178,12 +180,12 @@ def main() -> None:
             if rss_warm is None and time.monotonic() - started >= warm:
                 rss_warm, disk_warm = rss_mb(), state_mb(db)
         load.join()
-        rate, answered = result[0]
+        rate, answered, failed = result[0]
         wait(lambda: request_count() - counted0 >= answered, 10)
         counted = request_count() - counted0
         rss_end, disk_end = rss_mb(), state_mb(db)
-        print(f"(2) soak: {rate:,.0f} req/s for {args.duration:.0f} s; wrk got {answered:,} answers, RequestCount "
-              f"counted {counted:,.0f} ({'exact' if counted == answered else 'DIFFERENT'})")
+        print(f"(2) soak: {rate:,.0f} req/s for {args.duration:.0f} s; {answered:,} answered, {failed} failed; "
+              f"RequestCount counted {counted:,.0f} ({'exact' if counted == answered else 'DIFFERENT'})")
         print(f"    RSS after warm-up ({warm:.0f} s) {rss_warm:.1f} MB, peak {peak:.1f} MB, at end {rss_end:.1f} MB: "
               f"growth {rss_end - (rss_warm or rss_end):+.1f} MB (goal <= 10 MB over 300 s)")
         print(f"    state files after warm-up {disk_warm:.2f} MB, at end {disk_end:.2f} MB: growth "

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.metrics_query import _queries  # noqa: E402
-from bench.propagation import until_served_by  # noqa: E402
+from bench.propagation import all_to, groups_of, until_served_by  # noqa: E402
 from provider.settings import Settings  # noqa: E402
 from provider.store import Store  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
@@ -66,19 +66,9 @@ def main() -> None:
     traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp / "traefik.log")
     try:
         elbv2 = elbv2_client(url)
-        lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
-        tgs = {}
-        for n, b in backends.items():
-            tg = elbv2.create_target_group(Name=f"t{n}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
-            tgs[n] = tg["TargetGroups"][0]["TargetGroupArn"]
-            elbv2.register_targets(TargetGroupArn=tgs[n], Targets=[{"Id": "127.0.0.1", "Port": b.port}])
-
-        def actions(to: str) -> list[dict[str, object]]:
-            groups = [{"TargetGroupArn": arn, "Weight": 100 if n == to else 0} for n, arn in tgs.items()]
-            return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
-
+        lb, tgs = groups_of(elbv2, backends)
         listener = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                                         DefaultActions=actions("a"))["Listeners"][0]["ListenerArn"]
+                                         DefaultActions=all_to(tgs, "a"))["Listeners"][0]["ListenerArn"]
         rule = elbv2.describe_rules(ListenerArn=listener)["Rules"][0]["RuleArn"]
         client = Client(traefik.ports[80])
         until_served_by(client, "a", time.perf_counter())
@@ -89,7 +79,7 @@ def main() -> None:
             for _ in range(args.changes):
                 time.sleep(0.3)
                 current[0] = "a" if current[0] == "b" else "b"
-                elbv2.modify_rule(RuleArn=rule, Actions=actions(current[0]))
+                elbv2.modify_rule(RuleArn=rule, Actions=all_to(tgs, current[0]))
                 out.append(until_served_by(client, current[0], time.perf_counter()))
             return out
 

@@ -47,6 +47,23 @@ class FileTraefik(Traefik):
         self.launch(config, log)
 
 
+def groups_of(elbv2: Any, backends: dict[str, Backend]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A load balancer, and a target group per backend (name -> ARN), each backend its one target."""
+    lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+    tgs = {}
+    for n, b in backends.items():
+        tg = elbv2.create_target_group(Name=f"t{n}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
+        tgs[n] = tg["TargetGroups"][0]["TargetGroupArn"]
+        elbv2.register_targets(TargetGroupArn=tgs[n], Targets=[{"Id": "127.0.0.1", "Port": b.port}])
+    return lb, tgs
+
+
+def all_to(tgs: dict[str, str], to: str) -> list[dict[str, object]]:
+    """A forward action with every weight on target group ``to``."""
+    groups = [{"TargetGroupArn": arn, "Weight": 100 if n == to else 0} for n, arn in tgs.items()]
+    return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+
+
 def until_served_by(client: Client, name: str, t0: float, timeout: float = 15) -> float:
     while time.perf_counter() - t0 < timeout:
         if client.request("/p/x").body.startswith(name + " "):
@@ -114,12 +131,7 @@ def main() -> None:
     file_t = FileTraefik(watched, tmp / "traefik-file.log")
     try:
         elbv2 = elbv2_client(url)
-        lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
-        tgs = {}
-        for n, b in backends.items():
-            tg = elbv2.create_target_group(Name=f"t{n}", Protocol="HTTP", Port=80, VpcId=lb["VpcId"], TargetType="ip")
-            tgs[n] = tg["TargetGroups"][0]["TargetGroupArn"]
-            elbv2.register_targets(TargetGroupArn=tgs[n], Targets=[{"Id": "127.0.0.1", "Port": b.port}])
+        lb, tgs = groups_of(elbv2, backends)
         listener = elbv2.create_listener(
             LoadBalancerArn=lb["LoadBalancerArn"],
             Protocol="HTTP",
@@ -128,8 +140,7 @@ def main() -> None:
         )["Listeners"][0]["ListenerArn"]
 
         def actions(to: str) -> list[dict[str, object]]:
-            groups = [{"TargetGroupArn": arn, "Weight": 100 if n == to else 0} for n, arn in tgs.items()]
-            return [{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}]
+            return all_to(tgs, to)
 
         conditions = [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/p/*"]}}]
         rule = elbv2.create_rule(ListenerArn=listener, Priority=1, Conditions=conditions, Actions=actions("a"))

@@ -48,7 +48,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metrics-retention-hours",
         type=int,
-        help=f"keep metrics (requests served, PutMetricData) this long (default {d.metrics_retention_hours})",
+        help="keep access-log rows and PutMetricData points this long; traffic metrics follow CloudWatch's ladder"
+             f" (default {d.metrics_retention_hours})",
     )
     parser.add_argument(
         "--traefik-log-dir",

@@ -30,7 +30,7 @@ class Settings:
     health_time_scale: float = 1.0  # tests may shrink intervals and timeouts; AWS timing at 1.0
     docker_network: str | None = None  # container address taken on this network (default: the first one)
     # metrics and access logs
-    metrics_retention_hours: int = 24  # requests older than this are deleted
+    metrics_retention_hours: int = 24  # access-log rows and put data points older than this go (traffic: the ladder)
     traefik_log_dir: str | None = None  # Traefik JSON access logs, <name>.json each; default <state dir>/access
     alb_log_dir: str | None = None  # ALB-format access-log files; default <state dir>/alb-logs
 

@@ -18,6 +18,7 @@ import duckdb
 
 from provider.accesslogs.record import COLUMNS, Request
 from provider.store.duck import Store
+from provider.store.schema import transaction
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
 _COLUMNS = ", ".join(COLUMNS)
@@ -88,15 +89,8 @@ class RequestLog:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    self._db.execute("ROLLBACK")
-                raise
+        with self._lock, transaction(self._db) as db:
+            yield db
 
     def delete_before(self, ts_ms: int) -> int:
         """Retention: drop requests that completed before ``ts_ms``; returns how many."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import duckdb
 
@@ -98,13 +98,20 @@ def _version(db: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
-def in_transaction(db: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
-    """Run ``work`` between BEGIN and COMMIT; roll back and re-raise on any error."""
+@contextlib.contextmanager
+def transaction(db: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``with transaction(cursor) as db:`` BEGIN ... COMMIT; roll back and re-raise on any error."""
     db.execute("BEGIN")
     try:
-        work()
+        yield db
         db.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             db.execute("ROLLBACK")
         raise
+
+
+def in_transaction(db: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:
+    """Run ``work`` between BEGIN and COMMIT; roll back and re-raise on any error."""
+    with transaction(db):
+        work()

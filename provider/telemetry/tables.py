@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from provider.store import Store
+from provider.store.schema import transaction
 from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
 from provider.telemetry.counting import Increments
 
@@ -33,15 +34,8 @@ class Tables:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self._db.execute("ROLLBACK")
-                raise
+        with self._lock, transaction(self._db) as db:
+            yield db
 
     def sources(self) -> list[str]:
         """Every Traefik read before (a restarted provider reads them at once, not at their next poll)."""

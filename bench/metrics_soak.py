@@ -1,0 +1,112 @@
+"""Soak: `elbv2-provider up` at full speed for --duration seconds (an hour by default) with the status page open:
+wrk through the listener to nginx (a 95/5 canary), the page's body fetched every second, DescribeLoadBalancers
+timed every second, the provider's RSS sampled. At the end: failed requests, RSS over time, the API's latency
+over time, and RequestCount against what wrk was answered. Not a test: run it once and report.
+
+    .venv/bin/python bench/metrics_soak.py [--duration 3600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.metrics_cost import NGINX_CONF, serves, wait, wrk  # noqa: E402
+from tests.api.conftest import elbv2_client  # noqa: E402
+from tests.api.test_cloudwatch_wire import cloudwatch  # noqa: E402
+from tests.conftest import free_port, start_server  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=3600.0)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-soak-"))
+    nginx_port = free_port()
+    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port))
+    nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
+    server = start_server(tmp, "--dashboard-port", str(free_port()), command="up")
+    try:
+        elbv2 = elbv2_client(server.url)
+        lb = elbv2.create_load_balancer(Name="soak", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
+        groups = []
+        for name in ("stable", "canary"):
+            tg = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=nginx_port, VpcId=lb["VpcId"],
+                                           TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+            elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+            groups.append(tg)
+        port = free_port()
+        forward = {"TargetGroups": [{"TargetGroupArn": groups[0], "Weight": 95},
+                                    {"TargetGroupArn": groups[1], "Weight": 5}]}
+        elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                              DefaultActions=[{"Type": "forward", "ForwardConfig": forward}])
+        wait(lambda: serves(port), 60)
+        lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+        cw = cloudwatch(server.url)
+
+        def request_count() -> float:
+            end = datetime.now(UTC) + timedelta(minutes=1)
+            points = cw.get_metric_statistics(
+                Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=86400,
+                StartTime=end - timedelta(days=1), EndTime=end, Dimensions=[{"Name": "LoadBalancer", "Value": lb_dim}],
+            )["Datapoints"]  # fmt: skip
+            return sum(p["Sum"] for p in points)
+
+        time.sleep(2)
+        counted0 = request_count()
+        result: list[tuple[float, int, int]] = []
+        load = threading.Thread(target=lambda: result.append(wrk(port, args.duration)))
+        started = time.monotonic()
+        load.start()
+        samples: list[tuple[float, float, float, float]] = []  # (t, rss, describe ms, page ms)
+        while load.is_alive():
+            t = time.perf_counter()
+            elbv2.describe_load_balancers()
+            api = time.perf_counter() - t
+            t = time.perf_counter()
+            with urllib.request.urlopen(server.url + "/ui/body", timeout=10) as page:
+                page.read()
+            ui = time.perf_counter() - t
+            samples.append((time.monotonic() - started, rss_mb(server.process.pid), api * 1e3, ui * 1e3))
+            time.sleep(1)
+        load.join()
+        rate, answered, failed = result[0]
+        wait(lambda: request_count() - counted0 >= answered, 15)
+        counted = request_count() - counted0
+        out = subprocess.run(["tail", "-n", "3", str(server.log)], capture_output=True, text=True).stdout
+        print(f"soak: {rate:,.0f} req/s for {args.duration:.0f} s through `up`; {answered:,} answered 2xx; "
+              f"RequestCount {counted:,.0f} ({'exact' if counted == answered else 'DIFFERENT'})")
+        tenth = max(1, len(samples) // 10)
+        for i in range(0, len(samples), tenth):
+            chunk = samples[i : i + tenth]
+            print(f"  t={chunk[0][0]:6.0f} s  RSS {chunk[-1][1]:6.1f} MB  describe-load-balancers median "
+                  f"{statistics.median(c[2] for c in chunk):5.1f} ms max {max(c[2] for c in chunk):6.1f} ms  "
+                  f"status page median {statistics.median(c[3] for c in chunk):5.1f} ms")
+        warm = [s for s in samples if s[0] >= args.duration / 10]
+        print(f"  RSS after the first tenth {warm[0][1]:.1f} MB, at the end {samples[-1][1]:.1f} MB: growth "
+              f"{samples[-1][1] - warm[0][1]:+.1f} MB")
+        print("  provider log tail:", out.strip().replace("\n", " | ")[:300])
+    finally:
+        server.stop()
+        nginx.terminate()
+        nginx.wait(10)
+
+
+if __name__ == "__main__":
+    main()

@@ -41,6 +41,9 @@ class Scrape:
     def parse(text: str) -> Scrape:
         return Scrape(frozenset(line for line in text.split("\n") if line.startswith(_WANTED)))
 
+    def series(self) -> set[str]:
+        return {line.rpartition(" ")[0] for line in self.lines}
+
     def changes(self, before: Scrape) -> tuple[dict[str, float], set[str]]:
         """(series -> its value now, for the series that are new or changed; the series no longer there)."""
         now = {key: value for key, _, value in (line.rpartition(" ") for line in self.lines - before.lines)}

@@ -60,8 +60,12 @@ class Reader:
     def read(self, names: Names, second: int) -> None:
         with urllib.request.urlopen(self.url, timeout=TIMEOUT_S) as response:
             scrape = Scrape.parse(response.read().decode("utf-8", "replace"))
-        baselines = self.tables.baselines(self.url) if self._baselines is None else self._baselines
         changes, gone = scrape.changes(self._previous)
+        if self._baselines is None:  # first read since the provider started: what it stored, less what is gone
+            baselines = self.tables.baselines(self.url)
+            gone |= {k for k in baselines if not k.startswith(CARRY)} - scrape.series()
+        else:
+            baselines = self._baselines
         started = next((v for k, v in changes.items() if k.startswith(START)), None)
         reset = started is not None and baselines.get(START, started) != started
         carry: Carry = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.metrics_cost import NGINX_CONF, serves, wait, wrk  # noqa: E402
+from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
 from tests.api.conftest import elbv2_client  # noqa: E402
 from tests.api.test_cloudwatch_wire import cloudwatch  # noqa: E402
 from tests.conftest import free_port, start_server  # noqa: E402
@@ -47,8 +47,10 @@ def main() -> None:
         lb = elbv2.create_load_balancer(Name="soak", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
         groups = []
         for name in ("stable", "canary"):
-            tg = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=nginx_port, VpcId=lb["VpcId"],
-                                           TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+            tg = elbv2.create_target_group(  # health checks off nginx: it counts the traffic
+                Name=name, Protocol="HTTP", Port=nginx_port, VpcId=lb["VpcId"], TargetType="ip",
+                HealthCheckPort=str(server.port), HealthCheckPath="/healthz",
+            )["TargetGroups"][0]["TargetGroupArn"]
             elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
             groups.append(tg)
         port = free_port()
@@ -69,7 +71,7 @@ def main() -> None:
             return sum(p["Sum"] for p in points)
 
         time.sleep(2)
-        counted0 = request_count()
+        counted0, served0 = request_count(), nginx_requests(nginx_port)
         result: list[tuple[float, int, int]] = []
         load = threading.Thread(target=lambda: result.append(wrk(port, args.duration)))
         started = time.monotonic()
@@ -87,11 +89,12 @@ def main() -> None:
             time.sleep(1)
         load.join()
         rate, answered, failed = result[0]
-        wait(lambda: request_count() - counted0 >= answered, 15)
+        served = nginx_requests(nginx_port) - served0 - 1  # what the targets answered, less that call
+        wait(lambda: request_count() - counted0 >= served, 15)
         counted = request_count() - counted0
         out = subprocess.run(["tail", "-n", "3", str(server.log)], capture_output=True, text=True).stdout
         print(f"soak: {rate:,.0f} req/s for {args.duration:.0f} s through `up`; {answered:,} answered 2xx; "
-              f"RequestCount {counted:,.0f} ({'exact' if counted == answered else 'DIFFERENT'})")
+              f"nginx served {served:,}, RequestCount {counted:,.0f} ({'exact' if counted == served else 'DIFFERENT'})")
         tenth = max(1, len(samples) // 10)
         for i in range(0, len(samples), tenth):
             chunk = samples[i : i + tenth]

@@ -1,7 +1,7 @@
 """From the requests Traefik served to CloudWatch's AWS/ApplicationELB numbers, at a cost flat in traffic.
 
 Traefik counts every request itself (Prometheus counters and latency histograms per router and per leaf
-service); this package reads those counters twice a second and keeps per-second sums, rolled up on CloudWatch's
+service); this package reads those counters every second and keeps per-second sums, rolled up on CloudWatch's
 retention ladder. Nothing here is done per request:
 
 - ``buckets``: the latency histogram's bounds (Traefik's static config) and percentiles from bucket counts;

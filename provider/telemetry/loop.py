@@ -1,4 +1,4 @@
-"""The background task: read every Traefik twice a second, on the half-second, so that each scrape's increments
+"""The background task: read every Traefik once a second, on the second, so that each scrape's increments
 belong to one whole second; roll up and apply the retention ladder every ``ROLLUP_EVERY_S``."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from provider.telemetry.tables import Tables
 
 log = logging.getLogger("elbv2.metrics")
 
-SCRAPE_EVERY_S = 0.5
+SCRAPE_EVERY_S = 1.0
 ROLLUP_EVERY_S = 10.0
 
 

@@ -70,8 +70,8 @@ BOUNDS: tuple[float, ...] = tuple(
     float(f"{LOWEST * RATIO**i:.6g}") for i in range(math.ceil(math.log(HIGHEST / LOWEST, RATIO)) + 1)
 )
 # After SIGTERM the metrics entryPoint stays open this long while the listeners drain, so the last counts of a
-# stopping Traefik are still read (the provider reads every 0.5 s).
-METRICS_AFTER_STOP = "1500ms"
+# stopping Traefik are still read (the provider reads every second).
+METRICS_AFTER_STOP = "2500ms"
 
 
 def metrics(address: str) -> tuple[StaticConfig, StaticConfig]:

@@ -173,7 +173,7 @@ def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, P
         )["Datapoints"]  # fmt: skip
         return sum(p["Sum"] for p in points)
 
-    # two pipelines, one truth: Traefik's counters (read every 0.5 s) reach what its access log has rows for
+    # two pipelines, one truth: Traefik's counters (read every second) reach what its access log has rows for
     expected = [
         (("RequestCount", {"TargetGroup": tg["v1"]}), sum(r.target_group == tg["v1"] for r in everything)),
         (("RequestCount", {"TargetGroup": tg["v2"]}), sum(r.target_group == tg["v2"] for r in everything)),

@@ -19,7 +19,7 @@ def test_listener_config_from_settings() -> None:
         "listener8443": {"address": "[::1]:8443", "transport": {"lifeCycle": {"graceTimeOut": "2s"}}}
     }
     assert counters["address"].startswith("127.0.0.1:")  # a free loopback port
-    assert counters["transport"]["lifeCycle"]["requestAcceptGraceTimeout"] == "1500ms"  # read after the listener
+    assert counters["transport"]["lifeCycle"]["requestAcceptGraceTimeout"] == "2500ms"  # read after the listener
     assert c["providers"] == {
         "providersThrottleDuration": "0s",
         "http": {"endpoint": "http://127.0.0.1:9000/traefik/config/8443?wait_ms=800", "pollInterval": "250ms",

@@ -39,10 +39,13 @@ def _cursor(store: Store) -> Iterator[Any]:
         cur.close()
 
 
-def _parts(cur: Any, table: Callable[[int], str], period: int) -> list[tuple[int, str]]:
+def _rolled(cur: Any) -> dict[int, int]:
+    return {int(r): int(t) for r, t in cur.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()}
+
+
+def _parts(rolled: Mapping[int, int], table: Callable[[int], str], period: int) -> list[tuple[int, str]]:
     """The rows that answer a query of ``period`` seconds, as (resolution, subquery): the coarsest resolution
-    that divides it, then each finer one past its coarser's last rollup."""
-    rolled = {int(r): int(t) for r, t in cur.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()}
+    that divides it, then each finer one past its coarser's last rollup (``rolled``: resolution -> up to when)."""
     parts, since = [], None
     for r in [r for r in reversed(RESOLUTIONS) if period % r == 0]:
         until = rolled.get(r, 0) if r != 1 else None
@@ -70,25 +73,28 @@ def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence
     RequestCountPerTarget, query index -> HealthyHostCount aggregates of its group over the same periods."""
     period = queries[0].period
     with _cursor(store) as cur:
-        summed = _union(_parts(cur, stats, period))
-        found: dict[tuple[Any, ...], dict[int, float]] = {}  # (dimensions, metric) -> period -> sum
+        rolled = _rolled(cur)
+        summed = _union(_parts(rolled, stats, period))
+        found: dict[tuple[Any, ...], tuple[list[int], list[float]]] = {}  # (dimensions, metric) -> periods, sums
         for dims in {q.metric.dimensions for q in queries}:
             names = sorted({n for q in queries if q.metric.dimensions == dims for n in _reads(q.metric.name)})
             where, params = _where(next(q for q in queries if q.metric.dimensions == dims))
-            for metric, b, value in cur.execute(
-                f"SELECT metric, ts_s // {period} AS b, sum(value) FROM {summed} WHERE {where}"
-                f" AND metric IN ({', '.join('?' * len(names))}) AND rule = '' GROUP BY ALL HAVING sum(value) > 0",
+            for metric, periods, values in cur.execute(
+                f"SELECT metric, list(b ORDER BY b), list(v ORDER BY b) FROM (SELECT metric, ts_s // {period} AS b,"
+                f" sum(value) AS v FROM {summed} WHERE {where} AND metric IN ({', '.join('?' * len(names))})"
+                " AND rule = '' GROUP BY ALL HAVING sum(value) > 0) GROUP BY metric",
                 [*params, *names],
             ).fetchall():
-                found.setdefault((dims, metric), {})[b] = float(value)
+                found[(dims, metric)] = periods, values
         out = []
         for i, (q, unit) in enumerate(zip(queries, units, strict=True)):
-            got = [found.get((q.metric.dimensions, m), {}) for m in _reads(q.metric.name)]
+            got = [found.get((q.metric.dimensions, m), ([], [])) for m in _reads(q.metric.name)]
             if q.metric.name == LATENCY:
-                out.append(_latency(cur, q, got[0], got[1], _parts(cur, latency, period), unit))
+                seconds, counts = (dict(zip(*g, strict=True)) for g in got)
+                out.append(_latency(cur, q, seconds, counts, _parts(rolled, latency, period), unit))
                 continue
-            periods = sorted(got[0])
-            starts, sums = [b * period * 1000 for b in periods], [got[0][b] for b in periods]
+            periods, sums = got[0]
+            starts = [b * period * 1000 for b in periods]
             if q.metric.name == PER_TARGET:
                 sums = _per_target(starts, sums, (host_counts or {}).get(i))
             if q.metric.name == PER_TARGET or q.metric.name in ONE_SAMPLE:

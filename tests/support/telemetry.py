@@ -102,12 +102,12 @@ def synthetic(store: Store, start_s: int, seconds: int, rps: int) -> int:
             (RESPONSES, "count(*)", "TRUE"),
         ):
             cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, tg, '', {value} FROM synthetic"
-                        f" WHERE {where} GROUP BY ALL", [LB])
+                        f" WHERE {where} GROUP BY ALL ORDER BY ts_s", [LB])
         for metric, value, rule in (("ProcessedBytes", "300 * count(*)", ""), (RULE_REQUESTS, "count(*)", "80/0")):
             cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
-                        " GROUP BY ALL", [LB])
+                        " GROUP BY ALL ORDER BY ts_s", [LB])
         cur.execute(f"INSERT INTO {latency(1)} SELECT ts_s, ?, tg, bucket, count(*), NULL, NULL FROM synthetic"
-                    " GROUP BY ALL",
+                    " GROUP BY ALL ORDER BY ts_s",
                     [LB])
         cur.execute("DROP TABLE synthetic")
     finally:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
@@ -39,6 +40,7 @@ from provider.ui import routes as ui
 BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
 
 
+GIL_SWITCH_S = 0.0005
 ALWAYS: tuple[BackgroundTask, ...] = (run_health, run_metrics, run_ingest, run_alarms)
 
 
@@ -70,6 +72,9 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         # The loaded state and the imported modules live as long as the server: keep them out of every
         # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
         gc.freeze()
+        # A metrics query's Python work in a worker thread gives the GIL back to the event loop within this long
+        # (CPython's default: 5 ms), so API calls and config polls do not wait behind it (bench/metrics_stalls.py).
+        sys.setswitchinterval(GIL_SWITCH_S)
         work = [task(runtime) for task in (*ALWAYS, *background)]
         work.append(run_telemetry(store, sources))
         if instances is not None:  # the follower needs the engine itself, not only the resolver protocol

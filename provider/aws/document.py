@@ -120,8 +120,16 @@ def to_document(value: Any, shape: Shape, encoding: Encoding) -> Any:
                 out[member.wire] = to_document(item, member.shape, encoding)
         return out
     if kind == "list":
-        assert shape.member is not None
-        return [to_document(item, shape.member, encoding) for item in value if item is not None]
+        each = shape.member
+        assert each is not None
+        # long lists of scalars (a day of datapoints is 10,000s) skip the per-item walk
+        if each.type in ("double", "float"):
+            return [float(item) for item in value if item is not None]
+        if each.type == "timestamp":
+            stamp = encoding.timestamp
+            return [stamp(m) if isinstance(m, datetime) and m.tzinfo is not None else _scalar(m, each, encoding)
+                    for m in value if m is not None]
+        return [to_document(item, each, encoding) for item in value if item is not None]
     if kind == "map":
         assert shape.key is not None and shape.value is not None
         return {

@@ -61,15 +61,18 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
             if handler is None:
                 raise UnsupportedOperation.named(parsed.action)
             region = region_from_authorization(headers.get("authorization"), settings.region)
-            try:
-                context = service.context(region)
-                if service.threaded:
-                    result = await asyncio.to_thread(handler, context, parsed.params)
-                else:
+            context = service.context(region)
+
+            def answer() -> Rendered:
+                try:
                     result = handler(context, parsed.params)
-            except StoreConflict as conflict:  # a schema constraint caught what validation did not
-                raise InvalidConfigurationRequest(str(conflict)) from conflict
-            rendered = protocol.render(model, parsed.action, result or {}, request_id)
+                except StoreConflict as conflict:  # a schema constraint caught what validation did not
+                    raise InvalidConfigurationRequest(str(conflict)) from conflict
+                assert model is not None
+                return protocol.render(model, parsed.action, result or {}, request_id)
+
+            # a threaded service's answer (a day of datapoints) is computed and rendered off the event loop
+            rendered = await asyncio.to_thread(answer) if service.threaded else answer()
         except ApiError as error:
             rendered, status = protocol.error(model, error, request_id), error.status
         except Exception:

@@ -1,12 +1,13 @@
 """The latency histogram Traefik keeps per series (bounds in its static config, provider/traefik/static.py):
 log-scale buckets, so a percentile read from the bucket counts is within ``ERROR_BOUND`` of the exact
-(nearest-rank) value, and histograms of any periods merge by adding counts.
+(nearest-rank) value from 1 ms up (``FINE_ERROR_BOUND`` below, where six decimal places are coarse), and histograms
+of any periods merge by adding counts.
 
->>> BOUNDS[0], len(BOUNDS), round(ERROR_BOUND, 4)
-(5e-05, 712, 0.0099)
->>> index_of(0.00005), index_of(1e-9), index_of(float("inf")) == len(BOUNDS)
-(0, 0, True)
->>> abs(estimate(index_of(0.25)) / 0.25 - 1) < ERROR_BOUND
+>>> BOUNDS[0], len(BOUNDS), round(ERROR_BOUND, 4), round(FINE_ERROR_BOUND, 4)
+(5e-05, 745, 0.0097, 0.0165)
+>>> index_of(0.00005), index_of(float("inf")) == len(BOUNDS), index_of(0.0000512)
+(0, True, None)
+>>> abs(estimate(bisect.bisect_left(BOUNDS, 0.25)) / 0.25 - 1) < ERROR_BOUND
 True
 """
 
@@ -15,17 +16,27 @@ from __future__ import annotations
 import bisect
 import math
 
-from provider.traefik.static import BOUNDS, RATIO
+from provider.traefik.static import BOUNDS
 
-__all__ = ["BOUNDS", "ERROR_BOUND", "estimate", "index_of"]
-
-# The geometric middle of a bucket is at most this far, relatively, from any value in it.
-ERROR_BOUND = math.sqrt(RATIO) - 1 + 1e-5  # + the bounds' rounding to 6 digits
+__all__ = ["BOUNDS", "ERROR_BOUND", "FINE_ERROR_BOUND", "estimate", "index_of"]
 
 
-def index_of(le: float) -> int:
-    """The bucket whose upper bound is ``le`` (as Traefik prints it); len(BOUNDS) for +Inf."""
-    return bisect.bisect_left(BOUNDS, le * (1 - 1e-9))
+def _bound(since: float) -> float:
+    """The largest relative distance from a bucket's middle to its edges, over the buckets above ``since``."""
+    return max(math.sqrt(hi / lo) - 1 for lo, hi in zip(BOUNDS, BOUNDS[1:], strict=False) if lo >= since)
+
+
+ERROR_BOUND = _bound(1e-3)
+FINE_ERROR_BOUND = _bound(0.0)
+
+
+def index_of(le: float) -> int | None:
+    """The bucket whose upper bound is ``le`` (as Traefik prints it); len(BOUNDS) for +Inf; None for a bound that is
+    not one of ours (a Traefik configured with other buckets)."""
+    if math.isinf(le):
+        return len(BOUNDS)
+    at = bisect.bisect_left(BOUNDS, le * (1 - 1e-9))
+    return at if at < len(BOUNDS) and abs(BOUNDS[at] - le) <= 1e-9 * le else None
 
 
 def estimate(index: int) -> float:

@@ -14,6 +14,7 @@ Where each number comes from:
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ from provider.elbv2.model import ActionType
 from provider.telemetry.buckets import index_of
 from provider.telemetry.exposition import Labels, series
 from provider.telemetry.names import Names
+
+log = logging.getLogger("elbv2.metrics")
+_WARNED: set[str | None] = set()  # services whose unplaceable buckets were logged once
 
 PROXY_TEXT = {502: len(b"Bad Gateway"), 504: len(b"Gateway Timeout")}
 CLIENT_CLOSED = 499
@@ -62,8 +66,12 @@ class _Read:
         elif family == "traefik_service_request_duration_seconds_sum":
             self.seconds[(labels["service"], code)] += delta
         elif family == "traefik_service_request_duration_seconds_bucket":
-            le = float(labels.pop("le"))
-            self.cumulative.setdefault(tuple(sorted(labels.items())), {})[index_of(le)] = delta
+            at = index_of(float(labels.pop("le")))
+            buckets = self.cumulative.setdefault(tuple(sorted(labels.items())), {})
+            if at is None:  # not our bounds: this series' latencies cannot be placed (its counts still can)
+                buckets[-1] = delta
+            else:
+                buckets[at] = delta
         elif family == "traefik_router_requests_total":
             self.router[(labels["router"], code)] += delta
         elif family in ("traefik_router_requests_bytes_total", "traefik_router_responses_bytes_total"):
@@ -73,6 +81,13 @@ class _Read:
         """(service, status) -> bucket -> observations, from the cumulative bucket increments of each label set."""
         out: dict[tuple[str, int], dict[int, float]] = {}
         for label_set, cumulative in self.cumulative.items():
+            if -1 in cumulative:
+                service = dict(label_set).get("service")
+                if service not in _WARNED:
+                    _WARNED.add(service)
+                    log.warning("the latency buckets of %s are not the provider's: set Traefik's"
+                                " metrics.prometheus.buckets as traefik/traefik.yml does", service)
+                continue
             labels = dict(label_set)
             hist = out.setdefault((labels["service"], int(labels.get("code") or 0)), defaultdict(float))
             for i in sorted(cumulative):
@@ -107,9 +122,10 @@ def increments(deltas: dict[str, float], names: Names, carry: Carry) -> Incremen
             out.add(f"HTTPCode_Target_{code // 100}XX_Count", lb, n, tg)
         out.add("TargetResponseTime", lb, read.seconds[(service, code)], tg)
         out.add(RESPONSES, lb, n, tg)
-        hist = out.latency.setdefault((lb, tg), defaultdict(float))
-        for i, k in histograms.get((service, code), {}).items():
-            hist[i] += k
+        if observed := histograms.get((service, code)):
+            hist = out.latency.setdefault((lb, tg), defaultdict(float))
+            for i, k in observed.items():
+                hist[i] += k
     routed: dict[tuple[str, int], float] = defaultdict(float)
     for (router, code), n in read.router.items():
         route = names.router(router)

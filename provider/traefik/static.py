@@ -64,10 +64,11 @@ def _entrypoint(addr: str) -> StaticConfig:
 METRICS_ENTRYPOINT = "elbv2-metrics"
 METRICS_HEADER = "X-Elbv2-Metrics"  # on each config poll: where this Traefik's counters are (telemetry/sources.py)
 # The latency histogram's bucket bounds (seconds): log-scale, each RATIO times the last, from LOWEST to HIGHEST, so
-# a percentile read from the counts is within about 1% (provider/telemetry/buckets.py).
-RATIO, LOWEST, HIGHEST = 1.0199, 5e-05, 60.0
+# a percentile read from the counts is within 1% (provider/telemetry/buckets.py). Traefik reads the bounds to six
+# decimal places (5.0995e-05 becomes 5.1e-05), so these are the bounds rounded as it rounds them.
+RATIO, LOWEST, HIGHEST = 1.019, 5e-05, 60.0
 BOUNDS: tuple[float, ...] = tuple(
-    float(f"{LOWEST * RATIO**i:.6g}") for i in range(math.ceil(math.log(HIGHEST / LOWEST, RATIO)) + 1)
+    sorted({round(LOWEST * RATIO**i, 6) for i in range(math.ceil(math.log(HIGHEST / LOWEST, RATIO)) + 1)})
 )
 # After SIGTERM the metrics entryPoint stays open this long while the listeners drain, so the last counts of a
 # stopping Traefik are still read (the provider reads every second).

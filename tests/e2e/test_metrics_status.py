@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,19 +16,26 @@ import pytest
 
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
+from provider.store.requests import RequestLog
+from provider.telemetry.buckets import ERROR_BOUND
 from tests.api.test_cloudwatch_wire import cloudwatch
 from tests.e2e.harness import Backend, Client, Provider, Replier, StateBuilder, Traefik, cond, fixed, wait_for
 
 DELAY_S = 0.1  # what the slow target takes to answer
-SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3}
+# Traefik times one request twice, for its access log and for its histogram, a few microseconds apart
+TIMERS = 0.001
+SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3, "/spread": 80}
+LOGGING = (("access_logs.s3.bucket", "logs"), ("access_logs.s3.enabled", "true"))  # exact per-request times
 Served = tuple[Provider, dict[str, str]]  # the provider, and dimension values by load balancer / group name
 
 
-def answering(status: int, delay: float = 0.0) -> Replier:
-    """A target that answers every request with `status` after `delay` seconds."""
+def answering(status: int, delay: float = 0.0, step: float = 0.0) -> Replier:
+    """A target that answers every request with `status` after `delay` seconds (+ `step` more each time, 40 steps
+    round)."""
+    served = itertools.count()
 
     def reply(_path: str, _headers: Any) -> tuple[int, bytes]:
-        time.sleep(delay)
+        time.sleep(delay + step * (next(served) % 40))
         return status, b"ok"
 
     return Replier(reply)
@@ -35,18 +45,20 @@ def answering(status: int, delay: float = 0.0) -> Replier:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, dict[str, str]]]:
     tmp = Path(tmp_path_factory.mktemp("status"))
     errs, slow, dead = answering(500), answering(200, DELAY_S), Backend("dead")
+    spread = answering(200, 0.002, 0.003)  # 2..119 ms
     dead.stop()  # connections to its port are refused
     s = StateBuilder()
-    s.lb("web")
+    s.lbs["web"] = replace(s.lb("web"), attributes=LOGGING)
     s.listener("web", 80)
-    for name, backend in (("errs", errs), ("slow", slow), ("gone", dead)):
+    for name, backend in (("errs", errs), ("slow", slow), ("gone", dead), ("spread", spread)):
         s.tg(name, backend)  # type: ignore[arg-type]  # a port is all the builder reads
     s.rule("web", 80, 10, s.forward(("errs", 1)), cond(ConditionField.PATH_PATTERN, "/err"))
     s.rule("web", 80, 20, s.forward(("slow", 1)), cond(ConditionField.PATH_PATTERN, "/slow"))
     s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))
+    s.rule("web", 80, 40, s.forward(("spread", 1)), cond(ConditionField.PATH_PATTERN, "/spread"))
     s.rule("web", 80, None, fixed("not here", "404"))
-    provider = Provider()
-    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log")
+    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
+    traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t.json")
     try:
         traefik.wait_applied(provider.load(s.state()))
         client = Client(traefik.ports[80])
@@ -65,6 +77,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
         provider.stop()
         errs.stop()
         slow.stop()
+        spread.stop()
 
 
 def statistic(provider: Provider, metric: str, stat: str, **dimensions: str) -> list[float]:
@@ -116,3 +129,18 @@ def test_target_response_time_is_the_targets_delay(served: Served) -> None:
     assert DELAY_S * 0.8 <= average <= DELAY_S * 1.2
     [p99] = statistic(provider, "TargetResponseTime", "p99", **dims)
     assert p99 >= DELAY_S
+
+
+@pytest.mark.parametrize("percentile", [50.0, 90.0, 99.0])
+def test_percentiles_are_within_the_stated_bound_of_the_exact_ones(served: Served, percentile: float) -> None:
+    """The exact value: the nearest rank among the access log's per-request target times (the same requests)."""
+    provider, names = served
+    log = RequestLog(provider.store)
+    wait_for(lambda: sum(r.target_group == names["spread"] for r in log.since(0)) == SENT["/spread"],
+             what="every /spread request in the access log")
+    times = sorted(r.target_s or 0.0 for r in log.since(0) if r.target_group == names["spread"])
+    log.close()
+    exact = times[math.ceil(percentile / 100 * len(times)) - 1]
+    dims = {"LoadBalancer": names["lb"], "TargetGroup": names["spread"]}
+    [estimate] = statistic(provider, "TargetResponseTime", f"p{percentile:g}", **dims)
+    assert estimate == pytest.approx(exact, rel=ERROR_BOUND + TIMERS)

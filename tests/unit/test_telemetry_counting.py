@@ -6,7 +6,7 @@ import pytest
 
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
-from provider.telemetry.buckets import index_of
+from provider.telemetry.buckets import BOUNDS
 from provider.telemetry.counting import Carry, increments
 from provider.telemetry.exposition import Scrape
 from provider.telemetry.names import Names
@@ -40,7 +40,7 @@ def served(code: int, n: float, size: float, router: str = ROUTER) -> dict[str, 
 
 def test_target_answers_count_per_group_with_their_latency() -> None:
     n, lb, tg = names()
-    le = 'le="0.0101"'
+    le = f'le="{BOUNDS[400]}"'
     deltas = served(200, 5, 100) | {
         f'traefik_service_request_duration_seconds_bucket{{code="200",method="GET",protocol="http",{SERVICE},{le}}}': 5,
         f'traefik_service_request_duration_seconds_sum{{code="200",method="GET",protocol="http",{SERVICE}}}': 0.05,
@@ -53,7 +53,7 @@ def test_target_answers_count_per_group_with_their_latency() -> None:
         ("RuleRequestCount", lb, "", "80/10"): 5,
         ("ProcessedBytes", lb, "", ""): 100,
     }  # fmt: skip
-    assert found.latency == {(lb, tg): {index_of(0.0101): 5}}
+    assert found.latency == {(lb, tg): {400: 5}}
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,10 @@ def test_only_changed_lines_are_read_and_gone_series_are_named() -> None:
     before = Scrape.parse(f"{a} 1\n{b} 2\ngo_goroutines 7\n# HELP x\n")
     after = Scrape.parse(f"{a} 3\ngo_goroutines 9\n")
     assert after.changes(before) == ({a: 3.0}, {b})
+
+
+def test_buckets_that_are_not_ours_place_no_latency_but_keep_the_counts() -> None:
+    n, lb, tg = names()
+    other = 'traefik_service_request_duration_seconds_bucket{code="200",method="GET",protocol="http",' + SERVICE
+    found = increments(served(200, 5, 100) | {other + ',le="0.0123456"}': 5}, n, {})
+    assert found.latency == {} and found.counts[("RequestCount", lb, tg, "")] == 5

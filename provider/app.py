@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -19,7 +18,7 @@ from provider.accesslogs.tail import run_ingest
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
-from provider.cloudwatch.context import context_for
+from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
 from provider.cloudwatch.sampler import run_metrics
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
@@ -35,20 +34,18 @@ from provider.targets.schedule import run_health
 from provider.telemetry.loop import run_telemetry
 from provider.telemetry.sources import Sources
 from provider.traefik import endpoint as dataplane
+from provider.traefik.config_cache import ConfigCache
 from provider.ui import routes as ui
 
-BackgroundTask = Callable[[Runtime], Coroutine[Any, Any, None]]
-
-
+BackgroundTask = Callable[[Settings, Store], Coroutine[Any, Any, None]]  # one more task for the app's lifetime
 GIL_SWITCH_S = 0.0005
-ALWAYS: tuple[BackgroundTask, ...] = (run_health, run_metrics, run_ingest, run_alarms)
 
 
 def services(runtime: Runtime) -> Registry:
     return Registry(
         [
             Service("elbv2", ELBV2_OPERATIONS, runtime.context),
-            Service("cloudwatch", CLOUDWATCH_OPERATIONS, functools.partial(context_for, runtime), threaded=True),
+            Service("cloudwatch", CLOUDWATCH_OPERATIONS, runtime.cloudwatch_context, threaded=True),
             Service("ec2", EC2_OPERATIONS, runtime.ec2_context),
             Service("sts", STS_OPERATIONS, runtime.sts_context),
         ]
@@ -75,10 +72,16 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         # A metrics query's Python work in a worker thread gives the GIL back to the event loop within this long
         # (CPython's default: 5 ms), so API calls and config polls do not wait behind it (bench/metrics_stalls.py).
         sys.setswitchinterval(GIL_SWITCH_S)
-        work = [task(runtime) for task in (*ALWAYS, *background)]
-        work.append(run_telemetry(store, sources))
+        work = [
+            run_health(store, health, instances, settings.health_time_scale),
+            run_metrics(store, health, settings.metrics_retention_hours),
+            run_ingest(store, settings),
+            run_alarms(CloudWatchContext(store, settings.region, settings.account_id)),
+            run_telemetry(store, sources),
+            *(task(settings, store) for task in background),
+        ]
         if instances is not None:  # the follower needs the engine itself, not only the resolver protocol
-            work.append(containers.run_containers(runtime, instances))
+            work.append(containers.run_containers(store, health, instances))
         tasks = [asyncio.create_task(w) for w in work]
         try:
             yield
@@ -93,9 +96,10 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/", aws, methods=["POST", "GET"]),
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *dataplane.routes(runtime, sources.announce),
-        *ui.routes(runtime),
-        *rollouts.routes(runtime),
+        *dataplane.routes(ConfigCache(store, health, instances, settings.base_url), settings.provider_token,
+                          sources.announce),
+        *ui.routes(store, health),
+        *rollouts.routes(store),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -1,10 +1,12 @@
-"""The live parts of one running server, built once at start-up and shared by the routes."""
+"""The live parts of one running server, built once at start-up by provider/app.py (the composition root), which
+hands each route and task only the parts it uses. Here: each service's per-request context."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 
+from provider.cloudwatch import context as cloudwatch
 from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
 from provider.ec2.zones import seed
@@ -43,6 +45,9 @@ class Runtime:
     @cached_property
     def ec2_store(self) -> Ec2Store:
         return Ec2Store(self.store, seed)
+
+    def cloudwatch_context(self, region: str) -> cloudwatch.Context:
+        return cloudwatch.Context(self.store, region, self.settings.account_id)
 
     def ec2_context(self, region: str) -> ec2.Context:
         return ec2.Context(self.ec2_store, region, self.settings.account_id, dependents=self)

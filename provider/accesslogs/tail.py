@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from provider.accesslogs.ingest import INGEST_SELECT
 from provider.accesslogs.record import Request
+from provider.background import Due, every
 from provider.elbv2.model import State
-from provider.runtime import Runtime
+from provider.settings import Settings
+from provider.store import Store
 from provider.store.requests import Position, RequestLog
 from provider.telemetry.names import Names
 
@@ -150,27 +151,24 @@ class Tailer:
         return max(copies, key=lambda p: p.stat().st_mtime_ns) if copies else None
 
 
-async def run_ingest(runtime: Runtime) -> None:
+async def run_ingest(store: Store, settings: Settings) -> None:
     """Follow the Traefik access logs until cancelled (an app background task); also applies retention."""
     from provider.accesslogs.files import AlbLogWriter
 
-    settings = runtime.settings
     directory = settings.traefik_log_path
     directory.mkdir(parents=True, exist_ok=True)
     writer = AlbLogWriter(settings.alb_log_path, settings.listen_host)
-    tailer = Tailer(directory, RequestLog(runtime.store, INGEST_SELECT), writer)
+    tailer = Tailer(directory, RequestLog(store, INGEST_SELECT), writer)
     retention_ms = settings.metrics_retention_hours * 3_600_000
-    next_retention = 0.0
+    retention = Due(RETENTION_EVERY_S)
+
+    async def step(now: float) -> None:
+        await asyncio.to_thread(tailer.poll, store.snapshot())
+        if retention.due():
+            await asyncio.to_thread(tailer.requests.delete_before, int(now * 1000) - retention_ms)
+
     try:
-        while True:
-            try:
-                await asyncio.to_thread(tailer.poll, runtime.store.snapshot())
-                if time.monotonic() >= next_retention:
-                    next_retention = time.monotonic() + RETENTION_EVERY_S
-                    cutoff = int(time.time() * 1000) - retention_ms
-                    await asyncio.to_thread(tailer.requests.delete_before, cutoff)
-            except Exception:  # a file or the database refused: nothing was half-written; try again next tick
-                log.exception("access-log ingestion")
-            await asyncio.sleep(POLL_S)
+        # A file or the database refused: nothing was half-written; the next tick tries again.
+        await every(POLL_S, step, log=log, failure="access-log ingestion")
     finally:
         tailer.close()

@@ -13,17 +13,15 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from provider.background import every
 from provider.cloudwatch import metric_data
 from provider.cloudwatch.alarm_model import Alarm, AlarmQuery, Decision, MetricStat, StateValue, TreatMissing
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.timestamps import to_datetime, to_ms
 from provider.errors import ApiError
 from provider.store import alarms as stored
-
-if TYPE_CHECKING:
-    from provider.runtime import Runtime
 
 log = logging.getLogger("elbv2.alarms")
 
@@ -134,12 +132,10 @@ def evaluate_all(ctx: Context, now: datetime) -> int:
     return changed
 
 
-async def run_alarms(runtime: Runtime) -> None:
+async def run_alarms(ctx: Context) -> None:
     """Evaluate alarms until cancelled (an app background task)."""
-    while True:
-        try:
-            ctx = Context(runtime.store, runtime.settings.region, runtime.settings.account_id)
-            await asyncio.to_thread(evaluate_all, ctx, datetime.now(UTC))
-        except Exception:  # the store refused; the next round tries again
-            log.exception("could not evaluate alarms")
-        await asyncio.sleep(EVALUATE_SECONDS)
+
+    async def step(now: float) -> None:
+        await asyncio.to_thread(evaluate_all, ctx, datetime.fromtimestamp(now, UTC))
+
+    await every(EVALUATE_SECONDS, step, log=log, failure="could not evaluate alarms")

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from provider.runtime import Runtime
     from provider.store import Store
 
 Params = Mapping[str, Any]  # parsed request, snake_case keys, shaped by the operation's input shape
@@ -25,10 +24,6 @@ class Context:
     region: str = "us-east-1"
     account: str = "123456789012"
     now: Callable[[], datetime] = utcnow
-
-
-def context_for(runtime: Runtime, region: str) -> Context:
-    return Context(store=runtime.store, region=region, account=runtime.settings.account_id)
 
 
 Handler = Callable[[Context, Params], Result]

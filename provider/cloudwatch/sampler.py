@@ -11,17 +11,14 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
+from provider.background import Due, every
 from provider.cloudwatch import alb
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.timestamps import to_ms
 from provider.elbv2.arns import dimension
-from provider.elbv2.target_health import TargetHealthState
-from provider.store import metrics
-
-if TYPE_CHECKING:
-    from provider.runtime import Runtime
+from provider.elbv2.target_health import HealthView, TargetHealthState
+from provider.store import Store, metrics
 
 log = logging.getLogger("elbv2.metrics")
 
@@ -38,15 +35,15 @@ class HostCounts:
 
 
 
-def host_counts(runtime: Runtime) -> list[HostCounts]:
+def host_counts(store: Store, health: HealthView) -> list[HostCounts]:
     """Healthy and unhealthy targets of every target group a load balancer forwards to (through the domain's
     health view)."""
-    state = runtime.store.snapshot()
+    state = store.snapshot()
     out: list[HostCounts] = []
     for tg_arn, lb_arn in sorted(state.target_group_owners.items()):
         if tg_arn not in state.target_groups or lb_arn not in state.load_balancers:
             continue
-        seen = [runtime.health.describe(state, t).state for t in state.targets_by_group.get(tg_arn, ())]
+        seen = [health.describe(state, t).state for t in state.targets_by_group.get(tg_arn, ())]
         out.append(HostCounts(dimension(lb_arn), dimension(tg_arn), seen.count(TargetHealthState.HEALTHY),
                               seen.count(TargetHealthState.UNHEALTHY)))
     return out
@@ -61,26 +58,23 @@ def samples(counts: list[HostCounts], at: datetime) -> list[Datum]:
     return out
 
 
-def sample_once(runtime: Runtime, at: datetime) -> int:
-    return metrics.put(runtime.store, samples(host_counts(runtime), at))
+def sample_once(store: Store, health: HealthView, at: datetime) -> int:
+    return metrics.put(store, samples(host_counts(store, health), at))
 
 
-def expire_once(runtime: Runtime, now: datetime) -> int:
-    cutoff = now - timedelta(hours=runtime.settings.metrics_retention_hours)
-    return metrics.delete_metric_data_before(runtime.store, to_ms(cutoff))
+def expire_once(store: Store, retention_hours: int, now: datetime) -> int:
+    cutoff = now - timedelta(hours=retention_hours)
+    return metrics.delete_metric_data_before(store, to_ms(cutoff))
 
 
-async def run_metrics(runtime: Runtime) -> None:
+async def run_metrics(store: Store, health: HealthView, retention_hours: int) -> None:
     """Sample host counts and apply retention until cancelled (an app background task)."""
-    loop = asyncio.get_running_loop()
-    next_expiry = loop.time()
-    while True:
-        try:
-            now = datetime.now(UTC)
-            await asyncio.to_thread(sample_once, runtime, now)
-            if loop.time() >= next_expiry:
-                await asyncio.to_thread(expire_once, runtime, now)
-                next_expiry = loop.time() + RETENTION_SECONDS
-        except Exception:  # the store refused; the next round tries again
-            log.exception("could not sample host counts or apply retention")
-        await asyncio.sleep(SAMPLE_SECONDS)
+    retention = Due(RETENTION_SECONDS)
+
+    async def step(now_s: float) -> None:
+        now = datetime.fromtimestamp(now_s, UTC)
+        await asyncio.to_thread(sample_once, store, health, now)
+        if retention.due():
+            await asyncio.to_thread(expire_once, store, retention_hours, now)
+
+    await every(SAMPLE_SECONDS, step, log=log, failure="could not sample host counts or apply retention")

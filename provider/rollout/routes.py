@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.rollout.wire import record_json, record_of
-from provider.store import rollouts
-
-if TYPE_CHECKING:
-    from provider.runtime import Runtime
+from provider.store import Store, rollouts
 
 MAX_BODY = 64 * 1024
 
 
-def routes(runtime: Runtime) -> list[BaseRoute]:
-    store = runtime.store
-
+def routes(store: Store) -> list[BaseRoute]:
     async def put(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY:

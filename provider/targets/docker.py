@@ -4,8 +4,8 @@
   a short timeout, else None (instance targets are then refused).
 - `DockerInstances.validate(id)` accepts a container name, id or id prefix; `address(id)` is the container's
   IP on `settings.docker_network` (default: its first network), cached and refreshed from engine events.
-- `run_containers(runtime, instances)` follows the engine's events: a container that stops makes its targets `unused`
-  (Target.InvalidState) at once, so they leave the routable set; one that starts again is probed back in.
+- `run_containers(store, health, instances)` follows the engine's events: a container that stops makes its targets
+  `unused` (Target.InvalidState) at once, so they leave the routable set; one that starts again is probed back in.
   Containers labelled ``elbv2.target-group=<name>`` (``elbv2.port=<port>``, default the group's port) join
   it when they start (or it appears) and drain at the `kill` event of `docker stop`, before they exit (as ECS).
 
@@ -29,10 +29,12 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from provider.background import every
 from provider.elbv2.model import State, Target, TargetGroup, TargetType
 from provider.errors import InvalidTarget
-from provider.runtime import Runtime
 from provider.settings import Settings
+from provider.store import Store
+from provider.targets.health import HealthMonitor
 
 log = logging.getLogger("elbv2.containers")
 
@@ -182,11 +184,9 @@ def _target_id(tg: TargetGroup, container: Container, network: str | None) -> st
     return container.name if tg.target_type == TargetType.INSTANCE else container.address(network)
 
 
-def sync_labelled(
-    runtime: Runtime, instances: DockerInstances, container: Container, previous: Container | None
-) -> None:
+def sync_labelled(store: Store, instances: DockerInstances, container: Container, previous: Container | None) -> None:
     """Register a running labelled container; drain (or delete, with no delay) a stopped one's targets."""
-    with runtime.store.write() as tx:
+    with store.write() as tx:
         found = _labelled_group(tx.state, container)
         if found is None:
             return
@@ -211,28 +211,40 @@ def sync_labelled(
                     tx.delete(target)
 
 
-async def run_containers(runtime: Runtime, instances: DockerInstances) -> None:
+async def run_containers(store: Store, health: HealthMonitor, instances: DockerInstances) -> None:
     """Follow the engine until cancelled: health of stopped containers, auto-registration by label."""
-    await asyncio.gather(_follow_events(runtime, instances), _watch_store(runtime, instances))
+    follower = Follower(store, health, instances)
+    await asyncio.gather(
+        every(RETRY_SECONDS, follower.follow_events, log=log, failure="following Docker events"),
+        every(WATCH_SECONDS, follower.watch_store, log=log, failure="matching containers to the store"),
+    )
 
 
-async def _follow_events(runtime: Runtime, instances: DockerInstances) -> None:
-    loop = asyncio.get_running_loop()
-    while True:
+class Follower:
+    """The engine's containers and the store's targets, kept matched (the state it needs between steps)."""
+
+    def __init__(self, store: Store, health: HealthMonitor, instances: DockerInstances) -> None:
+        self.store, self.health, self.instances = store, health, instances
+        self._seen_version = -1
+        self._groups: set[str] | None = None
+
+    async def follow_events(self, _: float) -> None:
+        """One connection to the engine's event stream, until it ends or breaks (then a retry, RETRY_SECONDS on)."""
+        instances = self.instances
+        loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         try:
             stream = await asyncio.to_thread(instances.client.api.events, decode=True, filters={"type": "container"})
         except DockerError as e:
             log.warning("cannot follow Docker events (%s); retrying", e)
-            await asyncio.sleep(RETRY_SECONDS)
-            continue
+            return
         reader = threading.Thread(target=_pump, args=(stream, queue, loop), daemon=True)
         reader.start()
         try:
             # Read the whole engine after the stream is open, so no start or stop falls between the two.
             before = {c.id: c for c in instances.known()}
             for loaded in await asyncio.to_thread(instances.load):
-                _apply(runtime, instances, loaded, before.get(loaded.id))
+                self._apply(loaded, before.get(loaded.id))
             while (event := await queue.get()) is not None:
                 if event.get("Action") in EVENTS and (ref := event.get("id")):
                     previous = next((c for c in instances.known() if c.id == ref), None)
@@ -241,13 +253,40 @@ async def _follow_events(runtime: Runtime, instances: DockerInstances) -> None:
                         container = replace(previous, running=False)
                     elif event["Action"] == "kill" and container is not None:
                         container = instances.stop(container, event)
-                    _apply(runtime, instances, container, previous)
+                    self._apply(container, previous)
         except DockerError as e:
             log.warning("Docker engine error (%s); reconnecting", e)
         finally:
             with contextlib.suppress(Exception):
                 stream.close()
-        await asyncio.sleep(RETRY_SECONDS)
+
+    async def watch_store(self, _: float) -> None:
+        """New instance targets may name stopped containers; new groups may have labelled containers waiting."""
+        state = self.store.snapshot()
+        if state.version == self._seen_version:
+            return
+        self._seen_version = state.version
+        names = {tg.name for tg in state.target_groups.values()}
+        if self._groups is not None and (new := names - self._groups):
+            for container in self.instances.known():
+                if container.running and container.labels.get(LABEL_GROUP) in new:
+                    self._apply(container, None)
+        self._groups = names
+        self._update_stopped()
+
+    def _apply(self, container: Container | None, previous: Container | None) -> None:
+        if container is not None and container.labels.get(LABEL_GROUP):
+            try:
+                sync_labelled(self.store, self.instances, container, previous)
+            except Exception:  # a store conflict must not stop the event loop
+                log.exception("auto-registration of %s failed", container.name)
+        self._update_stopped()
+
+    def _update_stopped(self) -> None:
+        state = self.store.snapshot()
+        stopped = stopped_targets(state, self.instances)
+        if stopped != self.health.stopped:
+            self.health.set_stopped(state, stopped)
 
 
 def _pump(
@@ -259,39 +298,3 @@ def _pump(
             loop.call_soon_threadsafe(queue.put_nowait, event)
     with contextlib.suppress(RuntimeError):  # the loop may be closed already
         loop.call_soon_threadsafe(queue.put_nowait, None)
-
-
-def _apply(
-    runtime: Runtime, instances: DockerInstances, container: Container | None, previous: Container | None
-) -> None:
-    if container is not None and container.labels.get(LABEL_GROUP):
-        try:
-            sync_labelled(runtime, instances, container, previous)
-        except Exception:  # a store conflict must not stop the event loop
-            log.exception("auto-registration of %s failed", container.name)
-    _update_stopped(runtime, instances)
-
-
-def _update_stopped(runtime: Runtime, instances: DockerInstances) -> None:
-    state = runtime.store.snapshot()
-    stopped = stopped_targets(state, instances)
-    if stopped != runtime.health.stopped:
-        runtime.health.set_stopped(state, stopped)
-
-
-async def _watch_store(runtime: Runtime, instances: DockerInstances) -> None:
-    """New instance targets may name stopped containers; new groups may have labelled containers waiting."""
-    seen_version = -1
-    groups: set[str] | None = None
-    while True:
-        state = runtime.store.snapshot()
-        if state.version != seen_version:
-            seen_version = state.version
-            names = {tg.name for tg in state.target_groups.values()}
-            if groups is not None and (new := names - groups):
-                for container in instances.known():
-                    if container.running and container.labels.get(LABEL_GROUP) in new:
-                        _apply(runtime, instances, container, None)
-            groups = names
-            _update_stopped(runtime, instances)
-        await asyncio.sleep(WATCH_SECONDS)

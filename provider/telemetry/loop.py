@@ -8,6 +8,7 @@ import logging
 import math
 import time
 
+from provider.background import Due, every
 from provider.store import Store
 from provider.telemetry.names import Names
 from provider.telemetry.sources import Reader, Sources
@@ -44,17 +45,15 @@ async def run_telemetry(store: Store, sources: Sources) -> None:
     for url in await asyncio.to_thread(tables.sources):
         sources.announce(url)
     names, readers = Names(), dict[str, Reader]()
-    next_rollup = 0.0
+    rollup = Due(ROLLUP_EVERY_S)
+
+    async def step(tick: float) -> None:
+        await asyncio.to_thread(scrape_all, store, sources, readers, tables, names, tick)
+        if rollup.due():
+            await asyncio.to_thread(tables.roll_up, int(time.time()))
+
     try:
-        while True:
-            tick = math.ceil(time.time() / SCRAPE_EVERY_S + 1e-6) * SCRAPE_EVERY_S
-            await asyncio.sleep(max(0.0, tick - time.time()))
-            try:
-                await asyncio.to_thread(scrape_all, store, sources, readers, tables, names, tick)
-                if time.monotonic() >= next_rollup:
-                    next_rollup = time.monotonic() + ROLLUP_EVERY_S
-                    await asyncio.to_thread(tables.roll_up, int(time.time()))
-            except Exception:  # the database refused: nothing was half-written; try again next tick
-                log.exception("metrics")
+        # The database refused: nothing was half-written; the next tick tries again.
+        await every(SCRAPE_EVERY_S, step, log=log, failure="metrics", aligned=True)
     finally:
         tables.close()

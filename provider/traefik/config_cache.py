@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from provider.elbv2.context import InstanceResolver
 from provider.elbv2.model import State, TargetType
-from provider.runtime import Runtime
+from provider.store import Store
+from provider.targets.health import HealthMonitor
 from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
 from provider.traefik.memory import release_free_memory
 
@@ -33,13 +35,14 @@ class Compiled:
         return self.ports.get(port, self.empty_port)
 
 
-def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str, int]]]:
+def routable_servers(
+    health: HealthMonitor, addresses: InstanceResolver | None, state: State
+) -> dict[str, list[tuple[str, int]]]:
     """Target group ARN -> sorted routable endpoints; instance targets without an address are left out."""
-    addresses = runtime.instances
     servers: dict[str, list[tuple[str, int]]] = {}
     for arn, tg in state.target_groups.items():
         endpoints: set[tuple[str, int]] = set()
-        for target in runtime.health.routable(state, arn):
+        for target in health.routable(state, arn):
             if tg.target_type == TargetType.IP:
                 endpoints.add((target.id, target.port))
             elif tg.target_type == TargetType.INSTANCE and addresses is not None:
@@ -50,12 +53,12 @@ def routable_servers(runtime: Runtime, state: State) -> dict[str, list[tuple[str
     return servers
 
 
-def ramp_weights(runtime: Runtime, state: State) -> dict[str, dict[tuple[str, int], int]]:
+def ramp_weights(health: HealthMonitor, state: State) -> dict[str, dict[tuple[str, int], int]]:
     """Groups whose target ramps up (slow start): (host, port) -> weight; ip targets (the host is the id)."""
     return {
         arn: weights
         for arn, tg in state.target_groups.items()
-        if tg.target_type == TargetType.IP and (weights := runtime.health.weights(arn))
+        if tg.target_type == TargetType.IP and (weights := health.weights(arn))
     }
 
 
@@ -67,9 +70,11 @@ class ConfigCache:
     of at its next tick, and an idle Traefik costs one request per ``wait_ms``. Pollers are told apart by their
     connection (Go's client keeps one alive); a new connection is always answered at once."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.options = CompileOptions(fixed_response_url=runtime.settings.base_url)
+    def __init__(
+        self, store: Store, health: HealthMonitor, instances: InstanceResolver | None, base_url: str
+    ) -> None:
+        self.store, self.health, self.instances = store, health, instances
+        self.options = CompileOptions(fixed_response_url=base_url)
         self.memo = CompileMemo()  # the last compile's texts: a recompile redoes only what changed
         self._current: Compiled | None = None
         self._lock = asyncio.Lock()
@@ -118,7 +123,7 @@ class ConfigCache:
                     changed.set()
 
     def _key(self) -> tuple[int, int]:
-        return (self.runtime.store.version, self.runtime.health.version)
+        return (self.store.version, self.health.version)
 
     async def get(self) -> Compiled:
         current = self._current
@@ -132,9 +137,9 @@ class ConfigCache:
     def compile(self) -> Compiled:
         # The versions are read before the snapshot, so the content is never older than its key.
         key = self._key()
-        state = self.runtime.store.snapshot()
-        servers = routable_servers(self.runtime, state)
-        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.runtime, state))
+        state = self.store.snapshot()
+        servers = routable_servers(self.health, self.instances, state)
+        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.health, state))
         ports = {li.port for li in state.listeners.values()}
         compiled = Compiled(
             key=key,

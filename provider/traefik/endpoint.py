@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from provider.runtime import Runtime
 from provider.traefik.auth import refusal
 from provider.traefik.config_cache import Compiled, ConfigCache
 from provider.traefik.static import METRICS_HEADER
@@ -20,10 +19,9 @@ from provider.traefik.static import METRICS_HEADER
 MAX_WAIT_MS = 10_000  # the longest a poll may be held (?wait_ms=); keep it under the poller's pollTimeout
 
 
-def routes(runtime: Runtime, announce: Callable[[str | None], None]) -> list[BaseRoute]:
-    """``announce``: told the metrics address a poll carries (provider/telemetry/sources.py)."""
-    cache = ConfigCache(runtime)
-    token = runtime.settings.provider_token
+def routes(cache: ConfigCache, token: str | None, announce: Callable[[str | None], None]) -> list[BaseRoute]:
+    """``token``: what a poll must carry (--provider-token); ``announce``: told the metrics address a poll carries
+    (provider/telemetry/sources.py)."""
 
     async def polled(request: Request) -> Compiled | Response:
         refused = refusal(request, token)

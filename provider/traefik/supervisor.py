@@ -31,16 +31,14 @@ import time
 from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
+from provider.background import every
 from provider.settings import Settings
 from provider.traefik import process
 from provider.traefik import static as traefik_static
 from provider.traefik.ports import bind_problem, explain
 from provider.traefik.process import TraefikProcess
-
-if TYPE_CHECKING:
-    from provider.runtime import Runtime
 
 log = logging.getLogger("elbv2.supervisor")
 
@@ -69,12 +67,8 @@ class _Store(Protocol):
     def snapshot(self) -> _State: ...
 
 
-async def supervise(runtime: Runtime) -> None:
+async def supervise(settings: Settings, store: _Store) -> None:
     """Run Traefik for the store's listener ports until cancelled; then stop every process it started."""
-    await run(runtime.settings, runtime.store)
-
-
-async def run(settings: Settings, store: _Store) -> None:
     with _data_dir(settings) as data:
         supervisor = Supervisor(settings, data)
         try:
@@ -124,15 +118,15 @@ class Supervisor:
     async def watch(self, store: _Store) -> None:
         seen: int | None = None
         ports: frozenset[int] = frozenset()
-        while True:
-            try:
-                if store.version != seen:
-                    seen = store.version
-                    ports = frozenset(listener.port for listener in store.snapshot().listeners.values())
-                await self.reconcile(ports)
-            except Exception:  # a bug here must not silently end the data plane
-                log.exception("supervisor: reconcile failed; trying again")
-            await asyncio.sleep(WATCH_S)
+
+        async def step(_: float) -> None:
+            nonlocal seen, ports
+            if store.version != seen:
+                seen = store.version
+                ports = frozenset(listener.port for listener in store.snapshot().listeners.values())
+            await self.reconcile(ports)
+
+        await every(WATCH_S, step, log=log, failure="supervisor: reconcile failed; trying again")
 
     async def reconcile(self, ports: frozenset[int]) -> None:
         now = time.monotonic()

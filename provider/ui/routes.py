@@ -15,8 +15,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.elbv2.model import State, Target
-from provider.runtime import Runtime
-from provider.store import rollouts
+from provider.elbv2.target_health import HealthView
+from provider.store import Store, rollouts
 from provider.telemetry.queries import WINDOW_S, read_traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RolloutView, rollout_views
@@ -31,34 +31,36 @@ _HEADERS = {
 }
 
 
-def target_status(runtime: Runtime, state: State, target: Target) -> TargetStatus:
+def target_status(health: HealthView, state: State, target: Target) -> TargetStatus:
     """The one place the page reads target health (its types are moving into provider/elbv2/)."""
-    health = runtime.health.describe(state, target)
-    return TargetStatus(str(health.state), health.reason, health.description)
+    seen = health.describe(state, target)
+    return TargetStatus(str(seen.state), seen.reason, seen.description)
 
 
-def current_rollouts(runtime: Runtime, state: State) -> tuple[RolloutView, ...]:
+def current_rollouts(store: Store, state: State) -> tuple[RolloutView, ...]:
     """The records as GET /rollouts lists them (provider/store/rollouts.py), as the page shows them."""
-    return rollout_views(rollouts.all_records(runtime.store), state, datetime.now(UTC))
+    return rollout_views(rollouts.all_records(store), state, datetime.now(UTC))
 
 
-def current_page(runtime: Runtime) -> Page:
-    state = runtime.store.snapshot()
-    traffic = read_traffic(runtime.store, state, int(time.time() * 1000))
+def current_page(store: Store, health: HealthView) -> Page:
+    state = store.snapshot()
+    traffic = read_traffic(store, state, int(time.time() * 1000))
     return build_page(
-        state, lambda t: target_status(runtime, state, t), traffic, WINDOW_S, current_rollouts(runtime, state)
+        state, lambda t: target_status(health, state, t), traffic, WINDOW_S, current_rollouts(store, state)
     )
 
 
-def routes(runtime: Runtime) -> list[BaseRoute]:
+def routes(store: Store, health: HealthView) -> list[BaseRoute]:
+    """The page reads the store (resources, rollouts, traffic) and the health checker's view of each target."""
+
     # Plain (sync) handlers: Starlette runs them in its thread pool, so a page of 1000 rules and the DuckDB read
     # never hold up Traefik's long poll on the event loop.
     def page(_: Request) -> Response:
-        return HTMLResponse(page_html(current_page(runtime)), headers=_HEADERS)
+        return HTMLResponse(page_html(current_page(store, health)), headers=_HEADERS)
 
     def body(request: Request) -> Response:
         have = frozenset(request.query_params.get("have", "").split(","))
-        return HTMLResponse(body_html(current_page(runtime), have), headers=_HEADERS)
+        return HTMLResponse(body_html(current_page(store, health), have), headers=_HEADERS)
 
     def script(_: Request) -> Response:
         return Response(_JS, media_type="text/javascript", headers=_HEADERS)

@@ -17,8 +17,6 @@ from provider.cloudwatch.timestamps import to_ms
 from provider.elbv2.arns import dimension
 from provider.elbv2.context import Context as Elbv2Context
 from provider.elbv2.operations import OPERATIONS as ELBV2
-from provider.runtime import Runtime
-from provider.settings import Settings
 from provider.store import Store, metrics
 from provider.targets.health import HealthMonitor, Outcome, Probe
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
@@ -105,13 +103,9 @@ def test_list_metrics_pages(ctx: Context) -> None:
     assert second["metrics"][0]["metric_name"] == "m0500"
 
 
-def _runtime(telemetry_store: Store, retention_hours: int = 24) -> Runtime:
-    return Runtime(Settings(metrics_retention_hours=retention_hours), telemetry_store, HealthMonitor())
-
-
-def _web(runtime: Runtime) -> tuple[str, str]:
+def _web(store: Store, health: HealthMonitor) -> tuple[str, str]:
     """A load balancer forwarding to a group of three ip targets, through the ELBv2 handlers: (LB, TG) ARNs."""
-    elbv2 = Elbv2Context(runtime.store, runtime.health, runtime.settings.region, runtime.settings.account_id)
+    elbv2 = Elbv2Context(store, health, "us-east-1", "123456789012")
     lb = ELBV2["CreateLoadBalancer"](elbv2, {"name": "web"})["load_balancers"][0]["load_balancer_arn"]
     tg = ELBV2["CreateTargetGroup"](elbv2, {"name": "api-v1", "protocol": "HTTP", "port": 80, "vpc_id": "vpc-1",
                                             "target_type": "ip"})["target_groups"][0]["target_group_arn"]
@@ -128,28 +122,28 @@ def _host_dimensions(lb: str, tg: str) -> list[dict[str, str]]:
 
 
 def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:
-    runtime = _runtime(telemetry_store)
-    lb, tg = _web(runtime)
+    health = HealthMonitor()
+    lb, tg = _web(telemetry_store, health)
     state = telemetry_store.snapshot()
     first, second, _ = state.targets_by_group[tg]
-    sampler.sample_once(runtime, T0)  # all initial: neither healthy nor unhealthy
-    runtime.health.record_probe(state, first, Probe(Outcome.OK, 200))
+    sampler.sample_once(telemetry_store, health, T0)  # all initial: neither healthy nor unhealthy
+    health.record_probe(state, first, Probe(Outcome.OK, 200))
     for _ in range(2):
-        runtime.health.record_probe(state, second, Probe(Outcome.FAILED))
-    sampler.sample_once(runtime, T0 + timedelta(seconds=5))
+        health.record_probe(state, second, Probe(Outcome.FAILED))
+    sampler.sample_once(telemetry_store, health, T0 + timedelta(seconds=5))
     for metric, expected in (("HealthyHostCount", 1), ("UnHealthyHostCount", 1)):
         [point] = statistics(ctx, metric, namespace="AWS/ApplicationELB", dimensions=_host_dimensions(lb, tg))
         assert (point["minimum"], point["maximum"], point["sample_count"]) == (0, expected, 2)
 
 
 def test_background_task_samples_and_applies_retention(telemetry_store: Store) -> None:
-    runtime = _runtime(telemetry_store, retention_hours=1)
-    _web(runtime)
+    health = HealthMonitor()
+    _web(telemetry_store, health)
     old = Datum(Metric.of("Shop", "Orders"), to_ms(datetime.now(UTC) - timedelta(hours=2)), Unit.NONE, ((1.0, 1.0),))
     metrics.put(telemetry_store, [old])
 
     async def one_round() -> list[tuple[Any, ...]]:
-        task = asyncio.create_task(sampler.run_metrics(runtime))
+        task = asyncio.create_task(sampler.run_metrics(telemetry_store, health, retention_hours=1))
         try:
             for _ in range(100):  # bounded: 10 s
                 rows = _rows(telemetry_store, "SELECT namespace, metric_name, value FROM metric_data ORDER BY 2")
@@ -177,5 +171,5 @@ def test_retention_deletes_old_data_points(ctx: Context, telemetry_store: Store)
     call(ctx, "PutMetricData", namespace="Shop", metric_data=[
         {"metric_name": "Orders", "value": 1.0, "timestamp": T0 - timedelta(hours=3)},
         {"metric_name": "Orders", "value": 2.0, "timestamp": T0}])
-    assert sampler.expire_once(_runtime(telemetry_store, retention_hours=2), T0) == 1
+    assert sampler.expire_once(telemetry_store, 2, T0) == 1
     assert _rows(telemetry_store, "SELECT value FROM metric_data") == [(2.0,)]

@@ -1,5 +1,5 @@
 """A real Docker engine (started with .ci/docker.sh when none answers and we may), the test image, containers
-torn down by id, and a provider runtime with the prober and the container follower running on a thread."""
+torn down by id, and a store with the prober and the container follower running on a thread."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import docker
@@ -22,7 +23,6 @@ from provider.elbv2.model import (
     TargetGroup,
     TargetType,
 )
-from provider.runtime import Runtime
 from provider.settings import Settings
 from provider.store import Store
 from provider.targets.docker import DockerInstances, connect, run_containers
@@ -93,13 +93,21 @@ def use(tg: TargetGroup) -> tuple[Listener, Rule]:
     return in_use(tg.arn)
 
 
+@dataclass(frozen=True)
+class Rig:
+    """What the prober and the follower are handed: the store, the health checker and the engine."""
+
+    store: Store
+    health: HealthMonitor
+    instances: DockerInstances
+
+
 @pytest.fixture
-def runtime(engine: DockerInstances) -> Iterator[Runtime]:
+def rig(engine: DockerInstances) -> Iterator[Rig]:
     """A store in memory and a fresh resolver, with run_health and run_containers on their own loop thread."""
-    instances = DockerInstances(engine.client)
-    rt = Runtime(Settings(health_time_scale=0.1), Store(":memory:"), HealthMonitor(), instances)
+    r = Rig(Store(":memory:"), HealthMonitor(), DockerInstances(engine.client))
     loop = asyncio.new_event_loop()
-    task = loop.create_task(_background(rt))
+    task = loop.create_task(_background(r))
 
     def run() -> None:
         with contextlib.suppress(asyncio.CancelledError):
@@ -107,13 +115,13 @@ def runtime(engine: DockerInstances) -> Iterator[Runtime]:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield rt
+    yield r
     loop.call_soon_threadsafe(task.cancel)
     thread.join(15)
     loop.close()
-    rt.store.close()
+    r.store.close()
 
 
-async def _background(rt: Runtime) -> None:
-    assert isinstance(rt.instances, DockerInstances)
-    await asyncio.gather(run_health(rt), run_containers(rt, rt.instances))
+async def _background(r: Rig) -> None:
+    await asyncio.gather(run_health(r.store, r.health, r.instances, time_scale=0.1),
+                         run_containers(r.store, r.health, r.instances))

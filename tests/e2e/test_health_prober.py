@@ -17,8 +17,6 @@ from provider.elbv2.model import (
     HealthCheck,
     Target,
 )
-from provider.runtime import Runtime
-from provider.settings import Settings
 from provider.store import Store
 from provider.targets.health import HealthMonitor, TargetHealth
 from provider.targets.schedule import run_health
@@ -70,16 +68,9 @@ class Backend:
 
 @dataclass
 class Rig:
-    runtime: Runtime
+    store: Store
+    health: HealthMonitor
     backends: list[Backend]
-
-    @property
-    def store(self) -> Store:
-        return self.runtime.store
-
-    @property
-    def health(self) -> HealthMonitor:
-        return self.runtime.health
 
     def target(self, backend: Backend) -> Target:
         for t in self.store.snapshot().targets.values():
@@ -115,7 +106,7 @@ def wait_for(what: str, predicate: Callable[[], bool], timeout: float = 20) -> N
 def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Iterator[Rig]:
     """A store holding one group in use with `count` backends registered, and the prober running on a thread."""
     store = Store(":memory:")
-    runtime = Runtime(settings=Settings(health_time_scale=scale), store=store, health=HealthMonitor())
+    health = HealthMonitor()
     backends = [Backend() for _ in range(count)]
     now = datetime.now(UTC)
     attributes = {"deregistration_delay.timeout_seconds": str(delay)}
@@ -123,11 +114,11 @@ def rig(count: int, check: HealthCheck, scale: float, delay: int = 300) -> Itera
         tx.put(target_group("web", arn=TG, health_check=check, attributes=attributes, created=now))
         for resource in in_use(TG):
             tx.put(resource)
-    r = Rig(runtime, backends)
+    r = Rig(store, health, backends)
     for b in backends:
         r.register(b)
     loop = asyncio.new_event_loop()
-    task = loop.create_task(run_health(runtime))
+    task = loop.create_task(run_health(store, health, time_scale=scale))
 
     def run() -> None:
         with contextlib.suppress(asyncio.CancelledError):

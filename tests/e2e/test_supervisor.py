@@ -1,8 +1,8 @@
 """supervise() end to end with the real traefik binary: ports appear and disappear with listeners, an
 unbindable port is reported and skipped, and no Traefik outlives the server (SIGTERM, SIGKILL).
 
-The in-process tests drive `provider.supervisor.run` with a store whose listeners the test sets, against a
-small Starlette app serving hand-written Traefik configs; the process tests run `python -m provider up`.
+The in-process tests drive `provider.traefik.supervisor.supervise` with a store whose listeners the test sets,
+against a small Starlette app serving hand-written Traefik configs; the process tests run `python -m provider up`.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ class SteadyClient(threading.Thread):
 
 
 def run_supervisor(world: World) -> asyncio.Task[None]:
-    return asyncio.create_task(supervisor.run(world.settings, world.store))
+    return asyncio.create_task(supervisor.supervise(world.settings, world.store))
 
 
 async def stop(task: asyncio.Task[None]) -> None:

@@ -63,6 +63,17 @@ def test_only_the_store_imports_duckdb() -> None:
     assert users and all(u.startswith("store/") for u in users), users
 
 
+# Runtime is the composition root's: every other module is handed the parts it uses, never the whole.
+RUNTIME_IMPORTERS = {
+    "app.py": "the composition root: builds the Runtime and hands each route and task only what it uses",
+}
+
+
+def test_only_the_composition_root_imports_the_runtime() -> None:
+    users = {str(p.relative_to(PROVIDER)) for p in PROVIDER.rglob("*.py") if forbidden(p, ("provider.runtime",))}
+    assert users == set(RUNTIME_IMPORTERS)
+
+
 def test_serve_loads_no_boto3() -> None:
     """The rollout client is imported only to run a rollout; the server reads botocore's model files, no more."""
     heavy = ("boto3", "botocore.client", "provider.rollout.client.api")

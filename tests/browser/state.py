@@ -1,40 +1,29 @@
 """State for status-page tests and the first-paint bench, written into a DuckDB file while no server holds it:
-rules from the domain dataclasses, and `requests` rows as access-log ingestion writes them."""
+rules from the domain dataclasses, and traffic as the per-second sums the metrics reader writes."""
 
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
-from typing import Any
 
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField, State
 from provider.store import Store
-from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 from tests.e2e.harness import StateBuilder, cond
+from tests.support.telemetry import Request, insert
 
 
-def request_row(load_balancer: str, port: int, priority: int, group: str, ts_ms: int, status: int = 200) -> Any:
-    """One `requests` row (ARN suffixes as names, TELEMETRY_SCHEMA's column order) of a forwarded GET."""
-    return (ts_ms, load_balancer, port, priority, "forward", group, "127.0.0.1:9001", status, status, 0.0, 0.001,
-            0.0, 100, 200, "127.0.0.1:50000", "GET", f"http://lb:{port}/", "HTTP/1.1", "test", False)  # fmt: skip
+def request_row(load_balancer: str, port: int, priority: int, group: str, ts_ms: int, status: int = 200) -> Request:
+    """One forwarded GET that target ``group`` answered with ``status``."""
+    return Request(ts_ms, load_balancer, port, priority, target_group=group, elb_status=status, target_status=status)
 
 
-def insert_requests(db: Path, rows: list[Any]) -> None:
-    """Through a CSV file and COPY: DuckDB's executemany takes milliseconds per row."""
-    csv_path = db.with_suffix(".requests.csv")
-    with csv_path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
+def insert_requests(db: Path, rows: list[Request]) -> None:
     store = Store(str(db))
     try:
-        cursor = store.cursor()
-        cursor.execute(TELEMETRY_SCHEMA)
-        cursor.execute(f"COPY requests FROM '{csv_path}' (FORMAT csv, HEADER false)")
-        cursor.close()
+        insert(store, rows)
     finally:
         store.close()
-        csv_path.unlink()
 
 
 def many_rules(db: Path, rules: int, requests_per_rule: int = 20) -> State:

@@ -1,5 +1,5 @@
 """The status page in a real headless Chromium against a real server process: the 95/5 split, a modify-rule
-reaching the open page without a reload, observed shares from the `requests` table, a target going unhealthy."""
+reaching the open page without a reload, observed shares from the traffic counts, a target going unhealthy."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def test_split_and_live_modify(served: Server, browser: webdriver.Chrome) -> Non
 
 
 def test_observed_share_from_requests(tmp_path: Path, browser: webdriver.Chrome) -> None:
-    """Rows in `requests` (what ingestion writes) show as the observed split and in the charts."""
+    """Traffic counted per second (what the metrics reader writes) shows as the observed split and in the charts."""
     server = start_server(tmp_path)
     arns = canary(elbv2_client(server.url))
     server.stop()  # one process holds a DuckDB file: write the rows while the server is down

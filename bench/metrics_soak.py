@@ -93,8 +93,9 @@ def main() -> None:
         wait(lambda: request_count() - counted0 >= served, 15)
         counted = request_count() - counted0
         out = subprocess.run(["tail", "-n", "3", str(server.log)], capture_output=True, text=True).stdout
-        print(f"soak: {rate:,.0f} req/s for {args.duration:.0f} s through `up`; {answered:,} answered 2xx; "
-              f"nginx served {served:,}, RequestCount {counted:,.0f} ({'exact' if counted == served else 'DIFFERENT'})")
+        print(f"soak: {rate:,.0f} req/s for {args.duration:.0f} s through `up`; {answered:,} answered 2xx, "
+              f"{failed} failed; nginx served {served:,}, RequestCount {counted:,.0f} "
+              f"({'exact' if counted == served else 'DIFFERENT'})")
         tenth = max(1, len(samples) // 10)
         for i in range(0, len(samples), tenth):
             chunk = samples[i : i + tenth]

@@ -6,7 +6,8 @@ Where each number comes from:
   cannot be reached or times out: a (service, code) increment whose bytes are exactly that text that many times is
   a connection error, not the target's answer; a 499 (the client left) is not the target's either.
 - a router (a rule): fixed responses and redirects (RequestCount, HTTP_Fixed_Response_Count, HTTP_Redirect_Count),
-  ProcessedBytes, and the status page's per-rule counts (RuleRequestCount, rule '<port>/<priority>').
+  ProcessedBytes, and the status page's per rule and target group counts (RuleRequestCount, rule
+  '<port>/<priority>'), split as ``_per_rule`` says.
 - HTTPCode_ELB_*: per load balancer and status, what its routers answered minus what its targets answered. The
   two counters of one request are bumped a moment apart, so a scrape may see the target's first: a negative
   difference is carried to the next scrape (``carry``), never written, and the totals stay exact.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from provider.elbv2.model import ActionType
 from provider.telemetry.buckets import index_of
 from provider.telemetry.exposition import Labels, series
-from provider.telemetry.names import Names
+from provider.telemetry.names import Names, Route
 
 log = logging.getLogger("elbv2.metrics")
 _WARNED: set[str | None] = set()  # services whose unplaceable buckets were logged once
@@ -127,22 +128,51 @@ def increments(deltas: dict[str, float], names: Names, carry: Carry) -> Incremen
             for i, k in observed.items():
                 hist[i] += k
     routed: dict[tuple[str, int], float] = defaultdict(float)
+    rules: dict[tuple[str, str], tuple[Route, float]] = {}  # (lb, rule) -> its route and requests
     for (router, code), n in read.router.items():
         route = names.router(router)
         if route is None or not n:
             continue
         lb = route.load_balancer
         routed[(lb, code)] += n
-        out.add(RULE_REQUESTS, lb, n, rule=f"{route.listener_port}/{route.rule_priority}")
+        rules[(lb, route.rule)] = route, rules.get((lb, route.rule), (route, 0.0))[1] + n
         if route.action in ANSWERED:
             out.add("RequestCount", lb, n)
             out.add(ANSWERED[route.action], lb, n)
+            out.add(RULE_REQUESTS, lb, n, rule=route.rule)
+    _per_rule(out, rules)
     for router, size in read.router_bytes.items():
         route = names.router(router)
         if route is not None:
             out.add("ProcessedBytes", route.load_balancer, size)
     _elb(out, routed, answered, carry)
     return out
+
+
+def _per_rule(out: Increments, rules: dict[tuple[str, str], tuple[Route, float]]) -> None:
+    """RuleRequestCount per rule and target group. Traefik counts per rule and per group, not per pair: a rule
+    forwarding to one group gets its own count; what is left of a group's count goes to the rules that split
+    traffic over it, by the weights in force this second."""
+    left = {(lb, tg): n for (m, lb, tg, _), n in out.counts.items() if m == "RequestCount" and tg}
+    shared: dict[tuple[str, str], int] = defaultdict(int)  # (lb, group) -> the splitting rules' weights
+    for route, n in rules.values():
+        live = {tg: w for tg, w in route.weights.items() if w > 0}
+        if route.action in ANSWERED or not live:
+            continue
+        if len(live) == 1:
+            (tg,) = live
+            out.add(RULE_REQUESTS, route.load_balancer, n, tg, route.rule)
+            left[(route.load_balancer, tg)] = left.get((route.load_balancer, tg), 0.0) - n
+        else:
+            for tg, w in live.items():
+                shared[(route.load_balancer, tg)] += w
+    for route, _ in rules.values():
+        live = {tg: w for tg, w in route.weights.items() if w > 0}
+        if route.action in ANSWERED or len(live) < 2:
+            continue
+        for tg, w in live.items():
+            key = (route.load_balancer, tg)
+            out.add(RULE_REQUESTS, route.load_balancer, max(left.get(key, 0.0), 0.0) * w / shared[key], tg, route.rule)
 
 
 def _elb(out: Increments, routed: dict[tuple[str, int], float], answered: dict[tuple[str, int], float],

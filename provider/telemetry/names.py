@@ -8,7 +8,7 @@ rules and groups stay resolvable (bounded), for counts and log lines read after 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ActionType, Rule, State
@@ -26,6 +26,12 @@ class Route:
     rule_priority: int  # 0: the default rule
     action: ActionType
     target_groups: Mapping[str, str]  # Traefik service name -> 'targetgroup/<name>/<id>'
+    weights: Mapping[str, int] = field(default_factory=dict)  # 'targetgroup/<name>/<id>' -> its forward weight
+
+    @property
+    def rule(self) -> str:
+        """'<port>/<priority>': the rule among its load balancer's."""
+        return f"{self.listener_port}/{self.rule_priority}"
 
 
 def _action(rule: Rule) -> ActionType:
@@ -54,7 +60,10 @@ def routes(state: State) -> dict[str, Route]:
             tg = state.target_groups.get(arn)
             if tg is not None:
                 groups.update(dict.fromkeys(service_names(arn, tg.name), dimension(arn)))
-        out[rule_key(rule)] = Route(dimension(lb.arn), listener.port, rule.priority or 0, _action(rule), groups)
+        forward = next((a.forward for a in rule.actions if a.forward is not None), None)
+        weights = {dimension(t.arn): t.weight for t in forward.target_groups} if forward else {}
+        out[rule_key(rule)] = Route(dimension(lb.arn), listener.port, rule.priority or 0, _action(rule), groups,
+                                    weights)
     return out
 
 

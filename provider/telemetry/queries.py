@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provider.cloudwatch.model import Aggregates, SeriesQuery, Statistic, Unit
-from provider.elbv2.arns import dimension
-from provider.elbv2.model import State
 from provider.store import Store
 from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
 from provider.telemetry.buckets import estimate
@@ -228,7 +226,7 @@ GROUP BY ALL
 """
 
 
-def read_traffic(store: Store, state: State, now_ms: int, window_s: int = WINDOW_S) -> Traffic:
+def read_traffic(store: Store, now_ms: int, window_s: int = WINDOW_S) -> Traffic:
     """The last ``window_s`` whole seconds before ``now_ms``: each load balancer's requests and 5xx per second,
     and each rule's requests per target group."""
     until = now_ms // 1000
@@ -236,46 +234,16 @@ def read_traffic(store: Store, state: State, now_ms: int, window_s: int = WINDOW
     with _cursor(store) as cur:
         rows = cur.execute(_PAGE, [since, until]).fetchall()
     counts: dict[str, tuple[list[int], list[int]]] = {}
-    groups: dict[str, float] = {}  # target group -> requests
-    rules: dict[tuple[str, str], float] = {}  # (lb, '<port>/<priority>') -> requests
+    shares: dict[RuleKey, dict[str, int]] = {}
     for metric, lb, tg, rule, ts, value in rows:
         if metric == RULE_REQUESTS:
-            rules[(lb, rule)] = rules.get((lb, rule), 0.0) + value
+            if tg:
+                port, priority = rule.split("/")
+                split = shares.setdefault((lb, int(port), int(priority)), {})
+                split[tg] = split.get(tg, 0) + value
             continue
-        if metric == "RequestCount" and tg:
-            groups[tg] = groups.get(tg, 0.0) + value
         requests, errors = counts.setdefault(lb, ([0] * window_s, [0] * window_s))
         (requests if metric == "RequestCount" else errors)[ts - since] += int(value)
     series = {lb: Series(tuple(r), tuple(e)) for lb, (r, e) in counts.items()}
-    return Traffic(until * 1000, 1, _shares(state, groups, rules), series)
-
-
-def _shares(state: State, groups: Mapping[str, float], rules: Mapping[tuple[str, str], float]
-            ) -> dict[RuleKey, dict[str, int]]:
-    """Each forwarding rule's requests per target group. Traefik counts per rule and per group, not per pair: a
-    rule with one group gets its own count; the rest of a group's count goes to the rules that split traffic
-    over it, in proportion to their weights."""
-    split: list[tuple[RuleKey, dict[str, int]]] = []  # rule -> target group -> weight
-    left = dict(groups)
-    out: dict[RuleKey, dict[str, int]] = {}
-    for rule in state.rules.values():
-        listener = state.listeners.get(rule.listener_arn)
-        forward = [a.forward for a in rule.actions if a.forward is not None]
-        if listener is None or not forward:
-            continue
-        key = (dimension(listener.load_balancer_arn), listener.port, rule.priority or 0)
-        weights = {dimension(t.arn): t.weight for t in forward[0].target_groups if t.weight > 0}
-        if len(weights) == 1:
-            (tg,) = weights
-            n = rules.get((key[0], f"{key[1]}/{key[2]}"), 0.0)
-            out[key] = {tg: int(n)}
-            left[tg] = left.get(tg, 0.0) - n
-        elif weights:
-            split.append((key, weights))
-    total_weight: dict[str, int] = {}
-    for _, weights in split:
-        for tg, w in weights.items():
-            total_weight[tg] = total_weight.get(tg, 0) + w
-    for key, weights in split:
-        out[key] = {tg: int(max(left.get(tg, 0.0), 0.0) * w / total_weight[tg]) for tg, w in weights.items()}
-    return out
+    rounded = {key: {tg: round(n) for tg, n in split.items()} for key, split in shares.items()}
+    return Traffic(until * 1000, 1, rounded, series)

@@ -44,7 +44,7 @@ def current_rollouts(store: Store, state: State) -> tuple[RolloutView, ...]:
 
 def current_page(store: Store, health: HealthView) -> Page:
     state = store.snapshot()
-    traffic = read_traffic(store, state, int(time.time() * 1000))
+    traffic = read_traffic(store, int(time.time() * 1000))
     return build_page(
         state, lambda t: target_status(health, state, t), traffic, WINDOW_S, current_rollouts(store, state)
     )

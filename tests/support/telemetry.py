@@ -52,7 +52,7 @@ def increments(rows: Sequence[Request]) -> dict[int, Increments]:
     for r in rows:
         inc = out.setdefault(r.ts_ms // 1000, Increments())
         lb, tg = r.load_balancer, r.target_group or ""
-        inc.add(RULE_REQUESTS, lb, 1, rule=f"{r.listener_port}/{r.rule_priority}")
+        inc.add(RULE_REQUESTS, lb, 1, tg, f"{r.listener_port}/{r.rule_priority}")
         inc.add("ProcessedBytes", lb, r.received_bytes + r.sent_bytes)
         if r.action in ANSWERED_BY:
             inc.add("RequestCount", lb, 1)

@@ -50,7 +50,7 @@ def test_target_answers_count_per_group_with_their_latency() -> None:
     assert found.counts == {
         ("RequestCount", lb, tg, ""): 5, ("HTTPCode_Target_2XX_Count", lb, tg, ""): 5,
         ("TargetResponseTime", lb, tg, ""): 0.05, ("TargetResponseTimeSamples", lb, tg, ""): 5,
-        ("RuleRequestCount", lb, "", "80/10"): 5,
+        ("RuleRequestCount", lb, tg, "80/10"): 5,
         ("ProcessedBytes", lb, "", ""): 100,
     }  # fmt: skip
     assert found.latency == {(lb, tg): {400: 5}}
@@ -110,3 +110,28 @@ def test_buckets_that_are_not_ours_place_no_latency_but_keep_the_counts() -> Non
     other = 'traefik_service_request_duration_seconds_bucket{code="200",method="GET",protocol="http",' + SERVICE
     found = increments(served(200, 5, 100) | {other + ',le="0.0123456"}': 5}, n, {})
     assert found.latency == {} and found.counts[("RequestCount", lb, tg, "")] == 5
+
+
+def test_a_group_shared_by_a_one_group_rule_and_a_split_is_divided_per_rule() -> None:
+    s = StateBuilder()
+    s.lb("web")
+    s.listener("web", 80)
+    s.tg("stable")
+    s.tg("canary")
+    s.rule("web", 80, 10, s.forward(("stable", 95), ("canary", 5)), cond(ConditionField.PATH_PATTERN, "/app/*"))
+    s.rule("web", 80, None, s.forward(("stable", 1)))
+    n = Names()
+    n.update(s.state())
+    lb, stable, canary = dimension(s.lbs["web"].arn), dimension(s.tgs["stable"].arn), dimension(s.tgs["canary"].arn)
+    code = 'code="200",method="GET",protocol="http"'
+    deltas = {
+        f'traefik_service_requests_total{{{code},service="tg-stable@http"}}': 100,  # 95 split + 5 default
+        f'traefik_service_requests_total{{{code},service="tg-canary@http"}}': 5,
+        f'traefik_router_requests_total{{{code},router="{ROUTER}",service="rule-x@http"}}': 100,
+        f'traefik_router_requests_total{{{code},router="web-80-default-d0000000000000050@http",service="x"}}': 5,
+    }
+    found = increments(deltas, n, {}).counts
+    assert {k: v for k, v in found.items() if k[0] == "RuleRequestCount"} == {
+        ("RuleRequestCount", lb, stable, "80/10"): 95, ("RuleRequestCount", lb, canary, "80/10"): 5,
+        ("RuleRequestCount", lb, stable, "80/0"): 5,
+    }  # fmt: skip

@@ -35,13 +35,15 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
 
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
-    """A CI job cancelled (SIGTERM) is Ctrl-C: roll back (or keep) and say so. The old handler comes back after,
-    for a caller that runs the command in-process."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    """A CI job cancelled (SIGTERM) is Ctrl-C: roll back (or keep) and say so. SIGINT is handled as well, because a
+    command started in the background by a script inherits SIGINT ignored. The old handlers come back after, for
+    a caller that runs the command in-process."""
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(signum: int, frame: object) -> None:

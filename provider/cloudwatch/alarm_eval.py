@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provider.background import every
+from provider.cloudwatch import alarm_store as stored
 from provider.cloudwatch import metric_data
 from provider.cloudwatch.alarm_model import Alarm, AlarmQuery, Decision, MetricStat, StateValue, TreatMissing
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.timestamps import to_datetime, to_ms
 from provider.errors import ApiError
-from provider.store import alarms as stored
 
 log = logging.getLogger("elbv2.alarms")
 

@@ -13,13 +13,13 @@ import json
 from typing import Any
 
 from provider import partitions, texts
+from provider.cloudwatch import alarm_store as stored
 from provider.cloudwatch import validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterCombination, ValidationError
 from provider.errors import ApiError
-from provider.store import alarms as stored
 
 
 class ResourceNotFound(ApiError):

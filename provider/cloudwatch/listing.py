@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from provider.cloudwatch import alb, validate
+from provider.cloudwatch import alb, points, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterValue
 from provider.cloudwatch.model import Metric
 from provider.cloudwatch.timestamps import to_ms
-from provider.store import metrics
 from provider.telemetry import queries as traffic
 
 PAGE_SIZE = 500
@@ -46,7 +45,7 @@ def list_metrics(ctx: Context, params: Params) -> Result:
 
 
 def _all(ctx: Context, since: int | None) -> set[Metric]:
-    out = set(metrics.stored_metrics(ctx.store, since))
+    out = set(points.stored_metrics(ctx.store, since))
     for lb, tg, name in traffic.seen(ctx.store, since):
         values = {"LoadBalancer": lb, "TargetGroup": tg}
         for names in alb.ALB_METRICS[name].dimension_sets:

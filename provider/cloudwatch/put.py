@@ -10,12 +10,11 @@ import math
 from datetime import timedelta
 
 from provider import texts
-from provider.cloudwatch import validate
+from provider.cloudwatch import points, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidParameterCombination, InvalidParameterValue, MissingParameter
 from provider.cloudwatch.model import Datum, Metric, StatisticSet, Unit
 from provider.cloudwatch.timestamps import to_ms
-from provider.store import metrics
 
 MAX_DATA = 1000
 MAX_VALUES = 150
@@ -34,7 +33,7 @@ def put_metric_data(ctx: Context, params: Params) -> Result:
     if len(items) > MAX_DATA:
         raise InvalidParameterValue(f"The collection MetricData must not have a size greater than {MAX_DATA}.")
     data = [_datum(ctx, namespace, item, n) for n, item in enumerate(items, 1)]
-    metrics.put(ctx.store, data)
+    points.put(ctx.store, data)
     return {}
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from provider.background import Due, every
-from provider.cloudwatch import alb
+from provider.cloudwatch import alb, points
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.timestamps import to_ms
 from provider.elbv2.arns import dimension
 from provider.elbv2.target_health import HealthView, TargetHealthState
-from provider.store import Store, metrics
+from provider.store import Store
 
 log = logging.getLogger("elbv2.metrics")
 
@@ -59,12 +59,12 @@ def samples(counts: list[HostCounts], at: datetime) -> list[Datum]:
 
 
 def sample_once(store: Store, health: HealthView, at: datetime) -> int:
-    return metrics.put(store, samples(host_counts(store, health), at))
+    return points.put(store, samples(host_counts(store, health), at))
 
 
 def expire_once(store: Store, retention_hours: int, now: datetime) -> int:
     cutoff = now - timedelta(hours=retention_hours)
-    return metrics.delete_metric_data_before(store, to_ms(cutoff))
+    return points.delete_metric_data_before(store, to_ms(cutoff))
 
 
 async def run_metrics(store: Store, health: HealthView, retention_hours: int) -> None:

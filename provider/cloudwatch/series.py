@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from provider.cloudwatch import alb
+from provider.cloudwatch import alb, points
 from provider.cloudwatch.model import Aggregates, Metric, SeriesQuery, Statistic, Unit
-from provider.store import metrics
 from provider.store.duck import Store
 from provider.telemetry import queries as traffic
 
@@ -21,13 +20,13 @@ def fetch(store: Store, queries: Sequence[SeriesQuery]) -> list[Aggregates]:
     for i, q in enumerate(queries):
         spec = alb.computed(q.metric.namespace, q.metric.name)
         if spec is None:
-            out[i] = metrics.stored_statistics(store, q)
+            out[i] = points.stored_statistics(store, q)
         elif q.metric.dimension_names in spec.dimension_sets and q.unit in (None, spec.unit):
             batches.setdefault((q.period, q.start_ms, q.end_ms), []).append(i)
     for indexes in batches.values():
         batch = [queries[i] for i in indexes]
         units = [alb.ALB_METRICS[q.metric.name].unit for q in batch]
-        hosts = {n: metrics.stored_statistics(store, _healthy_hosts(q)) for n, q in enumerate(batch)
+        hosts = {n: points.stored_statistics(store, _healthy_hosts(q)) for n, q in enumerate(batch)
                  if q.metric.name == traffic.PER_TARGET}
         for i, aggregates in zip(indexes, traffic.alb_statistics(store, batch, units, hosts), strict=True):
             out[i] = aggregates

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from provider.rollout import records
 from provider.rollout.wire import record_json, record_of
-from provider.store import Store, rollouts
+from provider.store import Store
 
 MAX_BODY = 64 * 1024
 
@@ -28,11 +29,11 @@ def routes(store: Store) -> list[BaseRoute]:
             return JSONResponse({"error": f"not a rollout record: {e}"}, 400)
         if record.id != request.path_params["id"]:
             return JSONResponse({"error": "the record's id differs from the path"}, 400)
-        await asyncio.to_thread(rollouts.put_record, store, record)
+        await asyncio.to_thread(records.put_record, store, record)
         return JSONResponse(record_json(record))
 
     async def listing(_: Request) -> Response:
-        found = await asyncio.to_thread(rollouts.all_records, store)
+        found = await asyncio.to_thread(records.all_records, store)
         return JSONResponse([record_json(r) for r in found])
 
     return [Route("/rollouts", listing, methods=["GET"]), Route("/rollouts/{id}", put, methods=["PUT"])]

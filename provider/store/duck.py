@@ -28,8 +28,8 @@ from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Targ
 from provider.store.batch import Batch, Child
 from provider.store.codec import decoder, dumps, encode
 from provider.store.documents import create_documents
-from provider.store.metrics import create_telemetry
 from provider.store.schema import in_transaction, prepare
+from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
 Resource = LoadBalancer | TargetGroup | Listener | Rule | Target
 
@@ -126,7 +126,7 @@ class Store:
         self._lock = threading.Lock()
         self._db = duckdb.connect(path)
         prepare(self._db, path)
-        create_telemetry(self._db)
+        self._db.execute(TELEMETRY_SCHEMA)
         create_documents(self._db)
         # The version orders states within one process (compiled-config cache keys); it need not survive a
         # restart, and persisting it would cost one more statement on every commit.
@@ -148,6 +148,15 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``with store.reader() as cur:`` a cursor of its own for one query's thread, closed after."""
+        cur = self._db.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A new cursor on the store's database, for one thread's use (the telemetry tables' readers/writers)."""

@@ -10,9 +10,8 @@ divides a group's RequestCount by its mean HealthyHostCount over the period (the
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,15 +25,6 @@ _COLUMNS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group"}
 LATENCY = "TargetResponseTime"
 PER_TARGET = "RequestCountPerTarget"
 ONE_SAMPLE = frozenset({"ProcessedBytes"})
-
-
-@contextlib.contextmanager
-def _cursor(store: Store) -> Iterator[Any]:
-    cur = store.cursor()
-    try:
-        yield cur
-    finally:
-        cur.close()
 
 
 def _rolled(cur: Any) -> dict[int, int]:
@@ -70,7 +60,7 @@ def alb_statistics(store: Store, queries: Sequence[SeriesQuery], units: Sequence
     set; the latency histograms only for TargetResponseTime's extremes and percentiles. ``host_counts``: for
     RequestCountPerTarget, query index -> HealthyHostCount aggregates of its group over the same periods."""
     period = queries[0].period
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         rolled = _rolled(cur)
         summed = _union(_parts(rolled, stats, period))
         found: dict[tuple[Any, ...], tuple[list[int], list[float]]] = {}  # (dimensions, metric) -> periods, sums
@@ -179,7 +169,7 @@ def _merged(q: SeriesQuery, rows: str, where: str) -> str:
 def seen(store: Store, since_ms: int | None) -> list[tuple[str, str | None, str]]:
     """(load balancer, target group or None, metric) of every request-computed metric with data (since)."""
     where, params = ("AND ts_s >= ?", [since_ms // 1000]) if since_ms is not None else ("", [])
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         rows = cur.execute(
             " UNION ".join(f"SELECT DISTINCT load_balancer, target_group, metric FROM {stats(r)} WHERE rule = ''"
                            f" {where}" for r in RESOLUTIONS),
@@ -231,7 +221,7 @@ def read_traffic(store: Store, now_ms: int, window_s: int = WINDOW_S) -> Traffic
     and each rule's requests per target group."""
     until = now_ms // 1000
     since = until - window_s
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         rows = cur.execute(_PAGE, [since, until]).fetchall()
     counts: dict[str, tuple[list[int], list[int]]] = {}
     shares: dict[RuleKey, dict[str, int]] = {}

@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute, Route
 
 from provider.elbv2.model import State, Target
 from provider.elbv2.target_health import HealthView
-from provider.store import Store, rollouts
+from provider.rollout import records
+from provider.store import Store
 from provider.telemetry.queries import WINDOW_S, read_traffic
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RolloutView, rollout_views
@@ -38,8 +39,8 @@ def target_status(health: HealthView, state: State, target: Target) -> TargetSta
 
 
 def current_rollouts(store: Store, state: State) -> tuple[RolloutView, ...]:
-    """The records as GET /rollouts lists them (provider/store/rollouts.py), as the page shows them."""
-    return rollout_views(rollouts.all_records(store), state, datetime.now(UTC))
+    """The records as GET /rollouts lists them (provider/rollout/records.py), as the page shows them."""
+    return rollout_views(records.all_records(store), state, datetime.now(UTC))
 
 
 def current_page(store: Store, health: HealthView) -> Page:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from provider.cloudwatch import sampler
+from provider.cloudwatch import points, sampler
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.operations import OPERATIONS
@@ -17,7 +17,7 @@ from provider.cloudwatch.timestamps import to_ms
 from provider.elbv2.arns import dimension
 from provider.elbv2.context import Context as Elbv2Context
 from provider.elbv2.operations import OPERATIONS as ELBV2
-from provider.store import Store, metrics
+from provider.store import Store
 from provider.targets.health import HealthMonitor, Outcome, Probe
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
 
@@ -140,7 +140,7 @@ def test_background_task_samples_and_applies_retention(telemetry_store: Store) -
     health = HealthMonitor()
     _web(telemetry_store, health)
     old = Datum(Metric.of("Shop", "Orders"), to_ms(datetime.now(UTC) - timedelta(hours=2)), Unit.NONE, ((1.0, 1.0),))
-    metrics.put(telemetry_store, [old])
+    points.put(telemetry_store, [old])
 
     async def one_round() -> list[tuple[Any, ...]]:
         task = asyncio.create_task(sampler.run_metrics(telemetry_store, health, retention_hours=1))

@@ -13,9 +13,9 @@ import pytest
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.operations import OPERATIONS
+from provider.cloudwatch.points import put
 from provider.errors import ApiError
 from provider.store import Store
-from provider.store.metrics import put
 from provider.telemetry.buckets import ERROR_BOUND
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
 

@@ -7,32 +7,14 @@ cursor of the store's connection, so a long query never holds the store's write 
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from provider.cloudwatch.model import Aggregates, Datum, Dimensions, Metric, SeriesQuery, Unit
-from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
 if TYPE_CHECKING:
-    import duckdb
-
     from provider.store.duck import Store
-
-
-def create_telemetry(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the telemetry tables when missing (idempotent)."""
-    conn.execute(TELEMETRY_SCHEMA)
-
-
-@contextlib.contextmanager
-def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    cur = store.cursor()
-    try:
-        yield cur
-    finally:
-        cur.close()
 
 
 def encode_dimensions(dimensions: Dimensions) -> str:
@@ -62,7 +44,7 @@ def stored_statistics(store: Store, q: SeriesQuery) -> Aggregates:
         where += " AND unit = ?"
         params.append(str(q.unit))
     period_ms = q.period * 1000
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         rows = cur.execute(
             f"SELECT ts_ms // {period_ms} AS b, {_STORED_STATS} FROM metric_data WHERE {where}"
             " GROUP BY b HAVING sum(repeat) > 0 ORDER BY b",
@@ -111,7 +93,7 @@ def put(store: Store, data: Sequence[Datum]) -> int:
     if not columns[0]:
         return 0
     unnests = ", ".join(f"unnest(?::{t}[])" for t in _COLUMN_TYPES)
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         cur.execute("BEGIN")
         try:
             cur.execute(f"INSERT INTO metric_data ({', '.join(_INSERT_COLUMNS)}) SELECT {unnests}", columns)
@@ -129,7 +111,7 @@ _COLUMN_TYPES = ("TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "DOUBLE", "DOUBLE", "
 def stored_metrics(store: Store, since_ms: int | None) -> list[Metric]:
     """Every distinct metric in `metric_data` (with data since ``since_ms`` when given)."""
     where, params = ("WHERE ts_ms >= ?", [since_ms]) if since_ms is not None else ("", [])
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         rows = cur.execute(
             f"SELECT DISTINCT namespace, metric_name, dimensions FROM metric_data {where}", params
         ).fetchall()
@@ -138,6 +120,6 @@ def stored_metrics(store: Store, since_ms: int | None) -> list[Metric]:
 
 def delete_metric_data_before(store: Store, ts_ms: int) -> int:
     """Retention: drop stored data points older than ``ts_ms``; returns how many went."""
-    with _cursor(store) as cur:
+    with store.reader() as cur:
         row = cur.execute("DELETE FROM metric_data WHERE ts_ms < ?", [ts_ms]).fetchone()
     return int(row[0]) if row else 0

@@ -18,8 +18,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli
-from tests.conftest import Server
+from tests.support.clients import AwsCli
+from tests.support.processes import Server
 
 STATISTICS = {
     "Namespace": "AWS/ApplicationELB",

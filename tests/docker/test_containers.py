@@ -17,7 +17,7 @@ from provider.errors import InvalidTarget
 from provider.settings import Settings
 from provider.targets.docker import DockerInstances, connect
 from provider.targets.probe import check
-from tests.docker.conftest import Rig, Run, group, use
+from tests.support.containers import Rig, Run, group, use
 
 pytestmark = pytest.mark.docker
 

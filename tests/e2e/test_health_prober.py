@@ -20,8 +20,8 @@ from provider.elbv2.model import (
 from provider.store import Store
 from provider.targets.health import HealthMonitor, TargetHealth
 from provider.targets.schedule import run_health
-from tests.conftest import free_port
 from tests.support.models import in_use, target_group
+from tests.support.processes import free_port
 
 TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
 FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)

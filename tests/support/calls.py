@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 _names = itertools.count()
 
 
-def name(prefix: str) -> str:
+def unique(prefix: str) -> str:
     """``prefix-N``, unique in this test process (load balancer and target group names are unique per region)."""
     return f"{prefix}-{next(_names)}"
 
@@ -26,5 +26,5 @@ def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
 
 def target_group(elbv2: Any, port: int = 80) -> str:
     """A new HTTP ip target group's ARN."""
-    created = elbv2.create_target_group(Name=name("tg"), Protocol="HTTP", Port=port, VpcId="vpc-1", TargetType="ip")
+    created = elbv2.create_target_group(Name=unique("tg"), Protocol="HTTP", Port=port, VpcId="vpc-1", TargetType="ip")
     return str(created["TargetGroups"][0]["TargetGroupArn"])

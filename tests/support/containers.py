@@ -7,11 +7,14 @@ import os
 import subprocess
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from provider.elbv2.model import HealthCheck, Listener, Rule, TargetGroup, TargetType
 from provider.settings import Settings
+from provider.store import Store
 from provider.targets.docker import DockerInstances, connect
+from provider.targets.health import HealthMonitor
 from tests.support.models import in_use, target_group
 from tests.support.processes import ROOT
 
@@ -38,3 +41,12 @@ def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup
 def use(tg: TargetGroup) -> tuple[Listener, Rule]:
     """A listener whose default rule forwards to the group, so its targets are in use and probed."""
     return in_use(tg.arn)
+
+
+@dataclass(frozen=True)
+class Rig:
+    """What the prober and the follower are handed: the store, the health checker and the engine."""
+
+    store: Store
+    health: HealthMonitor
+    instances: DockerInstances

@@ -179,7 +179,10 @@ def start_server(tmp: Path | None = None, *args: str, process: bool = False, db:
                  **settings: Any) -> Server:
     """The one server launcher: `serve` (or `up`, with its Traefiks) on a free port (or ``port``), its state in
     ``db`` (default: ``tmp``/state.duckdb; in memory without ``tmp``), ``settings`` by Settings' field names.
-    In this process unless ``process``; only a subprocess takes flags (``args``) and ``env``."""
+    In this process unless ``process``; only a subprocess takes flags (``args``) and ``env``. `up`'s Traefik
+    dashboard gets a free port unless ``dashboard_port`` is given."""
+    if up:
+        settings.setdefault("dashboard_port", free_port())
     if process:
         assert tmp is not None, "a server process writes its log beside its state: give it a folder"
         return ServerProcess(tmp, *args, db=Path(db) if db else None, command="up" if up else "serve", port=port,

@@ -23,7 +23,7 @@ from provider.elbv2.model import (
     TargetGroupTuple,
 )
 from tests.support.backends import Backend
-from tests.support.models import ARN_PREFIX, T0, target_group
+from tests.support.models import ARN_PREFIX, T0, load_balancer, target_group
 
 
 @dataclass
@@ -38,17 +38,8 @@ class StateBuilder:
 
     def lb(self, name: str, age: int = 0) -> LoadBalancer:
         n = len(self.lbs) + 1
-        self.lbs[name] = LoadBalancer(
-            arn=f"{ARN_PREFIX}:loadbalancer/app/{name}/{n:016x}",
-            name=name,
-            dns_name=f"{name}-{n}.us-east-1.elb.amazonaws.com",
-            scheme="internet-facing",
-            ip_address_type="ipv4",
-            vpc_id="vpc-1",
-            subnets=(),
-            security_groups=(),
-            created_time=T0 + timedelta(seconds=age),
-        )
+        self.lbs[name] = load_balancer(name, lb_id=f"{n:016x}", n=n, subnets=(), attributes=(),
+                                       created=T0 + timedelta(seconds=age))
         return self.lbs[name]
 
     def listener(self, lb: str, port: int, protocol: ProtocolName = ProtocolName.HTTP) -> Listener:

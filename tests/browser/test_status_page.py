@@ -39,8 +39,9 @@ TARGET_GROUP: dict[str, Any] = {
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Server]:
-    # Health checks 20x faster than AWS's: a 5 s interval probes every 0.25 s.
-    s = start_server(tmp_path, health_time_scale=0.05)
+    # Health checks 20x faster than AWS's: a 5 s interval probes every 0.25 s. A process: a test reads what
+    # `serve` prints.
+    s = start_server(tmp_path, process=True, health_time_scale=0.05)
     yield s
     s.stop()
 

@@ -20,10 +20,12 @@ run: venv
 serve: venv
 	$(VENV)/bin/elbv2-provider serve
 
+# Two workers (this machine's two cores), each taking whole modules (--dist loadscope): a module's fixtures start
+# once, and tests that share a fixed port (test_readme's 9001/9002) stay in one process.
 test: venv
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadscope
 
 compose-test: venv
 	VENV=$(VENV) bash .ci/compose-images.sh

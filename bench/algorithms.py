@@ -25,23 +25,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.propagation import FileTraefik  # noqa: E402
-from tests.e2e.harness import Client, Replier, wait_for  # noqa: E402
+from tests.support.backends import Answer, Backend, Request  # noqa: E402
+from tests.support.clients import Client  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
 
 STRATEGIES = ("wrr", "p2c", "leasttime")
 
 
-def backends(slow_s: float) -> dict[str, Replier]:
-    def answer(name: str, delay: float) -> Replier:
-        def reply(_path: str, _headers: object) -> tuple[int, bytes]:
+def backends(slow_s: float) -> dict[str, Backend]:
+    def answer(name: str, delay: float) -> Backend:
+        def reply(_: Request) -> Answer:
             time.sleep(delay)
             return 200, name.encode()
 
-        return Replier(reply)
+        return Backend(name, reply)
 
     return {"fast1": answer("fast1", 0), "fast2": answer("fast2", 0), "slow": answer("slow", slow_s)}
 
 
-def dynamic(servers: dict[str, Replier]) -> dict[str, object]:
+def dynamic(servers: dict[str, Backend]) -> dict[str, object]:
     urls = [{"url": f"http://127.0.0.1:{b.port}"} for b in servers.values()]
     routers = {s: {"entryPoints": ["listener80"], "rule": f"PathPrefix(`/{s}`)", "service": s} for s in STRATEGIES}
     services = {s: {"loadBalancer": {"servers": urls, "strategy": s}} for s in STRATEGIES}
@@ -66,7 +68,7 @@ def through_traefik(port: int, strategy: str, requests: int) -> object:
     return client
 
 
-def exact_least_in_flight(servers: dict[str, Replier], requests: int) -> object:
+def exact_least_in_flight(servers: dict[str, Backend], requests: int) -> object:
     """The peer: each request goes to a target with the fewest requests in flight (ties: the first)."""
     lock, in_flight = threading.Lock(), dict.fromkeys(servers, 0)
     conns = threading.local()
@@ -102,7 +104,7 @@ def main() -> None:
         traefik = FileTraefik(directory, Path(tmp) / "traefik.log")
         try:
             port = traefik.ports[80]
-            wait_for(lambda: Client(port).request("/p2c").status == 200, what="routers")
+            wait_for("routers", lambda: Client(port).request("/p2c").status == 200)
             shares = {}
             for strategy in STRATEGIES:
                 load(through_traefik(port, strategy, args.requests), args.clients, args.requests)  # warm-up

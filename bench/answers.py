@@ -27,8 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from provider.elbv2.model import Action, ActionType, Redirect, Target  # noqa: E402
 from provider.elbv2.model import ConditionField as F  # noqa: E402
 from provider.elbv2.transforms import Rewrite, Transform, TransformType  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.harness import T0, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for  # noqa: E402
+from tests.support.builders import StateBuilder, fixed  # noqa: E402
+from tests.support.clients import Client  # noqa: E402
+from tests.support.conditions import cond  # noqa: E402
+from tests.support.models import T0  # noqa: E402
+from tests.support.processes import InProcessServer, free_port  # noqa: E402
+from tests.support.traefik import Traefik  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
 
 NGINX_CONF = """daemon off; worker_processes 1; pid {dir}/nginx.pid; error_log {dir}/error.log;
 events {{ worker_connections 1024; }}
@@ -46,7 +51,7 @@ def nginx(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     conf.write_text(NGINX_CONF.format(dir=directory, port=port))
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     process = subprocess.Popen([binary, "-c", str(conf), "-p", str(directory)], stderr=subprocess.DEVNULL)
-    wait_for(lambda: _answers(port), what="nginx")
+    wait_for("nginx", lambda: _answers(port))
     return process, port
 
 
@@ -91,7 +96,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         server, nginx_port = nginx(directory)
-        provider = Provider()
+        provider = InProcessServer()
         traefik = Traefik(provider.settings, "/traefik/config", [80], directory / "traefik.log")
         try:
             traefik.wait_applied(provider.load(state(nginx_port).state()))

@@ -29,7 +29,7 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.conftest import BIN, ROOT, free_port  # noqa: E402
+from tests.support.processes import BIN, ROOT, free_port  # noqa: E402
 
 
 def wait_http(url: str, timeout: float = 30) -> None:

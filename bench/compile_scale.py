@@ -162,7 +162,7 @@ def child(kind: str, port: int, sizes: tuple[int, int, int]) -> None:
 def modify_then_poll(port: int, n: int = 10) -> str:
     import httpx
 
-    from tests.api.conftest import elbv2_client
+    from tests.support.clients import elbv2_client
 
     # rule 0 of the child's state (priority 1 on the first listener): its ARN, without building 10,000 rules
     listener = f"{ARN}:listener-rule/app/lb0/{0:016x}/{0:016x}"

@@ -45,8 +45,8 @@ from provider.elbv2.arns import dimension  # noqa: E402
 from provider.elbv2.model import HealthCheck  # noqa: E402
 from provider.settings import Settings  # noqa: E402
 from provider.traefik import plugin, static  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.harness import StateBuilder  # noqa: E402
+from tests.support.builders import StateBuilder  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
 
 NGINX_CONF = """daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/nginx.err;
 events {{ worker_connections 1024; }}

@@ -38,7 +38,7 @@ from bench.api_latency import stop, wait_http  # noqa: E402
 from provider.cloudwatch.context import Context  # noqa: E402
 from provider.cloudwatch.metric_data import get_metric_data  # noqa: E402
 from provider.store import Store  # noqa: E402
-from tests.conftest import BIN, free_port  # noqa: E402
+from tests.support.processes import BIN, free_port  # noqa: E402
 from tests.support.telemetry import LB, TG_V1, synthetic  # noqa: E402
 
 NS = "AWS/ApplicationELB"

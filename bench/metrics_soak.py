@@ -23,9 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
-from tests.api.conftest import elbv2_client  # noqa: E402
-from tests.api.test_cloudwatch_wire import cloudwatch  # noqa: E402
-from tests.conftest import free_port, start_server  # noqa: E402
+from tests.support.clients import (
+    cloudwatch,  # noqa: E402
+    elbv2_client,  # noqa: E402
+)
+from tests.support.processes import free_port, start_server  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -41,7 +43,7 @@ def main() -> None:
     nginx_port = free_port()
     (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port))
     nginx = subprocess.Popen(["nginx", "-c", str(tmp / "nginx.conf"), "-p", str(tmp)])
-    server = start_server(tmp, "--dashboard-port", str(free_port()), command="up")
+    server = start_server(tmp, process=True, up=True, dashboard_port=free_port())
     try:
         elbv2 = elbv2_client(server.url)
         lb = elbv2.create_load_balancer(Name="soak", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]

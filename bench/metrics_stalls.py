@@ -27,11 +27,11 @@ from bench.metrics_query import _queries  # noqa: E402
 from bench.propagation import all_to, groups_of, until_served_by  # noqa: E402
 from provider.settings import Settings  # noqa: E402
 from provider.store import Store  # noqa: E402
-from tests.api.conftest import elbv2_client  # noqa: E402
-from tests.api.test_cloudwatch_wire import cloudwatch  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.harness import Backend, Client, Traefik, serve, stop_process  # noqa: E402
+from tests.support.backends import Backend  # noqa: E402
+from tests.support.clients import Client, cloudwatch, elbv2_client  # noqa: E402
+from tests.support.processes import free_port, start_server, stop_process  # noqa: E402
 from tests.support.telemetry import synthetic  # noqa: E402
+from tests.support.traefik import Traefik  # noqa: E402
 
 
 def p95(xs: list[float]) -> float:
@@ -73,7 +73,7 @@ def main() -> None:
     store.close()
     backends = {n: Backend(n) for n in "ab"}
     port = free_port()
-    process = serve(port, db, tmp / "server.log")
+    process = start_server(tmp, process=True, port=port, db=db).process
     url = f"http://127.0.0.1:{port}"
     traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp / "traefik.log")
     try:

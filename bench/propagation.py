@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.settings import Settings  # noqa: E402
 from provider.traefik.static import LONG_POLL_MS, THROTTLE, routing_config  # noqa: E402
-from tests.api.conftest import elbv2_client  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process  # noqa: E402
+from tests.support.backends import Backend  # noqa: E402
+from tests.support.clients import Client, elbv2_client, get_bytes  # noqa: E402
+from tests.support.processes import free_port, start_server, stop_process  # noqa: E402
+from tests.support.traefik import Traefik  # noqa: E402
 
 
 class FileTraefik(Traefik):
@@ -122,7 +123,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="propagation-"))
     backends = {n: Backend(n) for n in "ab"}
     port = free_port()
-    process = serve(port, tmp / "state.duckdb", tmp / "server.log")
+    process = start_server(tmp, process=True, port=port).process
     url = f"http://127.0.0.1:{port}"
     settings = Settings(port=port, poll_interval_ms=args.poll_ms)
     http_t = Traefik(settings, "/traefik/config", [80], tmp / "traefik-http.log", wait_ms=args.wait_ms)

@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.api.conftest import AWS_ENV, elbv2_client  # noqa: E402
-from tests.conftest import BIN, ROOT, free_port, start_server  # noqa: E402
-from tests.e2e.test_readme import readme_block  # noqa: E402
+from tests.support.clients import AWS_ENV, elbv2_client  # noqa: E402
+from tests.support.processes import BIN, ROOT, free_port, start_server  # noqa: E402
+from tests.support.readme import readme_block  # noqa: E402
 from tests.support.rollout import Canary, Load, Version, canary_rule, command, forward  # noqa: E402
 
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-rollout-"))
-    server = start_server(tmp, "--dashboard-port", str(free_port()), "--health-time-scale", "0.2", command="up")
+    server = start_server(tmp, process=True, up=True, dashboard_port=free_port(), health_time_scale=0.2)
     stable, canary = Version("stable"), Version("canary")
     c = canary_rule(elbv2_client(server.url), free_port(), {"stable": stable.port, "canary": canary.port})
     load = Load(c.listener_port)

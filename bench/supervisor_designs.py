@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.settings import Settings  # noqa: E402
 from provider.traefik.static import listener_config, traefik_binary  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.e2e.harness import stop_process  # noqa: E402
+from tests.support.processes import free_port, stop_process  # noqa: E402
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -25,10 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser.chrome import CHROMEDRIVER, CHROMIUM, chrome  # noqa: E402
-from tests.browser.state import many_rules  # noqa: E402
-from tests.conftest import free_port, start_server  # noqa: E402
-from tests.e2e.harness import get_bytes, stop_process, wait_for  # noqa: E402
+from tests.support.chrome import CHROMEDRIVER, CHROMIUM, chrome  # noqa: E402
+from tests.support.clients import get_bytes  # noqa: E402
+from tests.support.processes import free_port, start_server, stop_process  # noqa: E402
+from tests.support.status_page import many_rules  # noqa: E402
+from tests.support.waiting import wait_for  # noqa: E402
 
 _TIMING = """
 const paint = performance.getEntriesByName("first-contentful-paint")[0];
@@ -67,7 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         many_rules(tmp / "state.duckdb", args.rules)
-        ours = start_server(tmp)
+        ours = start_server(tmp, process=True)
         peer_dir = tmp / "peer"
         peer_dir.mkdir()
         page = get_bytes(ours.url + "/ui/")
@@ -77,7 +78,7 @@ def main() -> None:
         peer = subprocess.Popen([sys.executable, "-c", _PEER, str(peer_dir), str(peer_port)])
         driver = chrome(tmp / "profile")
         try:
-            wait_for(lambda: _up(f"http://127.0.0.1:{peer_port}/ui/"), 20, "the peer")
+            wait_for("the peer", lambda: _up(f"http://127.0.0.1:{peer_port}/ui/"), 20)
             driver.execute_cdp_cmd("Network.enable", {})
             driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
             targets = {"ours": ours.url + "/ui/", "peer": f"http://127.0.0.1:{peer_port}/ui/"}

@@ -10,7 +10,6 @@ import collections
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -21,21 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import BIN, ROOT, free_port, start_server
+from tests.support.compose import compose_command
+from tests.support.processes import BIN, ROOT, free_port, start_server
 
 COMPOSE = ROOT / "compose.yaml"
 SETUP = ROOT / "demo" / "setup.sh"
-
-
-def compose_command() -> list[str] | None:
-    candidates = [["docker", "compose"], [str(BIN / "docker-compose")], ["docker-compose"]]
-    for command in candidates:
-        if shutil.which(command[0]) is None:
-            continue
-        done = subprocess.run([*command, "version"], capture_output=True, text=True, timeout=30)
-        if done.returncode == 0 and re.search(r"\bv?2\.\d+", done.stdout):
-            return command
-    return None
 
 
 def compose_model() -> dict[str, Any]:
@@ -146,8 +135,7 @@ def test_setup_script_makes_the_canary_split(tmp_path: Path) -> None:
                          env={**os.environ, "VERSION": v, "HOST": "127.0.0.1", "PORT": str(p)})
         for v, p in ports.items()
     ]
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up",
-                          env={"ELBV2_HEALTH_TIME_SCALE": "0.05"})
+    server = start_server(tmp_path, process=True, up=True, health_time_scale=0.05)
     listener = free_port()
     try:
         env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "ENDPOINT": server.url,

@@ -1,44 +1,16 @@
-"""API tests: real boto3 and the real aws CLI against a real server on a free port."""
+"""API tests: real boto3 and the aws CLI against the real server (in this process) on a free port."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from provider.store import Store
-from tests.conftest import BIN, Server, start_server
-
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-}
-
-
-def elbv2_client(url: str) -> Any:
-    return aws_client(url, "elbv2")
-
-
-def aws_client(url: str, service: str) -> Any:
-    """A boto3 client of `service` (elbv2, ec2, sts) for the server at `url`, with no retries."""
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}),
-    )
+from tests.support.clients import AwsCli, aws_cli, elbv2_client
+from tests.support.processes import Server, start_server
 
 
 @pytest.fixture(scope="module")
@@ -53,31 +25,16 @@ def elbv2(api_server: Server) -> Any:
     return elbv2_client(api_server.url)
 
 
-AwsCli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def aws_cli(url: str) -> AwsCli:
-    """Run the real `aws` CLI (from this venv) against `url`; returns the completed process."""
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        aws = str(BIN / "aws") if (BIN / "aws").exists() else "aws"
-        result = subprocess.run(
-            [aws, "--endpoint-url", url, "--output", "json", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, **AWS_ENV},
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-        return result
-
-    return run
+@pytest.fixture
+def aws(api_server: Server) -> AwsCli:
+    """The aws CLI's own driver, in this process."""
+    return aws_cli(api_server.url)
 
 
 @pytest.fixture
-def aws(api_server: Server) -> AwsCli:
-    return aws_cli(api_server.url)
+def aws_program(api_server: Server) -> AwsCli:
+    """The real `aws` program as a subprocess: for the tests where the CLI itself is the point."""
+    return aws_cli(api_server.url, process=True)
 
 
 @pytest.fixture

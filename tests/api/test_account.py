@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import elbv2_client
-from tests.conftest import start_server
+from tests.support.clients import elbv2_client
+from tests.support.processes import start_server
 
 
 def test_account_limits_are_name_max_strings_and_paged(elbv2: Any) -> None:
@@ -63,7 +63,7 @@ def test_unsupported_operations_say_so(elbv2: Any, method: str, kwargs: dict[str
 def test_rule_quota_is_aws_default_and_says_how_to_raise_it(tmp_path: Path) -> None:
     for raised, expected in ((None, 100), ("rules-per-application-load-balancer=120", 120)):
         (tmp_path / str(expected)).mkdir()
-        server = start_server(tmp_path / str(expected), *(("--quota", raised) if raised else ()))
+        server = start_server(tmp_path / str(expected), *(("--quota", raised) if raised else ()), process=True)
         try:
             client = elbv2_client(server.url)
             limits = {lim["Name"]: lim["Max"] for lim in client.describe_account_limits()["Limits"]}
@@ -83,7 +83,7 @@ def test_rule_quota_is_aws_default_and_says_how_to_raise_it(tmp_path: Path) -> N
 
 def test_an_unknown_quota_stops_the_server_with_the_names(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="application-load-balancers"):
-        start_server(tmp_path, "--quota", "rules=5")
+        start_server(tmp_path, "--quota", "rules=5", process=True)
 
 
 PATH = [{"Field": "path-pattern", "Values": ["/q"]}]

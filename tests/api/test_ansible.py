@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import AWS_ENV, aws_client
-from tests.conftest import BIN, ROOT, start_server
+from tests.support.clients import AWS_ENV, aws_client
+from tests.support.processes import BIN, ROOT, start_server
 
 PLAYBOOK = ROOT / "tests" / "api" / "ansible" / "alb.yml"
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]

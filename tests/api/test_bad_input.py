@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import Server
+from tests.support.processes import Server
 
 _n = itertools.count()
 

@@ -17,8 +17,8 @@ from provider.cloudwatch.context import Context
 from provider.cloudwatch.operations import OPERATIONS
 from provider.errors import ApiError
 from provider.store import Store
-from tests.api.conftest import aws_cli
-from tests.conftest import Server
+from tests.support.clients import aws_cli
+from tests.support.processes import Server
 from tests.support.telemetry import LB, TG_V2, Request, insert
 
 T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)

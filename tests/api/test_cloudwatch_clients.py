@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli
-from tests.api.test_cloudwatch_wire import cloudwatch, model_speaking
-from tests.conftest import Server
+from tests.support.clients import AwsCli, cloudwatch, model_speaking
+from tests.support.processes import Server
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 

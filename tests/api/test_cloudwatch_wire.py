@@ -4,22 +4,17 @@ real `aws cloudwatch` CLI, and a raw query-protocol POST."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore
-import botocore.session
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli
-from tests.conftest import Server
+from tests.support.clients import AwsCli, cloudwatch, model_speaking
+from tests.support.processes import Server
 
 STATISTICS = {
     "Namespace": "AWS/ApplicationELB",
@@ -30,33 +25,6 @@ STATISTICS = {
     "Period": 300,
     "Statistics": ["Sum"],
 }
-
-
-def cloudwatch(url: str, data_path: Path | None = None, validate: bool = True) -> Any:
-    session = botocore.session.get_session()
-    if data_path is not None:
-        session.set_config_variable("data_path", str(data_path))
-    return boto3.Session(botocore_session=session).client(
-        "cloudwatch",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
-    )
-
-
-def model_speaking(protocol: str, root: Path) -> Path:
-    """A data path whose cloudwatch model lists only `protocol`: botocore then speaks it, and nothing else
-    about the client changes."""
-    source = Path(botocore.__file__).parent / "data" / "cloudwatch" / "2010-08-01" / "service-2.json.gz"
-    model = json.loads(gzip.decompress(source.read_bytes()))
-    model["metadata"]["protocols"] = [protocol]
-    model["metadata"]["protocol"] = protocol
-    target = root / "cloudwatch" / "2010-08-01"
-    target.mkdir(parents=True)
-    (target / "service-2.json").write_text(json.dumps(model))
-    return root
 
 
 def sent_headers(client: Any) -> list[dict[str, str]]:

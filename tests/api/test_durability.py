@@ -9,13 +9,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tests.api.conftest import elbv2_client
-from tests.conftest import start_server
+from tests.support.clients import elbv2_client
+from tests.support.processes import start_server
 
 
 def test_every_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
     db = tmp_path / "state.duckdb"
-    server = start_server(tmp_path, db=db)
+    server = start_server(tmp_path, db=db, process=True)
     acknowledged: list[str] = []
     stop = threading.Event()
 
@@ -43,7 +43,7 @@ def test_every_acknowledged_write_survives_kill_9(tmp_path: Path) -> None:
     for t in writers:
         t.join(30)
 
-    restarted = start_server(tmp_path, db=db)
+    restarted = start_server(tmp_path, db=db, process=True)
     try:
         client: Any = elbv2_client(restarted.url)
         pages = client.get_paginator("describe_target_groups").paginate()

@@ -14,8 +14,8 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
-from tests.api.conftest import AwsCli, aws_client, elbv2_client
-from tests.conftest import Server, start_server
+from tests.support.clients import AwsCli, aws_client, elbv2_client
+from tests.support.processes import Server, start_server
 from tests.support.shapes import Generator
 
 _octets = itertools.count(1)
@@ -228,7 +228,7 @@ def test_ec2_state_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_sts_answers_with_the_account_from_settings(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--account-id", "210987654321")
+    server = start_server(tmp_path, account_id="210987654321")
     try:
         identity = aws_client(server.url, "sts").get_caller_identity()
     finally:

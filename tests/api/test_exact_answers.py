@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli
-from tests.api.test_cloudwatch_wire import cloudwatch, model_speaking
-from tests.conftest import Server
-
-_n = itertools.count()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_n)}"
+from tests.support.calls import unique
+from tests.support.clients import AwsCli, aws_client, cloudwatch, model_speaking
+from tests.support.processes import Server
 
 
 def client(server: Server, service: str, region: str = "us-east-1") -> Any:
     """A boto3 client of `region` that leaves validation to the server."""
-    return boto3.client(
-        service,
-        endpoint_url=server.url,
-        region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, parameter_validation=False),
-    )
+    return aws_client(server.url, service, region=region, validate=False)
 
 
 def refused(call: Any, **kwargs: Any) -> dict[str, Any]:
@@ -278,11 +262,12 @@ def test_security_groups_are_checked_when_the_subnets_are_known(api_server: Serv
     assert unknown_subnets["LoadBalancers"][0]["SecurityGroups"] == ["sg-0nothing"]  # taken as given, as subnet-a is
 
 
-def test_the_aws_cli_shows_awss_texts(aws: AwsCli) -> None:
-    arn = aws("elbv2", "describe-target-groups", "--target-group-arns", "unknown", check=False)
+def test_the_aws_cli_shows_awss_texts(aws_program: AwsCli) -> None:
+    """The real program prints the error texts as AWS's would be printed."""
+    arn = aws_program("elbv2", "describe-target-groups", "--target-group-arns", "unknown", check=False)
     assert "(ValidationError)" in arn.stderr and "'unknown' is not a valid target group ARN" in arn.stderr
-    same = aws("cloudwatch", "get-metric-data", "--start-time", "2026-01-01T00:00:00Z", "--end-time",
-               "2026-01-01T00:00:00Z", "--metric-data-queries",
-               '[{"Id":"a","MetricStat":{"Metric":{"Namespace":"n","MetricName":"m"},"Period":60,"Stat":"Sum"}}]',
-               check=False)
+    same = aws_program("cloudwatch", "get-metric-data", "--start-time", "2026-01-01T00:00:00Z", "--end-time",
+                       "2026-01-01T00:00:00Z", "--metric-data-queries",
+                       '[{"Id":"a","MetricStat":{"Metric":{"Namespace":"n","MetricName":"m"},"Period":60,"Stat":"Sum"}}]',
+                       check=False)
     assert "The parameter StartTime must not equal parameter EndTime." in same.stderr

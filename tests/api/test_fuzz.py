@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provider.aws import OPERATIONS
-from tests.conftest import Server
+from tests.support.processes import Server
 
 KEYS = [
     "ListenerArn",

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli
-
-_n = itertools.count()
-
-
-def unique(prefix: str = "lb") -> str:
-    return f"{prefix}-{next(_n)}"
+from tests.support.calls import unique
+from tests.support.clients import AwsCli
 
 
 def error_of(call: Any, **kwargs: Any) -> str:
@@ -31,7 +25,7 @@ def create(elbv2: Any, name: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def test_create_echoes_an_active_aws_shaped_load_balancer(elbv2: Any) -> None:
-    name = unique()
+    name = unique("lb")
     lb = create(elbv2, name, SecurityGroups=["sg-1"], Scheme="internal", Tags=[{"Key": "team", "Value": "web"}])
     assert re.fullmatch(
         rf"arn:aws:elasticloadbalancing:us-east-1:\d{{12}}:loadbalancer/app/{name}/[0-9a-f]{{16}}",
@@ -51,12 +45,12 @@ def test_create_echoes_an_active_aws_shaped_load_balancer(elbv2: Any) -> None:
 
 
 def test_subnet_mappings_are_accepted(elbv2: Any) -> None:
-    lb = create(elbv2, unique(), Subnets=[], SubnetMappings=[{"SubnetId": "subnet-9"}])
+    lb = create(elbv2, unique("lb"), Subnets=[], SubnetMappings=[{"SubnetId": "subnet-9"}])
     assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == ["subnet-9"]
 
 
 def test_identical_create_is_idempotent_and_different_settings_conflict(elbv2: Any) -> None:
-    name = unique()
+    name = unique("lb")
     first = create(elbv2, name, SecurityGroups=["sg-1"])
     again = create(elbv2, name, SecurityGroups=["sg-1"], Subnets=["subnet-2", "subnet-1"])
     assert again["LoadBalancerArn"] == first["LoadBalancerArn"]
@@ -84,7 +78,7 @@ def test_create_rejects_bad_input(elbv2: Any, kwargs: dict[str, Any]) -> None:
 
 def test_create_rejects_duplicate_tag_keys(elbv2: Any) -> None:
     tags = [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]
-    assert error_of(elbv2.create_load_balancer, Name=unique(), Tags=tags) == "DuplicateTagKeys"
+    assert error_of(elbv2.create_load_balancer, Name=unique("lb"), Tags=tags) == "DuplicateTagKeys"
 
 
 def test_describe_by_names_arns_all_and_paged(elbv2: Any) -> None:
@@ -102,7 +96,7 @@ def test_describe_by_names_arns_all_and_paged(elbv2: Any) -> None:
 
 
 def test_describe_errors(elbv2: Any) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     gone = arn.rsplit("/", 1)[0] + "/0123456789abcdef"
     assert error_of(elbv2.describe_load_balancers, Names=["no-such-lb"]) == "LoadBalancerNotFound"
     assert error_of(elbv2.describe_load_balancers, LoadBalancerArns=[gone]) == "LoadBalancerNotFound"
@@ -110,7 +104,7 @@ def test_describe_errors(elbv2: Any) -> None:
 
 
 def test_delete_takes_listeners_and_rules_and_is_idempotent(elbv2: Any) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     tg = elbv2.create_target_group(Name=unique("tg"), Protocol="HTTP", Port=80, TargetType="ip")["TargetGroups"][0]
     listener = elbv2.create_listener(
         LoadBalancerArn=arn,
@@ -133,7 +127,7 @@ def test_delete_takes_listeners_and_rules_and_is_idempotent(elbv2: Any) -> None:
 
 
 def test_deletion_protection(elbv2: Any) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     protect = [{"Key": "deletion_protection.enabled", "Value": "true"}]
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=protect)
     assert error_of(elbv2.delete_load_balancer, LoadBalancerArn=arn) == "OperationNotPermitted"
@@ -143,7 +137,7 @@ def test_deletion_protection(elbv2: Any) -> None:
 
 
 def test_attributes_defaults_and_changes(elbv2: Any) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     described = elbv2.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
     values = {a["Key"]: a["Value"] for a in described}
     assert values["idle_timeout.timeout_seconds"] == "60"
@@ -170,14 +164,14 @@ def test_attributes_defaults_and_changes(elbv2: Any) -> None:
     ],
 )
 def test_attribute_errors(elbv2: Any, key: str, value: str, code: str) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     call = elbv2.modify_load_balancer_attributes
     assert error_of(call, LoadBalancerArn=arn, Attributes=[{"Key": key, "Value": value}]) == code
     elbv2.delete_load_balancer(LoadBalancerArn=arn)
 
 
 def test_network_settings_are_stored_and_echoed(elbv2: Any) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     assert elbv2.set_security_groups(LoadBalancerArn=arn, SecurityGroups=["sg-a", "sg-b"])["SecurityGroupIds"] == [
         "sg-a",
         "sg-b",
@@ -198,7 +192,7 @@ def test_network_settings_are_stored_and_echoed(elbv2: Any) -> None:
 
 
 def test_waiters_end_at_once(elbv2: Any, aws: AwsCli) -> None:
-    arn = create(elbv2, unique())["LoadBalancerArn"]
+    arn = create(elbv2, unique("lb"))["LoadBalancerArn"]
     fast = {"Delay": 1, "MaxAttempts": 3}
     elbv2.get_waiter("load_balancer_available").wait(LoadBalancerArns=[arn], WaiterConfig=fast)
     aws("elbv2", "wait", "load-balancer-available", "--load-balancer-arns", arn)

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import elbv2_client
-from tests.conftest import Server
+from tests.support.clients import elbv2_client
+from tests.support.processes import Server
 
 FORM = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
 

@@ -26,10 +26,9 @@ from provider.cli import build_parser
 from provider.rollout.client import main
 from provider.rollout.client.api import Api
 from provider.rollout.model import HEARTBEAT_STALE_S, UNREACHABLE_S, StepMetrics
-from tests.api.conftest import AWS_ENV, aws_client, elbv2_client
-from tests.conftest import ROOT
+from tests.support.clients import AWS_ENV, aws_client, elbv2_client
 from tests.support.clock import FakeClock
-from tests.support.inprocess import InProcessServer
+from tests.support.processes import ROOT, InProcessServer
 from tests.support.rollout import Canary, Running, canary_rule, command, forward, run
 from tests.support.scripted_rollout import Killed, Script, Scripted, rollout
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import AwsCli
-from tests.api.test_rules import error_of, name, target_group
+from tests.support.calls import error_of, target_group, unique
+from tests.support.clients import AwsCli
 
 
 @pytest.fixture
 def listener(elbv2: Any) -> dict[str, str]:
-    lb = elbv2.create_load_balancer(Name=name("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
+    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
     tg = target_group(elbv2)
     created = elbv2.create_listener(
         LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
@@ -190,7 +190,7 @@ def test_transform_on_the_default_rule_and_reset_with_transforms_are_refused(
 
 
 def test_capacity_reservation_none_then_reserved_then_reset(elbv2: Any) -> None:
-    lb = elbv2.create_load_balancer(Name=name("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
+    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
     arn = lb["LoadBalancerArn"]
     none = elbv2.describe_capacity_reservation(LoadBalancerArn=arn)
     assert (none["CapacityReservationState"], none.get("MinimumLoadBalancerCapacity")) == ([], None)

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-_names = itertools.count()
-
-
-def name(prefix: str) -> str:
-    return f"{prefix}-{next(_names)}"
+from tests.support.calls import error_of, target_group, unique
 
 
 @pytest.fixture
 def lb(elbv2: Any) -> str:
-    created = elbv2.create_load_balancer(Name=name("lb"), Subnets=["subnet-1", "subnet-2"])
+    created = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])
     return str(created["LoadBalancers"][0]["LoadBalancerArn"])
-
-
-def target_group(elbv2: Any, port: int = 80) -> str:
-    created = elbv2.create_target_group(Name=name("tg"), Protocol="HTTP", Port=port, VpcId="vpc-1", TargetType="ip")
-    return str(created["TargetGroups"][0]["TargetGroupArn"])
 
 
 @pytest.fixture
@@ -43,13 +32,6 @@ def path_rule(elbv2: Any, listener_arn: str, priority: int, path: str, tg: str) 
         Actions=[{"Type": "forward", "TargetGroupArn": tg}],
     )
     return str(created["Rules"][0]["RuleArn"])
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    response = caught.value.response
-    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def test_describe_rules_sorted_by_numeric_priority_default_last(elbv2: Any, listener: dict[str, str]) -> None:

@@ -1,12 +1,13 @@
-"""The reference scenario (shared/reference/scenario-weighted-routing.md) through the real `aws` CLI,
-written the way that works: shorthand braces for ForwardConfig, or whole-JSON --actions."""
+"""The reference scenario (shared/reference/scenario-weighted-routing.md) through the `aws` CLI (its driver in this
+process), written the way that works: shorthand braces for ForwardConfig, or whole-JSON --actions; and the real
+program refusing the reference document's JSON inside shorthand."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tests.api.conftest import AwsCli
+from tests.support.clients import AwsCli
 
 
 def out(result: Any) -> Any:
@@ -129,9 +130,9 @@ def test_reference_scenario_through_the_cli(aws: AwsCli) -> None:
     assert rules[0]["Conditions"][0]["HttpHeaderConfig"] == {"HttpHeaderName": "X-Beta-User", "Values": ["true"]}
 
 
-def test_json_inside_shorthand_is_rejected_by_the_cli_before_sending(aws: AwsCli) -> None:
+def test_json_inside_shorthand_is_rejected_by_the_cli_before_sending(aws_program: AwsCli) -> None:
     """The reference document's form: the CLI itself refuses it (so our README never uses it)."""
-    result = aws(
+    result = aws_program(
         "elbv2",
         "create-rule",
         "--listener-arn",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-_n = itertools.count()
+from tests.support.calls import unique
 
 DEFAULT_ATTRIBUTES = {
     "deregistration_delay.timeout_seconds": "300",
@@ -29,10 +28,6 @@ DEFAULT_ATTRIBUTES = {
 }
 
 
-def unique(prefix: str = "tg") -> str:
-    return f"{prefix}-{next(_n)}"
-
-
 def error_of(call: Any, **kwargs: Any) -> str:
     with pytest.raises(ClientError) as caught:
         call(**kwargs)
@@ -41,7 +36,7 @@ def error_of(call: Any, **kwargs: Any) -> str:
 
 
 def create(elbv2: Any, name: str | None = None, **kwargs: Any) -> dict[str, Any]:
-    params = {"Name": name or unique(), "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"}
+    params = {"Name": name or unique("tg"), "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"}
     return dict(elbv2.create_target_group(**(params | kwargs))["TargetGroups"][0])
 
 
@@ -50,7 +45,7 @@ def attributes(elbv2: Any, arn: str) -> dict[str, str]:
 
 
 def test_create_fills_aws_defaults(elbv2: Any) -> None:
-    name = unique()
+    name = unique("tg")
     tg = create(elbv2, name, TargetType="instance", VpcId="vpc-42")
     assert tg["TargetGroupArn"].startswith(f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/")
     expected = {
@@ -105,7 +100,7 @@ def test_grpc_target_group_uses_grpc_matcher(elbv2: Any) -> None:
 
 
 def test_identical_create_is_idempotent_and_different_settings_conflict(elbv2: Any) -> None:
-    name = unique()
+    name = unique("tg")
     first = create(elbv2, name)
     assert create(elbv2, name)["TargetGroupArn"] == first["TargetGroupArn"]
     assert (
@@ -138,13 +133,13 @@ def test_identical_create_is_idempotent_and_different_settings_conflict(elbv2: A
     ],
 )
 def test_create_rejects_bad_input(elbv2: Any, kwargs: dict[str, Any]) -> None:
-    params = {"Name": unique(), "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"} | kwargs
+    params = {"Name": unique("tg"), "Protocol": "HTTP", "Port": 80, "VpcId": "vpc-1", "TargetType": "ip"} | kwargs
     assert error_of(elbv2.create_target_group, **params) == "ValidationError"
 
 
 def test_create_needs_protocol_and_port(elbv2: Any) -> None:
-    assert error_of(elbv2.create_target_group, Name=unique(), Port=80, TargetType="ip") == "ValidationError"
-    assert error_of(elbv2.create_target_group, Name=unique(), Protocol="HTTP", TargetType="ip") == "ValidationError"
+    assert error_of(elbv2.create_target_group, Name=unique("tg"), Port=80, TargetType="ip") == "ValidationError"
+    assert error_of(elbv2.create_target_group, Name=unique("tg"), Protocol="HTTP", TargetType="ip") == "ValidationError"
 
 
 def test_describe_by_each_selector(elbv2: Any) -> None:

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import AwsCli, aws_cli, elbv2_client
-from tests.conftest import Server, start_server
+from tests.support.backends import Backend
+from tests.support.calls import unique
+from tests.support.clients import AwsCli, aws_cli, elbv2_client
+from tests.support.processes import Server, start_server
 
-_n = itertools.count()
 FAST = {"Delay": 1, "MaxAttempts": 20}
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_n)}"
 
 
 def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
@@ -32,7 +26,7 @@ def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def fast_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Health checks at 1/50 of AWS's timing, so a 5 s interval probes every 0.1 s."""
-    s = start_server(tmp_path_factory.mktemp("targets"), env={"ELBV2_HEALTH_TIME_SCALE": "0.02"})
+    s = start_server(tmp_path_factory.mktemp("targets"), health_time_scale=0.02)
     yield s
     s.stop()
 
@@ -50,23 +44,9 @@ def aws_fast(fast_server: Server) -> AwsCli:
 @pytest.fixture(scope="module")
 def backend() -> Iterator[int]:
     """A loopback HTTP backend that answers 200 to everything."""
-
-    class Ok(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield int(httpd.server_address[1])
-    httpd.shutdown()
-    httpd.server_close()
+    ok = Backend("ok", lambda _: (200, b"ok"))
+    yield ok.port
+    ok.stop()
 
 
 def target_group(elbv2: Any, port: int = 80, **kwargs: Any) -> str:

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.conftest import aws_client
-from tests.conftest import Server, start_server
+from tests.support.clients import aws_client
+from tests.support.processes import Server, start_server
 
 Saved = dict[str, Any]
 LB = "internal/service/elbv2/load_balancer.go"

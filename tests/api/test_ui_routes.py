@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import start_server
+from tests.support.processes import start_server
 
 
 def fetch(url: str, method: str = "GET") -> tuple[int, Message, str]:
@@ -23,7 +23,7 @@ def fetch(url: str, method: str = "GET") -> tuple[int, Message, str]:
 
 
 def test_page_is_open_without_the_provider_token(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--provider-token", "s3cret")
+    server = start_server(tmp_path, provider_token="s3cret")
     try:
         assert fetch(server.url + "/traefik/config")[0] == 401  # the token guards Traefik's config ...
         status, headers, body = fetch(server.url + "/ui")  # ... not the page (the README says so)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from selenium import webdriver
 
-from tests.browser.chrome import chrome
+from tests.support.chrome import chrome
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 from typing import Any
 
 import pytest
@@ -20,10 +18,11 @@ from selenium.webdriver.common.by import By
 
 from provider.rollout.model import Record, Status, StepMetrics, Thresholds
 from provider.rollout.wire import record_json
-from tests.api.conftest import elbv2_client
-from tests.browser.chrome import console_errors, screenshot, wait_until
-from tests.browser.state import insert_requests, many_rules, request_row
-from tests.conftest import Server, start_server
+from tests.support.backends import Backend
+from tests.support.chrome import console_errors, screenshot, wait_until
+from tests.support.clients import elbv2_client
+from tests.support.processes import Server, start_server
+from tests.support.status_page import insert_requests, many_rules, request_row
 
 LIVE_S = 2.0  # the issue's bound for a change to show on an open page
 HEALTH_S = 20.0
@@ -40,8 +39,9 @@ TARGET_GROUP: dict[str, Any] = {
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Server]:
-    # Health checks 20x faster than AWS's: a 5 s interval probes every 0.25 s.
-    s = start_server(tmp_path, "--health-time-scale", "0.05")
+    # Health checks 20x faster than AWS's: a 5 s interval probes every 0.25 s. A process: a test reads what
+    # `serve` prints.
+    s = start_server(tmp_path, process=True, health_time_scale=0.05)
     yield s
     s.stop()
 
@@ -148,31 +148,8 @@ def test_observed_share_from_requests(tmp_path: Path, browser: webdriver.Chrome)
         server.stop()
 
 
-class Backend:
-    """A loopback HTTP server answering 200 until stopped."""
-
-    def __init__(self) -> None:
-        class Ok(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_unhealthy_target_shows_state_and_reason(served: Server, browser: webdriver.Chrome) -> None:
-    backend = Backend()
+    backend = Backend("ok", lambda _: (200, b""))
     try:
         elbv2 = elbv2_client(served.url)
         arns = canary(elbv2, stable_port=backend.port)

@@ -19,12 +19,14 @@ from typing import Any
 
 import pytest
 
-from tests.compose.conftest import Stack, docker, leftovers, wait_for
-from tests.conftest import BIN
+from tests.support.compose import Stack, docker, leftovers
+from tests.support.processes import BIN
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 CANARY = {"v1": 95, "v2": 5}
 NETWORK = "elbv2-demo"
+WAIT_S = 90  # a container start, a health threshold, a restart
 
 
 def get(url: str) -> tuple[str, str]:
@@ -45,7 +47,7 @@ def wait_for_canary(stack: Stack) -> None:
     """Until 100 requests in a row split exactly 95/5 (weighted round robin, once every target is healthy)."""
     seen: list[collections.Counter[str]] = []
     try:
-        wait_for("a 95/5 split", lambda: seen.append(split(stack)) or seen[-1] == CANARY)
+        wait_for("a 95/5 split", lambda: seen.append(split(stack)) or seen[-1] == CANARY, WAIT_S)
     except AssertionError as e:
         raise AssertionError(f"{e}; the last 100 requests: {dict(seen[-1]) if seen else None}") from None
 
@@ -135,7 +137,7 @@ def test_scale_registers_the_replicas_by_label(stack: Stack) -> None:
         addresses = {address(c) for c in stack.containers(group)}
         assert len(addresses) == 3
         wait_for(f"three healthy {group} targets", lambda g=group, a=addresses: health(elbv2, g) == dict.fromkeys(
-            a, "healthy"))
+            a, "healthy"), WAIT_S)
     wait_for_canary(stack)
     assert split(stack) == CANARY
 
@@ -195,7 +197,8 @@ def requests_counted(stack: Stack) -> float:
 def test_cloudwatch_counts_the_requests_traefik_served(stack: Stack) -> None:
     settled: list[float] = [requests_counted(stack)]
     # earlier steps' last requests may still be on their way into the metrics: wait until the count holds still
-    wait_for("the count to settle", lambda: settled.append(requests_counted(stack)) or settled[-1] == settled[-2])
+    wait_for("the count to settle", lambda: settled.append(requests_counted(stack)) or settled[-1] == settled[-2],
+             WAIT_S)
     before = settled[-1]
     answered = split(stack, 200)
     assert set(answered) <= {"v1", "v2"}, answered
@@ -207,7 +210,7 @@ def test_provider_restart_keeps_state_and_routing(stack: Stack) -> None:
     before = described(stack.elbv2())
     stack.run("restart", "provider")
     stack.up()
-    wait_for("the API answers again", lambda: bool(described(stack.elbv2())["load_balancers"]))
+    wait_for("the API answers again", lambda: bool(described(stack.elbv2())["load_balancers"]), WAIT_S)
     assert described(stack.elbv2()) == before
     wait_for_canary(stack)
 

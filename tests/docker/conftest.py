@@ -5,48 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
 
 import docker
 import pytest
 
-from provider.elbv2.model import (
-    HealthCheck,
-    Listener,
-    Rule,
-    TargetGroup,
-    TargetType,
-)
-from provider.settings import Settings
 from provider.store import Store
-from provider.targets.docker import DockerInstances, connect, run_containers
+from provider.targets.docker import DockerInstances, run_containers
 from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
-from tests.conftest import ROOT
-from tests.docker.images import build, busybox
-from tests.support.models import in_use, target_group
+from tests.support.containers import Rig, Run, reachable_engine
+from tests.support.docker_image import build, busybox
 
 pytestmark = pytest.mark.docker
-FAST = HealthCheck(interval_seconds=5, timeout_seconds=2, healthy_threshold_count=2, unhealthy_threshold_count=2)
-
-
-def _engine() -> DockerInstances | None:
-    instances = connect(Settings())
-    if instances is None and os.geteuid() == 0:
-        subprocess.run([str(ROOT / ".ci" / "docker.sh")], timeout=600, check=False)
-        instances = connect(Settings())
-    return instances
-
-
 @pytest.fixture(scope="session")
 def engine() -> DockerInstances:
-    instances = _engine()
+    instances = reachable_engine()
     if instances is None:
         pytest.skip("no Docker engine reachable and none could be started (.ci/docker.sh)")
     return instances
@@ -58,9 +34,6 @@ def image(engine: DockerInstances) -> str:
     if binary is None:
         pytest.skip("no static busybox to build the test image (apt-get install busybox-static)")
     return build(engine.client, binary)
-
-
-Run = Callable[..., str]
 
 
 @pytest.fixture
@@ -78,28 +51,6 @@ def run_container(engine: DockerInstances, image: str) -> Iterator[Run]:
     for cid in started:
         with contextlib.suppress(docker.errors.NotFound):
             engine.client.api.remove_container(cid, force=True)
-
-
-def group(name: str, check: HealthCheck = FAST, delay: int = 300) -> TargetGroup:
-    arn = f"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{name}/{uuid.uuid4().hex[:16]}"
-    attributes = {"deregistration_delay.timeout_seconds": str(delay)}
-    created = datetime.now(UTC)
-    instance = TargetType.INSTANCE
-    return target_group(name, arn=arn, target_type=instance, health_check=check, attributes=attributes, created=created)
-
-
-def use(tg: TargetGroup) -> tuple[Listener, Rule]:
-    """A listener whose default rule forwards to the group, so its targets are in use and probed."""
-    return in_use(tg.arn)
-
-
-@dataclass(frozen=True)
-class Rig:
-    """What the prober and the follower are handed: the store, the health checker and the engine."""
-
-    store: Store
-    health: HealthMonitor
-    instances: DockerInstances
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -17,18 +15,11 @@ from provider.errors import InvalidTarget
 from provider.settings import Settings
 from provider.targets.docker import DockerInstances, connect
 from provider.targets.probe import check
-from tests.docker.conftest import Rig, Run, group, use
+from tests.support.containers import Rig, Run, group, use
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.docker
-
-
-def wait_for(what: str, predicate: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout}s: {what}")
+WAIT_S = 30  # a container start and two passing checks
 
 
 def health(rig: Rig, tg_arn: str, target_id: str) -> TargetHealth:
@@ -58,7 +49,8 @@ def test_address_reaches_the_container(engine: DockerInstances, run_container: R
     address = engine.address(name)
     assert address is not None
     # httpd inside the container may still be starting: probe until it answers, boundedly
-    wait_for("httpd answers", lambda: asyncio.run(check(address, 80, "/index.html", "200", timeout=2)).code == 200)
+    wait_for("httpd answers", lambda: asyncio.run(check(address, 80, "/index.html", "200", timeout=2)).code == 200,
+             timeout=WAIT_S)
 
 
 def test_stopped_container_leaves_routing_and_comes_back(rig: Rig, run_container: Run) -> None:
@@ -72,18 +64,21 @@ def test_stopped_container_leaves_routing_and_comes_back(rig: Rig, run_container
             tx.put(item)
         for name in (first, second):
             tx.put(Target(tg.arn, name, 80, datetime.now(UTC)))
-    wait_for("both healthy", lambda: {health(rig, tg.arn, n).state for n in (first, second)} == {"healthy"})
+    wait_for("both healthy", lambda: {health(rig, tg.arn, n).state for n in (first, second)} == {"healthy"},
+             timeout=WAIT_S)
     assert sorted(routable(rig, tg.arn)) == sorted([first, second])
 
     client = rig.instances.client
     client.api.stop(first, timeout=1)
-    wait_for("first out", lambda: routable(rig, tg.arn) == [second])
+    wait_for("first out", lambda: routable(rig, tg.arn) == [second],
+             timeout=WAIT_S)
     assert health(rig, tg.arn, first) == TargetHealth(
         "unused", "Target.InvalidState", "Target is in the stopped state"
     )
 
     client.api.start(first)
-    wait_for("first healthy again", lambda: health(rig, tg.arn, first).state == "healthy")
+    wait_for("first healthy again", lambda: health(rig, tg.arn, first).state == "healthy",
+             timeout=WAIT_S)
     assert sorted(routable(rig, tg.arn)) == sorted([first, second])
 
 
@@ -95,7 +90,8 @@ def labelled_and_healthy(rig: Rig, run_container: Run, prefix: str) -> tuple[Tar
         for item in use(tg):
             tx.put(item)
     name = run_container(labels={"elbv2.target-group": tg.name, "elbv2.port": "80"})
-    wait_for("registered and healthy", lambda: health(rig, tg.arn, name).state == "healthy")
+    wait_for("registered and healthy", lambda: health(rig, tg.arn, name).state == "healthy",
+             timeout=WAIT_S)
     return tg, name
 
 
@@ -104,13 +100,16 @@ def test_labelled_containers_register_and_drain(rig: Rig, run_container: Run) ->
     assert routable(rig, tg.arn) == [name]
 
     rig.instances.client.api.stop(name, timeout=1)
-    wait_for("draining", lambda: health(rig, tg.arn, name).state == "draining")
+    wait_for("draining", lambda: health(rig, tg.arn, name).state == "draining",
+             timeout=WAIT_S)
     assert health(rig, tg.arn, name).reason == "Target.DeregistrationInProgress"
     assert routable(rig, tg.arn) == []
-    wait_for("deregistered", lambda: health(rig, tg.arn, name).reason == "Target.NotRegistered")
+    wait_for("deregistered", lambda: health(rig, tg.arn, name).reason == "Target.NotRegistered",
+             timeout=WAIT_S)
 
     rig.instances.client.api.start(name)
-    wait_for("registered again", lambda: health(rig, tg.arn, name).state == "healthy")
+    wait_for("registered again", lambda: health(rig, tg.arn, name).state == "healthy",
+             timeout=WAIT_S)
 
 
 def test_labelled_container_drains_at_the_stop_signal(rig: Rig, run_container: Run) -> None:
@@ -132,10 +131,12 @@ def test_labelled_container_drains_at_the_stop_signal(rig: Rig, run_container: R
 def test_labelled_container_waits_for_its_group(rig: Rig, run_container: Run) -> None:
     name_of_group = f"later-{uuid.uuid4().hex[:6]}"
     name = run_container(labels={"elbv2.target-group": name_of_group})
-    wait_for("the follower saw it start", lambda: rig.instances.running(name))
+    wait_for("the follower saw it start", lambda: rig.instances.running(name),
+             timeout=WAIT_S)
     tg = group(name_of_group)
     with rig.store.write() as tx:
         tx.put(tg)
         for item in use(tg):
             tx.put(item)
-    wait_for("registered once the group exists", lambda: health(rig, tg.arn, name).state == "healthy")
+    wait_for("registered once the group exists", lambda: health(rig, tg.arn, name).state == "healthy",
+             timeout=WAIT_S)

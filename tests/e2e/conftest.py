@@ -1,4 +1,4 @@
-"""Session-wide routing harness: four named backends, the real app under uvicorn, one real Traefik."""
+"""Session-wide routing fixtures: four named backends, the real app in this process, one real Traefik."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Backend, Provider, Traefik
+from tests.support.backends import Backend
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 ALB_PORTS = (80, 443, 8000)
 
@@ -21,14 +23,14 @@ def backends() -> Iterator[dict[str, Backend]]:
 
 
 @pytest.fixture(scope="session")
-def provider() -> Iterator[Provider]:
-    p = Provider()
+def provider() -> Iterator[InProcessServer]:
+    p = InProcessServer()
     yield p
     p.stop()
 
 
 @pytest.fixture(scope="session")
-def traefik(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Traefik]:
+def traefik(provider: InProcessServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Traefik]:
     log = Path(tmp_path_factory.mktemp("traefik")) / "traefik.log"
     t = Traefik(provider.settings, "/traefik/config", ALB_PORTS, log)
     yield t

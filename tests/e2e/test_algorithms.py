@@ -13,18 +13,24 @@ import pytest
 
 from provider.elbv2.model import Target
 from provider.traefik.compiler import for_port
-from tests.e2e.harness import T0, Backend, Client, Provider, Replier, StateBuilder, Traefik, wait_for
+from tests.support.backends import Answer, Backend, Request
+from tests.support.builders import StateBuilder
+from tests.support.clients import Client
+from tests.support.models import T0
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
+from tests.support.waiting import wait_for
 
 CLIENTS, REQUESTS_EACH = 8, 30
 
 
 @pytest.fixture(scope="module")
-def slow() -> Iterator[Replier]:
-    def answer(_path: str, _headers: object) -> tuple[int, bytes]:
+def slow() -> Iterator[Backend]:
+    def answer(_: Request) -> Answer:
         time.sleep(0.05)  # its requests stay outstanding
         return 200, b"slow"
 
-    backend = Replier(answer)
+    backend = Backend("slow", answer)
     yield backend
     backend.stop()
 
@@ -45,7 +51,7 @@ def load(port: int) -> Counter[str]:
         return Counter(name for names in pool.map(client, range(CLIENTS)) for name in names)
 
 
-def served(provider: Provider, traefik: Traefik, fast: Backend, slow: Replier, algorithm: str) -> Counter[str]:
+def served(provider: InProcessServer, traefik: Traefik, fast: Backend, slow: Backend, algorithm: str) -> Counter[str]:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
@@ -57,13 +63,13 @@ def served(provider: Provider, traefik: Traefik, fast: Backend, slow: Replier, a
     strategy = for_port(expected, 80)["http"]["services"]["tg-pool"]["loadBalancer"].get("strategy")
     assert strategy == ("p2c" if algorithm == "least_outstanding_requests" else None)
     client = Client(traefik.ports[80])  # the API shows a config a moment before the routers use it
-    wait_for(lambda: {client.request("/").body.split(" ")[0] for _ in range(4)} == {"a", "slow"}, what="both")
+    wait_for("both", lambda: {client.request("/").body.split(" ")[0] for _ in range(4)} == {"a", "slow"})
     load(traefik.ports[80])  # a first round, discarded: every connection of the measured one uses this config
     return load(traefik.ports[80])
 
 
 def test_least_outstanding_requests_spares_the_slow_target(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend], slow: Replier
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend], slow: Backend
 ) -> None:
     round_robin = served(provider, traefik, backends["a"], slow, "round_robin")
     least = served(provider, traefik, backends["a"], slow, "least_outstanding_requests")

@@ -1,4 +1,4 @@
-"""The whole loop: boto3 -> `python -m provider serve` (DuckDB) -> /traefik/config -> real Traefik -> backends."""
+"""The whole loop: boto3 -> the server (DuckDB file) -> /traefik/config -> real Traefik -> backends."""
 
 from __future__ import annotations
 
@@ -12,36 +12,35 @@ from typing import Any
 
 import pytest
 
-from provider.settings import Settings
 from provider.traefik.static import LONG_POLL_MS
-from tests.api.conftest import elbv2_client
-from tests.conftest import free_port
-from tests.e2e.harness import Backend, Client, Traefik, get_bytes, serve, stop_process, wait_for
+from tests.support.backends import Backend
+from tests.support.clients import Client, elbv2_client, get_bytes
+from tests.support.processes import InProcessServer, start_server
+from tests.support.traefik import Traefik
+from tests.support.waiting import wait_for
 
 
 @dataclass
 class World:
     elbv2: Any
     traefik: Traefik
-    url: str
-    port: int
-    db: Path
-    log: Path
+    server: InProcessServer
     listener: str
     tgs: dict[str, str]
-    process: Any
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
 
 
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest, tmp_path: Path, backends: dict[str, Backend]) -> Iterator[World]:
-    port, db, log = free_port(), tmp_path / "state.duckdb", tmp_path / "server.log"
-    process = serve(port, db, log)
-    url = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path)
     wait_ms = getattr(request, "param", LONG_POLL_MS)  # as `up`; 0: plain polling
-    traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp_path / "traefik.log", wait_ms=wait_ms)
-    elbv2 = elbv2_client(url)
+    traefik = Traefik(server.settings, "/traefik/config", [80], tmp_path / "traefik.log", wait_ms=wait_ms)
+    elbv2 = elbv2_client(server.url)
     lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
     tgs = {}
     for name in "ab":
@@ -54,10 +53,9 @@ def world(request: pytest.FixtureRequest, tmp_path: Path, backends: dict[str, Ba
         Port=80,
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )["Listeners"][0]["ListenerArn"]
-    w = World(elbv2, traefik, url, port, db, log, listener, tgs, process)
-    yield w
+    yield World(elbv2, traefik, server, listener, tgs)
     traefik.stop()
-    stop_process(w.process)
+    server.stop()
 
 
 def forward(w: World, weights: dict[str, int]) -> list[dict[str, Any]]:
@@ -79,14 +77,14 @@ def path_rule(w: World, priority: int, path: str, actions: list[dict[str, Any]])
 def test_modify_rule_hot_reloads_weights(world: World) -> None:
     rule = path_rule(world, 10, "/w/*", forward(world, {"a": 100, "b": 0}))
     client = Client(world.traefik.ports[80])
-    wait_for(lambda: served_by(client, "/w/x") == {"a"}, what="100/0 to route")
+    wait_for("100/0 to route", lambda: served_by(client, "/w/x") == {"a"})
     world.elbv2.modify_rule(RuleArn=rule, Actions=forward(world, {"a": 0, "b": 100}))
-    wait_for(lambda: served_by(client, "/w/x") == {"b"}, what="0/100 to route")
+    wait_for("0/100 to route", lambda: served_by(client, "/w/x") == {"b"})
     world.elbv2.modify_rule(RuleArn=rule, Actions=forward(world, {"a": 95, "b": 5}))
-    wait_for(lambda: served_by(client, "/w/x", 100) == {"a", "b"}, what="95/5 to route")
+    wait_for("95/5 to route", lambda: served_by(client, "/w/x", 100) == {"a", "b"})
     # Traefik's weighted round robin gives b one pick in every 20, at float deadlines that drift by one request now
     # and then: a window whose edge falls on a pick may count 951/49. Start the window mid-way between two picks.
-    wait_for(lambda: client.request("/w/x").body.startswith("b "), what="a pick of b")
+    wait_for("a pick of b", lambda: client.request("/w/x").body.startswith("b "))
     for _ in range(10):
         client.request("/w/x")
     counts = {"a": 0, "b": 0}
@@ -100,11 +98,11 @@ def test_set_rule_priorities_swap_flips_routing(world: World) -> None:
     broad = path_rule(world, 1, "/s/*", forward(world, {"a": 1}))
     exact = path_rule(world, 2, "/s/x", forward(world, {"b": 1}))
     client = Client(world.traefik.ports[80])
-    wait_for(lambda: served_by(client, "/s/x") == {"a"}, what="broad rule first")
+    wait_for("broad rule first", lambda: served_by(client, "/s/x") == {"a"})
     world.elbv2.set_rule_priorities(
         RulePriorities=[{"RuleArn": broad, "Priority": 2}, {"RuleArn": exact, "Priority": 1}]
     )
-    wait_for(lambda: served_by(client, "/s/x") == {"b"}, what="exact rule first")
+    wait_for("exact rule first", lambda: served_by(client, "/s/x") == {"b"})
     assert served_by(client, "/s/y") == {"a"}
 
 
@@ -112,7 +110,7 @@ def test_long_poll_never_answers_stale_bytes(world: World) -> None:
     """A keep-alive poller that has the current config is held; whatever the timing, each answer is the
     config current when it is sent: unchanged bytes when the wait runs out, new bytes after a change."""
     rule = path_rule(world, 10, "/l/*", forward(world, {"a": 100, "b": 0}))
-    conn = http.client.HTTPConnection("127.0.0.1", world.port, timeout=15)
+    conn = http.client.HTTPConnection("127.0.0.1", world.server.port, timeout=15)
 
     def poll(wait_ms: int) -> bytes:
         conn.request("GET", f"/traefik/config?wait_ms={wait_ms}")
@@ -136,16 +134,16 @@ def test_long_poll_never_answers_stale_bytes(world: World) -> None:
 def test_provider_down_30s_traefik_keeps_routing_and_restart_gives_same_bytes(world: World) -> None:
     path_rule(world, 1, "/k/*", forward(world, {"a": 70, "b": 30}))
     client = Client(world.traefik.ports[80])
-    wait_for(lambda: served_by(client, "/k/1", 50) == {"a", "b"}, what="70/30 to route")
+    wait_for("70/30 to route", lambda: served_by(client, "/k/1", 50) == {"a", "b"})
     before = get_bytes(world.url + "/traefik/config")
-    stop_process(world.process)
+    world.server.stop()
     statuses = set()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         statuses.add(client.request("/k/1").status)
         time.sleep(0.5)
     assert statuses == {200}
-    world.process = serve(world.port, world.db, world.log)
+    world.server.start()  # the same port and file
     assert get_bytes(world.url + "/traefik/config") == before
     assert served_by(client, "/k/1", 50) == {"a", "b"}
     assert world.traefik.problems() == []

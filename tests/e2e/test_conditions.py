@@ -13,7 +13,12 @@ import pytest
 
 from provider.elbv2.model import Condition
 from provider.elbv2.model import ConditionField as F
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, query
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder, fixed
+from tests.support.clients import Client
+from tests.support.conditions import cond, query
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 CASES: dict[str, list[Condition]] = {
     "path-prefix": [cond(F.PATH_PATTERN, "/api/*")],
@@ -117,7 +122,7 @@ REQUESTS = [
 
 
 @pytest.fixture(scope="module")
-def routed(provider: Provider, traefik: Traefik, backends: dict[str, Backend]) -> Iterator[Traefik]:
+def routed(provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]) -> Iterator[Traefik]:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)

@@ -7,54 +7,31 @@ health check says, so a request routed to an unhealthy target would show.
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from provider.app import create_app
-from provider.settings import Settings
-from provider.traefik.supervisor import supervise
-from tests.api.conftest import aws_cli, elbv2_client
-from tests.conftest import free_port
+from tests.support import waiting
+from tests.support.backends import Answer, Backend, Request
+from tests.support.clients import aws_cli, elbv2_client
+from tests.support.processes import free_port, start_server
 
 
-class Backend:
-    """Answers /health with `status` and every other path with its name."""
+class Named(Backend):
+    """Answers /health with ``status`` and every other path with its name."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
         self.status = 200
-        backend = self
+        super().__init__(name, self.answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802
-                code, body = (backend.status, b"health\n") if self.path == "/health" else (200, backend.name.encode())
-                self.send_response(code)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request: Request) -> Answer:
+        return (self.status, b"health\n") if request.path == "/health" else (200, self.name.encode())
 
 
 @dataclass
@@ -63,7 +40,7 @@ class World:
     elbv2: Any
     tg_arn: str
     listener_port: int
-    backends: dict[str, Backend]
+    backends: dict[str, Named]
 
     def states(self) -> dict[str, str]:
         descriptions = self.elbv2.describe_target_health(TargetGroupArn=self.tg_arn)["TargetHealthDescriptions"]
@@ -84,36 +61,17 @@ class World:
         return seen
 
 
-def wait_for(what: str, predicate: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout}s: {what}")
+# health checks at a tenth of AWS's timing, then a config change; a request that fails is a no
+wait_for = functools.partial(waiting.wait_for, timeout=30, interval=0.1, ignore=(httpx.HTTPError,))
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    port = free_port()
-    settings = Settings(
-        port=port,
-        db=str(tmp_path / "state.duckdb"),
-        dashboard_port=free_port(),
-        health_time_scale=0.1,
-        poll_interval_ms=100,
-    )
-    app = create_app(settings, background=(supervise,))  # the prober always runs
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    backends = {name: Backend(name) for name in ("a", "b", "c")}
+    """`up` in this process: the prober, and the supervisor running a Traefik for the listener port."""
+    server = start_server(tmp_path, up=True, health_time_scale=0.1, poll_interval_ms=100)
+    backends = {name: Named(name) for name in ("a", "b", "c")}
     try:
-        wait_for("server up", lambda: server.started, 15)
-        url = f"http://127.0.0.1:{port}"
+        url = server.url
         elbv2 = elbv2_client(url)
         lb = elbv2.create_load_balancer(Name="lb", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
         tg = elbv2.create_target_group(
@@ -142,10 +100,9 @@ def world(tmp_path: Path) -> Iterator[World]:
         )
         yield World(url, elbv2, tg["TargetGroupArn"], listener_port, backends)
     finally:
-        server.should_exit = True
-        thread.join(20)
+        server.stop()
         for b in backends.values():
-            b.close()
+            b.stop()
 
 
 def steady(world: World, expected: set[str]) -> Callable[[], bool]:

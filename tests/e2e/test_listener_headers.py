@@ -7,7 +7,12 @@ from dataclasses import replace
 
 from provider.elbv2.model import Action, ActionType, Redirect
 from provider.elbv2.model import ConditionField as F
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder, fixed
+from tests.support.clients import Client
+from tests.support.conditions import cond
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 HEADERS = {
     "routing.http.response.strict_transport_security.header_value": "max-age=31536000; includeSubDomains",
@@ -27,7 +32,7 @@ EXPECTED = {
 
 
 def test_headers_on_every_response_of_the_listener(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend]
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]
 ) -> None:
     b = StateBuilder()
     b.lb("web")

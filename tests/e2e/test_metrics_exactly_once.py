@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import shutil
 import signal
-import subprocess
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -20,10 +19,12 @@ from provider.accesslogs.tail import file_id
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.requests import RequestLog
-from tests.api.conftest import elbv2_client
-from tests.api.test_cloudwatch_wire import cloudwatch
-from tests.conftest import free_port, start_server
-from tests.e2e.harness import Backend, Client, StateBuilder, Traefik, serve, wait_for
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder
+from tests.support.clients import Client, cloudwatch, elbv2_client
+from tests.support.processes import ServerProcess, free_port, start_server
+from tests.support.traefik import Traefik
+from tests.support.waiting import wait_for
 
 LOGGING = (("access_logs.s3.bucket", "logs"), ("access_logs.s3.enabled", "true"))
 
@@ -48,21 +49,9 @@ def _traffic(client: Client, n: int, served: list[int]) -> None:
         served.append(client.request("/").status)
 
 
-class Server:
-    """``python -m provider serve`` on one port and DuckDB file, stopped and started again at will."""
-
-    def __init__(self, port: int, db: Path, log: Path) -> None:
-        self.port, self.db, self.log = port, db, log
-        self.process: subprocess.Popen[bytes] | None = serve(port, db, log)
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
-        if self.process is not None:
-            self.process.send_signal(sig)
-            self.process.wait(10)
-            self.process = None
-
-    def start(self) -> None:
-        self.process = serve(self.port, self.db, self.log)
+class Server(ServerProcess):
+    """``python -m provider serve`` on one port and DuckDB file (killed with -9 mid-traffic), stopped and started
+    again at will."""
 
     def settled(self, access: Path) -> bool:
         """Stopped (opening its DuckDB file needs the lock), is the stored position at the end of the access
@@ -84,17 +73,17 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
     db = tmp_path / "state.duckdb"
     _preload(db, a, b)
     access = tmp_path / "access" / "listener80.json"
-    server = Server(free_port(), db, tmp_path / "provider.log")
+    server = Server(tmp_path, db=db)
     settings = Settings(port=server.port)
     traefik = Traefik(settings, "/traefik/config", [80], tmp_path / "traefik.log", access_log=access)
     served: list[int] = []
     try:
         client = Client(traefik.ports[80])
-        wait_for(lambda: client.request("/").status == 200, what="the route")
+        wait_for("the route", lambda: client.request("/").status == 200)
         served.append(200)
         busy = threading.Thread(target=_traffic, args=(Client(traefik.ports[80]), 600, served))
         busy.start()
-        wait_for(lambda: len(served) > 200, what="traffic")
+        wait_for("traffic", lambda: len(served) > 200)
         server.stop(signal.SIGKILL)  # mid-traffic, mid-ingestion; Traefik keeps serving its last config
         busy.join(60)
         server.start()
@@ -103,29 +92,29 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
         access.rename(access.with_name("listener80.json.1"))  # rename rotation: Traefik reopens on USR1
         _traffic(client, 50, served)
         traefik.process.send_signal(signal.SIGUSR1)
-        wait_for(access.exists, what="Traefik to reopen its access log")
+        wait_for("Traefik to reopen its access log", access.exists)
         _traffic(client, 100, served)
-        wait_for(lambda: server.settled(access), 60, what="the access log to be read to its end")
+        wait_for("the access log to be read to its end", lambda: server.settled(access), 60)
 
         shutil.copy(access, access.with_name("listener80.json.2"))  # copy-truncate rotation, provider down
         with access.open("r+b") as f:
             f.truncate(0)
         _traffic(client, 70, served)
         server.start()
-        wait_for(lambda: server.settled(access), 60, what="the truncated log to be read")
+        wait_for("the truncated log to be read", lambda: server.settled(access), 60)
 
         server.start()  # the counters: read across the kill, the stops and the rotations
         answered = sum(s == 200 for s in served)
-        wait_for(lambda: _request_count(server.port) == answered, 30, what="every request in RequestCount once")
+        wait_for("every request in RequestCount once", lambda: _request_count(server.port) == answered, 30)
         traefik.stop()  # a Traefik restart: the new process appends to the same file
         traefik = Traefik(settings, "/traefik/config", [80], tmp_path / "traefik.log", access_log=access)
         client = Client(traefik.ports[80])
-        wait_for(lambda: _serves(client, served), what="the restarted Traefik")
+        wait_for("the restarted Traefik", lambda: _serves(client, served))
         _traffic(client, 30, served)
-        wait_for(lambda: server.settled(access), 60, what="the restarted Traefik's lines to be read")
+        wait_for("the restarted Traefik's lines to be read", lambda: server.settled(access), 60)
         server.start()  # and the stopped Traefik's last counts, read while it drained, and the new one's
         answered = sum(s == 200 for s in served)
-        wait_for(lambda: _request_count(server.port) == answered, 30, what="every request in RequestCount once")
+        wait_for("every request in RequestCount once", lambda: _request_count(server.port) == answered, 30)
     finally:
         server.stop()
         traefik.stop()
@@ -145,7 +134,7 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
 
 def test_up_mode_ingests_its_own_traefiks_access_log_and_writes_alb_files(tmp_path: Path) -> None:
     backend = Backend("v1")
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    server = start_server(tmp_path, process=True, up=True)
     try:
         elbv2 = elbv2_client(server.url)
         lb = elbv2.create_load_balancer(Name="web", Subnets=["subnet-a", "subnet-b"])["LoadBalancers"][0]
@@ -169,12 +158,12 @@ def test_up_mode_ingests_its_own_traefiks_access_log_and_writes_alb_files(tmp_pa
             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
         )
         client, early = Client(port), list[int]()
-        wait_for(lambda: _serves(client, early), 30, what="the listener to serve")
+        wait_for("the listener to serve", lambda: _serves(client, early), 30)
         statuses = Counter(client.request("/").status for _ in range(50))
         # Traefik's 404 before the config arrives matched no rule: no ALB request. Everything else is one.
         expected = 50 + sum(s != 404 for s in early)
         alb = tmp_path / "alb-logs"
-        wait_for(lambda: _alb_lines(alb) == expected, what="an ALB access-log line per request")
+        wait_for("an ALB access-log line per request", lambda: _alb_lines(alb) == expected)
     finally:
         server.stop()
         backend.stop()

@@ -17,8 +17,13 @@ from provider.accesslogs.record import Request
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
 from provider.store.requests import RequestLog
-from tests.api.test_cloudwatch_wire import cloudwatch
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed, wait_for
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder, fixed
+from tests.support.clients import Client, cloudwatch
+from tests.support.conditions import cond
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
+from tests.support.waiting import wait_for
 
 LOGGING = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": "logs", "access_logs.s3.prefix": "web/alb"}
 
@@ -42,10 +47,10 @@ def canary(a: Backend, b: Backend) -> State:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, Traefik, Path]]:
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessServer, Traefik, Path]]:
     tmp = Path(tmp_path_factory.mktemp("ingest"))
     a, b = Backend("a"), Backend("b")
-    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
+    provider = InProcessServer(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
     traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log",
                       access_log=tmp / "access/t1.json")
     traefik.wait_applied(provider.load(canary(a, b)))
@@ -56,7 +61,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, 
     b.stop()
 
 
-def rows(provider: Provider) -> list[Request]:
+def rows(provider: InProcessServer) -> list[Request]:
     log = RequestLog(provider.store)
     try:
         return log.since(0)
@@ -64,14 +69,14 @@ def rows(provider: Provider) -> list[Request]:
         log.close()
 
 
-def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[Provider, Traefik, Path]) -> None:
+def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[InProcessServer, Traefik, Path]) -> None:
     provider, traefik, tmp = setup
     client = Client(traefik.ports[80])
     replies = [client.request("/") for _ in range(1000)]
     served = Counter(r.body.split()[0] for r in replies if r.status == 200)  # backends say who they are
     extra = [client.request(p).status for p in ("/fixed", "/moved", "/dead")]
     assert sum(served.values()) == 1000 and extra == [418, 301, 502]
-    wait_for(lambda: len(rows(provider)) == 1003, what="1003 rows")
+    wait_for("1003 rows", lambda: len(rows(provider)) == 1003)
     got = rows(provider)
     state = provider.store.snapshot()
     lb = dimension(next(iter(state.load_balancers)))
@@ -98,7 +103,7 @@ def test_weighted_counts_are_exact_and_every_action_is_recorded(setup: tuple[Pro
     assert ok.user_agent.startswith("Python-urllib") or ok.user_agent == "-"
 
     # the same requests, as ALB access-log lines under <bucket>/<prefix>/AWSLogs/...
-    wait_for(lambda: sum(_lines(f) for f in (tmp / "alb").rglob("*.log.gz")) == 1003, what="1003 ALB lines")
+    wait_for("1003 ALB lines", lambda: sum(_lines(f) for f in (tmp / "alb").rglob("*.log.gz")) == 1003)
     files = sorted((tmp / "alb").rglob("*.log.gz"))
     parts = files[0].relative_to(tmp / "alb").parts
     assert parts[:7] == ("logs", "web", "alb", "AWSLogs", "123456789012", "elasticloadbalancing", "us-east-1")
@@ -136,7 +141,7 @@ def _lines(path: Path) -> int:
         return 0
 
 
-def test_a_second_traefik_feeds_the_same_provider(setup: tuple[Provider, Traefik, Path]) -> None:
+def test_a_second_traefik_feeds_the_same_provider(setup: tuple[InProcessServer, Traefik, Path]) -> None:
     provider, _, tmp = setup
     second = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik2.log",
                      access_log=tmp / "access/t2.json")
@@ -145,12 +150,12 @@ def test_a_second_traefik_feeds_the_same_provider(setup: tuple[Provider, Traefik
         before = len(rows(provider))
         client = Client(second.ports[80])
         assert Counter(client.request("/").status for _ in range(40)) == {200: 40}
-        wait_for(lambda: len(rows(provider)) == before + 40, what="40 more rows")
+        wait_for("40 more rows", lambda: len(rows(provider)) == before + 40)
     finally:
         second.stop()
 
 
-def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, Path]) -> None:
+def test_cloudwatch_counts_what_traefik_served(setup: tuple[InProcessServer, Traefik, Path]) -> None:
     """Real traffic -> Traefik's counters -> GetMetricStatistics through boto3, equal to the access log's rows."""
     provider, traefik, _ = setup
     client = Client(traefik.ports[80])
@@ -158,7 +163,7 @@ def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, P
     served = Counter(client.request("/").body.split()[0] for _ in range(200))
     extra = [client.request(p).status for p in ("/fixed", "/fixed", "/moved", "/dead")]
     assert sum(served.values()) == 200 and extra == [418, 418, 301, 502]
-    wait_for(lambda: len(rows(provider)) == before + 204, what="204 more rows")
+    wait_for("204 more rows", lambda: len(rows(provider)) == before + 204)
     state = provider.store.snapshot()
     lb = dimension(next(iter(state.load_balancers)))
     tg = {t.name: dimension(t.arn) for t in state.target_groups.values()}
@@ -182,5 +187,5 @@ def test_cloudwatch_counts_what_traefik_served(setup: tuple[Provider, Traefik, P
         (("TargetConnectionErrorCount", {"TargetGroup": tg["gone"]}), sum(r.connection_error for r in everything)),
     ]
     for (metric, dims), want in expected:
-        wait_for(lambda m=metric, d=dims, w=want: total(m, LoadBalancer=lb, **d) == w, what=f"{metric} {dims}")
+        wait_for(f"{metric} {dims}", lambda m=metric, d=dims, w=want: total(m, LoadBalancer=lb, **d) == w)
     assert expected[0][1] >= served["a"] and expected[1][1] >= served["b"]

@@ -7,16 +7,15 @@ import http.client
 import threading
 from datetime import UTC, datetime, timedelta
 
-from tests.api.conftest import elbv2_client
-from tests.api.test_cloudwatch_wire import cloudwatch
-from tests.e2e.harness import Provider
+from tests.support.clients import cloudwatch, elbv2_client
+from tests.support.processes import InProcessServer
 from tests.support.telemetry import LB, TG_V1, latency_history
 
 HOURS = 1
 
 
 def test_api_and_config_poll_answer_while_a_long_metrics_query_runs() -> None:
-    provider = Provider()
+    provider = InProcessServer()
     try:
         end = datetime.now(UTC).replace(microsecond=0)
         latency_history(provider.store, int(end.timestamp()) - HOURS * 3600, HOURS * 3600)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,31 +17,36 @@ from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
 from provider.store.requests import RequestLog
 from provider.telemetry.buckets import ERROR_BOUND
-from tests.api.test_cloudwatch_wire import cloudwatch
-from tests.e2e.harness import Backend, Client, Provider, Replier, StateBuilder, Traefik, cond, fixed, wait_for
+from tests.support.backends import Answer, Backend, Request
+from tests.support.builders import StateBuilder, fixed
+from tests.support.clients import Client, cloudwatch
+from tests.support.conditions import cond
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
+from tests.support.waiting import wait_for
 
 DELAY_S = 0.1  # what the slow target takes to answer
 # Traefik times one request twice, for its access log and for its histogram, a few microseconds apart
 TIMERS = 0.001
 SENT = {"/err": 30, "/slow": 40, "/fixed": 7, "/dead": 3, "/spread": 80}
 LOGGING = (("access_logs.s3.bucket", "logs"), ("access_logs.s3.enabled", "true"))  # exact per-request times
-Served = tuple[Provider, dict[str, str]]  # the provider, and dimension values by load balancer / group name
+Served = tuple[InProcessServer, dict[str, str]]  # the provider, and dimension values by load balancer / group name
 
 
-def answering(status: int, delay: float = 0.0, step: float = 0.0) -> Replier:
+def answering(status: int, delay: float = 0.0, step: float = 0.0) -> Backend:
     """A target that answers every request with `status` after `delay` seconds (+ `step` more each time, 40 steps
     round)."""
     served = itertools.count()
 
-    def reply(_path: str, _headers: Any) -> tuple[int, bytes]:
+    def reply(_: Request) -> Answer:
         time.sleep(delay + step * (next(served) % 40))
         return status, b"ok"
 
-    return Replier(reply)
+    return Backend(str(status), reply)
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider, dict[str, str]]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessServer, dict[str, str]]]:
     tmp = Path(tmp_path_factory.mktemp("status"))
     errs, slow, dead = answering(500), answering(200, DELAY_S), Backend("dead")
     spread = answering(200, 0.002, 0.003)  # 2..119 ms
@@ -57,7 +61,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
     s.rule("web", 80, 30, s.forward(("gone", 1)), cond(ConditionField.PATH_PATTERN, "/dead"))
     s.rule("web", 80, 40, s.forward(("spread", 1)), cond(ConditionField.PATH_PATTERN, "/spread"))
     s.rule("web", 80, None, fixed("not here", "404"))
-    provider = Provider(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
+    provider = InProcessServer(traefik_log_dir=str(tmp / "access"), alb_log_dir=str(tmp / "alb"))
     traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t.json")
     try:
         traefik.wait_applied(provider.load(s.state()))
@@ -69,8 +73,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
         names = {"lb": dimension(next(iter(state.load_balancers)))}
         names |= {t.name: dimension(t.arn) for t in state.target_groups.values()}
         every = sum(SENT.values())
-        wait_for(lambda: statistic(provider, "RequestCount", "Sum", LoadBalancer=names["lb"]) == [every],
-                 what="every request counted")
+        wait_for("every request counted",
+                 lambda: statistic(provider, "RequestCount", "Sum", LoadBalancer=names["lb"]) == [every])
         yield provider, names
     finally:
         traefik.stop()
@@ -80,7 +84,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Provider,
         spread.stop()
 
 
-def statistic(provider: Provider, metric: str, stat: str, **dimensions: str) -> list[float]:
+def statistic(provider: InProcessServer, metric: str, stat: str, **dimensions: str) -> list[float]:
     """The datapoints of one statistic over the last half hour, as one 30-minute period."""
     end = datetime.now(UTC) + timedelta(minutes=1)
     extended = stat.startswith("p")
@@ -136,8 +140,8 @@ def test_percentiles_are_within_the_stated_bound_of_the_exact_ones(served: Serve
     """The exact value: the nearest rank among the access log's per-request target times (the same requests)."""
     provider, names = served
     log = RequestLog(provider.store)
-    wait_for(lambda: sum(r.target_group == names["spread"] for r in log.since(0)) == SENT["/spread"],
-             what="every /spread request in the access log")
+    wait_for("every /spread request in the access log",
+             lambda: sum(r.target_group == names["spread"] for r in log.since(0)) == SENT["/spread"])
     times = sorted(r.target_s or 0.0 for r in log.since(0) if r.target_group == names["spread"])
     log.close()
     exact = times[math.ceil(percentile / 100 * len(times)) - 1]

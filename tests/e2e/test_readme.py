@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, ROOT, free_port, start_server
+from tests.support.processes import BIN, ROOT, free_port, start_server
 
 
 def readme_block(name: str) -> str:
@@ -34,7 +34,7 @@ def port_free(port: int) -> bool:
 def test_readme_canary_splits_95_5_then_50_50_and_the_metrics_count_it(tmp_path: Path) -> None:
     if not (port_free(9001) and port_free(9002)):
         pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    server = start_server(tmp_path, process=True, up=True)
     env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}"}
     script = subprocess.Popen(
         ["bash", "-euo", "pipefail", "-c", readme_block("canary") + readme_block("metrics")],
@@ -65,7 +65,7 @@ def test_readme_rollout_runs_to_100(tmp_path: Path) -> None:
     """The canary block, then the rollout block, verbatim: the one-command rollout exits 0 at 100%."""
     if not (port_free(9001) and port_free(9002)):
         pytest.skip("the README's demo backends use ports 9001 and 9002, which are taken here")
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    server = start_server(tmp_path, process=True, up=True)
     env = {**os.environ, "EP": server.url, "PORT": str(free_port()), "PATH": f"{BIN}:{os.environ['PATH']}",
            "PYTHONPATH": str(ROOT)}  # `elbv2-provider` runs this checkout's code
     script = subprocess.Popen(

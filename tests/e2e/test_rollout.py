@@ -14,11 +14,11 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.api.conftest import AWS_ENV, elbv2_client
-from tests.conftest import BIN, Server, free_port, start_server
-from tests.e2e.harness import wait_for
-from tests.e2e.test_readme import readme_block
+from tests.support.clients import AWS_ENV, elbv2_client
+from tests.support.processes import BIN, Server, free_port, start_server
+from tests.support.readme import readme_block
 from tests.support.rollout import Canary, Load, Running, Version, canary_rule
+from tests.support.waiting import wait_for
 
 GATES = ("--interval", "5s", "--max-error-rate", "0.05", "--max-p99", "0.25", "--min-requests", "20")
 
@@ -34,12 +34,12 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), "--health-time-scale", "0.2", command="up")
+    server = start_server(tmp_path, process=True, up=True, health_time_scale=0.2)
     stable, canary = Version("stable"), Version("canary")
     c = canary_rule(elbv2_client(server.url), free_port(), {"stable": stable.port, "canary": canary.port})
     load = Load(c.listener_port)
     try:
-        wait_for(lambda: load.statuses.get(200, 0) > 20, 30, what="traffic through the listener")
+        wait_for("traffic through the listener", lambda: load.statuses.get(200, 0) > 20, 30)
         yield World(server, c, stable, canary, load)
     finally:
         load.stop()

@@ -12,10 +12,15 @@ import pytest
 from provider.elbv2.model import Action, ActionType, ProtocolName, Redirect, State
 from provider.elbv2.model import ConditionField as F
 from provider.traefik.compiler import for_port
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik, cond, fixed
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder, fixed
+from tests.support.clients import Client
+from tests.support.conditions import cond
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 
-def apply(provider: Provider, traefik: Traefik, state: State) -> None:
+def apply(provider: InProcessServer, traefik: Traefik, state: State) -> None:
     traefik.wait_applied(provider.load(state))
     assert traefik.problems() == []
 
@@ -29,7 +34,7 @@ def names(client: Client, n: int, path: str = "/", headers: dict[str, str] | Non
 
 
 def test_lower_alb_priority_wins_and_swapping_flips(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend]
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]
 ) -> None:
     def build(p_prefix: int, p_exact: int) -> State:
         b = StateBuilder()
@@ -61,7 +66,7 @@ def test_lower_alb_priority_wins_and_swapping_flips(
     ],
 )
 def test_exact_weighted_distribution(
-    provider: Provider,
+    provider: InProcessServer,
     traefik: Traefik,
     backends: dict[str, Backend],
     weights: tuple[int, ...],
@@ -76,7 +81,9 @@ def test_exact_weighted_distribution(
     assert names(Client(traefik.ports[80]), 1000) == expected
 
 
-def test_empty_target_group_answers_503(provider: Provider, traefik: Traefik, backends: dict[str, Backend]) -> None:
+def test_empty_target_group_answers_503(
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]
+) -> None:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
@@ -95,7 +102,7 @@ def test_empty_target_group_answers_503(provider: Provider, traefik: Traefik, ba
     [pytest.param(80, False, False, id="http"), pytest.param(443, True, True, id="https")],
 )
 def test_group_stickiness_pins_clients(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend], port: int, tls: bool, secure: bool
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend], port: int, tls: bool, secure: bool
 ) -> None:
     b = StateBuilder()
     b.lb("web")
@@ -118,7 +125,7 @@ def test_group_stickiness_pins_clients(
     assert names(Client(traefik.ports[port], tls=tls), 100) == {"a": 50, "b": 50}  # no cookie: still 50/50
 
 
-def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: dict[str, Backend]) -> None:
+def test_target_group_lb_cookie(provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]) -> None:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
@@ -226,7 +233,7 @@ def test_target_group_lb_cookie(provider: Provider, traefik: Traefik, backends: 
     ],
 )
 def test_redirect(
-    provider: Provider,
+    provider: InProcessServer,
     traefik: Traefik,
     redirect: Redirect,
     method: str,
@@ -252,7 +259,7 @@ def test_redirect(
         pytest.param("503", "text/plain", "", id="empty-503"),
     ],
 )
-def test_fixed_response(provider: Provider, traefik: Traefik, status: str, content_type: str, body: str) -> None:
+def test_fixed_response(provider: InProcessServer, traefik: Traefik, status: str, content_type: str, body: str) -> None:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)
@@ -265,7 +272,7 @@ def test_fixed_response(provider: Provider, traefik: Traefik, status: str, conte
 
 
 @pytest.mark.parametrize("method", ["get", "Post", "PURGE", "M-SEARCH", "delete"])
-def test_any_method_token_gets_the_answer(provider: Provider, traefik: Traefik, method: str) -> None:
+def test_any_method_token_gets_the_answer(provider: InProcessServer, traefik: Traefik, method: str) -> None:
     """Traefik accepts any token as a method, so fixed responses and redirects answer them all, as forwards do."""
     b = StateBuilder()
     b.lb("web")
@@ -280,7 +287,9 @@ def test_any_method_token_gets_the_answer(provider: Provider, traefik: Traefik, 
     assert (moved.status, moved.header("Location")) == (302, "http://h.example:8443/r")
 
 
-def test_two_load_balancers_on_one_port(provider: Provider, traefik: Traefik, backends: dict[str, Backend]) -> None:
+def test_two_load_balancers_on_one_port(
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]
+) -> None:
     b = StateBuilder()
     old, new = b.lb("old", age=0), b.lb("new", age=60)
     b.listener("old", 80), b.listener("new", 80)
@@ -302,7 +311,7 @@ def test_two_load_balancers_on_one_port(provider: Provider, traefik: Traefik, ba
         assert names(client, 1, path, {"Host": host}) == {expected: 1}, host
 
 
-def test_nothing_to_route_is_accepted(provider: Provider, traefik: Traefik) -> None:
+def test_nothing_to_route_is_accepted(provider: InProcessServer, traefik: Traefik) -> None:
     expected = provider.load(State())
     traefik.wait_applied(expected)
     assert traefik.problems() == []
@@ -310,7 +319,7 @@ def test_nothing_to_route_is_accepted(provider: Provider, traefik: Traefik) -> N
 
 
 def test_per_port_endpoint_and_token(tmp_path_factory: pytest.TempPathFactory, backends: dict[str, Backend]) -> None:
-    provider = Provider(token="s3cret")
+    provider = InProcessServer(provider_token="s3cret")
     traefik = None
     try:
         for headers, status in [({}, 401), ({"Authorization": "Bearer nope"}, 403)]:

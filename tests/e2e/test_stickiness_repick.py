@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from provider.elbv2.model import State
-from tests.e2e.harness import Backend, Client, Provider, StateBuilder, Traefik
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder
+from tests.support.clients import Client
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 
-def apply(provider: Provider, traefik: Traefik, state: State) -> None:
+def apply(provider: InProcessServer, traefik: Traefik, state: State) -> None:
     traefik.wait_applied(provider.load(state))
     assert traefik.problems() == []
 
@@ -23,7 +27,7 @@ def sticky_state(backends: dict[str, Backend], weight_a: int, weight_b: int) -> 
 
 
 def test_pinned_client_is_re_picked_when_its_group_weight_goes_to_zero(
-    provider: Provider, traefik: Traefik, backends: dict[str, Backend]
+    provider: InProcessServer, traefik: Traefik, backends: dict[str, Backend]
 ) -> None:
     apply(provider, traefik, sticky_state(backends, 1, 1))
     client = Client(traefik.ports[8000])

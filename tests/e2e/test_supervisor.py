@@ -8,7 +8,6 @@ against a small Starlette app serving hand-written Traefik configs; the process 
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import logging
 import os
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,8 +28,10 @@ from starlette.routing import Route
 
 from provider.settings import Settings
 from provider.traefik import supervisor
-from tests.api.conftest import elbv2_client
-from tests.conftest import free_port, start_server
+from tests.support.backends import Backend, forwarded_port
+from tests.support.clients import elbv2_client
+from tests.support.processes import Uvicorn, free_port, start_server
+from tests.support.waiting import until
 
 TOKEN = "s3cret"
 
@@ -60,15 +60,6 @@ class FakeStore:
         self.version += 1
 
 
-class _Backend(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # says which listener port the request came in on
-        body = f"via {self.headers.get('X-Forwarded-Port')}\n".encode()
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))  # one write
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @dataclass
 class World:
     store: FakeStore
@@ -78,11 +69,10 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
-    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    backend = Backend("via", forwarded_port, keep_alive=False)
     store = FakeStore()
     polls: list[str] = []
-    service = {"backend": {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{backend.server_address[1]}"}]}}}
+    service = {"backend": {"loadBalancer": {"servers": [{"url": backend.url}]}}}
 
     def router(port: int) -> dict[str, object]:
         return {"rule": "PathPrefix(`/`)", "entryPoints": [f"listener{port}"], "service": "backend"}
@@ -98,18 +88,12 @@ def world(tmp_path: Path) -> Iterator[World]:
 
     app = Starlette(routes=[Route("/traefik/config", config), Route("/traefik/config/{port:int}", config)])
     api_port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
+    server = Uvicorn(app, api_port)
     settings = Settings(port=api_port, db=str(tmp_path / "state.duckdb"), dashboard_port=free_port(),
                         provider_token=TOKEN, poll_interval_ms=100)
     yield World(store, settings, polls)
-    server.should_exit = True
-    thread.join(10)
-    backend.shutdown()
+    server.stop()
+    backend.stop()
 
 
 async def until_200(client: httpx.AsyncClient, url: str, timeout: float = 10) -> float | None:
@@ -313,20 +297,10 @@ def _pgid(proc: Path) -> int | None:
     return int(stat[stat.rindex(")") + 2 :].split()[2])
 
 
-def wait_for(predicate: object, timeout: float) -> bool:
-    assert callable(predicate)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find the Traefik processes")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_no_traefik_outlives_the_server(tmp_path: Path, sig: signal.Signals) -> None:
-    server = start_server(tmp_path, "--dashboard-port", str(free_port()), command="up")
+    server = start_server(tmp_path, process=True, up=True)
     pids: set[int] = set()
     try:
         elbv2 = elbv2_client(server.url)
@@ -336,11 +310,11 @@ def test_no_traefik_outlives_the_server(tmp_path: Path, sig: signal.Signals) -> 
         elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=free_port(),
                               DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
         # the dashboard's Traefik and the listener's
-        assert wait_for(lambda: len(traefik_children(server.process.pid)) >= 2, 20), server.log.read_text()
+        assert until(lambda: len(traefik_children(server.process.pid)) >= 2, 20), server.log.read_text()
         pids = traefik_children(server.process.pid)
         server.process.send_signal(sig)
         server.process.wait(20)
-        assert wait_for(lambda: not any(alive(p) or group_alive(p) for p in pids), 10), (
+        assert until(lambda: not any(alive(p) or group_alive(p) for p in pids), 10), (
             f"Traefik {pids} still running after {sig.name} of the server"
         )
     finally:

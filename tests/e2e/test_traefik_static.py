@@ -6,12 +6,8 @@ the file in which only the addresses and the provider endpoint are replaced by l
 
 from __future__ import annotations
 
-import http.server
 import json
-import signal
 import subprocess
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +18,9 @@ import yaml
 
 from provider.settings import Settings
 from provider.traefik.static import traefik_binary
-from tests.conftest import ROOT, free_port
+from tests.support.backends import Answer, Backend, Request, forwarded_port
+from tests.support.processes import ROOT, free_port, stop_process
+from tests.support.waiting import until
 
 STATIC = ROOT / "traefik" / "traefik.yml"
 
@@ -36,27 +34,25 @@ def test_static_file_matches_the_compose_stack() -> None:
     assert http["pollInterval"] == "100ms"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    config: bytes = b""
+class Endpoint(Backend):
+    """Traefik's HTTP provider endpoint at /traefik/config (``config``), and a backend on every other path that says
+    which entryPoint port the request arrived on."""
 
-    def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == "/traefik/config":
-            body = self.config
-        else:  # the backend: which entryPoint port did the request arrive on
-            body = f"via {self.headers.get('X-Forwarded-Port')}\n".encode()
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    def __init__(self) -> None:
+        self.config = b""
+        super().__init__("endpoint", self.answer, keep_alive=False)
 
-    def log_message(self, *args: object) -> None:
-        pass
+    def answer(self, request: Request) -> Answer:
+        if request.path.split("?", 1)[0] == "/traefik/config":
+            return 200, self.config
+        return forwarded_port(request)
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[int, type[_Handler]]]:
-    handler = type("Handler", (_Handler,), {})
-    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=s.serve_forever, daemon=True).start()
-    yield s.server_address[1], handler
-    s.shutdown()
+def server() -> Iterator[Endpoint]:
+    endpoint = Endpoint()
+    yield endpoint
+    endpoint.stop()
 
 
 def get(url: str) -> tuple[int, str]:
@@ -67,19 +63,20 @@ def get(url: str) -> tuple[int, str]:
         return getattr(e, "code", 0), str(e)
 
 
-def wait_for(url: str, body: str | None = None, timeout: float = 15) -> tuple[int, str]:
-    deadline = time.monotonic() + timeout
-    result = get(url)
-    while time.monotonic() < deadline and (result[0] != 200 or (body is not None and result[1] != body)):
-        time.sleep(0.05)
-        result = get(url)
-    return result
+def answer(url: str, body: str | None = None) -> tuple[int, str]:
+    """What ``url`` answers once it is 200 (with ``body``, when given), or the last answer after the wait."""
+    last = [get(url)]
+
+    def good() -> bool:
+        last[0] = get(url)
+        return last[0][0] == 200 and body in (None, last[0][1])
+
+    until(good)
+    return last[0]
 
 
-def test_traefik_loads_the_static_file_and_routes_each_listener(
-    tmp_path: Path, server: tuple[int, type[_Handler]]
-) -> None:
-    port, handler = server
+def test_traefik_loads_the_static_file_and_routes_each_listener(tmp_path: Path, server: Endpoint) -> None:
+    port = server.port
     config: dict[str, Any] = yaml.safe_load(STATIC.read_text())
     ports = {name: free_port() for name in config["entryPoints"]}
     for name, entrypoint in config["entryPoints"].items():
@@ -90,7 +87,7 @@ def test_traefik_loads_the_static_file_and_routes_each_listener(
 
     backend = {"loadBalancer": {"servers": [{"url": f"http://127.0.0.1:{port}"}]}}
     listeners = [n for n in config["entryPoints"] if n.startswith("listener")]
-    handler.config = json.dumps(
+    server.config = json.dumps(
         {
             "http": {
                 "routers": {
@@ -110,16 +107,11 @@ def test_traefik_loads_the_static_file_and_routes_each_listener(
     )
     try:
         for name in listeners:
-            status, body = wait_for(f"http://127.0.0.1:{ports[name]}/app/", f"via {ports[name]}\n")
+            status, body = answer(f"http://127.0.0.1:{ports[name]}/app/", f"via {ports[name]}\n")
             assert (status, body) == (200, f"via {ports[name]}\n"), log.read_text()
-        status, body = wait_for(f"http://127.0.0.1:{ports['traefik']}/api/http/routers")
+        status, body = answer(f"http://127.0.0.1:{ports['traefik']}/api/http/routers")
         routers = {r["name"]: r["status"] for r in json.loads(body) if r["provider"] == "http"}
         assert routers == {f"r-{n}@http": "enabled" for n in listeners}
-        assert wait_for(f"http://127.0.0.1:{ports['traefik']}/dashboard/")[0] == 200
+        assert answer(f"http://127.0.0.1:{ports['traefik']}/dashboard/")[0] == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)

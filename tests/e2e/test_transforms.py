@@ -11,13 +11,19 @@ import pytest
 from provider.elbv2.model import ConditionField as F
 from provider.elbv2.model import Target
 from provider.elbv2.transforms import Rewrite, Transform, TransformType
-from tests.e2e.harness import T0, Client, Provider, Replier, StateBuilder, Traefik, cond
+from tests.support.backends import Backend
+from tests.support.builders import StateBuilder
+from tests.support.clients import Client
+from tests.support.conditions import cond
+from tests.support.models import T0
+from tests.support.processes import InProcessServer
+from tests.support.traefik import Traefik
 
 
 @pytest.fixture(scope="module")
-def echo() -> Iterator[Replier]:
+def echo() -> Iterator[Backend]:
     """Answers ``<path> <Host>``, as it received them."""
-    backend = Replier(lambda path, headers: (200, f"{path} {headers.get('Host')}".encode()))
+    backend = Backend("echo", lambda r: (200, f"{r.path} {r.headers.get('Host')}".encode()))
     yield backend
     backend.stop()
 
@@ -44,7 +50,7 @@ REQUESTS = [
 
 
 @pytest.fixture(scope="module")
-def routed(provider: Provider, traefik: Traefik, echo: Replier) -> Traefik:
+def routed(provider: InProcessServer, traefik: Traefik, echo: Backend) -> Traefik:
     b = StateBuilder()
     b.lb("web")
     b.listener("web", 80)

@@ -68,11 +68,19 @@ def target_group(
     )
 
 
-def load_balancer(name: str = "lb") -> LoadBalancer:
-    """An internet-facing ipv4 load balancer in vpc-1 with AWS's attribute defaults."""
-    arn = f"{ARN_PREFIX}:loadbalancer/app/{name}/{stable_id(name)}"
-    return LoadBalancer(arn, name, f"{name}-1.us-east-1.elb.amazonaws.com", "internet-facing", "ipv4", "vpc-1",
-                        ("subnet-a", "subnet-b"), (), T0, LOAD_BALANCER_ATTRIBUTE_DEFAULTS)
+def load_balancer(
+    name: str = "lb",
+    *,
+    lb_id: str | None = None,
+    n: int = 1,
+    subnets: tuple[str, ...] = ("subnet-a", "subnet-b"),
+    attributes: Attributes = LOAD_BALANCER_ATTRIBUTE_DEFAULTS,
+    created: datetime = T0,
+) -> LoadBalancer:
+    """An internet-facing ipv4 load balancer in vpc-1 (DNS name ``<name>-<n>...``) with AWS's attribute defaults."""
+    arn = f"{ARN_PREFIX}:loadbalancer/app/{name}/{lb_id or stable_id(name)}"
+    return LoadBalancer(arn, name, f"{name}-{n}.us-east-1.elb.amazonaws.com", "internet-facing", "ipv4", "vpc-1",
+                        subnets, (), created, attributes)
 
 
 def in_use(tg_arn: str) -> tuple[Listener, Rule]:

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.api.conftest import AWS_ENV
-from tests.conftest import ROOT
-from tests.e2e.harness import Replier
+from tests.support.backends import Answer, Backend, Request
+from tests.support.clients import AWS_ENV
+from tests.support.processes import ROOT
 
 
 @dataclass
@@ -137,17 +137,17 @@ class Running:
             self.process.wait(5)
 
 
-class Version(Replier):
+class Version(Backend):
     """A backend that says which version answered, with an answer the test changes while it runs: ``status``
     (500 to fail) and ``delay_s`` (to be slow). /health always answers 200 quickly, so the health checker keeps
     the target in rotation and only the traffic tells."""
 
     def __init__(self, name: str) -> None:
-        self.name, self.status, self.delay_s = name, 200, 0.0
-        super().__init__(self._answer)
+        self.status, self.delay_s = 200, 0.0
+        super().__init__(name, self._answer)
 
-    def _answer(self, path: str, _headers: Any) -> tuple[int, bytes]:
-        if path == "/health":
+    def _answer(self, request: Request) -> Answer:
+        if request.path == "/health":
             return 200, self.name.encode()
         if self.delay_s:
             time.sleep(self.delay_s)

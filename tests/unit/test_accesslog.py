@@ -24,7 +24,7 @@ from provider.store import Store
 from provider.store.requests import Position, RequestLog
 from provider.telemetry.names import Names
 from provider.traefik.static import listener_config
-from tests.e2e.harness import StateBuilder, fixed
+from tests.support.builders import StateBuilder, fixed
 
 LB = "app/web/0000000000000001"
 V1, V2 = "targetgroup/v1/0000000000000001", "targetgroup/v2/0000000000000002"

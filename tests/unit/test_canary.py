@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provider.canary import CANARY, banner
-from tests.e2e.test_readme import readme_block
+from tests.support.readme import readme_block
 
 
 def test_printed_canary_is_the_readme_canary() -> None:

@@ -37,7 +37,7 @@ from provider.traefik.compiler import (
     serialize,
 )
 from tests.support.conditions import HDR, IP, H, M, P, cond, query
-from tests.support.models import target_group
+from tests.support.models import load_balancer, target_group
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
@@ -46,17 +46,7 @@ OPTS = CompileOptions(fixed_response_url="http://127.0.0.1:8080")
 
 # ---- tiny state builders ------------------------------------------------------------------------------------
 def lb(name: str = "web", lb_id: str = "aaaa000000000001", age: int = 0) -> LoadBalancer:
-    return LoadBalancer(
-        arn=f"{ARN}:loadbalancer/app/{name}/{lb_id}",
-        name=name,
-        dns_name=f"{name}-1.us-east-1.elb.amazonaws.com",
-        scheme="internet-facing",
-        ip_address_type="ipv4",
-        vpc_id="vpc-1",
-        subnets=(),
-        security_groups=(),
-        created_time=T0 + timedelta(seconds=age),
-    )
+    return load_balancer(name, lb_id=lb_id, subnets=(), attributes=(), created=T0 + timedelta(seconds=age))
 
 
 def tg(name: str, protocol: ProtocolName = ProtocolName.HTTP, attrs: dict[str, str] | None = None) -> TargetGroup:

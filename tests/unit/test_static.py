@@ -1,4 +1,4 @@
-"""static.py: the static Traefik configs `up` (and the e2e harness) start Traefik with, and where the binary is."""
+"""static.py: the static Traefik configs `up` and tests/support/traefik.py start Traefik with; where the binary is."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from provider.telemetry.buckets import BOUNDS
 from provider.telemetry.counting import Carry, increments
 from provider.telemetry.exposition import Scrape
 from provider.telemetry.names import Names
-from tests.e2e.harness import StateBuilder, cond, fixed
+from tests.support.builders import StateBuilder, fixed
+from tests.support.conditions import cond
 
 ROUTER = "web-80-p10-r0001000000000050@http"  # StateBuilder's names for the rules below
 FIXED = "web-80-default-d0000000000000050@http"

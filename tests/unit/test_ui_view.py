@@ -29,7 +29,9 @@ from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RECENT_FINISHED, gates, rollout_views
 from provider.ui.view import Split, TargetStatus, build_page
 from provider.ui.words import action_in_words, conditions_in_words
-from tests.e2e.harness import T0, StateBuilder, cond
+from tests.support.builders import StateBuilder
+from tests.support.conditions import cond
+from tests.support.models import T0
 
 
 def state(weights: tuple[int, int] = (95, 5), path: str = "/app/*") -> State:

@@ -9,7 +9,8 @@ from pathlib import Path
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField, State
 from provider.store import Store
-from tests.e2e.harness import StateBuilder, cond
+from tests.support.builders import StateBuilder
+from tests.support.conditions import cond
 from tests.support.telemetry import Request, insert
 
 

@@ -1,0 +1,30 @@
+"""Shorthands for the API tests' boto3 calls: a name no other test took, and the error a call is refused with."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+_names = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    """``prefix-N``, unique in this test process (load balancer and target group names are unique per region)."""
+    return f"{prefix}-{next(_names)}"
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, int]:
+    """The error code and HTTP status ``call(**kwargs)`` is refused with."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    response = caught.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def target_group(elbv2: Any, port: int = 80) -> str:
+    """A new HTTP ip target group's ARN."""
+    created = elbv2.create_target_group(Name=unique("tg"), Protocol="HTTP", Port=port, VpcId="vpc-1", TargetType="ip")
+    return str(created["TargetGroups"][0]["TargetGroupArn"])

@@ -1,0 +1,192 @@
+"""The processes of the tests, started one way each and stopped by PID: free loopback ports; the server, in this
+process by default (the real app on uvicorn in a thread, as moto's in-process mode) and as a subprocess only where
+the process is the point (its exit code, a signal, kill -9, `up`'s children, a restart of another process); any
+ASGI app on uvicorn in a thread."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Literal, overload
+
+import uvicorn
+
+from provider.app import create_app
+from provider.elbv2.model import State
+from provider.runtime import Runtime
+from provider.settings import ENV_PREFIX, Settings
+from provider.store import Store
+from provider.targets.health import HealthMonitor
+from provider.traefik.compiler import CompileOptions, compile_config
+from provider.traefik.supervisor import supervise
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_S = 20.0
+
+
+class ServerDidNotStart(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Send ``sig`` to this PID and wait; SIGKILL if it has not exited within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+class Uvicorn:
+    """An ASGI app served by uvicorn in a daemon thread on 127.0.0.1:``port`` (lifespan on)."""
+
+    def __init__(self, app: Any, port: int, timeout: float = START_S) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ServerDidNotStart(f"uvicorn on port {port} did not start within {timeout:g}s")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+class InProcessServer:
+    """The whole server in this process: provider.app.create_app (and the Traefik supervisor when ``up``) on
+    ``db`` (a DuckDB file, or ":memory:") with ``settings`` (Settings' fields), served on a free port. stop() then
+    start() is a server restart: the same port, the same file."""
+
+    def __init__(self, db: str | Path = ":memory:", *, port: int | None = None, up: bool = False,
+                 **settings: Any) -> None:
+        self.port = port or free_port()
+        self.db, self.up = Path(db), up
+        self.settings = Settings(host="127.0.0.1", port=self.port, db=str(db), **settings)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        self.app = create_app(self.settings, background=(supervise,) if self.up else ())
+        self.uvicorn = Uvicorn(self.app, self.port)
+
+    def stop(self) -> None:
+        """Stop serving and close the DuckDB file (the app's lifespan does), as a server that exits."""
+        self.uvicorn.stop()
+
+    @property
+    def runtime(self) -> Runtime:
+        """The server's live parts (provider/runtime.py), as its routes and background tasks see them."""
+        return self.app.state.runtime  # type: ignore[no-any-return]
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    @property
+    def health(self) -> HealthMonitor:
+        return self.runtime.health
+
+    @property
+    def options(self) -> CompileOptions:
+        return CompileOptions(fixed_response_url=self.settings.base_url)
+
+    def load(self, state: State) -> dict[str, Any]:
+        """Replace the whole stored state with ``state``; returns the config Traefik should end up with."""
+        with self.store.write() as tx:
+            current = tx.state
+            for f in ("rules", "listeners", "targets", "target_groups", "load_balancers"):
+                for obj in list(getattr(current, f).values()):
+                    tx.delete(obj)
+            for f in ("load_balancers", "target_groups", "targets", "listeners", "rules"):
+                for obj in getattr(state, f).values():
+                    tx.put(obj)
+        snapshot = self.store.snapshot()
+        servers = {arn: [(t.id, t.port) for t in ts] for arn, ts in snapshot.targets_by_group.items()}
+        return compile_config(snapshot, servers, self.options)
+
+
+class ServerProcess:
+    """`python -m provider serve|up` as a subprocess of this checkout; its output in ``log``. ``settings`` reach it
+    as ELBV2_* variables, ``args`` as flags. stop() then start() restarts it on the same port and file."""
+
+    def __init__(self, tmp: Path, *args: str, db: Path | None = None, command: str = "serve",
+                 port: int | None = None, env: dict[str, str] | None = None, timeout: float = START_S,
+                 **settings: Any) -> None:
+        self.port = port or free_port()
+        self.db = db or tmp / "state.duckdb"
+        self.log = tmp / f"server-{self.port}.log"
+        self.url = f"http://127.0.0.1:{self.port}"
+        variables = {ENV_PREFIX + name.upper(): str(value) for name, value in settings.items()}
+        self.argv = [sys.executable, "-m", "provider", command, "--port", str(self.port), "--db", str(self.db), *args]
+        self.env, self.timeout = {**os.environ, **variables, **(env or {})}, timeout
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, cwd=ROOT, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+                                        env=self.env)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerDidNotStart(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise ServerDidNotStart(f"server did not start within {self.timeout:g}s:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+        stop_process(self.process, sig, timeout)
+
+
+Server = InProcessServer | ServerProcess
+
+
+@overload
+def start_server(tmp: Path | None = None, *, process: Literal[False] = False, db: str | Path | None = None,
+                 port: int | None = None, up: bool = False, **settings: Any) -> InProcessServer: ...
+
+
+@overload
+def start_server(tmp: Path, *args: str, process: Literal[True], db: Path | None = None, port: int | None = None,
+                 up: bool = False, env: dict[str, str] | None = None, **settings: Any) -> ServerProcess: ...
+
+
+def start_server(tmp: Path | None = None, *args: str, process: bool = False, db: str | Path | None = None,
+                 port: int | None = None, up: bool = False, env: dict[str, str] | None = None,
+                 **settings: Any) -> Server:
+    """The one server launcher: `serve` (or `up`, with its Traefiks) on a free port (or ``port``), its state in
+    ``db`` (default: ``tmp``/state.duckdb; in memory without ``tmp``), ``settings`` by Settings' field names.
+    In this process unless ``process``; only a subprocess takes flags (``args``) and ``env``. `up`'s Traefik
+    dashboard gets a free port unless ``dashboard_port`` is given."""
+    if up:
+        settings.setdefault("dashboard_port", free_port())
+    if process:
+        assert tmp is not None, "a server process writes its log beside its state: give it a folder"
+        return ServerProcess(tmp, *args, db=Path(db) if db else None, command="up" if up else "serve", port=port,
+                             env=env, **settings)
+    assert not args and env is None, "flags and environment variables reach only a server process"
+    where = db if db is not None else (tmp / "state.duckdb" if tmp is not None else ":memory:")
+    return InProcessServer(where, port=port, up=up, **settings)

@@ -51,6 +51,12 @@ def load(port: int) -> Counter[str]:
         return Counter(name for names in pool.map(client, range(CLIENTS)) for name in names)
 
 
+def alternates(client: Client, n: int = 12) -> bool:
+    """Did ``n`` requests, one after another, alternate strictly between the two targets?"""
+    names = [client.request("/").body.split(" ")[0] for _ in range(n)]
+    return all(x != y for x, y in zip(names, names[1:], strict=False)) and set(names) == {"a", "slow"}
+
+
 def served(provider: InProcessServer, traefik: Traefik, fast: Backend, slow: Backend, algorithm: str) -> Counter[str]:
     b = StateBuilder()
     b.lb("web")
@@ -62,8 +68,9 @@ def served(provider: InProcessServer, traefik: Traefik, fast: Backend, slow: Bac
     traefik.wait_applied(expected)
     strategy = for_port(expected, 80)["http"]["services"]["tg-pool"]["loadBalancer"].get("strategy")
     assert strategy == ("p2c" if algorithm == "least_outstanding_requests" else None)
-    client = Client(traefik.ports[80])  # the API shows a config a moment before the routers use it
-    wait_for("both", lambda: {client.request("/").body.split(" ")[0] for _ in range(4)} == {"a", "slow"})
+    client = Client(traefik.ports[80])  # the API shows a config a moment before the routers use it, so wait for
+    # the behaviour: one at a time, round robin alternates strictly; p2c picks at random between two idle targets
+    wait_for(algorithm, lambda: alternates(client) == (algorithm == "round_robin"))
     load(traefik.ports[80])  # a first round, discarded: every connection of the measured one uses this config
     return load(traefik.ports[80])
 

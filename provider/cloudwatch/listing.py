@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from provider.cloudwatch import alb, points, validate
+from provider.cloudwatch.alb_series import PER_TARGET
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterValue
 from provider.cloudwatch.model import Metric
@@ -46,12 +47,17 @@ def list_metrics(ctx: Context, params: Params) -> Result:
 
 def _all(ctx: Context, since: int | None) -> set[Metric]:
     out = set(points.stored_metrics(ctx.store, since))
-    for lb, tg, name in traffic.seen(ctx.store, since):
+    for lb, tg, name in _with_per_target(traffic.seen(ctx.store, since)):
         values = {"LoadBalancer": lb, "TargetGroup": tg}
         for names in alb.ALB_METRICS[name].dimension_sets:
             if all(values[n] is not None for n in names):
                 out.add(Metric.of(alb.NAMESPACE, name, {n: str(values[n]) for n in names}))
     return out
+
+
+def _with_per_target(seen: list[tuple[str, str | None, str]]) -> list[tuple[str, str | None, str]]:
+    """RequestCountPerTarget exists wherever a group's RequestCount does."""
+    return seen + [(lb, tg, PER_TARGET) for lb, tg, name in seen if name == "RequestCount" and tg]
 
 
 def _matches(m: Metric, namespace: str | None, name: str | None, wanted: list[tuple[str, str | None]]) -> bool:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from provider.cloudwatch import alb, points
+from provider.cloudwatch import alb, alb_series, points
 from provider.cloudwatch.model import Aggregates, Metric, SeriesQuery, Statistic, Unit
 from provider.store.duck import Store
-from provider.telemetry import queries as traffic
 
 
 def fetch(store: Store, queries: Sequence[SeriesQuery]) -> list[Aggregates]:
@@ -27,8 +26,8 @@ def fetch(store: Store, queries: Sequence[SeriesQuery]) -> list[Aggregates]:
         batch = [queries[i] for i in indexes]
         units = [alb.ALB_METRICS[q.metric.name].unit for q in batch]
         hosts = {n: points.stored_statistics(store, _healthy_hosts(q)) for n, q in enumerate(batch)
-                 if q.metric.name == traffic.PER_TARGET}
-        for i, aggregates in zip(indexes, traffic.alb_statistics(store, batch, units, hosts), strict=True):
+                 if q.metric.name == alb_series.PER_TARGET}
+        for i, aggregates in zip(indexes, alb_series.alb_statistics(store, batch, units, hosts), strict=True):
             out[i] = aggregates
     return out
 

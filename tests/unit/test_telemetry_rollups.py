@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from provider.cloudwatch.alb_series import alb_statistics
 from provider.cloudwatch.model import Metric, SeriesQuery, Unit
 from provider.store import Store
 from provider.store.telemetry_schema import stats
-from provider.telemetry.queries import alb_statistics
 from provider.telemetry.tables import Tables
 from tests.support.telemetry import LB, Request, insert
 

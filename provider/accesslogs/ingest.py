@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import json
 
+from provider.telemetry.counting import PROXY_TEXT
+
 USER_AGENT_FIELD = "request_User-Agent"  # present when the static config keeps the User-Agent header
 # When Traefik cannot reach a target it answers 502 "Bad Gateway" itself and logs that as OriginStatus too; a
 # target answering exactly that is taken for a connection error (ALB: TargetConnectionErrorCount, target "-").
-_PROXY_ERROR = (502, len(b"Bad Gateway"))
+_PROXY_ERROR = (502, PROXY_TEXT[502])
 
 
 # Traefik's access-log fields, read by DuckDB's json_transform (a field of another type reads as NULL).

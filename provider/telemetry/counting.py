@@ -155,6 +155,7 @@ def _per_rule(out: Increments, rules: dict[tuple[str, str], tuple[Route, float]]
     traffic over it, by the weights in force this second."""
     left = {(lb, tg): n for (m, lb, tg, _), n in out.counts.items() if m == "RequestCount" and tg}
     shared: dict[tuple[str, str], int] = defaultdict(int)  # (lb, group) -> the splitting rules' weights
+    splitting: list[tuple[Route, dict[str, int]]] = []
     for route, n in rules.values():
         live = {tg: w for tg, w in route.weights.items() if w > 0}
         if route.action in ANSWERED or not live:
@@ -163,13 +164,11 @@ def _per_rule(out: Increments, rules: dict[tuple[str, str], tuple[Route, float]]
             (tg,) = live
             out.add(RULE_REQUESTS, route.load_balancer, n, tg, route.rule)
             left[(route.load_balancer, tg)] = left.get((route.load_balancer, tg), 0.0) - n
-        else:
-            for tg, w in live.items():
-                shared[(route.load_balancer, tg)] += w
-    for route, _ in rules.values():
-        live = {tg: w for tg, w in route.weights.items() if w > 0}
-        if route.action in ANSWERED or len(live) < 2:
             continue
+        splitting.append((route, live))
+        for tg, w in live.items():
+            shared[(route.load_balancer, tg)] += w
+    for route, live in splitting:
         for tg, w in live.items():
             key = (route.load_balancer, tg)
             out.add(RULE_REQUESTS, route.load_balancer, max(left.get(key, 0.0), 0.0) * w / shared[key], tg, route.rule)

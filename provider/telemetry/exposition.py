@@ -41,7 +41,8 @@ class Scrape:
     def parse(text: str) -> Scrape:
         return Scrape(frozenset(line for line in text.split("\n") if line.startswith(_WANTED)))
 
-    def series(self) -> set[str]:
+    def keys(self) -> set[str]:
+        """Every series in this scrape."""
         return {line.rpartition(" ")[0] for line in self.lines}
 
     def changes(self, before: Scrape) -> tuple[dict[str, float], set[str]]:

@@ -24,7 +24,8 @@ def scrape_all(store: Store, sources: Sources, readers: dict[str, Reader], table
                tick: float) -> None:
     names.update(store.snapshot())
     second = math.floor(tick - SCRAPE_EVERY_S / 2)  # the increments since the last tick belong to this second
-    for url in sources.current():
+    current = sources.current()
+    for url in current:
         reader = readers.get(url) or readers.setdefault(url, Reader(url, tables))
         try:
             reader.read(names, second)
@@ -35,7 +36,7 @@ def scrape_all(store: Store, sources: Sources, readers: dict[str, Reader], table
             if not reader.failing:
                 log.warning("cannot read Traefik metrics at %s: %s", url, e)
             reader.failing = True
-    for url in set(readers) - set(sources.current()):
+    for url in set(readers) - set(current):
         del readers[url]
 
 

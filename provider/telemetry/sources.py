@@ -63,7 +63,7 @@ class Reader:
         changes, gone = scrape.changes(self._previous)
         if self._baselines is None:  # first read since the provider started: what it stored, less what is gone
             baselines = self.tables.baselines(self.url)
-            gone |= {k for k in baselines if not k.startswith(CARRY)} - scrape.series()
+            gone |= {k for k in baselines if not k.startswith(CARRY)} - scrape.keys()
         else:
             baselines = self._baselines
         started = next((v for k, v in changes.items() if k.startswith(START)), None)

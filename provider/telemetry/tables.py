@@ -111,10 +111,6 @@ class Tables:
             row = self._db.execute(f"SELECT min(ts_s) FROM {stats(finer)}").fetchone()
         return None if row is None or row[0] is None else int(row[0]) - int(row[0]) % coarser
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._db.execute(sql, list(params)).fetchall()
-
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -64,7 +64,7 @@ def served(provider: InProcessServer, traefik: Traefik, fast: Backend, slow: Bac
     tg = b.tg("pool", fast, attributes={"load_balancing.algorithm.type": algorithm})
     b.targets.append(Target(tg.arn, "127.0.0.1", slow.port, T0))
     b.rule("web", 80, None, b.forward(("pool", 1)))
-    expected = provider.load(b.state())
+    expected = provider.load_checked(b.state())
     traefik.wait_applied(expected)
     strategy = for_port(expected, 80)["http"]["services"]["tg-pool"]["loadBalancer"].get("strategy")
     assert strategy == ("p2c" if algorithm == "least_outstanding_requests" else None)

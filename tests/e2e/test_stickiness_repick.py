@@ -13,7 +13,7 @@ from tests.support.traefik import Traefik
 
 
 def apply(provider: InProcessServer, traefik: Traefik, state: State) -> None:
-    traefik.wait_applied(provider.load(state))
+    traefik.wait_applied(provider.load_checked(state))
     assert traefik.problems() == []
 
 

@@ -20,12 +20,14 @@ import uvicorn
 
 from provider.app import create_app
 from provider.elbv2.model import State
+from provider.elbv2.target_health import TargetHealthState
 from provider.runtime import Runtime
 from provider.settings import ENV_PREFIX, Settings
 from provider.store import Store
 from provider.targets.health import HealthMonitor
 from provider.traefik.compiler import CompileOptions, compile_config
 from provider.traefik.supervisor import supervise
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -124,6 +126,14 @@ class InProcessServer:
         snapshot = self.store.snapshot()
         servers = {arn: [(t.id, t.port) for t in ts] for arn, ts in snapshot.targets_by_group.items()}
         return compile_config(snapshot, servers, self.options)
+
+    def load_checked(self, state: State) -> dict[str, Any]:
+        """``load``, then wait for every target's first health check: until then the first target to pass takes
+        its group's traffic alone (an ALB routes ``initial`` targets only while none is healthy)."""
+        expected = self.load(state)
+        wait_for("first health checks", lambda: all(
+            self.health.describe(state, t).state is not TargetHealthState.INITIAL for t in state.targets.values()))
+        return expected
 
 
 class ServerProcess:

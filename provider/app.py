@@ -21,6 +21,8 @@ from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
 from provider.cloudwatch.sampler import run_metrics
+from provider.configserver import endpoint as dataplane
+from provider.configserver.cache import ConfigCache
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
 from provider.rollout import routes as rollouts
@@ -33,8 +35,6 @@ from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from provider.telemetry.loop import run_telemetry
 from provider.telemetry.sources import Sources
-from provider.traefik import endpoint as dataplane
-from provider.traefik.config_cache import ConfigCache
 from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Settings, Store], Coroutine[Any, Any, None]]  # one more task for the app's lifetime

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from provider.traefik.dynamic import DynamicConfig
+DynamicConfig = dict[str, Any]
 
 PLUGIN = "alb"
 MODULE = "github.com/elbv2/alb"

@@ -12,10 +12,10 @@ servers that never runs (not Traefik's ``noop@internal``: routers to internal se
 
 from __future__ import annotations
 
+from provider.compiler.dynamic import DynamicConfig, safe_name
 from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule
 from provider.elbv2.regex import go_replacement
 from provider.elbv2.transforms import Transform, TransformType
-from provider.traefik.dynamic import DynamicConfig, safe_name
 
 ANSWERED_SERVICE = "elbv2-answered"  # the plugin answers before it
 

@@ -3,8 +3,8 @@
 No I/O, no clock, no randomness, no module state: the same inputs give the same bytes, so Traefik's body hash skips
 unchanged polls. The one thing it writes is the memo its caller hands it.
 
-The config is built as JSON text per entry (provider/traefik/dynamic.py). A caller that compiles again and again
-(the config endpoint) passes a ``CompileMemo`` (provider/traefik/memo.py), so a recompile after one API change
+The config is built as JSON text per entry (provider/compiler/dynamic.py). A caller that compiles again and again
+(the config endpoint) passes a ``CompileMemo`` (provider/compiler/memo.py), so a recompile after one API change
 redoes one rule's work; the output does not depend on it.
 
 Decisions (README, "Where this differs from AWS"):
@@ -14,7 +14,7 @@ Decisions (README, "Where this differs from AWS"):
   (matchers.key_variants); pairs without a key or with a wildcard key cannot be expressed and never match.
 - two load balancers on one port: the oldest (created_time, arn) answers requests naming neither LB's host;
   the others' routers are qualified with ``Host(dns_name) || Host(<name>.localhost)`` and outrank it.
-- fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/traefik/answers.py,
+- fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/compiler/answers.py,
   plugin.py), after the listener's response-headers middleware, so those headers are on its answers too.
 """
 
@@ -25,6 +25,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from provider.compiler.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
+from provider.compiler.dynamic import (
+    PLACEHOLDER_SERVICE,
+    DynamicConfig,
+    DynamicEntries,
+    cookie,
+    entry,
+    for_port,
+    load_balancer,
+    router_entry,
+    safe_name,
+    serialize,
+    weighted_entry,
+)
+from provider.compiler.groups import INSECURE_TRANSPORT, Weights, group_service
+from provider.compiler.matchers import go_quote, rule_expr
+from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
 from provider.elbv2.load_balancer_attributes import access_logs_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
@@ -38,23 +55,6 @@ from provider.elbv2.model import (
 )
 from provider.elbv2.response_headers import response_headers
 from provider.traefik import plugin
-from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
-from provider.traefik.dynamic import (
-    PLACEHOLDER_SERVICE,
-    DynamicConfig,
-    DynamicEntries,
-    cookie,
-    entry,
-    for_port,
-    load_balancer,
-    router_entry,
-    safe_name,
-    serialize,
-    weighted_entry,
-)
-from provider.traefik.groups import INSECURE_TRANSPORT, Weights, group_service
-from provider.traefik.matchers import go_quote, rule_expr
-from provider.traefik.memo import CompileMemo, ListenerText, RuleText, TgText
 
 __all__ = [
     "PLACEHOLDER_SERVICE",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from provider.compiler.compile import CompileMemo, CompileOptions, compile_entries
+from provider.configserver.memory import release_free_memory
 from provider.elbv2.context import InstanceResolver
 from provider.elbv2.model import State, TargetType
 from provider.store import Store
 from provider.targets.health import HealthMonitor
-from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
-from provider.traefik.memory import release_free_memory
 
 WATCH_S = 0.005  # how often held polls' versions are compared (one watcher task for all of them)
 _SERVED_MAX = 4096  # poller connections remembered; past that the memory restarts (each gets one quick answer)

@@ -98,7 +98,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/healthz", healthz, methods=["GET"]),
         *dataplane.routes(ConfigCache(store, health, instances, settings.base_url), settings.provider_token,
                           sources.announce),
-        *ui.routes(store, health),
+        *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
         *rollouts.routes(store),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -44,6 +44,7 @@ _CSS = """
 .widget h3 { margin: 0; font-size: .95em; }
 .widget svg { flex: 1; width: 100%; min-height: 40px; }
 .widget polyline { fill: none; stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+.widget path.dots { fill: none; stroke-width: 5; stroke-linecap: round; vector-effect: non-scaling-stroke; }
 .widget .legend, .widget .note { font-size: .8em; color: var(--muted); margin: 0; }
 .widget .number { font-size: 1.8em; font-variant-numeric: tabular-nums; }
 .widget .text { white-space: pre-wrap; margin: 0; font: inherit; }
@@ -145,9 +146,11 @@ def _line(drawn: list[Drawn], start: datetime, end: datetime) -> str:
     lines, legend = [], []
     for n, d in enumerate(drawn):
         color = COLORS[n % len(COLORS)]
-        points = " ".join(f"{width * (t - t0) / (t1 - t0):.1f},{height - height * v / top:.1f}" for t, v in d.points)
-        lines.append(f'<polyline stroke="{color}" points="{points}" data-label="{escape(d.label)}"'
+        xy = [f"{width * (t - t0) / (t1 - t0):.1f},{height - height * v / top:.1f}" for t, v in d.points]
+        lines.append(f'<polyline stroke="{color}" points="{" ".join(xy)}" data-label="{escape(d.label)}"'
                      f' data-points="{len(d.points)}"/>')
+        if xy:  # a dot on each point, so a lone one shows too
+            lines.append(f'<path class="dots" stroke="{color}" d="{" ".join(f"M{p}h0" for p in xy)}"/>')
         legend.append(f'<span style="color:{color}">&#9632;</span> {escape(d.label)}')
     return (f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" aria-label="max {top:g}">'
             f'{"".join(lines)}</svg><p class="legend">{" ".join(legend)} &middot; max {top:g}</p>')

@@ -42,6 +42,8 @@ from provider.compiler.dynamic import (
 from provider.compiler.groups import INSECURE_TRANSPORT, Weights, group_service
 from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
+from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
+from provider.compiler.tls import render as render_tls
 from provider.elbv2.load_balancer_attributes import access_logs_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
@@ -60,6 +62,7 @@ __all__ = [
     "PLACEHOLDER_SERVICE",
     "CompileMemo",
     "CompileOptions",
+    "KeyPair",
     "compile_config",
     "compile_entries",
     "for_port",
@@ -86,22 +89,26 @@ def compile_entries(
     options: CompileOptions,
     memo: CompileMemo | None = None,
     weights: Mapping[str, Weights] | None = None,
+    certificates: Mapping[str, KeyPair] | None = None,
 ) -> DynamicEntries:
     """``servers``: target group ARN -> routable ``(host, port)`` endpoints, sorted; ``weights``: a group whose
     target ramps up (slow start) -> its servers' weights. ``memo``: the last compile's texts, updated (the config
-    endpoint owns one); without it, nothing is reused."""
-    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {})
+    endpoint owns one); without it, nothing is reused. ``certificates``: certificate ARN -> what HTTPS listeners
+    serve (those not in it are not served)."""
+    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {}, certificates or {})
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
 
 
 def compile_config(
-    state: State, servers: Servers, options: CompileOptions, port: int | None = None
+    state: State, servers: Servers, options: CompileOptions, port: int | None = None,
+    certificates: Mapping[str, KeyPair] | None = None,
 ) -> DynamicConfig:
     """The whole dynamic config as a dict, or only listener ``port``'s part (for tests and tools; the server
     serves ``compile_entries(...).render()``). Never empty: a placeholder service is always there."""
-    result: DynamicConfig = json.loads(compile_entries(state, servers, options).render(port))
+    entries = compile_entries(state, servers, options, certificates=certificates)
+    result: DynamicConfig = json.loads(entries.render(port))
     return result
 
 
@@ -118,9 +125,12 @@ def _terminal_action(rule: Rule) -> Action | None:
 
 class _Builder:
     def __init__(
-        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo, weights: Mapping[str, Weights]
+        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo,
+        weights: Mapping[str, Weights], certificates: Mapping[str, KeyPair],
     ) -> None:
         self.state, self.servers, self.options, self.memo, self.weights = state, servers, options, memo, weights
+        self.certificates = certificates
+        self.tls: dict[int, list[tuple[int, ListenerTls]]] = {}  # port -> (rank of its load balancer, part)
         self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
         self.tgs: dict[tuple[str, bool], TgText | None] = {}
@@ -140,6 +150,13 @@ class _Builder:
 
     def finish(self) -> DynamicEntries:
         self.memo.keep(self.new_tgs, self.new_listeners)
+        every: list[ListenerTls] = []
+        for port in sorted(self.tls):
+            parts = [part for _, part in sorted(self.tls[port], key=lambda ranked: ranked[0])]
+            self.entries.tls[port] = render_tls(parts)
+            every.extend(parts)
+        if every:
+            self.entries.tls[None] = render_tls(every)
         placeholder = load_balancer([self.options.fixed_response_url])
         self.entries.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
         return self.entries
@@ -159,6 +176,10 @@ class _Builder:
         if lb is None:
             return
         peers = self.lbs_by_port.get(listener.port, [lb])
+        if listener.protocol == ProtocolName.HTTPS:  # the oldest load balancer's listener gives the port's defaults
+            ordered = sorted(listener.certificates, key=lambda c: not c.is_default)
+            part = listener_tls(listener.ssl_policy, [c.arn for c in ordered], self.certificates)
+            self.tls.setdefault(listener.port, []).append((peers.index(lb) if lb in peers else 0, part))
         qualifier = None
         if peers[0] != lb:
             qualifier = f"(Host({go_quote(lb.dns_name)}) || Host({go_quote(lb.name + '.localhost')}))"

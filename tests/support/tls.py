@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -79,10 +80,11 @@ def client_context(cafile: str | None, *, maximum: ssl.TLSVersion | None = None,
     ctx = ssl.create_default_context(cafile=cafile) if cafile else ssl._create_unverified_context()
     if maximum is not None or minimum is not None:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        if minimum is not None:
-            ctx.minimum_version = minimum
-        if maximum is not None:
-            ctx.maximum_version = maximum
+        with warnings.catch_warnings():  # TLS 1.0 and 1.1 are deprecated: that is what these clients are for
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = minimum or ssl.TLSVersion.TLSv1  # Python's own floor would be TLS 1.2
+            if maximum is not None:
+                ctx.maximum_version = maximum
     return ctx
 
 

@@ -44,7 +44,7 @@ from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
 from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
 from provider.compiler.tls import render as render_tls
-from provider.elbv2.load_balancer_attributes import access_logs_enabled
+from provider.elbv2.load_balancer_attributes import access_logs_enabled, tls_headers_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
     Action,
@@ -186,16 +186,17 @@ class _Builder:
         rules = self.state.rules_by_listener.get(listener.arn, ())
         # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
         logged = access_logs_enabled(lb)
-        context = (rules, lb.name, qualifier, self.state.target_groups, logged)
+        tls_headers = listener.protocol == ProtocolName.HTTPS and tls_headers_enabled(lb)
+        context = (rules, lb.name, qualifier, self.state.target_groups, logged, tls_headers)
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
             # Rule texts carry the LB name, qualifier, port, TLS and logging: reusable only while those stay the same.
             place = (
-                lb.name, qualifier, logged, listener.port, listener.protocol,
+                lb.name, qualifier, logged, tls_headers, listener.port, listener.protocol,
                 bool(response_headers(listener.attributes)),
             )  # fmt: skip
             reusable = out is not None and (
-                *out.context[1:3], out.context[4], out.listener.port, out.listener.protocol,
+                *out.context[1:3], *out.context[4:6], out.listener.port, out.listener.protocol,
                 bool(response_headers(out.listener.attributes)),
             ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
@@ -216,7 +217,7 @@ class _Builder:
             self.entries.merge(port, section, texts)
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, RuleText]) -> ListenerText:
-        rules, lb_name, qualifier, _, logged = context
+        rules, lb_name, qualifier, _, logged, tls_headers = context
         secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
@@ -241,7 +242,9 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name, logged)
+                out = self._rule(
+                    rule, action, children, lb_name, listener, qualifier, headers_name, logged, tls_headers
+                )
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
@@ -265,6 +268,7 @@ class _Builder:
         qualifier: str | None,
         headers: str,
         logged: bool,
+        tls_headers: bool = False,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
@@ -278,6 +282,8 @@ class _Builder:
         forward = action.forward
         names = children.split(" ") if children else []
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
+        if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
+            options["tlsHeaders"] = True
         if action.fixed_response:
             options |= fixed_options(action.fixed_response)
         elif action.redirect:

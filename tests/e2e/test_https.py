@@ -188,3 +188,25 @@ def test_http_redirect_to_https_with_verification(world: World) -> None:
     wait_for("HTTPS served", lambda: world.serves("www.example.test", ["www.example.test"], world.ca))
     status, _, body = https_get(world.port(443), "www.example.test", "/shop?item=1", world.ca)
     assert status == 200 and body.startswith(b"backend")
+
+
+def test_tls_version_and_cipher_headers_reach_targets(world: World) -> None:
+    main = world.issued("hdr.example.test")
+    world.https_listener(main, "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    world.elbv2.modify_load_balancer_attributes(LoadBalancerArn=world.lb, Attributes=[
+        {"Key": "routing.http.x_amzn_tls_version_and_cipher_suite.enabled", "Value": "true"}])
+
+    def answer(ctx: ssl.SSLContext) -> bytes:
+        conn = http.client.HTTPSConnection("127.0.0.1", world.port(443), context=ctx, timeout=5)
+        conn.request("GET", "/", headers={"Host": "hdr.example.test", "X-Amzn-Tls-Version": "forged"})
+        body = conn.getresponse().read()
+        conn.close()
+        return body
+
+    tls12 = client_context(None, maximum=ssl.TLSVersion.TLSv1_2, minimum=ssl.TLSVersion.TLSv1_2)
+    tls12.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
+    wait_for("TLS headers", lambda: answer(tls12) == b"backend TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256\n",
+             ignore=(OSError, ssl.SSLError))
+    assert answer(client_context(None)).decode().split()[1:] in (
+        ["TLSv1.3", "TLS_AES_128_GCM_SHA256"], ["TLSv1.3", "TLS_AES_256_GCM_SHA384"],
+        ["TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"])

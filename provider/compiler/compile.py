@@ -25,7 +25,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provider.compiler.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
+from provider.compiler.answers import (
+    ANSWERED_SERVICE,
+    fixed_options,
+    jwt_options,
+    redirect_options,
+    rule_key,
+    transform_options,
+)
 from provider.compiler.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
@@ -47,8 +54,8 @@ from provider.compiler.tls import render as render_tls
 from provider.elbv2.load_balancer_attributes import access_logs_enabled, tls_headers_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
+    TERMINAL_ACTIONS,
     Action,
-    ActionType,
     Listener,
     LoadBalancer,
     ProtocolName,
@@ -112,15 +119,9 @@ def compile_config(
     return result
 
 
-_TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
-
-
 def _terminal_action(rule: Rule) -> Action | None:
-    """The last action by Order (authenticate actions, if any, come before it)."""
-    if len(rule.actions) == 1:
-        return rule.actions[0] if rule.actions[0].type in _TERMINAL else None
-    terminal = [a for a in rule.actions if a.type in _TERMINAL]
-    return max(terminal, key=lambda a: a.order or 0) if terminal else None
+    """The last action (actions are kept in Order; a jwt-validation, if any, comes before it)."""
+    return rule.actions[-1] if rule.actions and rule.actions[-1].type in TERMINAL_ACTIONS else None
 
 
 class _Builder:
@@ -284,6 +285,9 @@ class _Builder:
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
         if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
             options["tlsHeaders"] = True
+        jwt = rule.actions[0].jwt_validation
+        if jwt:
+            options |= jwt_options(jwt)
         if action.fixed_response:
             options |= fixed_options(action.fixed_response)
         elif action.redirect:

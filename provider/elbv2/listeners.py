@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from provider import texts
 from provider.elbv2 import arns, attributes, lookup, tags
-from provider.elbv2.actions import parse_actions, render_action
+from provider.elbv2.actions import check_protocol, parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
 from provider.elbv2.paging import page
@@ -107,10 +107,13 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             certificates=certificates if protocol is ProtocolName.HTTPS else (),
             alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
         )
-        tx.put(listener)
+        rules = state.rules_by_listener.get(listener.arn, ())
         if p.get("default_actions") is not None:
             actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"])
             tx.put(replace(default_rule(state, listener.arn), actions=actions))
+            rules = tuple(r for r in rules if not r.is_default)
+        check_protocol(rules, protocol)
+        tx.put(listener)
         return {"listeners": [render_listener(tx.state, listener)]}
 
 

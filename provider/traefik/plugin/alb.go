@@ -1,11 +1,11 @@
-// Package alb answers ALB fixed-response and redirect actions and applies ALB rule transforms inside Traefik.
+// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go), sets the TLS
+// headers (tls.go) and applies ALB rule transforms inside Traefik.
 // Traefik loads it from disk (experimental.localPlugins, interpreted by yaegi); provider/traefik/plugin.py
 // writes its configuration. Routing was decided before this runs, on the original request, as on an ALB.
 package alb
 
 import (
 	"context"
-	"crypto/tls"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -38,8 +38,9 @@ type Redirect struct {
 	ListenerPort     string `json:"listenerPort,omitempty"`
 }
 
-// Config holds at most one answer (fixed or redirect) and the rule's transforms.
+// Config holds at most one answer (fixed or redirect), the token check before it and the rule's transforms.
 type Config struct {
+	Jwt          *Jwt      `json:"jwt,omitempty"`
 	Fixed        *Fixed    `json:"fixed,omitempty"`
 	Redirect     *Redirect `json:"redirect,omitempty"`
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
@@ -57,6 +58,7 @@ type compiled struct {
 
 type handler struct {
 	next     http.Handler
+	jwt      *verifier
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
@@ -67,6 +69,9 @@ type handler struct {
 // New builds the middleware; a bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
 	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
+	if cfg.Jwt != nil {
+		h.jwt = newVerifier(cfg.Jwt)
+	}
 	var err error
 	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
 		return nil, err
@@ -92,6 +97,9 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.tls {
 		setTLSHeaders(r)
+	}
+	if h.jwt != nil && !h.jwt.allow(w, r) {
+		return
 	}
 	if h.fixed != nil {
 		answerFixed(w, r, h.fixed)
@@ -207,47 +215,4 @@ func withoutPort(host string) string {
 		}
 	}
 	return host
-}
-
-// tlsVersions and opensslCiphers: the names ALB writes in X-Amzn-Tls-Version and X-Amzn-Tls-Cipher-Suite.
-var tlsVersions = map[uint16]string{
-	tls.VersionTLS10: "TLSv1", tls.VersionTLS11: "TLSv1.1", tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3",
-}
-
-var opensslCiphers = map[uint16]string{
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:   "ECDHE-ECDSA-AES128-GCM-SHA256",
-	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:     "ECDHE-RSA-AES128-GCM-SHA256",
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256:   "ECDHE-ECDSA-AES128-SHA256",
-	tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256:     "ECDHE-RSA-AES128-SHA256",
-	tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA:      "ECDHE-ECDSA-AES128-SHA",
-	tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA:        "ECDHE-RSA-AES128-SHA",
-	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:   "ECDHE-ECDSA-AES256-GCM-SHA384",
-	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:     "ECDHE-RSA-AES256-GCM-SHA384",
-	tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA:      "ECDHE-ECDSA-AES256-SHA",
-	tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA:        "ECDHE-RSA-AES256-SHA",
-	tls.TLS_RSA_WITH_AES_128_GCM_SHA256:           "AES128-GCM-SHA256",
-	tls.TLS_RSA_WITH_AES_128_CBC_SHA256:           "AES128-SHA256",
-	tls.TLS_RSA_WITH_AES_128_CBC_SHA:              "AES128-SHA",
-	tls.TLS_RSA_WITH_AES_256_GCM_SHA384:           "AES256-GCM-SHA384",
-	tls.TLS_RSA_WITH_AES_256_CBC_SHA:              "AES256-SHA",
-	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305:      "ECDHE-RSA-CHACHA20-POLY1305",
-	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305:    "ECDHE-ECDSA-CHACHA20-POLY1305",
-	tls.TLS_AES_128_GCM_SHA256:                    "TLS_AES_128_GCM_SHA256",
-	tls.TLS_AES_256_GCM_SHA384:                    "TLS_AES_256_GCM_SHA384",
-	tls.TLS_CHACHA20_POLY1305_SHA256:              "TLS_CHACHA20_POLY1305_SHA256",
-}
-
-// setTLSHeaders replaces whatever the client sent under these names with the connection's own.
-func setTLSHeaders(r *http.Request) {
-	r.Header.Del("X-Amzn-Tls-Version")
-	r.Header.Del("X-Amzn-Tls-Cipher-Suite")
-	if r.TLS == nil {
-		return
-	}
-	if name, ok := tlsVersions[r.TLS.Version]; ok {
-		r.Header.Set("X-Amzn-Tls-Version", name)
-	}
-	if name, ok := opensslCiphers[r.TLS.CipherSuite]; ok {
-		r.Header.Set("X-Amzn-Tls-Cipher-Suite", name)
-	}
 }

@@ -51,6 +51,11 @@ def read(key: str) -> list[Call]:
     ]
 
 
+def validate(key: str) -> Call:
+    return Call("acm", "describe_certificate", lambda s: {"CertificateArn": s[key]},
+                f"{VALIDATION} waitCertificateIssued")
+
+
 PREPARE = [
     Call("elbv2", "create_load_balancer", {"Name": "tf-https", "Subnets": ["subnet-a", "subnet-b"]},
          "internal/service/elbv2/load_balancer.go resourceLoadBalancerCreate",
@@ -58,8 +63,8 @@ PREPARE = [
 ]
 LISTENERS = [
     Call("elbv2", "create_listener", lambda s: {
-        "LoadBalancerArn": s["lb"], "Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        "Certificates": [{"CertificateArn": s["main"]}], "DefaultActions": FIXED}, f"{LISTENER} resourceListenerCreate",
+        "LoadBalancerArn": s["lb"], "Protocol": "HTTPS", "Port": 443,
+        "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": s["main"]}], "DefaultActions": FIXED}, f"{LISTENER} resourceListenerCreate",
         save=lambda r: {"listener": r["Listeners"][0]["ListenerArn"]}),
     Call("elbv2", "describe_listeners", lambda s: {"ListenerArns": [s["listener"]]}, f"{LISTENER} findListenerByARN"),
     Call("elbv2", "describe_listener_attributes", lambda s: {"ListenerArn": s["listener"]},
@@ -104,9 +109,7 @@ def test_terraform_acm_certificate_validation_https_listener_and_destroy(replay:
                    for k in ("main", "extra"))
 
     wait_for("aws_acm_certificate_validation: ISSUED", lambda: issued(replay.saved))  # certificate_validation.go
-    validation: list[Call] = [Call("acm", "describe_certificate", lambda s: {"CertificateArn": s[k]},
-                                   f"{VALIDATION} waitCertificateIssued") for k in ("main", "extra")]
-    replay.run(validation)
+    replay.run([validate("main"), validate("extra")])
     replay.run(LISTENERS)
     assert replay.saved["listed"] == sorted([(replay.saved["main"], True), (replay.saved["extra"], False)])
     replay.run([*read("main"), *read("extra")])  # refresh

@@ -64,7 +64,8 @@ PREPARE = [
 LISTENERS = [
     Call("elbv2", "create_listener", lambda s: {
         "LoadBalancerArn": s["lb"], "Protocol": "HTTPS", "Port": 443,
-        "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": s["main"]}], "DefaultActions": FIXED}, f"{LISTENER} resourceListenerCreate",
+        "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": s["main"]}],
+        "DefaultActions": FIXED}, f"{LISTENER} resourceListenerCreate",
         save=lambda r: {"listener": r["Listeners"][0]["ListenerArn"]}),
     Call("elbv2", "describe_listeners", lambda s: {"ListenerArns": [s["listener"]]}, f"{LISTENER} findListenerByARN"),
     Call("elbv2", "describe_listener_attributes", lambda s: {"ListenerArn": s["listener"]},

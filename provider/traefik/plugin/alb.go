@@ -1,5 +1,5 @@
-// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go) and applies
-// ALB rule transforms inside Traefik.
+// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go), sets the TLS
+// headers (tls.go) and applies ALB rule transforms inside Traefik.
 // Traefik loads it from disk (experimental.localPlugins, interpreted by yaegi); provider/traefik/plugin.py
 // writes its configuration. Routing was decided before this runs, on the original request, as on an ALB.
 package alb
@@ -45,6 +45,7 @@ type Config struct {
 	Redirect     *Redirect `json:"redirect,omitempty"`
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
+	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -62,11 +63,12 @@ type handler struct {
 	redirect *Redirect
 	hosts    []compiled
 	urls     []compiled
+	tls      bool
 }
 
 // New builds the middleware; a bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
-	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect}
+	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
 	if cfg.Jwt != nil {
 		h.jwt = newVerifier(cfg.Jwt)
 	}
@@ -93,6 +95,9 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tls {
+		setTLSHeaders(r)
+	}
 	if h.jwt != nil && !h.jwt.allow(w, r) {
 		return
 	}

@@ -43,6 +43,7 @@ class World:
     server: InProcessServer
     traefik: Traefik
     idp: Idp
+    brief_idp: Idp  # its access tokens last 3 s: refreshes
     elbv2: Any
     ca: str
     lb: str
@@ -70,6 +71,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     base = f"https://localhost:{traefik.ports[443]}"
     idp = Idp([{"client_id": CLIENT, "client_secret": SECRET, "redirect_uris": [f"{base}/oauth2/idpresponse"]}],
               tmp / "idp.log", access_token_ttl=3600)
+    brief_idp = Idp([{"client_id": CLIENT, "client_secret": SECRET, "redirect_uris": [f"{base}/oauth2/idpresponse"]}],
+                    tmp / "brief-idp.log", access_token_ttl=3)
     acm, elbv2 = aws_client(server.url, "acm"), aws_client(server.url, "elbv2")
     outside = OutsideCa()  # ACM's requests want a dotted name; a browser's "localhost" comes as an import
     issued = outside.issue("localhost")
@@ -91,13 +94,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ]:
         elbv2.create_rule(ListenerArn=listener, Priority=priority, Actions=[oidc_action(idp, **extra), forward],
                           Conditions=[{"Field": "path-pattern", "Values": [path]}])
+    elbv2.create_rule(ListenerArn=listener, Priority=4, Conditions=[{"Field": "path-pattern", "Values": ["/fresh/*"]}],
+                      Actions=[oidc_action(brief_idp, SessionCookieName="Fresh"), forward])
     ca = tmp / "outside-ca.pem"
     ca.write_bytes(outside.pem)
-    world = World(server, traefik, idp, elbv2, str(ca), lb["LoadBalancerArn"], listener, base)
+    world = World(server, traefik, idp, brief_idp, elbv2, str(ca), lb["LoadBalancerArn"], listener, base)
     probe = httpx.Client(verify=ssl.create_default_context(cafile=str(ca)), timeout=5)
     wait_for("the listener authenticates", lambda: _status(probe, f"{base}/closed/x") == 401, timeout=60)
     probe.close()
     yield world
+    brief_idp.stop()
     idp.stop()
     traefik.stop()
     server.stop()
@@ -248,3 +254,22 @@ def test_an_idp_error_answers_561(world: World) -> None:
         state = httpx.URL(start.headers["location"]).params["state"]
         assert anonymous.get(f"{world.base}/oauth2/idpresponse?code=bogus&state={state}").status_code == 561
 
+
+
+def test_an_ended_access_token_is_refreshed(world: World) -> None:
+    browser, seen = signed_in(world, "/fresh/page")
+    first = seen["headers"]["x-amzn-oidc-accesstoken"]
+    refreshed: list[httpx.Response] = []
+
+    def new_token() -> bool:
+        reply = browser.client.get(f"{world.base}/fresh/page")
+        refreshed.append(reply)
+        return reply.status_code == 200 and reply.json()["headers"]["x-amzn-oidc-accesstoken"] != first
+
+    wait_for("a refreshed access token", new_token, timeout=20)
+    assert all(r.status_code == 200 for r in refreshed)  # never sent back to the IdP
+    assert "Fresh-0=" in refreshed[-1].headers.get("set-cookie", "")
+    headers = refreshed[-1].json()["headers"]
+    assert headers["x-amzn-oidc-identity"] == "alice" and headers["x-amzn-oidc-data"] != seen["headers"][
+        "x-amzn-oidc-data"]
+    browser.close()

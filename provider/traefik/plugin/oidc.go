@@ -49,6 +49,8 @@ type session struct {
 	Identity    string  `json:"sub"`
 	Data        string  `json:"data"` // x-amzn-oidc-data, signed by the server
 	Refresh     bool    `json:"refreshable"` // the sealed cookie also holds a refresh token (for the server only)
+
+	accessToken, identity, data []string // the header values, made once
 }
 
 const (
@@ -97,15 +99,25 @@ func (a *authenticator) allow(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	now := float64(time.Now().UnixNano()) / 1e9
-	sealed := a.cookie(r)
-	s := a.session(sealed, now)
-	if s != nil && now >= s.AccessUntil && s.Refresh {
-		s = a.refresh(w, sealed, now)
+	// The Cookie header as sent is the cache key: a known session costs one lookup, no cookie parsing.
+	raw := r.Header.Get("Cookie")
+	a.mu.RLock()
+	s, known := a.known[raw]
+	a.mu.RUnlock()
+	if !known || now >= s.AccessUntil { // AccessUntil is never past Expires
+		sealed := a.cookie(r)
+		s = a.session(sealed, now)
+		if s != nil && now >= s.AccessUntil && s.Refresh {
+			s = a.refresh(w, sealed, now)
+		}
+		if s != nil && raw != "" {
+			a.remember(raw, s)
+		}
 	}
 	if s != nil && now < s.AccessUntil {
-		r.Header.Set("X-Amzn-Oidc-Accesstoken", s.AccessToken)
-		r.Header.Set("X-Amzn-Oidc-Identity", s.Identity)
-		r.Header.Set("X-Amzn-Oidc-Data", s.Data)
+		r.Header["X-Amzn-Oidc-Accesstoken"] = s.accessToken
+		r.Header["X-Amzn-Oidc-Identity"] = s.identity
+		r.Header["X-Amzn-Oidc-Data"] = s.data
 		return true
 	}
 	switch a.cfg.OnUnauthenticated {
@@ -146,17 +158,21 @@ func (a *authenticator) session(sealed string, now float64) *session {
 		if s == nil {
 			return nil
 		}
-		a.mu.Lock()
-		if len(a.known) >= maxRemembered {
-			a.known = map[string]*session{}
-		}
-		a.known[sealed] = s
-		a.mu.Unlock()
+		a.remember(sealed, s)
 	}
 	if now >= s.Expires {
 		return nil
 	}
 	return s
+}
+
+func (a *authenticator) remember(key string, s *session) {
+	a.mu.Lock()
+	if len(a.known) >= maxRemembered {
+		a.known = map[string]*session{}
+	}
+	a.known[key] = s
+	a.mu.Unlock()
 }
 
 func (a *authenticator) open(sealed string) *session {
@@ -174,6 +190,7 @@ func (a *authenticator) open(sealed string) *session {
 		s.Signer != a.cfg.Signer {
 		return nil
 	}
+	s.accessToken, s.identity, s.data = []string{s.AccessToken}, []string{s.Identity}, []string{s.Data}
 	return s
 }
 

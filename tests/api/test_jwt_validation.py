@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.calls import error_of, target_group, unique
+from tests.support.calls import error_of, issued_certificate, target_group, unique
+from tests.support.processes import Server
 
-CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/jwt"
 CONFIG = {
     "JwksEndpoint": "https://idp.example.com/.well-known/jwks.json",
     "Issuer": "https://idp.example.com",
@@ -17,13 +17,18 @@ CONFIG = {
 }
 
 
+@pytest.fixture(scope="module")
+def certificate(api_server: Server) -> str:
+    return issued_certificate(api_server.url, "jwt.example.test")
+
+
 @pytest.fixture
-def listener(elbv2: Any) -> dict[str, str]:
+def listener(elbv2: Any, certificate: str) -> dict[str, str]:
     lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
     tg = target_group(elbv2)
     created = elbv2.create_listener(
         LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
-        Certificates=[{"CertificateArn": CERTIFICATE}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+        Certificates=[{"CertificateArn": certificate}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
     )  # fmt: skip
     return {"arn": created["Listeners"][0]["ListenerArn"], "tg": tg, "lb": lb["LoadBalancerArn"]}
 

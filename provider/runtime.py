@@ -84,7 +84,8 @@ class Runtime:
 
     @cached_property
     def signin(self) -> SignIn:
-        return SignIn(self.store.snapshot, self.auth_keys, lambda: trust(self.local_ca.pem))
+        return SignIn(self.store.snapshot, self.auth_keys, lambda: trust(self.local_ca.pem),
+                      self.settings.base_url)
 
     def acm_context(self, region: str) -> acm.Context:
         return acm.Context(

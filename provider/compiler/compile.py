@@ -54,6 +54,7 @@ from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
 from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
 from provider.compiler.tls import render as render_tls
+from provider.elbv2.authenticate_cognito import sign_in
 from provider.elbv2.load_balancer_attributes import access_logs_enabled, tls_headers_enabled
 from provider.elbv2.model import (
     STICKINESS_SECONDS,
@@ -263,7 +264,7 @@ class _Builder:
             if forward is None:
                 texts["services"][ANSWERED_SERVICE] = self.answered
             used.update(arns)
-        if secure and any(r.actions[0].authenticate_oidc for r in rules):
+        if secure and any(sign_in(r.actions[0], self.options.fixed_response_url) for r in rules):
             name = safe_name(f"{lb_name}-{listener.port}-idpresponse")
             routers[name] = router_entry(name, listener.port, CALLBACK_PRIORITY, f"Path({go_quote(CALLBACK_PATH)})",
                                          SIGNIN_SERVICE, [], secure, logged)
@@ -296,7 +297,7 @@ class _Builder:
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
         if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
             options["tlsHeaders"] = True
-        jwt, oidc = rule.actions[0].jwt_validation, rule.actions[0].authenticate_oidc
+        jwt, oidc = rule.actions[0].jwt_validation, sign_in(rule.actions[0], self.options.fixed_response_url)
         if jwt:
             options |= jwt_options(jwt)
         if oidc:

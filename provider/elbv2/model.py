@@ -51,6 +51,7 @@ class ActionType(StrEnum):
     FIXED_RESPONSE = "fixed-response"
     JWT_VALIDATION = "jwt-validation"
     AUTHENTICATE_OIDC = "authenticate-oidc"
+    AUTHENTICATE_COGNITO = "authenticate-cognito"
 
 
 # A rule's last action, exactly one per rule; a jwt-validation or an authenticate action may come before it.
@@ -270,6 +271,21 @@ class AuthenticateOidc:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthenticateCognito:
+    """Users signed in at a Cognito user pool before the rule's last action (provider/elbv2/authenticate_cognito.py):
+    the built-in development sign-in of this server, or the Cognito-compatible endpoint a URL domain names."""
+
+    user_pool_arn: str
+    user_pool_client_id: str
+    user_pool_domain: str
+    session_cookie_name: str = SESSION_COOKIE
+    scope: str = "openid"
+    session_timeout: int = SESSION_TIMEOUT_SECONDS
+    extra_params: tuple[tuple[str, str], ...] = ()
+    on_unauthenticated_request: OnUnauthenticated = OnUnauthenticated.AUTHENTICATE
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     type: ActionType
     order: int | None = None
@@ -278,6 +294,7 @@ class Action:
     fixed_response: FixedResponse | None = None
     jwt_validation: JwtValidation | None = None
     authenticate_oidc: AuthenticateOidc | None = None
+    authenticate_cognito: AuthenticateCognito | None = None
 
 
 @dataclass(frozen=True)

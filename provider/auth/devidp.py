@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -137,7 +137,7 @@ class DevIdp:
     def user_info(self, issuer: str, access_token: str) -> dict[str, Any] | None:
         kid, key = self._key()
         try:
-            claims = jwt.decode(access_token, KeySet([key]), algorithms=["ES256"]).claims
+            claims = jwt.decode(access_token, key, algorithms=["ES256"]).claims
             jwt.JWTClaimsRegistry(iss={"essential": True, "value": issuer}, exp={"essential": True},
                                   token_use={"essential": True, "value": "access"}).validate(claims)
         except (JoseError, ValueError):

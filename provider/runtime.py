@@ -20,6 +20,7 @@ from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
 from provider.elbv2.limits import Quotas
 from provider.elbv2.listeners import certificate_users
+from provider.objects import LocalObjects
 from provider.settings import Settings
 from provider.store import Store
 from provider.store.ec2 import Ec2Store
@@ -44,6 +45,7 @@ class Runtime:
             subnets=Directory(self.ec2_store),
             quotas=self.quotas,
             certificates=self.served_certificates,
+            objects=LocalObjects(self.settings.alb_log_path),
         )
 
     @cached_property

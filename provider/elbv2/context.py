@@ -48,6 +48,13 @@ class CertificateDirectory(Protocol):
         """Is ``arn`` a certificate of ``region`` that is ISSUED now?"""
 
 
+class ObjectReader(Protocol):
+    """S3 objects (trust-store bundles, revocation lists): provider/objects.py."""
+
+    def read(self, bucket: str, key: str, version: str | None = None) -> bytes | None:
+        """The object's bytes, or None when there is none."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -62,6 +69,7 @@ class Context:
     subnets: SubnetDirectory | None = None  # None: every subnet id is taken as given
     quotas: Quotas = Quotas()
     certificates: CertificateDirectory | None = None  # None: every certificate ARN is taken as given
+    objects: ObjectReader | None = None  # None: no S3 object exists
     now: Callable[[], datetime] = utcnow
 
 

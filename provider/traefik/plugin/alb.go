@@ -46,6 +46,7 @@ type Config struct {
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
 	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
+	Mtls         *Mtls     `json:"mtls,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -64,6 +65,7 @@ type handler struct {
 	hosts    []compiled
 	urls     []compiled
 	tls      bool
+	mtls     *mtls
 }
 
 // New builds the middleware; a bad regex refuses the configuration (the API validated it already).
@@ -71,6 +73,9 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
 	if cfg.Jwt != nil {
 		h.jwt = newVerifier(cfg.Jwt)
+	}
+	if cfg.Mtls != nil {
+		h.mtls = newMtls(cfg.Mtls)
 	}
 	var err error
 	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
@@ -97,6 +102,9 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.tls {
 		setTLSHeaders(r)
+	}
+	if h.mtls != nil && !h.mtls.allow(w, r) {
+		return
 	}
 	if h.jwt != nil && !h.jwt.allow(w, r) {
 		return

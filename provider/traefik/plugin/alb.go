@@ -1,5 +1,5 @@
-// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go), sets the TLS
-// headers (tls.go) and applies ALB rule transforms inside Traefik.
+// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go) and
+// authenticate-oidc sessions (oidc.go), sets the TLS headers (tls.go) and applies ALB rule transforms inside Traefik.
 // Traefik loads it from disk (experimental.localPlugins, interpreted by yaegi); provider/traefik/plugin.py
 // writes its configuration. Routing was decided before this runs, on the original request, as on an ALB.
 package alb
@@ -41,6 +41,7 @@ type Redirect struct {
 // Config holds at most one answer (fixed or redirect), the token check before it and the rule's transforms.
 type Config struct {
 	Jwt          *Jwt      `json:"jwt,omitempty"`
+	Oidc         *Oidc     `json:"oidc,omitempty"`
 	Fixed        *Fixed    `json:"fixed,omitempty"`
 	Redirect     *Redirect `json:"redirect,omitempty"`
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
@@ -60,6 +61,7 @@ type compiled struct {
 type handler struct {
 	next     http.Handler
 	jwt      *verifier
+	oidc     *authenticator
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
@@ -76,6 +78,9 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 	}
 	if cfg.Mtls != nil {
 		h.mtls = newMtls(cfg.Mtls)
+	}
+	if cfg.Oidc != nil {
+		h.oidc = newAuthenticator(cfg.Oidc)
 	}
 	var err error
 	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
@@ -107,6 +112,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.jwt != nil && !h.jwt.allow(w, r) {
+		return
+	}
+	if h.oidc != nil && !h.oidc.allow(w, r) {
 		return
 	}
 	if h.fixed != nil {

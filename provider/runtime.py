@@ -9,13 +9,13 @@ from functools import cached_property
 from provider.cloudwatch import context as cloudwatch
 from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
+from provider.ec2.tables import Ec2Store
 from provider.ec2.zones import seed
 from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
 from provider.elbv2.limits import Quotas
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.ec2 import Ec2Store
 from provider.sts import identity as sts
 from provider.targets.health import HealthMonitor
 

@@ -241,6 +241,9 @@ class Rule:
         return tuple(dict.fromkeys(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups))
 
 
+Resource = LoadBalancer | TargetGroup | Listener | Rule | Target  # what a State keeps by key (besides tags)
+
+
 @dataclass(frozen=True)
 class State:
     """The whole state at one version: what store.snapshot() returns and compiler.py consumes."""

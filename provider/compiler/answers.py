@@ -1,5 +1,5 @@
-"""What fixed-response and redirect rules answer, and the transforms rules apply, as options of the ``alb`` Traefik
-plugin (pure).
+"""What fixed-response and redirect rules answer, the transforms rules apply and the tokens they check, as options
+of the ``alb`` Traefik plugin (pure).
 
 The plugin (provider/traefik/plugin/alb.go, loaded from disk by every Traefik we start) answers inside Traefik,
 so every request Traefik accepts gets the answer, whatever its method token (``get``, ``M-SEARCH``), as a forward
@@ -13,7 +13,7 @@ servers that never runs (not Traefik's ``noop@internal``: routers to internal se
 from __future__ import annotations
 
 from provider.compiler.dynamic import DynamicConfig, safe_name
-from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule
+from provider.elbv2.model import FixedResponse, JwtValidation, Listener, Redirect, Rule
 from provider.elbv2.regex import go_replacement
 from provider.elbv2.transforms import Transform, TransformType
 
@@ -67,3 +67,15 @@ def transform_options(transforms: tuple[Transform, ...]) -> DynamicConfig:
         _TRANSFORM_KEY[t.type]: [{"regex": r.regex, "replace": go_replacement(r.replace)} for r in t.rewrites]
         for t in transforms
     }
+
+
+def jwt_options(jwt: JwtValidation) -> DynamicConfig:
+    """The token check the plugin makes before the rule's last action: RS256 only, ``iss`` equal to the issuer,
+    ``exp`` required, ``nbf`` and ``iat`` when present, then each additional claim; keys from the JWKS endpoint,
+    cached and fetched again for an unknown ``kid``. Anything else gets 401 with ``WWW-Authenticate: Bearer``."""
+    options: DynamicConfig = {"jwksEndpoint": jwt.jwks_endpoint, "issuer": jwt.issuer}
+    if jwt.additional_claims:  # no empty list: Traefik reads none back
+        options["claims"] = [
+            {"format": c.format.value, "name": c.name, "values": list(c.values)} for c in jwt.additional_claims
+        ]
+    return {"jwt": options}

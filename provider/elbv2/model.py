@@ -49,6 +49,17 @@ class ActionType(StrEnum):
     FORWARD = "forward"
     REDIRECT = "redirect"
     FIXED_RESPONSE = "fixed-response"
+    JWT_VALIDATION = "jwt-validation"
+
+
+# A rule's last action, exactly one per rule; a jwt-validation may come before it.
+TERMINAL_ACTIONS = frozenset((ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE))
+
+
+class ClaimFormat(StrEnum):
+    SINGLE_STRING = "single-string"
+    STRING_ARRAY = "string-array"
+    SPACE_SEPARATED = "space-separated-values"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +225,29 @@ class FixedResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class JwtClaim:
+    format: ClaimFormat
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JwtValidation:
+    """A bearer token checked before the rule's last action (provider/elbv2/jwt_validation.py)."""
+
+    jwks_endpoint: str
+    issuer: str
+    additional_claims: tuple[JwtClaim, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     type: ActionType
     order: int | None = None
     forward: Forward | None = None
     redirect: Redirect | None = None
     fixed_response: FixedResponse | None = None
+    jwt_validation: JwtValidation | None = None
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.accesslogs.tail import run_ingest
 from provider.acm.certificates import OPERATIONS as ACM_OPERATIONS
+from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
@@ -103,11 +105,12 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/ca.pem", ca_pem, methods=["GET"]),
-        *dataplane.routes(ConfigCache(store, health, instances, settings.base_url, runtime.served_certificates),
-                          settings.provider_token, sources.announce),
+        *dataplane.routes(ConfigCache(store, health, instances, settings.base_url, runtime.served_certificates,
+                                      runtime.auth_keys.session_key), settings.provider_token, sources.announce),
+        *auth.routes(runtime.signin, runtime.auth_keys),
         *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
         *rollouts.routes(store),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(auth.PublicKeysHost)])
     app.state.runtime = runtime
     return app

@@ -11,6 +11,8 @@ from functools import cached_property
 from provider.acm import ca as local_ca
 from provider.acm import context as acm
 from provider.acm.records import Certificates
+from provider.auth.keys import AuthKeys
+from provider.auth.signin import SignIn, trust
 from provider.cloudwatch import context as cloudwatch
 from provider.compiler.tls import KeyPair
 from provider.ec2 import context as ec2
@@ -75,6 +77,14 @@ class Runtime:
     @cached_property
     def local_ca(self) -> local_ca.LocalCa:
         return local_ca.load_or_create(self.settings.ca_dir, acm.utcnow())
+
+    @cached_property
+    def auth_keys(self) -> AuthKeys:
+        return AuthKeys(self.settings.state_dir / "alb-auth")
+
+    @cached_property
+    def signin(self) -> SignIn:
+        return SignIn(self.store.snapshot, self.auth_keys, lambda: trust(self.local_ca.pem))
 
     def acm_context(self, region: str) -> acm.Context:
         return acm.Context(

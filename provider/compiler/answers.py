@@ -12,8 +12,10 @@ servers that never runs (not Traefik's ``noop@internal``: routers to internal se
 
 from __future__ import annotations
 
+import base64
+
 from provider.compiler.dynamic import DynamicConfig, safe_name
-from provider.elbv2.model import FixedResponse, JwtValidation, Listener, Redirect, Rule
+from provider.elbv2.model import AuthenticateOidc, FixedResponse, JwtValidation, Listener, Redirect, Rule
 from provider.elbv2.regex import go_replacement
 from provider.elbv2.transforms import Transform, TransformType
 
@@ -79,3 +81,30 @@ def jwt_options(jwt: JwtValidation) -> DynamicConfig:
             {"format": c.format.value, "name": c.name, "values": list(c.values)} for c in jwt.additional_claims
         ]
     return {"jwt": options}
+
+
+SIGNIN_SERVICE = "elbv2-signin"  # this server: /oauth2/idpresponse and refreshes
+CALLBACK_PATH = "/oauth2/idpresponse"
+
+
+def oidc_options(oidc: AuthenticateOidc, rule: Rule, signer: str, session_key: bytes, server_url: str) -> DynamicConfig:
+    """The session check the plugin makes before the rule's last action: the sealed cookie opened with the server's
+    key (it must name this IdP, client and load balancer and be within its SessionTimeout and its access token's
+    life), the three x-amzn-oidc-* headers set from it and the client's removed; without one, a 302 to the IdP
+    (state sealed with the same key, bound to the AWSALBAuthNonce cookie), a 401 or a plain forward. The client
+    secret stays on the server, which answers the callback."""
+    options: DynamicConfig = {
+        "authorizationEndpoint": oidc.authorization_endpoint,
+        "clientId": oidc.client_id,
+        "issuer": oidc.issuer,
+        "scope": oidc.scope,
+        "cookieName": oidc.session_cookie_name,
+        "onUnauthenticated": oidc.on_unauthenticated_request.value,
+        "rule": rule.arn,
+        "signer": signer,
+        "key": base64.b64encode(session_key).decode(),
+        "refreshUrl": f"{server_url}/oauth2/refresh",
+    }
+    if oidc.extra_params:  # no empty list: Traefik reads none back
+        options["extraParams"] = [{"name": k, "value": v} for k, v in oidc.extra_params]
+    return {"oidc": options}

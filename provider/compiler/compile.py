@@ -27,8 +27,11 @@ from typing import Any
 
 from provider.compiler.answers import (
     ANSWERED_SERVICE,
+    CALLBACK_PATH,
+    SIGNIN_SERVICE,
     fixed_options,
     jwt_options,
+    oidc_options,
     redirect_options,
     rule_key,
     transform_options,
@@ -81,13 +84,16 @@ Servers = Mapping[str, Sequence[tuple[str, int]]]
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
+CALLBACK_PRIORITY = 2 * QUALIFIED_BOOST  # ALB answers /oauth2/idpresponse itself, before any rule
 
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """``fixed_response_url``: how Traefik reaches this server, e.g. ``http://127.0.0.1:8080``."""
+    """``fixed_response_url``: how Traefik reaches this server, e.g. ``http://127.0.0.1:8080``; ``session_key``:
+    the key sealing authenticate-oidc sessions (the plugin opens them)."""
 
     fixed_response_url: str
+    session_key: bytes = b""
 
 
 def compile_entries(
@@ -257,6 +263,11 @@ class _Builder:
             if forward is None:
                 texts["services"][ANSWERED_SERVICE] = self.answered
             used.update(arns)
+        if secure and any(r.actions[0].authenticate_oidc for r in rules):
+            name = safe_name(f"{lb_name}-{listener.port}-idpresponse")
+            routers[name] = router_entry(name, listener.port, CALLBACK_PRIORITY, f"Path({go_quote(CALLBACK_PATH)})",
+                                         SIGNIN_SERVICE, [], secure, logged)
+            texts["services"][SIGNIN_SERVICE] = entry(SIGNIN_SERVICE, load_balancer([self.options.fixed_response_url]))
         return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
 
     def _rule(
@@ -285,9 +296,12 @@ class _Builder:
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
         if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
             options["tlsHeaders"] = True
-        jwt = rule.actions[0].jwt_validation
+        jwt, oidc = rule.actions[0].jwt_validation, rule.actions[0].authenticate_oidc
         if jwt:
             options |= jwt_options(jwt)
+        if oidc:
+            options |= oidc_options(oidc, rule, listener.load_balancer_arn, self.options.session_key,
+                                    self.options.fixed_response_url)
         if action.fixed_response:
             options |= fixed_options(action.fixed_response)
         elif action.redirect:

@@ -93,11 +93,11 @@ class ConfigCache:
 
     def __init__(
         self, store: Store, health: HealthMonitor, instances: InstanceResolver | None, base_url: str,
-        certificates: CertificateSource | None = None,
+        certificates: CertificateSource | None = None, session_key: bytes = b"",
     ) -> None:
         self.store, self.health, self.instances = store, health, instances
         self.certificates: CertificateSource = certificates or _NoCertificates()
-        self.options = CompileOptions(fixed_response_url=base_url)
+        self.options = CompileOptions(fixed_response_url=base_url, session_key=session_key)
         self.memo = CompileMemo()  # the last compile's texts: a recompile redoes only what changed
         self._current: Compiled | None = None
         self._lock = asyncio.Lock()

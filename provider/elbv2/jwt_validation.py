@@ -4,8 +4,7 @@ render; the ``alb`` plugin checks the tokens inside Traefik (provider/compiler/a
 AWS's limits: JwksEndpoint and Issuer at most 256 characters, the endpoint a full https URL; at most 10
 AdditionalClaims, none named exp, iss, nbf or iat (always checked), each with at most 10 values of at most 256
 characters, without spaces for space-separated-values. Deliberate difference: an ``http://`` JWKS endpoint is
-accepted when its host is local (loopback, a private address, ``localhost``, or a single-label name such as a
-compose service), since a local IdP rarely has a certificate; a public ``http://`` endpoint is refused as on AWS.
+accepted when its host is local (provider/elbv2/endpoints.py).
 
 >>> parse_jwt_validation({"jwks_endpoint": "http://localhost:8180/jwks", "issuer": "https://idp"}).jwks_endpoint
 'http://localhost:8180/jwks'
@@ -16,11 +15,10 @@ provider.errors.ValidationError: The JWKS endpoint 'http://idp.example.com/jwks'
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
+from provider.elbv2.endpoints import https_or_local
 from provider.elbv2.model import ClaimFormat, JwtClaim, JwtValidation
 from provider.errors import ValidationError
 
@@ -34,7 +32,7 @@ def parse_jwt_validation(raw: Mapping[str, Any] | None) -> JwtValidation:
     if raw is None:
         raise ValidationError("A jwt-validation action needs a 'JwtValidationConfig'")
     endpoint, issuer = raw.get("jwks_endpoint") or "", raw.get("issuer") or ""
-    if not _endpoint_ok(endpoint):
+    if not https_or_local(endpoint):
         raise ValidationError(f"The JWKS endpoint '{endpoint}' must be a full https URL")
     if len(endpoint) > MAX_TEXT:
         raise ValidationError(f"The JWKS endpoint must be at most {MAX_TEXT} characters")
@@ -67,27 +65,6 @@ def _claim(raw: Mapping[str, Any]) -> JwtClaim:
         if claim_format is ClaimFormat.SPACE_SEPARATED and " " in value:
             raise ValidationError(f"The values of the space-separated claim '{name}' cannot include spaces")
     return JwtClaim(claim_format, name, values)
-
-
-def _endpoint_ok(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    if not host or not parts.path:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and _local(host))
-
-
-def _local(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost") or "." not in host and ":" not in host:
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def render_jwt_validation(jwt: JwtValidation) -> dict[str, Any]:

@@ -106,8 +106,9 @@ def modify_listener(ctx: Context, p: Params) -> Result:
         )
         rules = state.rules_by_listener.get(listener.arn, ())
         if p.get("default_actions") is not None:
-            actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"])
-            tx.put(replace(default_rule(state, listener.arn), actions=actions))
+            current = default_rule(state, listener.arn)
+            actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"], current.actions)
+            tx.put(replace(current, actions=actions))
             rules = tuple(r for r in rules if not r.is_default)
         check_protocol(rules, protocol)
         tx.put(listener)

@@ -68,6 +68,13 @@ def action_in_words(action: Action) -> str:
     if action.jwt_validation is not None:
         claims = "".join(f", {c.name}" for c in action.jwt_validation.additional_claims)
         return f"check the bearer token (RS256, issuer {action.jwt_validation.issuer}{claims})"
+    if action.authenticate_oidc is not None:
+        oidc = action.authenticate_oidc
+        unsigned = {"authenticate": "send to sign in", "allow": "let through", "deny": "answer 401"}
+        return (
+            f"sign users in at {oidc.issuer} (client {oidc.client_id}, scope {oidc.scope}; "
+            f"without a session: {unsigned[oidc.on_unauthenticated_request.value]})"
+        )
     forward = action.forward
     if forward is not None and forward.stickiness_enabled:
         return f"forward, sticky for {forward.stickiness_duration} s"

@@ -111,7 +111,7 @@ class InProcessServer:
 
     @property
     def options(self) -> CompileOptions:
-        return CompileOptions(fixed_response_url=self.settings.base_url)
+        return CompileOptions(fixed_response_url=self.settings.base_url, session_key=self.runtime.auth_keys.session_key)
 
     def load(self, state: State) -> dict[str, Any]:
         """Replace the whole stored state with ``state``; returns the config Traefik should end up with."""

@@ -1,5 +1,5 @@
-// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go), sets the TLS
-// headers (tls.go) and applies ALB rule transforms inside Traefik.
+// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go) and
+// authenticate-oidc sessions (oidc.go), sets the TLS headers (tls.go) and applies ALB rule transforms inside Traefik.
 // Traefik loads it from disk (experimental.localPlugins, interpreted by yaegi); provider/traefik/plugin.py
 // writes its configuration. Routing was decided before this runs, on the original request, as on an ALB.
 package alb
@@ -41,6 +41,7 @@ type Redirect struct {
 // Config holds at most one answer (fixed or redirect), the token check before it and the rule's transforms.
 type Config struct {
 	Jwt          *Jwt      `json:"jwt,omitempty"`
+	Oidc         *Oidc     `json:"oidc,omitempty"`
 	Fixed        *Fixed    `json:"fixed,omitempty"`
 	Redirect     *Redirect `json:"redirect,omitempty"`
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
@@ -59,6 +60,7 @@ type compiled struct {
 type handler struct {
 	next     http.Handler
 	jwt      *verifier
+	oidc     *authenticator
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
@@ -71,6 +73,9 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
 	if cfg.Jwt != nil {
 		h.jwt = newVerifier(cfg.Jwt)
+	}
+	if cfg.Oidc != nil {
+		h.oidc = newAuthenticator(cfg.Oidc)
 	}
 	var err error
 	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
@@ -99,6 +104,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setTLSHeaders(r)
 	}
 	if h.jwt != nil && !h.jwt.allow(w, r) {
+		return
+	}
+	if h.oidc != nil && !h.oidc.allow(w, r) {
 		return
 	}
 	if h.fixed != nil {

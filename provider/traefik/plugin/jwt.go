@@ -260,7 +260,9 @@ func decodeSegment(segment string, into interface{}) bool {
 }
 
 func unauthorized(w http.ResponseWriter, challenge string) {
-	w.Header().Set("WWW-Authenticate", challenge)
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Content-Length", strconv.Itoa(len(unauthorizedBody)))
 	w.Header().Set("Server", "awselb/2.0")

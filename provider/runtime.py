@@ -17,6 +17,7 @@ from provider.cloudwatch import context as cloudwatch
 from provider.compiler.tls import KeyPair
 from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
+from provider.ec2.tables import Ec2Store
 from provider.ec2.zones import seed
 from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
@@ -25,7 +26,6 @@ from provider.elbv2.listeners import certificate_users
 from provider.objects import LocalObjects
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.ec2 import Ec2Store
 from provider.sts import identity as sts
 from provider.targets.health import HealthMonitor
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provider import texts
 from provider.elbv2 import arns, attributes, lookup, tags
 from provider.elbv2.actions import check_protocol, parse_actions, render_action
-from provider.elbv2.context import Context, Handler, Params, Result
+from provider.elbv2.context import Context, Handler, Params, Result, Writes
 from provider.elbv2.model import Action, Certificate, Listener, MutualAuthentication, ProtocolName, Rule, State
 from provider.elbv2.paging import page
 from provider.elbv2.response_headers import LISTENER_ATTRIBUTES
@@ -28,9 +28,6 @@ from provider.errors import (
     UnsupportedProtocol,
     ValidationError,
 )
-
-if TYPE_CHECKING:
-    from provider.store import Transaction
 
 
 def create_listener(ctx: Context, p: Params) -> Result:
@@ -132,7 +129,7 @@ def delete_listener(ctx: Context, p: Params) -> Result:
     return {}
 
 
-def delete_with_rules(tx: Transaction, listener: Listener) -> None:
+def delete_with_rules(tx: Writes, listener: Listener) -> None:
     """Delete a listener and its rules (the store drops their tags); also used when a load balancer goes."""
     for rule in tx.state.rules_by_listener.get(listener.arn, ()):
         tx.delete(rule)

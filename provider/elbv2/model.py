@@ -340,6 +340,10 @@ class Rule:
         return tuple(dict.fromkeys(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups))
 
 
+# What a State keeps by key (besides tags).
+Resource = LoadBalancer | TargetGroup | Listener | Rule | Target | TrustStore
+
+
 @dataclass(frozen=True)
 class State:
     """The whole state at one version: what store.snapshot() returns and compiler.py consumes."""

@@ -106,16 +106,23 @@ def _version(db: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
+class StoreConflict(Exception):
+    """A DuckDB constraint rejected the commit (duplicate name, port, priority...); nothing was written."""
+
+
 @contextlib.contextmanager
 def transaction(db: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """``with transaction(cursor) as db:`` BEGIN ... COMMIT; roll back and re-raise on any error."""
+    """``with transaction(cursor) as db:`` BEGIN ... COMMIT; roll back and re-raise on any error, a constraint's
+    as StoreConflict."""
     db.execute("BEGIN")
     try:
         yield db
         db.execute("COMMIT")
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(duckdb.Error):
             db.execute("ROLLBACK")
+        if isinstance(error, duckdb.ConstraintException):
+            raise StoreConflict(str(error)) from error
         raise
 
 

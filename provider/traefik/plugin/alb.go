@@ -47,6 +47,7 @@ type Config struct {
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
 	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
+	Mtls         *Mtls     `json:"mtls,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -65,10 +66,11 @@ type handler struct {
 	hosts    []compiled
 	urls     []compiled
 	tls      bool
+	mtls     *mtls
 }
 
-// New builds the middleware as a chain of the parts the rule uses: TLS headers and the token check, the session check
-// (its own type, see signedIn), then the answer or the transforms. Yaegi allocates every local of an interpreted
+// New builds the middleware as a chain of the parts the rule uses: the TLS and mTLS headers and the token check, the
+// session check (its own type, see signedIn), then the answer or the transforms. Yaegi allocates every local of an interpreted
 // function on each call, so each part's ServeHTTP holds only its own; a rule with a part missing skips it.
 // A bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
@@ -87,8 +89,11 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 	if cfg.Oidc != nil {
 		chain = &signedIn{next: chain, auth: newAuthenticator(cfg.Oidc)}
 	}
-	if cfg.Jwt != nil || cfg.TLSHeaders {
+	if cfg.Jwt != nil || cfg.TLSHeaders || cfg.Mtls != nil {
 		first := &handler{next: chain, tls: cfg.TLSHeaders}
+		if cfg.Mtls != nil {
+			first.mtls = newMtls(cfg.Mtls)
+		}
 		if cfg.Jwt != nil {
 			first.jwt = newVerifier(cfg.Jwt)
 		}
@@ -112,6 +117,9 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.tls {
 		setTLSHeaders(r)
+	}
+	if h.mtls != nil && !h.mtls.allow(w, r) {
+		return
 	}
 	if h.jwt != nil && !h.jwt.allow(w, r) {
 		return

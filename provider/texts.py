@@ -51,6 +51,16 @@ COLLECTION_TOO_LONG = "The collection {name} must not have a size greater than {
 NEXT_TOKEN_INVALID = "The value for parameter NextToken is not valid."  # not known from AWS
 TAGGED_RESOURCE_NOT_FOUND = "The resource {arn} does not exist."  # not known from AWS
 TOO_MANY_TAGS = "A resource can have at most {limit} tags."  # not known from AWS
+# Metrics Insights (GetMetricData's `SELECT ...` expressions); AWS's wording of these is not known
+INSIGHTS_SYNTAX = "Syntax error in the Metrics Insights query near {near}"  # not known from AWS
+INSIGHTS_FUNCTION = (  # not known from AWS
+    "Unsupported function {name} in the Metrics Insights query: use one of {functions}"
+)
+INSIGHTS_OPERATOR = (  # not known from AWS
+    "The operator {operator} is not supported in this Metrics Insights query's WHERE clause: use =, != and AND"
+)
+INSIGHTS_LIMIT = "The LIMIT of a Metrics Insights query must be between 1 and {limit}"  # not known from AWS
+INSIGHTS_ONE_QUERY = "A GetMetricData request can include only one Metrics Insights query."  # not known from AWS
 
 
 def number_shown(value: float) -> str:

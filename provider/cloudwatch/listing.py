@@ -14,6 +14,7 @@ from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterValue
 from provider.cloudwatch.model import Metric
 from provider.cloudwatch.timestamps import to_ms
+from provider.store import Store
 from provider.telemetry import queries as traffic
 
 PAGE_SIZE = 500
@@ -28,7 +29,8 @@ def list_metrics(ctx: Context, params: Params) -> Result:
     wanted = [(str(validate.required(d, "name", "Dimensions.Name")), d.get("value"))
               for d in params.get("dimensions") or ()]
     found = sorted(
-        (m for m in _all(ctx, since) if _matches(m, params.get("namespace"), params.get("metric_name"), wanted)),
+        (m for m in known_metrics(ctx.store, since)
+         if _matches(m, params.get("namespace"), params.get("metric_name"), wanted)),
         key=lambda m: (m.namespace, m.name, m.dimensions),
     )
     start = _start(params.get("next_token"))
@@ -45,9 +47,10 @@ def list_metrics(ctx: Context, params: Params) -> Result:
     return result
 
 
-def _all(ctx: Context, since: int | None) -> set[Metric]:
-    out = set(points.stored_metrics(ctx.store, since))
-    for lb, tg, name in _with_per_target(traffic.seen(ctx.store, since)):
+def known_metrics(store: Store, since: int | None) -> set[Metric]:
+    """Every metric that has data (since ``since`` ms when given): stored, and computed from requests."""
+    out = set(points.stored_metrics(store, since))
+    for lb, tg, name in _with_per_target(traffic.seen(store, since)):
         values = {"LoadBalancer": lb, "TargetGroup": tg}
         for names in alb.ALB_METRICS[name].dimension_sets:
             if all(values[n] is not None for n in names):

@@ -1,4 +1,5 @@
-"""GetMetricData: MetricStat queries and metric math, with Label, ReturnData, ScanBy, MaxDatapoints/NextToken.
+"""GetMetricData: MetricStat queries, metric math and one Metrics Insights query (insights.py), with Label,
+ReturnData, ScanBy, MaxDatapoints/NextToken.
 
 Argo Rollouts' analysis, for one: two MetricStat queries (ids `errors`, `requests`, ReturnData false) and
 ``{"id": "rate", "expression": "errors / requests"}`` -> one result, ``rate``, one value per period.
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from provider import texts
-from provider.cloudwatch import math, series, validate
+from provider.cloudwatch import insights, listing, math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, MissingParameter, ValidationError
 from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat
-from provider.cloudwatch.timestamps import to_datetime
+from provider.cloudwatch.timestamps import to_datetime, to_ms
 
 MAX_QUERIES = 500
 DEFAULT_MAX_DATAPOINTS = 100_800
@@ -35,6 +36,10 @@ class _Query:
     stat: Stat | None = None  # MetricStat queries
     series: SeriesQuery | None = None
     expression: math.Node | None = None  # metric math
+    insights: insights.Query | None = None  # a Metrics Insights query, read over [start_ms, end_ms) by period
+    period: int = 0
+    start_ms: int = 0
+    end_ms: int = 0
 
 
 def get_metric_data(ctx: Context, params: Params) -> Result:
@@ -56,6 +61,8 @@ def get_metric_data(ctx: Context, params: Params) -> Result:
     ids = [q.id for q in queries]
     if len(set(ids)) != len(ids):
         raise ValidationError("The values of MetricDataQueries.member.N.Id must be unique.")
+    if sum(q.insights is not None for q in queries) > 1:
+        raise ValidationError(texts.INSIGHTS_ONE_QUERY)
     results = _evaluate(ctx, queries, scan_by == "TimestampDescending")
     return _page(results, offset, max_points)
 
@@ -73,6 +80,8 @@ def _query(item: Params, n: int, start: datetime, end: datetime) -> _Query:
     if stat is not None and expression is not None:
         raise ValidationError(f"Exactly one of {where}.MetricStat and {where}.Expression must be given.")
     return_data = item.get("return_data") is not False
+    if stat is None and insights.is_query(str(expression)):
+        return _insights_query(item, where, qid, str(expression), return_data, start, end)
     if stat is None:
         try:
             node = math.parse(str(expression))
@@ -95,6 +104,19 @@ def _query(item: Params, n: int, start: datetime, end: datetime) -> _Query:
     read = frozenset({parsed}) if isinstance(parsed, Statistic) else frozenset()
     query = SeriesQuery(metric, period, start_ms, end_ms, unit, percentiles, read)
     return _Query(qid, item.get("label") or metric.name, return_data, stat=parsed, series=query)
+
+
+def _insights_query(item: Params, where: str, qid: str, text: str, return_data: bool, start: datetime,
+                    end: datetime) -> _Query:
+    try:
+        query = insights.parse(text)
+    except insights.InsightsError as e:
+        raise ValidationError(f"Error in expression {qid!r}: {e}") from None
+    period = validate.check_period(int(validate.required(item, "period", f"{where}.Period")), f"{where}.Period",
+                                   ValidationError)
+    start_ms, end_ms = validate.time_range(start, end, period, ValidationError)
+    return _Query(qid, item.get("label") or qid, return_data, insights=query, period=period, start_ms=start_ms,
+                  end_ms=end_ms)
 
 
 def _default_labels(queries: list[_Query], items: Sequence[Params]) -> list[_Query]:
@@ -120,6 +142,11 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
         column = aggregates.values(q.stat, asked) if q.stat is not None else []
         fetched_series[q.id] = {t: v for t, v in zip(aggregates.start_ms, column, strict=True) if v is not None}
     values: dict[str, math.Value] = dict(fetched_series)
+    grouped = {q.id: _insights(ctx, q) for q in queries if q.insights is not None}
+    for q in queries:
+        if q.insights is not None:
+            found = [s for _, s in grouped[q.id]]
+            values[q.id] = found if q.insights.group_by else found[0]
     by_id = {q.id: q for q in queries}
     metrics = [(q.id, q.label, fetched_series[q.id]) for q in stats]
     grid = _grid(stats)
@@ -139,6 +166,10 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
     for q in queries:
         if not q.return_data:
             continue
+        if q.id in grouped:
+            out.extend((_labelled(q, group), dict(sorted(s.items(), reverse=descending)))
+                       for group, s in grouped[q.id])
+            continue
         try:
             value = resolve(q.id)
         except math.MathError as e:
@@ -146,6 +177,21 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
         for s in _as_series(value, metrics, grid):
             out.append((q, dict(sorted(s.items(), reverse=descending))))
     return out
+
+
+def _insights(ctx: Context, q: _Query) -> list[tuple[tuple[str, ...], math.Series]]:
+    assert q.insights is not None
+    known = listing.known_metrics(ctx.store, q.start_ms)
+    return insights.run(q.insights, known, lambda asked: series.fetch(ctx.store, asked), q.period, q.start_ms,
+                        q.end_ms, to_ms(ctx.now()))
+
+
+def _labelled(q: _Query, group: tuple[str, ...]) -> _Query:
+    """A grouped result's label: its GROUP BY values joined by spaces (after the query's Label when given)."""
+    if not group:
+        return q
+    values = " ".join(group)
+    return dataclasses.replace(q, label=f"{q.label} {values}" if q.label != q.id else values)
 
 
 def _grid(stats: Sequence[_Query]) -> list[int]:

@@ -100,7 +100,8 @@ def _stat_query(qid: str, m: MetricStat, return_data: bool = True) -> dict[str, 
 def _query(q: AlarmQuery) -> dict[str, Any]:
     if q.metric_stat is not None:
         return _stat_query(q.id, q.metric_stat, q.return_data)
-    return {"id": q.id, "expression": q.expression, "return_data": q.return_data}
+    period = {"period": q.period} if q.period is not None else {}
+    return {"id": q.id, "expression": q.expression, "return_data": q.return_data, **period}
 
 
 def points(ctx: Context, alarm: Alarm, now: datetime) -> list[Point]:

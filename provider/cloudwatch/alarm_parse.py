@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from provider.cloudwatch import math, validate
+from provider.cloudwatch import insights, math, validate
 from provider.cloudwatch.alarm_model import (
     MAX_EVALUATED_SECONDS,
     Alarm,
@@ -60,7 +60,7 @@ def _queries(items: list[Params]) -> tuple[tuple[AlarmQuery, ...], int]:
         stat, expression = item.get("metric_stat"), item.get("expression")
         if (stat is None) == (expression is None):
             raise ValidationError(f"Exactly one of {where}.MetricStat and {where}.Expression must be given.")
-        metric_stat = None
+        metric_stat, period = None, item.get("period")
         if stat is not None:
             m = validate.required(stat, "metric", f"{where}.MetricStat.Metric")
             text = str(validate.required(stat, "stat", f"{where}.MetricStat.Stat"))
@@ -72,16 +72,24 @@ def _queries(items: list[Params]) -> tuple[tuple[AlarmQuery, ...], int]:
                 validate.dimensions(m.get("dimensions"), f"{where}.MetricStat.Metric.Dimensions"),
                 _period(validate.required(stat, "period", f"{where}.MetricStat.Period"), f"{where}.MetricStat.Period"),
                 text, validate.unit(stat.get("unit"), f"{where}.MetricStat.Unit"))
+        elif insights.is_query(str(expression)):
+            try:
+                insights.parse(str(expression))
+            except insights.InsightsError as e:
+                raise ValidationError(f"Error in expression {qid!r}: {e}") from None
+            period = _period(validate.required(item, "period", f"{where}.Period"), f"{where}.Period")
         else:
             try:
                 math.parse(str(expression))
             except math.MathError as e:
                 raise ValidationError(f"Error in expression {qid!r}: {e}") from None
         out.append(AlarmQuery(qid, metric_stat, None if expression is None else str(expression), item.get("label"),
-                              item.get("return_data") is not False, item.get("period")))
+                              item.get("return_data") is not False, period))
     if sum(q.return_data for q in out) != 1:
         raise ValidationError("Exactly one element of the metrics list should return data.")
     periods = {q.metric_stat.period for q in out if q.metric_stat is not None}
+    periods |= {int(q.period) for q in out if q.expression is not None and insights.is_query(q.expression)
+                and q.period is not None}
     if not periods:
         raise ValidationError("The metrics list must contain at least one MetricStat.")
     return tuple(out), max(periods)

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from tests.support.clients import cloudwatch
 from tests.support.processes import Server
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
+from tests.support.waiting import wait_for
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 AT = NOW - timedelta(minutes=10)  # one whole minute of data, well inside the window
@@ -165,3 +166,25 @@ def test_one_query_per_request_and_a_period(client: Any) -> None:
                                StartTime=AT, EndTime=NOW)
     assert (raised.value.response["Error"]["Code"], raised.value.response["Error"]["Message"]) == (
         "MissingParameter", "The parameter MetricDataQueries.member.1.Period is required.")
+
+
+def test_alarm_on_a_query(client: Any) -> None:
+    """An alarm whose Metrics hold a Metrics Insights query (the query's Period is the alarm's) is evaluated."""
+    _put(client, "Insights/alarm", [("Latency", {"Host": "a"}, 9.0, datetime.now(UTC) - timedelta(seconds=65)),
+                                    ("Latency", {"Host": "b"}, 2.0, datetime.now(UTC) - timedelta(seconds=65))])
+    client.put_metric_alarm(
+        AlarmName="insights-latency", EvaluationPeriods=3, DatapointsToAlarm=1, Threshold=5,
+        ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching",
+        Metrics=[{"Id": "q", "Expression": 'SELECT MAX(Latency) FROM "Insights/alarm"', "Period": 60,
+                  "ReturnData": True}])
+    alarm = client.describe_alarms(AlarmNames=["insights-latency"])["MetricAlarms"][0]
+    assert alarm["Metrics"][0]["Period"] == 60 and "Period" not in alarm  # as for metric math alarms
+    wait_for("the Metrics Insights alarm in ALARM", lambda: client.describe_alarms(
+        AlarmNames=["insights-latency"])["MetricAlarms"][0]["StateValue"] == "ALARM")
+    with pytest.raises(ClientError) as raised:
+        client.put_metric_alarm(
+            AlarmName="insights-bad", EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+            Metrics=[{"Id": "q", "Expression": 'SELECT P99(Latency) FROM "Insights/alarm"', "Period": 60}])
+    assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert client.describe_alarms(AlarmNames=["insights-bad"])["MetricAlarms"] == []
+    client.delete_alarms(AlarmNames=["insights-latency"])

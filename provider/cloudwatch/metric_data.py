@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from provider import texts
 from provider.cloudwatch import insights, listing, math, series, validate
@@ -26,6 +27,7 @@ from provider.cloudwatch.timestamps import to_datetime, to_ms
 MAX_QUERIES = 500
 DEFAULT_MAX_DATAPOINTS = 100_800
 _ID = re.compile(r"[a-z][a-zA-Z0-9_]*")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +168,13 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
     for q in queries:
         if not q.return_data:
             continue
-        if q.id in grouped:
-            out.extend((_labelled(q, group), dict(sorted(s.items(), reverse=descending)))
-                       for group, s in grouped[q.id])
-            continue
         try:
             value = resolve(q.id)
         except math.MathError as e:
             raise ValidationError(f"Error in expression {q.id!r}: {e}") from None
         for s in _as_series(value, metrics, grid):
             out.append((q, dict(sorted(s.items(), reverse=descending))))
-    return out
+    return _relabelled(out, {qid: [group for group, _ in found] for qid, found in grouped.items()})
 
 
 def _insights(ctx: Context, q: _Query) -> list[tuple[tuple[str, ...], math.Series]]:
@@ -184,6 +182,12 @@ def _insights(ctx: Context, q: _Query) -> list[tuple[tuple[str, ...], math.Serie
     known = listing.known_metrics(ctx.store, q.start_ms)
     return insights.run(q.insights, known, lambda asked: series.fetch(ctx.store, asked), q.period, q.start_ms,
                         q.end_ms, to_ms(ctx.now()))
+
+
+def _relabelled(out: list[tuple[_Query, _T]], groups: dict[str, list[tuple[str, ...]]]) -> list[tuple[_Query, _T]]:
+    """A Metrics Insights query's results (one per group, in its order) each with its group's label."""
+    left = {qid: iter(found) for qid, found in groups.items()}
+    return [(_labelled(q, next(left[q.id])) if q.id in left else q, points) for q, points in out]
 
 
 def _labelled(q: _Query, group: tuple[str, ...]) -> _Query:

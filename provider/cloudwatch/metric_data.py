@@ -185,14 +185,13 @@ def _page(results: list[tuple[_Query, math.Series]], offset: int, budget: int) -
     out: list[Result] = []
     skip, left, more = offset, budget, False
     for q, s in results:
-        points = list(s.items())
-        points = points[min(skip, len(points)):]
+        stamps, values = list(s)[skip:], list(s.values())[skip:]
         skip = max(0, skip - len(s))
-        taken, more = points[:left], more or len(points) > left
-        left -= len(taken)
+        taken, more = min(left, len(stamps)), more or len(stamps) > left
+        left -= taken
         out.append({
-            "id": q.id, "label": q.label, "timestamps": [to_datetime(t) for t, _ in taken],
-            "values": [v for _, v in taken], "status_code": "PartialData" if len(taken) < len(points) else "Complete",
+            "id": q.id, "label": q.label, "timestamps": list(map(to_datetime, stamps[:taken])),
+            "values": values[:taken], "status_code": "PartialData" if taken < len(stamps) else "Complete",
             "messages": [],
         })
     result: Result = {"metric_data_results": out, "messages": []}

@@ -22,7 +22,13 @@ serve: venv
 
 # Two workers (this machine's two cores), each taking whole modules (--dist loadscope): a module's fixtures start
 # once, and tests that share a fixed port (test_readme's 9001/9002) stay in one process.
-test: venv
+# The OIDC tests' IdP (node oidc-provider), installed from its lockfile when absent.
+IDP_MODULES := tests/idp/node_modules/.package-lock.json
+
+$(IDP_MODULES): tests/idp/package-lock.json
+	cd tests/idp && npm ci --no-audit --no-fund --silent
+
+test: venv $(IDP_MODULES)
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
 	$(VENV)/bin/pytest -q -n 2 --dist loadscope

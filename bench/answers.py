@@ -77,11 +77,12 @@ def state(nginx_port: int) -> StateBuilder:
     return b
 
 
-def wrk(port: int, path: str, seconds: int, connections: int) -> float:
+def wrk(port: int, path: str, seconds: int, connections: int, *, tls: bool = False, header: str = "") -> float:
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}{path}"
+    extra = ["-H", header] if header else []
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", *extra, url], capture_output=True, text=True, check=True,
+    ).stdout
     found = re.search(r"Requests/sec:\s+([0-9.]+)", out)
     assert found, out
     return float(found.group(1))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from provider.compiler.compile import CompileMemo, CompileOptions, compile_entries, serialize  # noqa: E402
 from provider.elbv2.model import (  # noqa: E402
     Action,
     ActionType,
@@ -44,7 +45,6 @@ from provider.elbv2.model import (  # noqa: E402
     TargetGroupTuple,
     TargetType,
 )
-from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries, serialize  # noqa: E402
 
 ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

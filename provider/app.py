@@ -10,17 +10,22 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from provider.accesslogs.tail import run_ingest
+from provider.acm.certificates import OPERATIONS as ACM_OPERATIONS
+from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
 from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
 from provider.cloudwatch.sampler import run_metrics
+from provider.configserver import endpoint as dataplane
+from provider.configserver.cache import ConfigCache
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
 from provider.rollout import routes as rollouts
@@ -33,8 +38,6 @@ from provider.targets.health import HealthMonitor
 from provider.targets.schedule import run_health
 from provider.telemetry.loop import run_telemetry
 from provider.telemetry.sources import Sources
-from provider.traefik import endpoint as dataplane
-from provider.traefik.config_cache import ConfigCache
 from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Settings, Store], Coroutine[Any, Any, None]]  # one more task for the app's lifetime
@@ -48,6 +51,7 @@ def services(runtime: Runtime) -> Registry:
             Service("cloudwatch", CLOUDWATCH_OPERATIONS, runtime.cloudwatch_context, threaded=True),
             Service("ec2", EC2_OPERATIONS, runtime.ec2_context),
             Service("sts", STS_OPERATIONS, runtime.sts_context),
+            Service("acm", ACM_OPERATIONS, runtime.acm_context),
         ]
     )
 
@@ -64,10 +68,14 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")
 
+    async def ca_pem(_: Request) -> Response:  # the local CA's public certificate, never its key
+        return PlainTextResponse(runtime.local_ca.pem, media_type="application/x-pem-file")
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # The loaded state and the imported modules live as long as the server: keep them out of every
         # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
+        runtime.local_ca  # noqa: B018  # created on first start, beside the state
         gc.freeze()
         # A metrics query's Python work in a worker thread gives the GIL back to the event loop within this long
         # (CPython's default: 5 ms), so API calls and config polls do not wait behind it (bench/metrics_stalls.py).
@@ -96,11 +104,13 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         Route("/", aws, methods=["POST", "GET"]),
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *dataplane.routes(ConfigCache(store, health, instances, settings.base_url), settings.provider_token,
-                          sources.announce),
-        *ui.routes(store, health),
+        Route("/ca.pem", ca_pem, methods=["GET"]),
+        *dataplane.routes(ConfigCache(store, health, instances, settings.base_url, runtime.served_certificates,
+                                      runtime.auth_keys.session_key), settings.provider_token, sources.announce),
+        *auth.routes(runtime.signin, runtime.auth_keys),
+        *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
         *rollouts.routes(store),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(auth.PublicKeysHost)])
     app.state.runtime = runtime
     return app

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="serve, and run Traefik itself so listener ports carry real traffic")
     _flags(up, up=True)
     rollout.add_parser(commands)
+    ca = commands.add_parser("ca", help="print the local CA's certificate (PEM), which signs ACM's certificates")
+    ca.add_argument("--db", help=f"the state's DuckDB file; the CA lives beside it (default {Settings().db}; "
+                    "ELBV2_DB)")
     return parser
 
 
@@ -68,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provider.rollout.client.main import run  # boto3 with it: `serve` and `up` never load it
 
         return run(args)
+    if args.command == "ca":
+        from provider.acm import ca
+
+        settings = Settings.from_env(db=args.db)
+        print(ca.load_or_create(settings.ca_dir, ca.utcnow()).pem, end="")
+        return 0
     settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -88,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = "memory (discarded on exit)" if settings.db == ":memory:" else str(Path(settings.db).resolve())
     print(f"elbv2-provider: AWS endpoint http://{settings.host}:{settings.port}  (--endpoint-url)", flush=True)
     print(f"elbv2-provider: state in {where}", flush=True)
+    print(f"elbv2-provider: local CA {settings.ca_dir / 'ca.pem'}  (curl --cacert; `elbv2-provider ca`)", flush=True)
     print(f"elbv2-provider: status page http://{settings.host}:{settings.port}/ui/", flush=True)
     if args.command == "up":
         from provider.canary import banner

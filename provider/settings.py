@@ -83,6 +83,10 @@ class Settings:
         "where ALB-format access-log files go for load balancers with access_logs.s3.enabled=true",
         shown="<db dir>/alb-logs",
     ))
+    # ACM
+    acm_validation_seconds: float = setting(2.0, Flag(
+        "seconds a requested ACM certificate stays PENDING_VALIDATION before it is ISSUED"
+    ))
     log_level: str = setting("info", Flag("log verbosity", choices=("debug", "info", "warning", "error")))
 
     @property
@@ -98,6 +102,11 @@ class Settings:
         if self.db == ":memory:":
             return Path(tempfile.gettempdir()) / f"elbv2-{self.port}"
         return Path(self.db).resolve().parent
+
+    @property
+    def ca_dir(self) -> Path:
+        """Where the local CA that signs ACM's certificates lives (its key never leaves it)."""
+        return self.state_dir / "ca"
 
     @property
     def traefik_log_path(self) -> Path:

@@ -39,6 +39,18 @@ VALUE_INVALID = "The value {value} for parameter {name} is invalid."
 STORAGE_RESOLUTION = "The parameter {name} must be a value in the set [ 1, 60 ]."
 DUPLICATE_DIMENSION = "No metric may specify the same dimension name twice."
 ALARM_NOT_FOUND = "Alarm {name} does not exist."
+DASHBOARD_NAME_CHARACTERS = (
+    "The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and"
+    " underscore (_).\n"  # the trailing newline is AWS's
+)
+DASHBOARD_NAME_LENGTH = "The value for field DashboardName must be at most {limit} characters long."  # not from AWS
+DASHBOARD_NOT_FOUND = "Dashboard {name} does not exist"
+DASHBOARDS_NOT_FOUND = "The specified dashboard does not exist. [{names}]"  # moto's; not recorded from AWS
+DASHBOARD_NAMES_EMPTY = "The parameter DashboardNames must contain at least one name."  # not known from AWS
+COLLECTION_TOO_LONG = "The collection {name} must not have a size greater than {limit}."
+NEXT_TOKEN_INVALID = "The value for parameter NextToken is not valid."  # not known from AWS
+TAGGED_RESOURCE_NOT_FOUND = "The resource {arn} does not exist."  # not known from AWS
+TOO_MANY_TAGS = "A resource can have at most {limit} tags."  # not known from AWS
 
 
 def number_shown(value: float) -> str:

@@ -113,6 +113,7 @@ class ServiceModel:
     ops: dict[str, Operation]  # the compiled operations (see load's `only`)
     names: frozenset[str]  # every operation the model has
     error_types: dict[str, str]  # query error code -> modeled exception shape name
+    json_version: str = "1.0"  # awsJson1_0 or awsJson1_1: the json protocol's content type
 
     def error_type(self, code: str) -> str:
         return self.error_types.get(code, code)
@@ -183,6 +184,7 @@ def _build(name: str, model: dict[str, Any], only: frozenset[str] | None) -> Ser
         ops=_compile(model, only),
         names=frozenset(model["operations"]),
         error_types=errors,
+        json_version=meta.get("jsonVersion", "1.0"),
     )
 
 

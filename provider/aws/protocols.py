@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
@@ -127,6 +127,15 @@ class Json(_Document):
 
     def decode(self, body: bytes) -> Any:
         return json.loads(body)
+
+    def render(self, model: ServiceModel, action: str, result: Mapping[str, Any], request_id: str) -> Rendered:
+        rendered = super().render(model, action, result, request_id)
+        return replace(rendered, content_type=f"application/x-amz-json-{model.json_version}")
+
+    def error(self, model: ServiceModel | None, error: ApiError, request_id: str) -> Rendered:
+        rendered = super().error(model, error, request_id)
+        version = model.json_version if model is not None else "1.0"
+        return replace(rendered, content_type=f"application/x-amz-json-{version}")
 
     def encode(self, doc: Any) -> bytes:
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,5 +1,5 @@
-"""The alarm operations: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState,
-Enable/DisableAlarmActions. Evaluation lives in alarm_eval.py; definitions are checked in alarm_parse.py.
+"""The alarm operations: PutMetricAlarm (with its Tags), DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms,
+SetAlarmState, Enable/DisableAlarmActions. Evaluation lives in alarm_eval.py; definitions are checked in alarm_parse.py.
 
 Usage: ``put_metric_alarm(ctx, {"alarm_name": "5xx", "namespace": "AWS/ApplicationELB", ...})`` -> ``{}``.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from provider import partitions, texts
 from provider.cloudwatch import alarm_store as stored
-from provider.cloudwatch import validate
+from provider.cloudwatch import tag_store, tags, validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
 from provider.cloudwatch.context import Context, Handler, Params, Result
@@ -37,10 +37,13 @@ def put_metric_alarm(ctx: Context, params: Params) -> Result:
     now = ctx.now()
     arn = partitions.arn("cloudwatch", ctx.region, ctx.account, f"alarm:{name}")
     alarm = parse_alarm(params, arn, now)
+    new_tags = tags.parse(params.get("tags"))
     if old is not None:  # redefining keeps the state until the next evaluation, as AWS does
         alarm = dataclasses.replace(alarm, state=old.state, state_reason=old.state_reason,
                                     state_reason_data=old.state_reason_data, state_updated_at=old.state_updated_at)
     stored.put_alarms(ctx.store, [alarm])
+    if old is None and new_tags:  # Tags count only when the alarm is created, as on AWS
+        tag_store.set_tags(ctx.store, alarm.arn, new_tags)
     return {}
 
 
@@ -90,7 +93,9 @@ def delete_alarms(ctx: Context, params: Params) -> Result:
     names = [str(n) for n in params.get("alarm_names") or []]
     if len(names) > 100:
         raise ValidationError("The collection AlarmNames must not have a size greater than 100.")
+    arns = [a.arn for a in stored.all_alarms(ctx.store) if a.name in names]
     stored.delete_alarms(ctx.store, names)  # names that do not exist are no error, as on AWS
+    tag_store.delete_tags(ctx.store, arns)  # a new alarm of the name starts untagged
     return {}
 
 

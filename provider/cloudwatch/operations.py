@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provider.cloudwatch import alarms, listing, metric_data, put, statistics
+from provider.cloudwatch import alarms, dashboards, listing, metric_data, put, statistics, tags
 from provider.cloudwatch.context import Handler
 
 OPERATIONS: dict[str, Handler] = {
@@ -11,4 +11,6 @@ OPERATIONS: dict[str, Handler] = {
     **listing.OPERATIONS,
     **put.OPERATIONS,
     **alarms.OPERATIONS,
+    **dashboards.OPERATIONS,
+    **tags.OPERATIONS,
 }

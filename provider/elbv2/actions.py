@@ -1,8 +1,9 @@
-"""Rule and default actions: forward (weighted, sticky), redirect, fixed-response. Parse, validate, render.
+"""Rule and default actions: forward (weighted, sticky), redirect, fixed-response, and a jwt-validation or an
+authenticate-oidc before one of them. Parse, validate, render.
 
 >>> parse_actions(State(), "arn:lb", ProtocolName.HTTP, [{"type": "fixed-response", "fixed_response_config":
 ...     {"status_code": "404"}}])
-(Action(type=<ActionType.FIXED_RESPONSE: 'fixed-response'>, ..., fixed_response=FixedResponse(status_code='404', ...)),)
+(Action(type=<ActionType.FIXED_RESPONSE: 'fixed-response'>, ..., fixed_response=FixedResponse(status_code='404'...),)
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from dataclasses import asdict
 from typing import Any
 
 from provider.elbv2 import limits, lookup
+from provider.elbv2.authenticate_oidc import parse_authenticate_oidc, render_authenticate_oidc
+from provider.elbv2.jwt_validation import parse_jwt_validation, render_jwt_validation
 from provider.elbv2.model import (
+    TERMINAL_ACTIONS,
     Action,
     ActionType,
     FixedResponse,
     Forward,
     ProtocolName,
     Redirect,
+    Rule,
     State,
     TargetGroupTuple,
 )
@@ -29,39 +34,82 @@ from provider.errors import (
 )
 
 CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
-UNSUPPORTED_TYPES = ("authenticate-oidc", "authenticate-cognito", "jwt-validation")
+UNSUPPORTED_TYPES = ("authenticate-cognito",)
+MAX_ORDER = 50000
+
+
+def https_only(action: Action) -> str:
+    return f"The {action.type.value} action is supported only on HTTPS listeners"
 
 
 def parse_actions(
-    state: State, load_balancer_arn: str, protocol: ProtocolName, raw: Sequence[Mapping[str, Any]]
+    state: State,
+    load_balancer_arn: str,
+    protocol: ProtocolName,
+    raw: Sequence[Mapping[str, Any]],
+    existing: Sequence[Action] = (),
 ) -> tuple[Action, ...]:
-    """Typed, validated actions for a rule (or a listener's default actions) on one load balancer."""
+    """Typed, validated actions for a rule (or a listener's default actions) on one load balancer, in Order.
+    ``existing``: the actions they replace (Modify*), for UseExistingClientSecret.
+
+    As on ALB: exactly one forward, redirect or fixed-response, performed last; with several actions each has a
+    distinct Order (1-50000); one jwt-validation or authenticate-oidc before it, only on HTTPS listeners."""
     if not raw:
         raise ValidationError("At least one action must be specified")
-    if len(raw) > 1:
+    actions = [_parse_one(a, protocol, existing) for a in raw]
+    for action in actions:
+        if action.order is not None and not 1 <= action.order <= MAX_ORDER:
+            raise ValidationError(f"Action order '{action.order}' must be between 1 and {MAX_ORDER}")
+    if len(actions) > 1:
+        if any(a.order is None for a in actions):
+            raise ValidationError("Each action must have an order when a rule has more than one action")
+        if len({a.order for a in actions}) != len(actions):
+            raise ValidationError("Each action of a rule must have a different order")
+        actions.sort(key=lambda a: a.order or 0)
+    terminal = [a for a in actions if a.type in TERMINAL_ACTIONS]
+    if len(terminal) != 1:
+        raise InvalidLoadBalancerAction("A rule must have exactly one forward, redirect or fixed-response action")
+    if actions[-1] is not terminal[0]:
         raise InvalidLoadBalancerAction(
-            "A rule can have only one forward, redirect or fixed-response action "
-            "(authenticate actions are not supported by elbv2-provider)"
+            f"The {terminal[0].type.value} action must be the last action to be performed (the highest order)"
         )
-    action = _parse_one(raw[0], protocol)
-    if action.forward:
-        check_target_groups(state, load_balancer_arn, action.forward)
-    return (action,)
+    if len(actions) > 2:
+        raise InvalidLoadBalancerAction("A rule can have at most one authenticate or jwt-validation action")
+    if len(actions) == 2 and protocol is not ProtocolName.HTTPS:
+        raise InvalidLoadBalancerAction(https_only(actions[0]))
+    if terminal[0].forward:
+        check_target_groups(state, load_balancer_arn, terminal[0].forward)
+    return tuple(actions)
 
 
-def _parse_one(raw: Mapping[str, Any], protocol: ProtocolName) -> Action:
+def check_protocol(rules: Sequence[Rule], protocol: ProtocolName) -> None:
+    """A listener that stops being HTTPS may keep no jwt-validation or authenticate action."""
+    if protocol is ProtocolName.HTTPS:
+        return
+    for rule in rules:
+        if len(rule.actions) > 1:
+            raise InvalidLoadBalancerAction(https_only(rule.actions[0]))
+
+
+def _parse_one(raw: Mapping[str, Any], protocol: ProtocolName, existing: Sequence[Action]) -> Action:
     kind = raw.get("type")
     if kind in UNSUPPORTED_TYPES:
         raise InvalidLoadBalancerAction(f"Action type '{kind}' is not supported by elbv2-provider")
     try:
         action_type = ActionType(str(kind))
     except ValueError:
-        raise ValidationError(f"Action type '{kind}' must be one of [forward, redirect, fixed-response]") from None
+        allowed = ", ".join(t.value for t in ActionType)
+        raise ValidationError(f"Action type '{kind}' must be one of [{allowed}]") from None
     order = raw.get("order")
     if action_type is ActionType.FORWARD:
         return Action(action_type, order, forward=_forward(raw))
     if action_type is ActionType.REDIRECT:
         return Action(action_type, order, redirect=_redirect(raw.get("redirect_config"), protocol))
+    if action_type is ActionType.JWT_VALIDATION:
+        return Action(action_type, order, jwt_validation=parse_jwt_validation(raw.get("jwt_validation_config")))
+    if action_type is ActionType.AUTHENTICATE_OIDC:
+        oidc = parse_authenticate_oidc(raw.get("authenticate_oidc_config"), existing)
+        return Action(action_type, order, authenticate_oidc=oidc)
     return Action(action_type, order, fixed_response=_fixed_response(raw.get("fixed_response_config")))
 
 
@@ -174,4 +222,8 @@ def render_action(action: Action) -> dict[str, Any]:
         out["redirect_config"] = asdict(action.redirect)
     if action.fixed_response:
         out["fixed_response_config"] = asdict(action.fixed_response)
+    if action.jwt_validation:
+        out["jwt_validation_config"] = render_jwt_validation(action.jwt_validation)
+    if action.authenticate_oidc:
+        out["authenticate_oidc_config"] = render_authenticate_oidc(action.authenticate_oidc)
     return out

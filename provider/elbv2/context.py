@@ -41,6 +41,13 @@ class SubnetDirectory(Protocol):
         """Of `group_ids`, those that exist: security group id -> its VPC id."""
 
 
+class CertificateDirectory(Protocol):
+    """ACM's certificates as listeners see them (provider/acm, wired in provider/runtime.py)."""
+
+    def issued(self, region: str, arn: str) -> bool:
+        """Is ``arn`` a certificate of ``region`` that is ISSUED now?"""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -54,6 +61,7 @@ class Context:
     instances: InstanceResolver | None = None  # None: no Docker engine, instance targets are refused
     subnets: SubnetDirectory | None = None  # None: every subnet id is taken as given
     quotas: Quotas = Quotas()
+    certificates: CertificateDirectory | None = None  # None: every certificate ARN is taken as given
     now: Callable[[], datetime] = utcnow
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from provider import texts
 from provider.elbv2 import arns, attributes, lookup, tags
-from provider.elbv2.actions import parse_actions, render_action
+from provider.elbv2.actions import check_protocol, parse_actions, render_action
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
 from provider.elbv2.paging import page
@@ -46,7 +46,7 @@ def create_listener(ctx: Context, p: Params) -> Result:
             port=p["port"],
             protocol=protocol,
             ssl_policy=_ssl_policy(protocol, p.get("ssl_policy")),
-            certificates=_certificates(protocol, p.get("certificates")),
+            certificates=_certificates(ctx, protocol, p.get("certificates")),
             alpn_policy=tuple(p.get("alpn_policy") or ()),
         )
         actions = parse_actions(state, lb_arn, protocol, p["default_actions"])
@@ -93,7 +93,7 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             raise DuplicateListener(f"A listener already exists on port {port} of this load balancer")
         certificates = listener.certificates
         if p.get("certificates") is not None:
-            certificates = _certificates(protocol, p["certificates"]) + tuple(
+            certificates = _certificates(ctx, protocol, p["certificates"]) + tuple(
                 c for c in listener.certificates if not c.is_default
             )
         elif protocol is ProtocolName.HTTPS and not certificates:
@@ -107,10 +107,14 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             certificates=certificates if protocol is ProtocolName.HTTPS else (),
             alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
         )
-        tx.put(listener)
+        rules = state.rules_by_listener.get(listener.arn, ())
         if p.get("default_actions") is not None:
-            actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"])
-            tx.put(replace(default_rule(state, listener.arn), actions=actions))
+            current = default_rule(state, listener.arn)
+            actions = parse_actions(state, listener.load_balancer_arn, protocol, p["default_actions"], current.actions)
+            tx.put(replace(current, actions=actions))
+            rules = tuple(r for r in rules if not r.is_default)
+        check_protocol(rules, protocol)
+        tx.put(listener)
         return {"listeners": [render_listener(tx.state, listener)]}
 
 
@@ -135,6 +139,8 @@ def add_listener_certificates(ctx: Context, p: Params) -> Result:
     with ctx.store.write() as tx:
         listener = lookup.listener(tx.state, p["listener_arn"])
         added = tuple(Certificate(c["certificate_arn"]) for c in p["certificates"] if c.get("certificate_arn"))
+        for c in added:
+            _check_certificate(ctx, c.arn)
         known = {c.arn for c in listener.certificates}
         certificates = listener.certificates + tuple(c for c in added if c.arn not in known)
         if len(certificates) > ctx.quotas.certificates_per_listener:
@@ -159,6 +165,12 @@ def remove_listener_certificates(ctx: Context, p: Params) -> Result:
     return {}
 
 
+def certificate_users(state: State, arn: str) -> list[str]:
+    """The load balancers whose listeners serve certificate ``arn`` (ACM's InUseBy)."""
+    listeners = state.listeners.values()
+    return sorted({li.load_balancer_arn for li in listeners if any(c.arn == arn for c in li.certificates)})
+
+
 def default_rule(state: State, listener_arn: str) -> Rule:
     return state.rules_by_listener[listener_arn][-1]
 
@@ -179,7 +191,16 @@ def _ssl_policy(protocol: ProtocolName, policy: str | None) -> str | None:
     return policy
 
 
-def _certificates(protocol: ProtocolName, raw: Sequence[Mapping[str, Any]] | None) -> tuple[Certificate, ...]:
+def _check_certificate(ctx: Context, arn: str | None) -> None:
+    """AWS's answer to a certificate that does not exist (or is not ISSUED, or of another region)."""
+    known = ctx.certificates.issued(ctx.region, arn or "") if ctx.certificates is not None else True
+    if not arn or not arn.startswith("arn:") or not known:
+        raise CertificateNotFound(f"Certificate '{arn}' not found")
+
+
+def _certificates(
+    ctx: Context, protocol: ProtocolName, raw: Sequence[Mapping[str, Any]] | None
+) -> tuple[Certificate, ...]:
     if protocol is not ProtocolName.HTTPS:
         return ()
     arns_given = [c.get("certificate_arn") for c in raw or ()]
@@ -187,9 +208,10 @@ def _certificates(protocol: ProtocolName, raw: Sequence[Mapping[str, Any]] | Non
         raise ValidationError("A certificate must be specified for HTTPS listeners")
     if len(arns_given) > 1:
         raise ValidationError("Only one default certificate can be given; add more with AddListenerCertificates")
-    if not arns_given[0] or not arns_given[0].startswith("arn:"):
-        raise CertificateNotFound(f"Certificate '{arns_given[0]}' not found")
-    return (Certificate(arns_given[0], is_default=True),)
+    arn = arns_given[0]
+    _check_certificate(ctx, arn)
+    assert arn is not None
+    return (Certificate(arn, is_default=True),)
 
 
 def _render_certificate(c: Certificate) -> dict[str, Any]:

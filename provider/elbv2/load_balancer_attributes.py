@@ -56,3 +56,9 @@ OPERATIONS: dict[str, Handler] = {
 def access_logs_enabled(lb: LoadBalancer) -> bool:
     """Does the load balancer keep a record of every request (``access_logs.s3.enabled``)?"""
     return dict(lb.attributes).get("access_logs.s3.enabled") == "true"
+
+
+def tls_headers_enabled(lb: LoadBalancer) -> bool:
+    """Do targets get X-Amzn-Tls-Version and X-Amzn-Tls-Cipher-Suite
+    (``routing.http.x_amzn_tls_version_and_cipher_suite.enabled``)?"""
+    return dict(lb.attributes).get("routing.http.x_amzn_tls_version_and_cipher_suite.enabled") == "true"

@@ -49,6 +49,24 @@ class ActionType(StrEnum):
     FORWARD = "forward"
     REDIRECT = "redirect"
     FIXED_RESPONSE = "fixed-response"
+    JWT_VALIDATION = "jwt-validation"
+    AUTHENTICATE_OIDC = "authenticate-oidc"
+
+
+# A rule's last action, exactly one per rule; a jwt-validation or an authenticate action may come before it.
+TERMINAL_ACTIONS = frozenset((ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE))
+
+
+class OnUnauthenticated(StrEnum):
+    DENY = "deny"
+    ALLOW = "allow"
+    AUTHENTICATE = "authenticate"
+
+
+class ClaimFormat(StrEnum):
+    SINGLE_STRING = "single-string"
+    STRING_ARRAY = "string-array"
+    SPACE_SEPARATED = "space-separated-values"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,12 +232,52 @@ class FixedResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class JwtClaim:
+    format: ClaimFormat
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JwtValidation:
+    """A bearer token checked before the rule's last action (provider/elbv2/jwt_validation.py)."""
+
+    jwks_endpoint: str
+    issuer: str
+    additional_claims: tuple[JwtClaim, ...] = ()
+
+
+SESSION_COOKIE = "AWSELBAuthSessionCookie"
+SESSION_TIMEOUT_SECONDS = 604800  # 7 days
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticateOidc:
+    """Users signed in at an OpenID Connect IdP before the rule's last action (provider/elbv2/authenticate_oidc.py).
+    The client secret is kept, never rendered."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    user_info_endpoint: str
+    client_id: str
+    client_secret: str
+    session_cookie_name: str = SESSION_COOKIE
+    scope: str = "openid"
+    session_timeout: int = SESSION_TIMEOUT_SECONDS
+    extra_params: tuple[tuple[str, str], ...] = ()  # AuthenticationRequestExtraParams, sorted by name
+    on_unauthenticated_request: OnUnauthenticated = OnUnauthenticated.AUTHENTICATE
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     type: ActionType
     order: int | None = None
     forward: Forward | None = None
     redirect: Redirect | None = None
     fixed_response: FixedResponse | None = None
+    jwt_validation: JwtValidation | None = None
+    authenticate_oidc: AuthenticateOidc | None = None
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ def modify_rule(ctx: Context, p: Params) -> Result:
                 raise OperationNotPermitted("The conditions of a default rule cannot be modified")
             changes["conditions"] = _conditions(p["conditions"])
         if p.get("actions") is not None:
-            changes["actions"] = parse_actions(state, listener.load_balancer_arn, listener.protocol, p["actions"])
+            changes["actions"] = parse_actions(
+                state, listener.load_balancer_arn, listener.protocol, p["actions"], rule.actions
+            )
         changes.update(_transform_changes(rule, p))
         if not changes:
             raise ValidationError("Either conditions, actions or transforms must be specified")

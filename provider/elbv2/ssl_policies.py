@@ -1,4 +1,5 @@
-"""The predefined ELB security policies an HTTPS listener can name (a representative subset of AWS's list).
+"""The predefined ELB security policies an HTTPS listener can name (a representative subset of AWS's list), with the
+key-exchange groups each offers (Go's names, as Traefik's TLS options take them: provider/compiler/tls.py).
 
 >>> POLICIES["ELBSecurityPolicy-TLS13-1-3-2021-06"].protocols
 ('TLSv1.3',)
@@ -50,11 +51,18 @@ _LEGACY = (  # 2016-08: TLS 1.0+ with SHA-1 suites
 )
 
 
+# ALB's classic groups; the PQ policies add the hybrid ML-KEM group Go and Traefik 3.7 offer (X25519MLKEM768; AWS's
+# SecP256r1MLKEM768 and SecP384r1MLKEM1024 are not in Traefik's curve names).
+_CURVES = ("X25519", "CurveP256", "CurveP384")
+_PQ_CURVES = ("X25519MLKEM768", *_CURVES)
+
+
 @dataclass(frozen=True)
 class SslPolicy:
     name: str
     protocols: tuple[str, ...]
     ciphers: tuple[str, ...]  # in priority order
+    curves: tuple[str, ...] = _CURVES
 
     def shape(self) -> dict[str, object]:
         return {
@@ -76,6 +84,9 @@ POLICIES: dict[str, SslPolicy] = {
         SslPolicy("ELBSecurityPolicy-TLS13-1-2-2021-06", ("TLSv1.2", "TLSv1.3"), _TLS13 + _ECDHE_1_2),
         SslPolicy("ELBSecurityPolicy-TLS13-1-2-Res-2021-06", ("TLSv1.2", "TLSv1.3"), _TLS13 + _GCM),
         SslPolicy("ELBSecurityPolicy-TLS13-1-3-2021-06", ("TLSv1.3",), _TLS13),
+        SslPolicy("ELBSecurityPolicy-TLS13-1-2-PQ-2025-09", ("TLSv1.2", "TLSv1.3"), _TLS13 + _ECDHE_1_2, _PQ_CURVES),
+        SslPolicy("ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", ("TLSv1.2", "TLSv1.3"), _TLS13 + _GCM, _PQ_CURVES),
+        SslPolicy("ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", ("TLSv1.3",), _TLS13, _PQ_CURVES),
     )
 }
 SSL_POLICY_NAMES: frozenset[str] = frozenset(POLICIES)

@@ -1,6 +1,6 @@
-"""Small JSON documents keyed by (kind, key): CloudWatch alarms and rollout records. Each write is one
-transaction; `swap` writes only when the stored body is still the one read (a background evaluator never
-overwrites a definition a client changed meanwhile).
+"""Small JSON documents keyed by (kind, key): CloudWatch alarms, dashboards and tags, and rollout records. Each
+write is one transaction; `swap` writes only when the stored body is still the one read (a background evaluator
+never overwrites a definition a client changed meanwhile).
 
 Usage: ``put(store, "alarm", [("high-5xx", {"threshold": 1.0})])``, then ``get(store, "alarm", "high-5xx")`` ->
 ``{'threshold': 1.0}``.
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
-    kind TEXT NOT NULL,                  -- 'alarm' | 'rollout'
-    key TEXT NOT NULL,                   -- alarm name, rollout id
+    kind TEXT NOT NULL,                  -- 'alarm' | 'dashboard' | 'tags' | 'rollout'
+    key TEXT NOT NULL,                   -- alarm or dashboard name, tagged ARN, rollout id
     body TEXT NOT NULL,                  -- the record as JSON (provider/store/codec.py)
     PRIMARY KEY (kind, key)
 );

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from provider.compiler.answers import rule_key
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ActionType, Rule, State
-from provider.traefik.answers import rule_key
 
 MAX_REMEMBERED = 100_000  # names of deleted rules and groups kept for late counts
 

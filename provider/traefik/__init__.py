@@ -1,9 +1,8 @@
-"""Everything Traefik, in Traefik's camelCase vocabulary (nothing outside this package speaks it).
+"""Running Traefik, as `up`, the tests and the benches start it (Traefik's own pkg/server side).
 
-- compiler.py: State + routable servers -> dynamic config (pure); memo.py: the texts it can reuse next time;
-  matchers.py: ALB conditions -> rule expressions; dynamic.py: the dynamic config's JSON texts.
-- endpoint.py: the routes Traefik polls, with config_cache.py (compiled once per change, long poll),
-  auth.py (bearer token), answers.py (fixed responses and redirect Locations), memory.py (malloc_trim).
 - static.py: static configs (the Traefiks of `up` and of the tests); supervisor.py runs one Traefik per
   listener port, process.py is one such child, ports.py says why a port cannot be bound.
+- plugin.py: the ``alb`` plugin (Go source in plugin/) that every Traefik we start loads.
+
+What Traefik runs comes from provider/compiler (pure) through provider/configserver (the routes it polls).
 """

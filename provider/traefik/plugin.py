@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from provider.traefik.dynamic import DynamicConfig
+DynamicConfig = dict[str, Any]
 
 PLUGIN = "alb"
 MODULE = "github.com/elbv2/alb"
 SOURCE = Path(__file__).with_name("plugin")
-FILES = ("alb.go", "go.mod", ".traefik.yml")
+FILES = ("alb.go", "jwt.go", "oidc.go", "tls.go", "go.mod", ".traefik.yml")
 
 
 def static() -> DynamicConfig:

@@ -29,7 +29,7 @@ GRACE_TIMEOUT = "2s"
 # the second of two quick changes (traefik-facts: 1.44 s median with the 2 s default, 0.13 s with 0 s).
 THROTTLE = "0s"
 POLL_TIMEOUT = "2s"
-# Long poll (provider/traefik/config_cache.py): a poller holding the current config waits up to this long for a change,
+# Long poll (provider/configserver/cache.py): a poller holding the current config waits up to this long for a change,
 # so a change reaches Traefik at once instead of at its next tick; must stay under POLL_TIMEOUT.
 LONG_POLL_MS = 800
 

@@ -24,7 +24,8 @@ _HEAD = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>elbv2-provider: status</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>{_CSS}</style><script src="app.js" defer></script></head>
-<body><header><h1>Load balancers</h1><span id="live">live, refreshed every second</span></header>
+<body><header><h1>Load balancers</h1><a href="dashboards/">dashboards</a>
+<span id="live">live, refreshed every second</span></header>
 <main id="page">"""
 _TAIL = "</main></body></html>\n"
 

@@ -1,4 +1,5 @@
-"""GET /ui/ (the page), /ui/body (its blocks, polled each second) and /ui/app.js. Read-only.
+"""GET /ui/ (the page), /ui/body (its blocks, polled each second), /ui/app.js, and the stored CloudWatch dashboards
+drawn (/ui/dashboards/, /ui/dashboards/<name>). Read-only.
 
 Not behind the provider token: that token guards Traefik's config endpoint only, and the page shows no secret
 (no tags, no attribute values beyond the health-check settings). It binds where the API binds.
@@ -14,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.elbv2.model import State, Target
 from provider.elbv2.target_health import HealthView
 from provider.rollout import records
 from provider.store import Store
 from provider.telemetry.queries import WINDOW_S, read_traffic
+from provider.ui.dashboards import dashboard_html, index_html
 from provider.ui.render import body_html, page_html
 from provider.ui.rollouts import RolloutView, rollout_views
 from provider.ui.view import Page, TargetStatus, build_page
@@ -51,8 +54,10 @@ def current_page(store: Store, health: HealthView) -> Page:
     )
 
 
-def routes(store: Store, health: HealthView) -> list[BaseRoute]:
-    """The page reads the store (resources, rollouts, traffic) and the health checker's view of each target."""
+def routes(store: Store, health: HealthView, cloudwatch: CloudWatchContext | None = None) -> list[BaseRoute]:
+    """The page reads the store (resources, rollouts, traffic) and the health checker's view of each target; the
+    dashboards read CloudWatch as the API's region and account."""
+    metrics = cloudwatch or CloudWatchContext(store)
 
     # Plain (sync) handlers: Starlette runs them in its thread pool, so a page of 1000 rules and the DuckDB read
     # never hold up Traefik's long poll on the event loop.
@@ -66,6 +71,15 @@ def routes(store: Store, health: HealthView) -> list[BaseRoute]:
     def script(_: Request) -> Response:
         return Response(_JS, media_type="text/javascript", headers=_HEADERS)
 
+    def dashboards(_: Request) -> Response:
+        return HTMLResponse(index_html(metrics), headers=_HEADERS)
+
+    def dashboard(request: Request) -> Response:
+        drawn = dashboard_html(metrics, request.path_params["name"])
+        if drawn is None:
+            return HTMLResponse("<p>No dashboard of that name.</p>", status_code=404, headers=_HEADERS)
+        return HTMLResponse(drawn, headers=_HEADERS)
+
     def to_page(_: Request) -> Response:
         return RedirectResponse("/ui/", status_code=308)
 
@@ -74,4 +88,6 @@ def routes(store: Store, health: HealthView) -> list[BaseRoute]:
         Route("/ui/", page, methods=["GET"]),
         Route("/ui/body", body, methods=["GET"]),
         Route("/ui/app.js", script, methods=["GET"]),
+        Route("/ui/dashboards/", dashboards, methods=["GET"]),
+        Route("/ui/dashboards/{name}", dashboard, methods=["GET"]),
     ]

@@ -56,7 +56,7 @@ def conditions_in_words(conditions: tuple[Condition, ...], default: bool = False
 
 
 def action_in_words(action: Action) -> str:
-    """Redirects and fixed responses in words; a forward's groups get their own rows on the page."""
+    """Redirects, fixed responses and token checks in words; a forward's groups get their own rows on the page."""
     if action.type is ActionType.REDIRECT and action.redirect is not None:
         r = action.redirect
         code = r.status_code.removeprefix("HTTP_")
@@ -65,6 +65,16 @@ def action_in_words(action: Action) -> str:
         f = action.fixed_response
         kind = f" ({f.content_type})" if f.content_type else ""
         return f"fixed response {f.status_code}{kind}"
+    if action.jwt_validation is not None:
+        claims = "".join(f", {c.name}" for c in action.jwt_validation.additional_claims)
+        return f"check the bearer token (RS256, issuer {action.jwt_validation.issuer}{claims})"
+    if action.authenticate_oidc is not None:
+        oidc = action.authenticate_oidc
+        unsigned = {"authenticate": "send to sign in", "allow": "let through", "deny": "answer 401"}
+        return (
+            f"sign users in at {oidc.issuer} (client {oidc.client_id}, scope {oidc.scope}; "
+            f"without a session: {unsigned[oidc.on_unauthenticated_request.value]})"
+        )
     forward = action.forward
     if forward is not None and forward.stickiness_enabled:
         return f"forward, sticky for {forward.stickiness_duration} s"

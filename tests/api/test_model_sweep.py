@@ -54,6 +54,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
 STRUCTURE_HINTS = ("Field", "Values", "Key", "Value", "Id", "CertificateArn", "TargetGroupArn", "RuleArn", "Priority",
                    "MetricName", "Namespace", "Expression", "Period", "Stat", "Metric", "MetricStat", "Name")
 ENUMS = {"Type": "forward", "Protocol": "HTTP", "TargetType": "ip", "Statistic": "Sum", "IpAddressType": "ipv4"}
+DASHBOARD_BODY = '{"widgets": [{"type": "text", "properties": {"markdown": "sweep"}}]}'
 # Calls whose complete form the generic sample cannot guess (a known attribute key, one of two alternatives).
 WHOLE: dict[str, dict[str, Any]] = {
     "ModifyLoadBalancerAttributes": {"Attributes": [{"Key": "idle_timeout.timeout_seconds", "Value": "60"}]},
@@ -66,6 +67,7 @@ WHOLE: dict[str, dict[str, Any]] = {
         {"Id": "m1", "MetricStat": {"Metric": {"Namespace": "n", "MetricName": "m"}, "Period": 60, "Stat": "Sum"}},
     ]},
     "GetMetricStatistics": {"StartTime": "2026-01-01T00:00:00Z", "EndTime": "2026-01-01T01:00:00Z"},
+    "PutDashboard": {"DashboardBody": DASHBOARD_BODY, "Tags": [{"Key": "k", "Value": "v"}]},
 }
 # Destructive calls last, children before parents, so that each still finds what it names.
 LAST = ("Deregister", "Remove", "Revoke", "DeleteRule", "DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup",
@@ -116,7 +118,7 @@ def world() -> World:
 
 
 def populated() -> World:
-    """A world with a load balancer, listener, rule, target group and alarm, all named `sweep`."""
+    """A world with a load balancer, listener, rule, target group, alarm and dashboard, all named `sweep`."""
     w = World()
     vpc = "vpc-0000000000000000a"
     subnets = w.call("ec2", "DescribeSubnets", {})
@@ -134,11 +136,14 @@ def populated() -> World:
     w.call("cloudwatch", "PutMetricAlarm", {"AlarmName": "sweep", "MetricName": "m", "Namespace": "n", "Period": 60,
                                             "Statistic": "Sum", "EvaluationPeriods": 1, "Threshold": 1,
                                             "ComparisonOperator": "GreaterThanThreshold"})
+    w.call("cloudwatch", "PutDashboard", {"DashboardName": "sweep", "DashboardBody": DASHBOARD_BODY})
+    alarm_arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:sweep"
     w.values = {
         "LoadBalancerArn": lb, "TargetGroupArn": tg, "ListenerArn": listener, "RuleArn": rule, "ResourceArn": lb,
         "ResourceArns": lb, "LoadBalancerArns": lb, "TargetGroupArns": tg, "ListenerArns": listener, "RuleArns": rule,
         "VpcId": vpc, "SubnetId": subnet, "GroupId": group, "Subnets": subnet, "SecurityGroups": group,
-        "AlarmName": "sweep", "AlarmNames": "sweep", "Resources": vpc, "Id": "127.0.0.1", "Key": "k", "Value": "v",
+        "AlarmName": "sweep", "AlarmNames": "sweep", "DashboardName": "sweep", "DashboardNames": "sweep",
+        "ResourceARN": alarm_arn, "Resources": vpc, "Id": "127.0.0.1", "Key": "k", "Value": "v",
         "CidrBlock": "172.31.240.0/24", "CidrIp": "10.0.0.0/8", "IpProtocol": "tcp", "Namespace": "n",
         "MetricName": "m", "Stat": "Sum", "Field": "path-pattern", "Values": "/b", "StateValue": "OK",
         "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/sweep", "Expression": "m1",

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from provider.compiler.compile import for_port
 from provider.elbv2.model import Target
-from provider.traefik.compiler import for_port
 from tests.support.backends import Answer, Backend, Request
 from tests.support.builders import StateBuilder
 from tests.support.clients import Client

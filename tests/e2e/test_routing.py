@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
+from provider.compiler.compile import for_port
 from provider.elbv2.model import Action, ActionType, ProtocolName, Redirect, State
 from provider.elbv2.model import ConditionField as F
-from provider.traefik.compiler import for_port
 from tests.support.backends import Backend
 from tests.support.builders import StateBuilder, fixed
 from tests.support.clients import Client

@@ -61,7 +61,9 @@ class StateBuilder:
         self.targets.extend(Target(tg.arn, "127.0.0.1", b.port, T0) for b in backends)
         return tg
 
-    def rule(self, lb: str, port: int, priority: int | None, action: Action, *conditions: Condition) -> Rule:
+    def rule(self, lb: str, port: int, priority: int | None, action: Action | tuple[Action, ...],
+             *conditions: Condition) -> Rule:  # fmt: skip
+        """``action``, or several in Order (a jwt-validation, then the last action)."""
         li = self.listeners[(lb, port)]
         rid = f"{'d' if priority is None else 'r'}{priority or 0:05d}{port:011x}"
         rule = Rule(
@@ -69,7 +71,7 @@ class StateBuilder:
             listener_arn=li.arn,
             priority=priority,
             conditions=conditions,
-            actions=(action,),
+            actions=action if isinstance(action, tuple) else (action,),
         )
         self.rules.append(rule)
         return rule

@@ -28,3 +28,15 @@ def target_group(elbv2: Any, port: int = 80) -> str:
     """A new HTTP ip target group's ARN."""
     created = elbv2.create_target_group(Name=unique("tg"), Protocol="HTTP", Port=port, VpcId="vpc-1", TargetType="ip")
     return str(created["TargetGroups"][0]["TargetGroupArn"])
+
+
+def issued_certificate(url: str, domain: str) -> str:
+    """An ACM certificate for ``domain`` from the server at ``url``, once ISSUED (what an HTTPS listener may name)."""
+    from tests.support.clients import aws_client
+    from tests.support.waiting import wait_for
+
+    acm = aws_client(url, "acm")
+    arn: str = acm.request_certificate(DomainName=domain, ValidationMethod="DNS")["CertificateArn"]
+    wait_for("certificate issued",
+             lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED")
+    return arn

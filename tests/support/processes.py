@@ -19,13 +19,13 @@ from typing import Any, Literal, overload
 import uvicorn
 
 from provider.app import create_app
+from provider.compiler.compile import CompileOptions, compile_config
 from provider.elbv2.model import State
 from provider.elbv2.target_health import TargetHealthState
 from provider.runtime import Runtime
 from provider.settings import ENV_PREFIX, Settings
 from provider.store import Store
 from provider.targets.health import HealthMonitor
-from provider.traefik.compiler import CompileOptions, compile_config
 from provider.traefik.supervisor import supervise
 from tests.support.waiting import wait_for
 
@@ -111,7 +111,7 @@ class InProcessServer:
 
     @property
     def options(self) -> CompileOptions:
-        return CompileOptions(fixed_response_url=self.settings.base_url)
+        return CompileOptions(fixed_response_url=self.settings.base_url, session_key=self.runtime.auth_keys.session_key)
 
     def load(self, state: State) -> dict[str, Any]:
         """Replace the whole stored state with ``state``; returns the config Traefik should end up with."""

@@ -10,6 +10,16 @@ from typing import Any
 
 import pytest
 
+from provider.compiler.answers import ANSWERED_SERVICE
+from provider.compiler.compile import (
+    PLACEHOLDER_SERVICE,
+    CompileMemo,
+    CompileOptions,
+    compile_config,
+    compile_entries,
+    for_port,
+    serialize,
+)
 from provider.elbv2.model import (
     Action,
     ActionType,
@@ -26,16 +36,6 @@ from provider.elbv2.model import (
     TargetGroupTuple,
 )
 from provider.elbv2.transforms import Rewrite, Transform, TransformType
-from provider.traefik.answers import ANSWERED_SERVICE
-from provider.traefik.compiler import (
-    PLACEHOLDER_SERVICE,
-    CompileMemo,
-    CompileOptions,
-    compile_config,
-    compile_entries,
-    for_port,
-    serialize,
-)
 from tests.support.conditions import HDR, IP, H, M, P, cond, query
 from tests.support.models import load_balancer, target_group
 

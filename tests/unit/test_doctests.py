@@ -28,7 +28,7 @@ WITH_EXAMPLES = [name for name in _modules() if _examples(importlib.import_modul
 
 
 def test_the_examples_are_found() -> None:
-    expected = {"provider.errors", "provider.store.batch", "provider.elbv2.wildcards", "provider.traefik.dynamic"}
+    expected = {"provider.errors", "provider.store.batch", "provider.elbv2.wildcards", "provider.compiler.dynamic"}
     assert expected <= set(WITH_EXAMPLES)
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provider.compiler import matchers
 from provider.elbv2.model import Condition
-from provider.traefik import matchers
 from tests.support.conditions import HDR, IP, H, M, P, cond, query
 from tests.support.re2 import go_unquote, re2_fullmatch
 

@@ -13,10 +13,13 @@ from provider.elbv2.arns import dimension
 from provider.elbv2.model import (
     Action,
     ActionType,
+    ClaimFormat,
     Condition,
     ConditionField,
     FixedResponse,
     Forward,
+    JwtClaim,
+    JwtValidation,
     QueryPair,
     Redirect,
     State,
@@ -103,6 +106,12 @@ def test_conditions_in_words(conditions: tuple[Condition, ...], words: str) -> N
             Action(ActionType.FIXED_RESPONSE, fixed_response=FixedResponse("503", "text/plain")),
             "fixed response 503 (text/plain)",
             id="fixed",
+        ),
+        pytest.param(
+            Action(ActionType.JWT_VALIDATION, 1, jwt_validation=JwtValidation(
+                "https://idp/jwks", "https://idp", (JwtClaim(ClaimFormat.SINGLE_STRING, "client_id", ("a",)),))),
+            "check the bearer token (RS256, issuer https://idp, client_id)",
+            id="jwt",
         ),
     ],
 )

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from provider.compiler import matchers
 from provider.elbv2 import wildcards
 from provider.elbv2.conditions import wildcard_count
 from provider.elbv2.model import Condition, QueryPair
-from provider.traefik import matchers
 from tests.support.conditions import HDR, H, P, Q
 from tests.support.re2 import re2_fullmatch
 

@@ -1,4 +1,5 @@
-// Package alb answers ALB fixed-response and redirect actions and applies ALB rule transforms inside Traefik.
+// Package alb answers ALB fixed-response and redirect actions, checks jwt-validation tokens (jwt.go) and
+// authenticate-oidc sessions (oidc.go), sets the TLS headers (tls.go) and applies ALB rule transforms inside Traefik.
 // Traefik loads it from disk (experimental.localPlugins, interpreted by yaegi); provider/traefik/plugin.py
 // writes its configuration. Routing was decided before this runs, on the original request, as on an ALB.
 package alb
@@ -37,12 +38,15 @@ type Redirect struct {
 	ListenerPort     string `json:"listenerPort,omitempty"`
 }
 
-// Config holds at most one answer (fixed or redirect) and the rule's transforms.
+// Config holds at most one answer (fixed or redirect), the token check before it and the rule's transforms.
 type Config struct {
+	Jwt          *Jwt      `json:"jwt,omitempty"`
+	Oidc         *Oidc     `json:"oidc,omitempty"`
 	Fixed        *Fixed    `json:"fixed,omitempty"`
 	Redirect     *Redirect `json:"redirect,omitempty"`
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
+	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -55,15 +59,24 @@ type compiled struct {
 
 type handler struct {
 	next     http.Handler
+	jwt      *verifier
+	oidc     *authenticator
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
 	urls     []compiled
+	tls      bool
 }
 
 // New builds the middleware; a bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
-	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect}
+	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
+	if cfg.Jwt != nil {
+		h.jwt = newVerifier(cfg.Jwt)
+	}
+	if cfg.Oidc != nil {
+		h.oidc = newAuthenticator(cfg.Oidc)
+	}
 	var err error
 	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
 		return nil, err
@@ -87,6 +100,15 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tls {
+		setTLSHeaders(r)
+	}
+	if h.jwt != nil && !h.jwt.allow(w, r) {
+		return
+	}
+	if h.oidc != nil && !h.oidc.allow(w, r) {
+		return
+	}
 	if h.fixed != nil {
 		answerFixed(w, r, h.fixed)
 		return

@@ -1,6 +1,6 @@
 """The compiled config Traefik polls, cached per change, and the long poll that holds a poller until a change.
 
-The config is compiled once per (store version, health version) pair, on the first poll after a change, in a
+The config is compiled once per (store, health, certificates) version, on the first poll after a change, in a
 worker thread (instance addresses may ask Docker), and every poll until the next change gets the cached bytes
 (the whole config and every listener port's part are rendered together; only the bytes are kept).
 """
@@ -8,25 +8,46 @@ worker thread (instance addresses may ask Docker), and every poll until the next
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
+from provider.compiler.compile import CompileMemo, CompileOptions, KeyPair, compile_entries
+from provider.configserver.memory import release_free_memory
 from provider.elbv2.context import InstanceResolver
 from provider.elbv2.model import State, TargetType
 from provider.store import Store
 from provider.targets.health import HealthMonitor
-from provider.traefik.compiler import CompileMemo, CompileOptions, compile_entries
-from provider.traefik.memory import release_free_memory
 
 WATCH_S = 0.005  # how often held polls' versions are compared (one watcher task for all of them)
 _SERVED_MAX = 4096  # poller connections remembered; past that the memory restarts (each gets one quick answer)
 
 
 
+class CertificateSource(Protocol):
+    """The certificates HTTPS listeners may name (provider/acm/served.py); ``version`` bumps on every change."""
+
+    @property
+    def version(self) -> int: ...
+
+    def key_pairs(self) -> Mapping[str, KeyPair]: ...
+
+
+class _NoCertificates:
+    version = 0
+
+    def key_pairs(self) -> Mapping[str, KeyPair]:
+        return {}
+
+
+Key = tuple[int, int, int]  # (store version, health version, certificates version)
+
+
 @dataclass(frozen=True)
 class Compiled:
     """Only bytes are kept (the config dict is ~5x their size): the whole config and each listener port's part."""
 
-    key: tuple[int, int]  # (store version, health version)
+    key: Key
     body: bytes
     ports: dict[int, bytes]
     empty_port: bytes  # the answer for a port without listeners: the placeholder only
@@ -71,14 +92,16 @@ class ConfigCache:
     connection (Go's client keeps one alive); a new connection is always answered at once."""
 
     def __init__(
-        self, store: Store, health: HealthMonitor, instances: InstanceResolver | None, base_url: str
+        self, store: Store, health: HealthMonitor, instances: InstanceResolver | None, base_url: str,
+        certificates: CertificateSource | None = None, session_key: bytes = b"",
     ) -> None:
         self.store, self.health, self.instances = store, health, instances
-        self.options = CompileOptions(fixed_response_url=base_url)
+        self.certificates: CertificateSource = certificates or _NoCertificates()
+        self.options = CompileOptions(fixed_response_url=base_url, session_key=session_key)
         self.memo = CompileMemo()  # the last compile's texts: a recompile redoes only what changed
         self._current: Compiled | None = None
         self._lock = asyncio.Lock()
-        self._served: dict[tuple[str, int], tuple[int, int]] = {}  # poller connection -> key it last got
+        self._served: dict[tuple[str, int], Key] = {}  # poller connection -> key it last got
         self._changed: asyncio.Event | None = None
         self._held = 0
         self._watcher: asyncio.Task[None] | None = None
@@ -94,7 +117,7 @@ class ConfigCache:
         self._served[client] = current.key
         return current
 
-    async def _next(self, key: tuple[int, int], wait_s: float) -> Compiled:
+    async def _next(self, key: Key, wait_s: float) -> Compiled:
         """The config once its key differs from ``key``, or the current one after ``wait_s``."""
         self._held += 1
         if self._watcher is None or self._watcher.done():
@@ -122,8 +145,8 @@ class ConfigCache:
                 if changed is not None:
                     changed.set()
 
-    def _key(self) -> tuple[int, int]:
-        return (self.store.version, self.health.version)
+    def _key(self) -> Key:
+        return (self.store.version, self.health.version, self.certificates.version)
 
     async def get(self) -> Compiled:
         current = self._current
@@ -139,7 +162,8 @@ class ConfigCache:
         key = self._key()
         state = self.store.snapshot()
         servers = routable_servers(self.health, self.instances, state)
-        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.health, state))
+        pairs = self.certificates.key_pairs()
+        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.health, state), pairs)
         ports = {li.port for li in state.listeners.values()}
         compiled = Compiled(
             key=key,

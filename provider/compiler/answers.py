@@ -1,5 +1,5 @@
-"""What fixed-response and redirect rules answer, and the transforms rules apply, as options of the ``alb`` Traefik
-plugin (pure).
+"""What fixed-response and redirect rules answer, the transforms rules apply and the tokens they check, as options
+of the ``alb`` Traefik plugin (pure).
 
 The plugin (provider/traefik/plugin/alb.go, loaded from disk by every Traefik we start) answers inside Traefik,
 so every request Traefik accepts gets the answer, whatever its method token (``get``, ``M-SEARCH``), as a forward
@@ -12,10 +12,12 @@ servers that never runs (not Traefik's ``noop@internal``: routers to internal se
 
 from __future__ import annotations
 
-from provider.elbv2.model import FixedResponse, Listener, Redirect, Rule
+import base64
+
+from provider.compiler.dynamic import DynamicConfig, safe_name
+from provider.elbv2.model import AuthenticateOidc, FixedResponse, JwtValidation, Listener, Redirect, Rule
 from provider.elbv2.regex import go_replacement
 from provider.elbv2.transforms import Transform, TransformType
-from provider.traefik.dynamic import DynamicConfig, safe_name
 
 ANSWERED_SERVICE = "elbv2-answered"  # the plugin answers before it
 
@@ -67,3 +69,42 @@ def transform_options(transforms: tuple[Transform, ...]) -> DynamicConfig:
         _TRANSFORM_KEY[t.type]: [{"regex": r.regex, "replace": go_replacement(r.replace)} for r in t.rewrites]
         for t in transforms
     }
+
+
+def jwt_options(jwt: JwtValidation) -> DynamicConfig:
+    """The token check the plugin makes before the rule's last action: RS256 only, ``iss`` equal to the issuer,
+    ``exp`` required, ``nbf`` and ``iat`` when present, then each additional claim; keys from the JWKS endpoint,
+    cached and fetched again for an unknown ``kid``. Anything else gets 401 with ``WWW-Authenticate: Bearer``."""
+    options: DynamicConfig = {"jwksEndpoint": jwt.jwks_endpoint, "issuer": jwt.issuer}
+    if jwt.additional_claims:  # no empty list: Traefik reads none back
+        options["claims"] = [
+            {"format": c.format.value, "name": c.name, "values": list(c.values)} for c in jwt.additional_claims
+        ]
+    return {"jwt": options}
+
+
+SIGNIN_SERVICE = "elbv2-signin"  # this server: /oauth2/idpresponse and refreshes
+CALLBACK_PATH = "/oauth2/idpresponse"
+
+
+def oidc_options(oidc: AuthenticateOidc, rule: Rule, signer: str, session_key: bytes, server_url: str) -> DynamicConfig:
+    """The session check the plugin makes before the rule's last action: the sealed cookie opened with the server's
+    key (it must name this IdP, client and load balancer and be within its SessionTimeout and its access token's
+    life), the three x-amzn-oidc-* headers set from it and the client's removed; without one, a 302 to the IdP
+    (state sealed with the same key, bound to the AWSALBAuthNonce cookie), a 401 or a plain forward. The client
+    secret stays on the server, which answers the callback."""
+    options: DynamicConfig = {
+        "authorizationEndpoint": oidc.authorization_endpoint,
+        "clientId": oidc.client_id,
+        "issuer": oidc.issuer,
+        "scope": oidc.scope,
+        "cookieName": oidc.session_cookie_name,
+        "onUnauthenticated": oidc.on_unauthenticated_request.value,
+        "rule": rule.arn,
+        "signer": signer,
+        "key": base64.b64encode(session_key).decode(),
+        "refreshUrl": f"{server_url}/oauth2/refresh",
+    }
+    if oidc.extra_params:  # no empty list: Traefik reads none back
+        options["extraParams"] = [{"name": k, "value": v} for k, v in oidc.extra_params]
+    return {"oidc": options}

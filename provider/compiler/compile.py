@@ -3,8 +3,8 @@
 No I/O, no clock, no randomness, no module state: the same inputs give the same bytes, so Traefik's body hash skips
 unchanged polls. The one thing it writes is the memo its caller hands it.
 
-The config is built as JSON text per entry (provider/traefik/dynamic.py). A caller that compiles again and again
-(the config endpoint) passes a ``CompileMemo`` (provider/traefik/memo.py), so a recompile after one API change
+The config is built as JSON text per entry (provider/compiler/dynamic.py). A caller that compiles again and again
+(the config endpoint) passes a ``CompileMemo`` (provider/compiler/memo.py), so a recompile after one API change
 redoes one rule's work; the output does not depend on it.
 
 Decisions (README, "Where this differs from AWS"):
@@ -14,7 +14,7 @@ Decisions (README, "Where this differs from AWS"):
   (matchers.key_variants); pairs without a key or with a wildcard key cannot be expressed and never match.
 - two load balancers on one port: the oldest (created_time, arn) answers requests naming neither LB's host;
   the others' routers are qualified with ``Host(dns_name) || Host(<name>.localhost)`` and outrank it.
-- fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/traefik/answers.py,
+- fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/compiler/answers.py,
   plugin.py), after the listener's response-headers middleware, so those headers are on its answers too.
 """
 
@@ -25,21 +25,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provider.elbv2.load_balancer_attributes import access_logs_enabled
-from provider.elbv2.model import (
-    STICKINESS_SECONDS,
-    Action,
-    ActionType,
-    Listener,
-    LoadBalancer,
-    ProtocolName,
-    Rule,
-    State,
+from provider.compiler.answers import (
+    ANSWERED_SERVICE,
+    CALLBACK_PATH,
+    SIGNIN_SERVICE,
+    fixed_options,
+    jwt_options,
+    oidc_options,
+    redirect_options,
+    rule_key,
+    transform_options,
 )
-from provider.elbv2.response_headers import response_headers
-from provider.traefik import plugin
-from provider.traefik.answers import ANSWERED_SERVICE, fixed_options, redirect_options, rule_key, transform_options
-from provider.traefik.dynamic import (
+from provider.compiler.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
     DynamicEntries,
@@ -52,14 +49,30 @@ from provider.traefik.dynamic import (
     serialize,
     weighted_entry,
 )
-from provider.traefik.groups import INSECURE_TRANSPORT, Weights, group_service
-from provider.traefik.matchers import go_quote, rule_expr
-from provider.traefik.memo import CompileMemo, ListenerText, RuleText, TgText
+from provider.compiler.groups import INSECURE_TRANSPORT, Weights, group_service
+from provider.compiler.matchers import go_quote, rule_expr
+from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
+from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
+from provider.compiler.tls import render as render_tls
+from provider.elbv2.load_balancer_attributes import access_logs_enabled, tls_headers_enabled
+from provider.elbv2.model import (
+    STICKINESS_SECONDS,
+    TERMINAL_ACTIONS,
+    Action,
+    Listener,
+    LoadBalancer,
+    ProtocolName,
+    Rule,
+    State,
+)
+from provider.elbv2.response_headers import response_headers
+from provider.traefik import plugin
 
 __all__ = [
     "PLACEHOLDER_SERVICE",
     "CompileMemo",
     "CompileOptions",
+    "KeyPair",
     "compile_config",
     "compile_entries",
     "for_port",
@@ -71,13 +84,16 @@ Servers = Mapping[str, Sequence[tuple[str, int]]]
 UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Traefik answers 503
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
+CALLBACK_PRIORITY = 2 * QUALIFIED_BOOST  # ALB answers /oauth2/idpresponse itself, before any rule
 
 
 @dataclass(frozen=True)
 class CompileOptions:
-    """``fixed_response_url``: how Traefik reaches this server, e.g. ``http://127.0.0.1:8080``."""
+    """``fixed_response_url``: how Traefik reaches this server, e.g. ``http://127.0.0.1:8080``; ``session_key``:
+    the key sealing authenticate-oidc sessions (the plugin opens them)."""
 
     fixed_response_url: str
+    session_key: bytes = b""
 
 
 def compile_entries(
@@ -86,41 +102,42 @@ def compile_entries(
     options: CompileOptions,
     memo: CompileMemo | None = None,
     weights: Mapping[str, Weights] | None = None,
+    certificates: Mapping[str, KeyPair] | None = None,
 ) -> DynamicEntries:
     """``servers``: target group ARN -> routable ``(host, port)`` endpoints, sorted; ``weights``: a group whose
     target ramps up (slow start) -> its servers' weights. ``memo``: the last compile's texts, updated (the config
-    endpoint owns one); without it, nothing is reused."""
-    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {})
+    endpoint owns one); without it, nothing is reused. ``certificates``: certificate ARN -> what HTTPS listeners
+    serve (those not in it are not served)."""
+    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {}, certificates or {})
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
 
 
 def compile_config(
-    state: State, servers: Servers, options: CompileOptions, port: int | None = None
+    state: State, servers: Servers, options: CompileOptions, port: int | None = None,
+    certificates: Mapping[str, KeyPair] | None = None,
 ) -> DynamicConfig:
     """The whole dynamic config as a dict, or only listener ``port``'s part (for tests and tools; the server
     serves ``compile_entries(...).render()``). Never empty: a placeholder service is always there."""
-    result: DynamicConfig = json.loads(compile_entries(state, servers, options).render(port))
+    entries = compile_entries(state, servers, options, certificates=certificates)
+    result: DynamicConfig = json.loads(entries.render(port))
     return result
 
 
-_TERMINAL = (ActionType.FORWARD, ActionType.REDIRECT, ActionType.FIXED_RESPONSE)
-
-
 def _terminal_action(rule: Rule) -> Action | None:
-    """The last action by Order (authenticate actions, if any, come before it)."""
-    if len(rule.actions) == 1:
-        return rule.actions[0] if rule.actions[0].type in _TERMINAL else None
-    terminal = [a for a in rule.actions if a.type in _TERMINAL]
-    return max(terminal, key=lambda a: a.order or 0) if terminal else None
+    """The last action (actions are kept in Order; a jwt-validation, if any, comes before it)."""
+    return rule.actions[-1] if rule.actions and rule.actions[-1].type in TERMINAL_ACTIONS else None
 
 
 class _Builder:
     def __init__(
-        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo, weights: Mapping[str, Weights]
+        self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo,
+        weights: Mapping[str, Weights], certificates: Mapping[str, KeyPair],
     ) -> None:
         self.state, self.servers, self.options, self.memo, self.weights = state, servers, options, memo, weights
+        self.certificates = certificates
+        self.tls: dict[int, list[tuple[int, ListenerTls]]] = {}  # port -> (rank of its load balancer, part)
         self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
         self.tgs: dict[tuple[str, bool], TgText | None] = {}
@@ -140,6 +157,13 @@ class _Builder:
 
     def finish(self) -> DynamicEntries:
         self.memo.keep(self.new_tgs, self.new_listeners)
+        every: list[ListenerTls] = []
+        for port in sorted(self.tls):
+            parts = [part for _, part in sorted(self.tls[port], key=lambda ranked: ranked[0])]
+            self.entries.tls[port] = render_tls(parts)
+            every.extend(parts)
+        if every:
+            self.entries.tls[None] = render_tls(every)
         placeholder = load_balancer([self.options.fixed_response_url])
         self.entries.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
         return self.entries
@@ -159,22 +183,27 @@ class _Builder:
         if lb is None:
             return
         peers = self.lbs_by_port.get(listener.port, [lb])
+        if listener.protocol == ProtocolName.HTTPS:  # the oldest load balancer's listener gives the port's defaults
+            ordered = sorted(listener.certificates, key=lambda c: not c.is_default)
+            part = listener_tls(listener.ssl_policy, [c.arn for c in ordered], self.certificates)
+            self.tls.setdefault(listener.port, []).append((peers.index(lb) if lb in peers else 0, part))
         qualifier = None
         if peers[0] != lb:
             qualifier = f"(Host({go_quote(lb.dns_name)}) || Host({go_quote(lb.name + '.localhost')}))"
         rules = self.state.rules_by_listener.get(listener.arn, ())
         # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
         logged = access_logs_enabled(lb)
-        context = (rules, lb.name, qualifier, self.state.target_groups, logged)
+        tls_headers = listener.protocol == ProtocolName.HTTPS and tls_headers_enabled(lb)
+        context = (rules, lb.name, qualifier, self.state.target_groups, logged, tls_headers)
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
             # Rule texts carry the LB name, qualifier, port, TLS and logging: reusable only while those stay the same.
             place = (
-                lb.name, qualifier, logged, listener.port, listener.protocol,
+                lb.name, qualifier, logged, tls_headers, listener.port, listener.protocol,
                 bool(response_headers(listener.attributes)),
             )  # fmt: skip
             reusable = out is not None and (
-                *out.context[1:3], out.context[4], out.listener.port, out.listener.protocol,
+                *out.context[1:3], *out.context[4:6], out.listener.port, out.listener.protocol,
                 bool(response_headers(out.listener.attributes)),
             ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
@@ -195,7 +224,7 @@ class _Builder:
             self.entries.merge(port, section, texts)
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, RuleText]) -> ListenerText:
-        rules, lb_name, qualifier, _, logged = context
+        rules, lb_name, qualifier, _, logged, tls_headers = context
         secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
@@ -220,7 +249,9 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name, logged)
+                out = self._rule(
+                    rule, action, children, lb_name, listener, qualifier, headers_name, logged, tls_headers
+                )
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
@@ -232,6 +263,11 @@ class _Builder:
             if forward is None:
                 texts["services"][ANSWERED_SERVICE] = self.answered
             used.update(arns)
+        if secure and any(r.actions[0].authenticate_oidc for r in rules):
+            name = safe_name(f"{lb_name}-{listener.port}-idpresponse")
+            routers[name] = router_entry(name, listener.port, CALLBACK_PRIORITY, f"Path({go_quote(CALLBACK_PATH)})",
+                                         SIGNIN_SERVICE, [], secure, logged)
+            texts["services"][SIGNIN_SERVICE] = entry(SIGNIN_SERVICE, load_balancer([self.options.fixed_response_url]))
         return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
 
     def _rule(
@@ -244,6 +280,7 @@ class _Builder:
         qualifier: str | None,
         headers: str,
         logged: bool,
+        tls_headers: bool = False,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
@@ -257,6 +294,14 @@ class _Builder:
         forward = action.forward
         names = children.split(" ") if children else []
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
+        if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
+            options["tlsHeaders"] = True
+        jwt, oidc = rule.actions[0].jwt_validation, rule.actions[0].authenticate_oidc
+        if jwt:
+            options |= jwt_options(jwt)
+        if oidc:
+            options |= oidc_options(oidc, rule, listener.load_balancer_arn, self.options.session_key,
+                                    self.options.fixed_response_url)
         if action.fixed_response:
             options |= fixed_options(action.fixed_response)
         elif action.redirect:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from provider.compiler.dynamic import cookie, entry, load_balancer
 from provider.elbv2.group_routing import Algorithm, algorithm
 from provider.elbv2.model import ProtocolName, StickinessType, TargetGroup
-from provider.traefik.dynamic import cookie, entry, load_balancer
 
 INSECURE_TRANSPORT = "elbv2-insecure"  # ALB does not verify target certificates
 # load_balancing.algorithm.type -> loadBalancer.strategy (None: Traefik's default, wrr). Least outstanding

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from provider.traefik.auth import refusal
-from provider.traefik.config_cache import Compiled, ConfigCache
+from provider.configserver.auth import refusal
+from provider.configserver.cache import Compiled, ConfigCache
 from provider.traefik.static import METRICS_HEADER
 
 MAX_WAIT_MS = 10_000  # the longest a poll may be held (?wait_ms=); keep it under the poller's pollTimeout

@@ -41,6 +41,8 @@ class DynamicEntries:
 
     sections: dict[str, dict[str, str]] = field(default_factory=lambda: {s: {} for s in _SECTIONS})
     by_port: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    # listener port -> the ``tls`` section's text for it alone (compiler/tls.py); whole: the text for every port
+    tls: dict[int | None, str] = field(default_factory=dict)
 
     def merge(self, port: int, section: str, texts: Mapping[str, str]) -> None:
         """Add entries used by listener ``port`` (an entry's text is the same wherever it is used)."""
@@ -62,7 +64,9 @@ class DynamicEntries:
                 names = sorted(used | {PLACEHOLDER_SERVICE} if section == "services" else used)
             if names:
                 parts.append(f'"{section}":{{{",".join([texts[n] for n in names])}}}')
-        return f'{{"http":{{{",".join(parts)}}}}}'.encode()
+        tls = self.tls.get(port, "")
+        tail = f',"tls":{tls}' if tls else ""
+        return f'{{"http":{{{",".join(parts)}}}{tail}}}'.encode()
 
 
 def for_port(config: DynamicConfig, port: int) -> DynamicConfig:
@@ -84,7 +88,10 @@ def for_port(config: DynamicConfig, port: int) -> DynamicConfig:
     transports = {n: t for n, t in http.get("serversTransports", {}).items() if n in used_tr}
     services[PLACEHOLDER_SERVICE] = http["services"][PLACEHOLDER_SERVICE]
     part = {"routers": routers, "services": services, "middlewares": middlewares, "serversTransports": transports}
-    return {"http": {k: v for k, v in part.items() if v}}
+    out: DynamicConfig = {"http": {k: v for k, v in part.items() if v}}
+    if "tls" in config and any("tls" in r for r in routers.values()):  # exact while one HTTPS listener has the port
+        out["tls"] = config["tls"]
+    return out
 
 
 def serialize(config: DynamicConfig) -> bytes:

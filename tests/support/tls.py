@@ -1,0 +1,116 @@
+"""TLS for the tests: certificates of our own making (an outside CA, self-signed, expired) with `cryptography`, and
+real handshakes with Python's ssl module that report what the server chose."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey, password: bytes | None = None) -> bytes:
+    encryption = (serialization.BestAvailableEncryption(password) if password
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+@dataclass
+class Issued:
+    certificate: bytes
+    key: bytes
+    chain: bytes  # the issuer's certificate ("" for a self-signed one)
+
+
+class OutsideCa:
+    """A CA of the test's own, like mkcert's: what ImportCertificate is given."""
+
+    def __init__(self, name: str = "test outside CA") -> None:
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = datetime.now(UTC)
+        self.cert = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(self.key, hashes.SHA256())
+        )
+        self.pem = _pem(self.cert)
+
+    def issue(self, *names: str, days: tuple[int, int] = (-1, 30), encrypted: bool = False) -> Issued:
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(self.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now + timedelta(days=days[0])).not_valid_after(now + timedelta(days=days[1]))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(self.key, hashes.SHA256())
+        )
+        return Issued(_pem(cert), _key_pem(key, b"secret" if encrypted else None), self.pem)
+
+
+def other_key() -> bytes:
+    return _key_pem(ec.generate_private_key(ec.SECP256R1()))
+
+
+@dataclass
+class Handshake:
+    version: str
+    cipher: str
+    names: list[str]  # the DNS names of the certificate the server sent
+
+
+def client_context(cafile: str | None, *, maximum: ssl.TLSVersion | None = None,
+                   minimum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    """Verifying against ``cafile`` (no verification without); versions pinned as asked, at OpenSSL's lowest
+    security level so that this client itself never refuses an old version."""
+    ctx = ssl.create_default_context(cafile=cafile) if cafile else ssl._create_unverified_context()
+    if maximum is not None or minimum is not None:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with warnings.catch_warnings():  # TLS 1.0 and 1.1 are deprecated: that is what these clients are for
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = minimum or ssl.TLSVersion.TLSv1  # Python's own floor would be TLS 1.2
+            if maximum is not None:
+                ctx.maximum_version = maximum
+    return ctx
+
+
+def handshake(port: int, sni: str | None, ctx: ssl.SSLContext) -> Handshake:
+    """One TLS handshake with 127.0.0.1:``port`` naming ``sni``; ssl.SSLError when refused."""
+    if sni is None:
+        ctx.check_hostname = False
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
+            ctx.wrap_socket(raw, server_hostname=sni) as tls:
+        der = tls.getpeercert(binary_form=True)
+        assert der is not None
+        cert = x509.load_der_x509_certificate(der)
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName)
+        version, cipher = tls.version(), tls.cipher()
+        assert version is not None and cipher is not None
+        return Handshake(version, cipher[0], list(names))
+
+
+def https_get(port: int, host: str, path: str, cafile: str) -> tuple[int, dict[str, str], bytes]:
+    """GET over HTTPS, verifying the certificate for ``host`` against ``cafile`` (the connection goes to loopback)."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    conn = http.client.HTTPSConnection(host, port, context=ctx, timeout=5)
+    conn.sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname=host)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body

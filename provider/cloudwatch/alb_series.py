@@ -137,13 +137,12 @@ def _latency(cur: Any, q: SeriesQuery, starts: Column, seconds: Column, counts: 
         hists = hists[1:]
     if hists:
         rows += cur.execute(_merged(q, union(hists), where), params).fetchall()
-    picked = dict(zip(map(itemgetter(0), rows), rows, strict=True))
-    none = (None,) * (3 + len(q.percentiles))
-    _, low, high, *ranks = list(zip(*map(picked.get, out.start_ms, repeat(none)), strict=True)) or [()] * len(none)
-    out.minimum.extend(map(_EXTREME.__getitem__, low))
-    out.maximum.extend(map(_EXTREME.__getitem__, high))
-    for column, picks in zip(out.percentiles, ranks, strict=True):
-        column.extend(map(_PERCENTILE.__getitem__, picks))
+    picked = dict(zip(map(itemgetter(0), rows), rows, strict=True))  # period start -> (start, min, max, *ranks)
+    aligned = list(map(picked.get, out.start_ms, repeat((None,) * (3 + len(q.percentiles)))))
+    out.minimum.extend(map(_EXTREME.__getitem__, map(itemgetter(1), aligned)))
+    out.maximum.extend(map(_EXTREME.__getitem__, map(itemgetter(2), aligned)))
+    for at, column in enumerate(out.percentiles, 3):
+        column.extend(map(_PERCENTILE.__getitem__, map(itemgetter(at), aligned)))
     return out
 
 

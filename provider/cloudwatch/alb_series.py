@@ -21,7 +21,7 @@ from provider.telemetry.buckets import ESTIMATES
 from provider.telemetry.counting import RESPONSES
 from provider.telemetry.queries import parts, rolled, union
 
-_COLUMNS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group"}
+_COLUMNS = {"LoadBalancer": "load_balancer", "TargetGroup": "target_group", "metric": "metric"}  # what _match matches
 Key = tuple[Dimensions, str]  # (dimension set, stored metric)
 Column = tuple[Any, ...]  # one value a period
 LATENCY = "TargetResponseTime"
@@ -89,12 +89,12 @@ def _sums(cur: Any, summed: str, period: int, start_s: int, end_s: int, keys: li
     """One scan of the rows of one load balancer (or group): each (dimension set, metric) of ``keys``, all with that
     first dimension, -> the period starts (ms) and its sum in each (None or 0 where nothing was counted). A row a
     period, not a row per period and metric: turning rows into Python objects is most of a query's cost."""
-    picks = ", ".join(f"sum(CASE WHEN metric = ? AND {_match(dims)} THEN value END)" for dims, _ in keys)
-    first = keys[0][0][:1]
+    first = keys[0][0][:1]  # the rows scanned are the first dimension's; a column checks only the rest
+    picks = ", ".join(f"sum(CASE WHEN {_match((('metric', m), *dims[1:]))} THEN value END)" for dims, m in keys)
     rows = cur.execute(
         f"SELECT {_start(period)}, {picks} FROM {summed} WHERE ts_s >= ? AND ts_s < ? AND rule = ''"
         f" AND {_match(first)} GROUP BY 1 ORDER BY 1",
-        [*(x for dims, m in keys for x in (m, *_values(dims))), start_s, end_s, *_values(first)],
+        [*(x for dims, m in keys for x in (m, *_values(dims[1:]))), start_s, end_s, *_values(first)],
     ).fetchall()
     starts, *columns = list(zip(*rows, strict=True)) or [()] * (len(keys) + 1)
     return {key: (starts, column) for key, column in zip(keys, columns, strict=True)}

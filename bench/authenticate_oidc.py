@@ -5,7 +5,9 @@ One Traefik (the alb plugin loaded from disk, as `up` runs it) serves an HTTPS l
 nginx: ``/plain`` forwards, ``/oidc`` opens the session cookie, sets the three x-amzn-oidc-* headers and forwards.
 The session is sealed with the server's own key, as a sign-in would leave it (no IdP is needed: a valid session
 makes no call to it). wrk sends the same cookie to both, the same threads, connections and duration, rounds
-interleaved; the ratio is what issue 19 asks for (goal: authenticated at least 0.8x of the forward).
+interleaved; the ratio is what issue 19 asks for (goal: authenticated at least 0.8x of the forward). Traefik's own
+CPU time per request (from /proc) is printed beside it: on a shared machine throughput swings with the neighbours,
+the CPU a request costs Traefik much less.
 
     .venv/bin/python bench/authenticate_oidc.py [--seconds 5] [--connections 32] [--rounds 3]
     (needs wrk and nginx: apt-get install -y wrk nginx-light)
@@ -14,6 +16,7 @@ interleaved; the ratio is what issue 19 asks for (goal: authenticated at least 0
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -80,10 +83,13 @@ def main() -> None:
             seen = {p: client.request(p, headers={"Cookie": cookie}).status for p in ("/plain", "/oidc")}
             assert seen == {"/plain": 200, "/oidc": 200} and client.request("/oidc").status == 401, seen
             runs: dict[str, list[float]] = {"forward": [], "authenticate-oidc": []}
+            cpu: dict[str, list[float]] = {name: [] for name in runs}
             for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits each alike
                 for name, path in (("forward", "/plain"), ("authenticate-oidc", "/oidc")):
-                    runs[name].append(wrk(port, path, args.seconds, args.connections, tls=True,
-                                          header=f"Cookie: {cookie}"))
+                    before = cpu_seconds(traefik.process.pid)
+                    rate = wrk(port, path, args.seconds, args.connections, tls=True, header=f"Cookie: {cookie}")
+                    runs[name].append(rate)
+                    cpu[name].append((cpu_seconds(traefik.process.pid) - before) / (rate * args.seconds) * 1e6)
         finally:
             traefik.stop()
             provider.stop()
@@ -93,6 +99,16 @@ def main() -> None:
     for name, value in rate.items():
         print(f"{name:18s} {value:10.0f} req/s (median of {args.rounds}: {', '.join(f'{v:.0f}' for v in runs[name])})")
     print(f"authenticate-oidc / forward {rate['authenticate-oidc'] / rate['forward']:.2f}x  (goal >= 0.8x)")
+    plain, oidc = (statistics.median(cpu[name]) for name in ("forward", "authenticate-oidc"))
+    print(f"Traefik CPU per request: forward {plain:.0f} us, authenticate-oidc {oidc:.0f} us "
+          f"({plain / oidc:.2f}x the requests per CPU second)")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,18 @@ wrk through the listener to nginx (a 95/5 canary), the page's body fetched every
 timed every second, the provider's RSS sampled. At the end: failed requests, RSS over time, the API's latency
 over time, and RequestCount against what wrk was answered. Not a test: run it once and report.
 
-    .venv/bin/python bench/metrics_soak.py [--duration 3600]
+    .venv/bin/python bench/metrics_soak.py [--duration 3600] [--stall-every 15]
+
+``--stall-every S`` stops the provider (SIGSTOP) for 3 s every S seconds, as a starved machine does: Traefik's
+config polls time out and metrics reads pause, and the counts must still come out exact.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -29,15 +34,26 @@ from tests.support.clients import (
 )
 from tests.support.processes import free_port, start_server  # noqa: E402
 
+STALL_S = 3.0
+
 
 def rss_mb(pid: int) -> float:
     text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
 
 
+def stall(pid: int, every: float, load: threading.Thread) -> None:
+    while load.is_alive():
+        time.sleep(every)
+        os.kill(pid, signal.SIGSTOP)
+        time.sleep(STALL_S)
+        os.kill(pid, signal.SIGCONT)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=3600.0)
+    ap.add_argument("--stall-every", type=float, default=0.0)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     nginx_port = free_port()
@@ -78,6 +94,8 @@ def main() -> None:
         load = threading.Thread(target=lambda: result.append(wrk(port, args.duration)))
         started = time.monotonic()
         load.start()
+        if args.stall_every:
+            threading.Thread(target=stall, args=(server.process.pid, args.stall_every, load), daemon=True).start()
         samples: list[tuple[float, float, float, float]] = []  # (t, rss, describe ms, page ms)
         while load.is_alive():
             t = time.perf_counter()

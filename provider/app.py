@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from provider.accesslogs.tail import run_ingest
 from provider.acm.certificates import OPERATIONS as ACM_OPERATIONS
+from provider.auth import devidp
 from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
@@ -108,6 +109,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         *dataplane.routes(ConfigCache(store, health, instances, settings.base_url, runtime.served_certificates,
                                       runtime.auth_keys.session_key), settings.provider_token, sources.announce),
         *auth.routes(runtime.signin, runtime.auth_keys),
+        *devidp.routes(devidp.DevIdp(runtime.auth_keys)),
         *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
         *rollouts.routes(store),
     ]

@@ -178,6 +178,42 @@ class CertificateNotFound(ApiError):
     code = "CertificateNotFound"
 
 
+class TrustStoreNotFound(ApiError):
+    code = "TrustStoreNotFound"
+
+
+class DuplicateTrustStoreName(ApiError):
+    code = "DuplicateTrustStoreName"
+
+
+class TrustStoreInUse(ApiError):
+    code = "TrustStoreInUse"
+
+
+class TooManyTrustStores(ApiError):
+    code = "TooManyTrustStores"
+
+
+class InvalidCaCertificatesBundle(ApiError):
+    code = "InvalidCaCertificatesBundle"
+
+
+class CaCertificatesBundleNotFound(ApiError):
+    code = "CaCertificatesBundleNotFound"
+
+
+class InvalidRevocationContent(ApiError):
+    code = "InvalidRevocationContent"
+
+
+class RevocationContentNotFound(ApiError):
+    code = "RevocationContentNotFound"
+
+
+class RevocationIdNotFound(ApiError):
+    code = "RevocationIdNotFound"
+
+
 class InvalidScheme(ApiError):
     code = "InvalidScheme"
 

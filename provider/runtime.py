@@ -17,14 +17,15 @@ from provider.cloudwatch import context as cloudwatch
 from provider.compiler.tls import KeyPair
 from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
+from provider.ec2.tables import Ec2Store
 from provider.ec2.zones import seed
 from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
 from provider.elbv2.limits import Quotas
 from provider.elbv2.listeners import certificate_users
+from provider.objects import LocalObjects
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.ec2 import Ec2Store
 from provider.sts import identity as sts
 from provider.targets.health import HealthMonitor
 
@@ -46,6 +47,7 @@ class Runtime:
             subnets=Directory(self.ec2_store),
             quotas=self.quotas,
             certificates=self.served_certificates,
+            objects=LocalObjects(self.settings.alb_log_path),
         )
 
     @cached_property
@@ -84,7 +86,8 @@ class Runtime:
 
     @cached_property
     def signin(self) -> SignIn:
-        return SignIn(self.store.snapshot, self.auth_keys, lambda: trust(self.local_ca.pem))
+        return SignIn(self.store.snapshot, self.auth_keys, lambda: trust(self.local_ca.pem),
+                      self.settings.base_url)
 
     def acm_context(self, region: str) -> acm.Context:
         return acm.Context(

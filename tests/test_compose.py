@@ -52,13 +52,14 @@ def _mounts(service: dict[str, Any]) -> dict[str, str]:
 
 
 def _published(service: dict[str, Any]) -> set[tuple[str, int]]:
+    """(host address, container port) of each published port."""
     ports = set()
     for p in service.get("ports", []):
         if isinstance(p, str):
-            host_ip, published, _ = p.rsplit(":", 2)
-            ports.add((host_ip, int(published)))
+            host_ip, _, target = p.rsplit(":", 2)
+            ports.add((host_ip, int(target)))
         else:
-            ports.add((p.get("host_ip", ""), int(p["published"])))
+            ports.add((p.get("host_ip", ""), int(p["target"])))
     return ports
 
 

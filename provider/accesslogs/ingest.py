@@ -14,7 +14,7 @@ A rule deleted before its lines are read still resolves: routes once seen are re
 Only the routers of load balancers with access logs enabled write lines (compiler.py); metrics come from
 Traefik's counters (provider/telemetry/).
 
-The mapping is one SQL query over the lines (INGEST_SELECT, run by provider/store/requests.py): DuckDB parses
+The mapping is one SQL query over the lines (INGEST_SELECT, run by provider/accesslogs/rows.py): DuckDB parses
 JSON about ten times faster than json.loads, and ingestion shares two cores with Traefik at full speed.
 """
 

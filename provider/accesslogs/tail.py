@@ -1,6 +1,6 @@
 """Follow the Traefik access logs in one directory (``<name>.json``, one per Traefik instance) into the
 ``requests`` table, exactly once: each batch of complete lines commits with the position after it
-(provider/store/requests.py), and a restart resumes from the stored position.
+(provider/accesslogs/rows.py), and a restart resumes from the stored position.
 
 Rotation, found by the file's identity (device:inode) and size:
 - rename + new file: the rest of the renamed file (found in the same directory by its identity) is read first;
@@ -20,11 +20,11 @@ from typing import Protocol
 
 from provider.accesslogs.ingest import INGEST_SELECT
 from provider.accesslogs.record import Request
+from provider.accesslogs.rows import Position, RequestLog
 from provider.background import Due, every
 from provider.elbv2.model import State
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.requests import Position, RequestLog
 from provider.telemetry.names import Names
 
 log = logging.getLogger("elbv2.ingest")

@@ -1,7 +1,7 @@
 """The keys of ALB authentication, created on first use in the state directory (``alb-auth/``, files mode 0600)
 and kept there: the AES-256-GCM key that seals session cookies and sign-in states (shared with the ``alb`` plugin
-through its options), and one ES256 key per region that signs ``x-amzn-oidc-data``, named by a UUID kid as ALB's
-are. Only the public halves leave (``public_pem``).
+through its options), one ES256 key per region that signs ``x-amzn-oidc-data``, named by a UUID kid as ALB's
+are, and the ES256 key of the built-in development sign-in's tokens (``issuer_key``). Only the public halves leave.
 """
 
 from __future__ import annotations
@@ -36,20 +36,27 @@ class AuthKeys:
         """(kid, key) of ``region``: ``signing-<region>-<kid>.pem``, made on first use."""
         if not REGION.fullmatch(region):
             raise ValueError(f"not a region: {region!r}")
+        return self._key(f"signing-{region}-")
+
+    def issuer_key(self) -> tuple[str, ec.EllipticCurvePrivateKey]:
+        """(kid, key) that signs the built-in development sign-in's ID and access tokens: ``issuer-<kid>.pem``."""
+        return self._key("issuer-")
+
+    def _key(self, prefix: str) -> tuple[str, ec.EllipticCurvePrivateKey]:
         with self._lock:
-            if region not in self._signing:
-                found = sorted(self.directory.glob(f"signing-{region}-*.pem"))
+            if prefix not in self._signing:
+                found = sorted(self.directory.glob(f"{prefix}*.pem"))
                 if found:
-                    kid = found[0].stem.removeprefix(f"signing-{region}-")
+                    kid = found[0].stem.removeprefix(prefix)
                     key = serialization.load_pem_private_key(found[0].read_bytes(), None)
                     assert isinstance(key, ec.EllipticCurvePrivateKey)
                 else:
                     kid, key = str(uuid.uuid4()), ec.generate_private_key(ec.SECP256R1())
                     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                             serialization.NoEncryption())
-                    _write_private(self.directory / f"signing-{region}-{kid}.pem", pem)
-                self._signing[region] = (kid, key)
-            return self._signing[region]
+                    _write_private(self.directory / f"{prefix}{kid}.pem", pem)
+                self._signing[prefix] = (kid, key)
+            return self._signing[prefix]
 
     def public_pem(self, region: str, kid: str) -> bytes | None:
         """The PEM public key ALB serves at ``https://public-keys.auth.elb.<region>.amazonaws.com/<kid>``."""

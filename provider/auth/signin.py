@@ -32,6 +32,7 @@ from provider.auth.sessions import (
     sign_data,
     unseal,
 )
+from provider.elbv2.authenticate_cognito import sign_in
 from provider.elbv2.model import AuthenticateOidc, State
 
 NONCE_COOKIE = "AWSALBAuthNonce"
@@ -73,8 +74,10 @@ class _Target:
 
 class SignIn:
     def __init__(self, snapshot: Callable[[], State], keys: AuthKeys, trust: Callable[[], ssl.SSLContext],
-                 clock: Callable[[], float] = time.time) -> None:
+                 server_url: str, clock: Callable[[], float] = time.time) -> None:
+        """``server_url``: where Traefik and browsers reach this server (the built-in user pools' issuer)."""
         self.snapshot, self.keys, self.trust, self.clock = snapshot, keys, trust, clock
+        self.server_url = server_url
         self._jwks: dict[str, KeySet] = {}
 
     async def callback(self, query: Mapping[str, str], cookies: Mapping[str, str], host: str) -> Done:
@@ -126,7 +129,7 @@ class SignIn:
         state = self.snapshot()
         rule = state.rules.get(rule_arn)
         listener = state.listeners.get(rule.listener_arn) if rule else None
-        oidc = next((a.authenticate_oidc for a in rule.actions if a.authenticate_oidc), None) if rule else None
+        oidc = next((o for a in rule.actions if (o := sign_in(a, self.server_url))), None) if rule else None
         if listener is None or oidc is None:
             raise Refused(401, "the rule no longer authenticates")
         return _Target(rule_arn, oidc, listener.load_balancer_arn)

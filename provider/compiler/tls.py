@@ -77,12 +77,25 @@ def options(policy: SslPolicy) -> DynamicConfig:
     return out
 
 
-def listener_tls(policy_name: str | None, arns: Sequence[str], pairs: Mapping[str, KeyPair]) -> ListenerTls:
+def client_auth(mode: str, bundle: str | None) -> DynamicConfig | None:
+    """MutualAuthentication as Traefik's ``clientAuth``: verify requires a certificate chaining to the trust store's
+    bundle (inline PEM); passthrough asks for one and takes any, unverified; off asks for none."""
+    if mode == "verify" and bundle:
+        return {"caFiles": [bundle], "clientAuthType": "RequireAndVerifyClientCert"}
+    if mode == "passthrough":
+        return {"clientAuthType": "RequestClientCert"}
+    return None
+
+
+def listener_tls(
+    policy_name: str | None, arns: Sequence[str], pairs: Mapping[str, KeyPair], client: DynamicConfig | None = None
+) -> ListenerTls:
     """``arns``: the listener's certificates, the default first; those without a key pair are not served."""
     policy = POLICIES.get(policy_name or "") or POLICIES["ELBSecurityPolicy-2016-08"]
     served = tuple((arn, pairs[arn]) for arn in arns if arn in pairs)
     default = pairs.get(arns[0]) if arns else None
-    return ListenerTls(options(policy), default, served)
+    tls_options = options(policy) | ({"clientAuth": client} if client else {})
+    return ListenerTls(tls_options, default, served)
 
 
 def render(parts: Sequence[ListenerTls]) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from provider.ec2.errors import DependencyViolation
 
 if TYPE_CHECKING:
-    from provider.store.ec2 import Ec2Store
+    from provider.ec2.tables import Ec2Store
 
 Params = Mapping[str, Any]  # snake_case keys, shaped by the operation's input shape
 Result = dict[str, Any]  # snake_case keys matching the operation's output shape members

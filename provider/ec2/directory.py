@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from provider.store.ec2 import Ec2Store
+    from provider.ec2.tables import Ec2Store
 
 
 class Directory:

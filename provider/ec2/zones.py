@@ -31,7 +31,7 @@ from provider.ec2.model import (
 from provider.errors import InvalidParameterValue
 
 if TYPE_CHECKING:
-    from provider.store.ec2 import NetworkWrite
+    from provider.ec2.tables import NetworkWrite
 
 ACCOUNT_ATTRIBUTES = {  # AWS's defaults for a new account
     "supported-platforms": ["VPC"],

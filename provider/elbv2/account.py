@@ -1,8 +1,8 @@
 """Account-wide reads (DescribeAccountLimits, DescribeSSLPolicies) and the operations we do not support.
 
->>> OPERATIONS["CreateTrustStore"](None, {})   # a 400, not a 5xx: the client asked for what we do not offer
+>>> OPERATIONS["ModifyIpPools"](None, {})   # a 400, not a 5xx: the client asked for what we do not offer
 Traceback (most recent call last):
-provider.errors.UnsupportedOperation: CreateTrustStore is not supported by elbv2-provider
+provider.errors.UnsupportedOperation: ModifyIpPools is not supported by elbv2-provider
 """
 
 from __future__ import annotations
@@ -13,15 +13,6 @@ from provider.elbv2.ssl_policies import POLICIES
 from provider.errors import SSLPolicyNotFound, UnsupportedOperation
 
 UNSUPPORTED = (
-    "CreateTrustStore",
-    "DeleteTrustStore",
-    "DescribeTrustStores",
-    "ModifyTrustStore",
-    "AddTrustStoreRevocations",
-    "RemoveTrustStoreRevocations",
-    "DescribeTrustStoreRevocations",
-    "DescribeTrustStoreAssociations",
-    "GetTrustStoreCaCertificatesBundle",
     "GetTrustStoreRevocationContent",
     "DeleteSharedTrustStoreAssociation",
     "ModifyIpPools",

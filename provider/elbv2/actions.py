@@ -1,5 +1,5 @@
 """Rule and default actions: forward (weighted, sticky), redirect, fixed-response, and a jwt-validation or an
-authenticate-oidc before one of them. Parse, validate, render.
+authenticate-oidc or authenticate-cognito before one of them. Parse, validate, render.
 
 >>> parse_actions(State(), "arn:lb", ProtocolName.HTTP, [{"type": "fixed-response", "fixed_response_config":
 ...     {"status_code": "404"}}])
@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from provider.elbv2 import limits, lookup
+from provider.elbv2.authenticate_cognito import parse_authenticate_cognito, render_authenticate_cognito
 from provider.elbv2.authenticate_oidc import parse_authenticate_oidc, render_authenticate_oidc
 from provider.elbv2.jwt_validation import parse_jwt_validation, render_jwt_validation
 from provider.elbv2.model import (
@@ -34,7 +35,6 @@ from provider.errors import (
 )
 
 CONTENT_TYPES = ("text/plain", "text/css", "text/html", "application/javascript", "application/json")
-UNSUPPORTED_TYPES = ("authenticate-cognito",)
 MAX_ORDER = 50000
 
 
@@ -93,8 +93,6 @@ def check_protocol(rules: Sequence[Rule], protocol: ProtocolName) -> None:
 
 def _parse_one(raw: Mapping[str, Any], protocol: ProtocolName, existing: Sequence[Action]) -> Action:
     kind = raw.get("type")
-    if kind in UNSUPPORTED_TYPES:
-        raise InvalidLoadBalancerAction(f"Action type '{kind}' is not supported by elbv2-provider")
     try:
         action_type = ActionType(str(kind))
     except ValueError:
@@ -110,6 +108,9 @@ def _parse_one(raw: Mapping[str, Any], protocol: ProtocolName, existing: Sequenc
     if action_type is ActionType.AUTHENTICATE_OIDC:
         oidc = parse_authenticate_oidc(raw.get("authenticate_oidc_config"), existing)
         return Action(action_type, order, authenticate_oidc=oidc)
+    if action_type is ActionType.AUTHENTICATE_COGNITO:
+        cognito = parse_authenticate_cognito(raw.get("authenticate_cognito_config"))
+        return Action(action_type, order, authenticate_cognito=cognito)
     return Action(action_type, order, fixed_response=_fixed_response(raw.get("fixed_response_config")))
 
 
@@ -226,4 +227,6 @@ def render_action(action: Action) -> dict[str, Any]:
         out["jwt_validation_config"] = render_jwt_validation(action.jwt_validation)
     if action.authenticate_oidc:
         out["authenticate_oidc_config"] = render_authenticate_oidc(action.authenticate_oidc)
+    if action.authenticate_cognito:
+        out["authenticate_cognito_config"] = render_authenticate_cognito(action.authenticate_cognito)
     return out

@@ -40,6 +40,10 @@ def target_group(region: str, account: str, name: str) -> str:
     return partitions.arn(SERVICE, region, account, f"targetgroup/{name}/{_hex16()}")
 
 
+def trust_store(region: str, account: str, name: str) -> str:
+    return partitions.arn(SERVICE, region, account, f"truststore/{name}/{_hex16()}")
+
+
 def dns_name(load_balancer_arn: str, name: str, scheme: str, region: str) -> str:
     """``my-alb-424835706.us-east-1.elb.amazonaws.com``; ``internal-`` in front for internal schemes."""
     number = int(load_balancer_arn.rsplit("/", 1)[1][:8], 16) % 10**10
@@ -53,7 +57,7 @@ def region_of(arn: str) -> str:
 
 
 # resource type -> the number of '/'-separated parts of its ARN's resource: loadbalancer/app/<name>/<id>, ...
-_PARTS = {"loadbalancer": 4, "targetgroup": 3, "listener": 5, "listener-rule": 6}
+_PARTS = {"loadbalancer": 4, "targetgroup": 3, "listener": 5, "listener-rule": 6, "truststore": 3}
 
 
 def is_arn_of(arn: str, kind: str) -> bool:

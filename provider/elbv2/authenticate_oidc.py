@@ -17,10 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from provider.elbv2.endpoints import https_or_local
-from provider.elbv2.model import SESSION_TIMEOUT_SECONDS, Action, AuthenticateOidc, OnUnauthenticated
+from provider.elbv2.model import (
+    SESSION_COOKIE,
+    SESSION_TIMEOUT_SECONDS,
+    Action,
+    AuthenticateCognito,
+    AuthenticateOidc,
+    OnUnauthenticated,
+)
 from provider.errors import InvalidLoadBalancerAction, ValidationError
 
 MAX_EXTRA_PARAMS = 10
@@ -46,7 +54,27 @@ def parse_authenticate_oidc(raw: Mapping[str, Any] | None, existing: Sequence[Ac
         if not https_or_local(endpoints[key]):
             raise ValidationError(f"The {name} '{endpoints[key]}' must be a full https URL")
     client_id = _required(raw, "client_id", "ClientId")
-    cookie = raw.get("session_cookie_name") or "AWSELBAuthSessionCookie"
+    settings = session_settings(raw)
+    return AuthenticateOidc(
+        issuer, endpoints["authorization_endpoint"], endpoints["token_endpoint"], endpoints["user_info_endpoint"],
+        client_id, _client_secret(raw, existing), settings.session_cookie_name, settings.scope,
+        settings.session_timeout, settings.extra_params, settings.on_unauthenticated_request,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    session_cookie_name: str
+    scope: str
+    session_timeout: int
+    extra_params: tuple[tuple[str, str], ...]
+    on_unauthenticated_request: OnUnauthenticated
+
+
+def session_settings(raw: Mapping[str, Any]) -> SessionSettings:
+    """The settings authenticate-oidc and authenticate-cognito share, with AWS's defaults: SessionCookieName,
+    Scope, SessionTimeout, AuthenticationRequestExtraParams, OnUnauthenticatedRequest."""
+    cookie = raw.get("session_cookie_name") or SESSION_COOKIE
     if not _COOKIE_NAME.fullmatch(cookie):
         raise ValidationError(f"The session cookie name '{cookie}' must be a cookie name of at most 128 characters")
     timeout = raw.get("session_timeout")
@@ -63,17 +91,20 @@ def parse_authenticate_oidc(raw: Mapping[str, Any] | None, existing: Sequence[Ac
     except ValueError:
         allowed = ", ".join(b.value for b in OnUnauthenticated)
         raise ValidationError(f"OnUnauthenticatedRequest '{behaviour}' must be one of [{allowed}]") from None
-    return AuthenticateOidc(
-        issuer=issuer,
-        client_id=client_id,
-        client_secret=_client_secret(raw, existing),
-        session_cookie_name=cookie,
-        scope=raw.get("scope") or "openid",
-        session_timeout=timeout,
-        extra_params=tuple(sorted((str(k), str(v)) for k, v in extra.items())),
-        on_unauthenticated_request=on_unauthenticated,
-        **endpoints,
-    )
+    extra_params = tuple(sorted((str(k), str(v)) for k, v in extra.items()))
+    return SessionSettings(cookie, raw.get("scope") or "openid", timeout, extra_params, on_unauthenticated)
+
+
+def render_session_settings(auth: AuthenticateOidc | AuthenticateCognito) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "session_cookie_name": auth.session_cookie_name,
+        "scope": auth.scope,
+        "session_timeout": auth.session_timeout,
+        "on_unauthenticated_request": auth.on_unauthenticated_request.value,
+    }
+    if auth.extra_params:
+        out["authentication_request_extra_params"] = dict(auth.extra_params)
+    return out
 
 
 def _required(raw: Mapping[str, Any], key: str, name: str) -> str:
@@ -99,17 +130,11 @@ def _client_secret(raw: Mapping[str, Any], existing: Sequence[Action]) -> str:
 
 def render_authenticate_oidc(oidc: AuthenticateOidc) -> dict[str, Any]:
     """As AWS answers: every setting but the client secret."""
-    out: dict[str, Any] = {
+    return {
         "issuer": oidc.issuer,
         "authorization_endpoint": oidc.authorization_endpoint,
         "token_endpoint": oidc.token_endpoint,
         "user_info_endpoint": oidc.user_info_endpoint,
         "client_id": oidc.client_id,
-        "session_cookie_name": oidc.session_cookie_name,
-        "scope": oidc.scope,
-        "session_timeout": oidc.session_timeout,
-        "on_unauthenticated_request": oidc.on_unauthenticated_request.value,
+        **render_session_settings(oidc),
     }
-    if oidc.extra_params:
-        out["authentication_request_extra_params"] = dict(oidc.extra_params)
-    return out

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provider import texts
 from provider.elbv2 import arns, attributes, lookup, tags
 from provider.elbv2.actions import check_protocol, parse_actions, render_action
-from provider.elbv2.context import Context, Handler, Params, Result
-from provider.elbv2.model import Action, Certificate, Listener, ProtocolName, Rule, State
+from provider.elbv2.context import Context, Handler, Params, Result, Writes
+from provider.elbv2.model import Action, Certificate, Listener, MutualAuthentication, ProtocolName, Rule, State
 from provider.elbv2.paging import page
 from provider.elbv2.response_headers import LISTENER_ATTRIBUTES
 from provider.elbv2.ssl_policies import DEFAULT_SSL_POLICY, SSL_POLICY_NAMES
@@ -24,12 +24,10 @@ from provider.errors import (
     OperationNotPermitted,
     SSLPolicyNotFound,
     TooManyListeners,
+    TrustStoreNotFound,
     UnsupportedProtocol,
     ValidationError,
 )
-
-if TYPE_CHECKING:
-    from provider.store import Transaction
 
 
 def create_listener(ctx: Context, p: Params) -> Result:
@@ -48,6 +46,7 @@ def create_listener(ctx: Context, p: Params) -> Result:
             ssl_policy=_ssl_policy(protocol, p.get("ssl_policy")),
             certificates=_certificates(ctx, protocol, p.get("certificates")),
             alpn_policy=tuple(p.get("alpn_policy") or ()),
+            mutual_authentication=_mutual(ctx, state, protocol, p.get("mutual_authentication")),
         )
         actions = parse_actions(state, lb_arn, protocol, p["default_actions"])
         siblings = [listener for listener in state.listeners.values() if listener.load_balancer_arn == lb_arn]
@@ -106,6 +105,11 @@ def modify_listener(ctx: Context, p: Params) -> Result:
             ssl_policy=_ssl_policy(protocol, policy),
             certificates=certificates if protocol is ProtocolName.HTTPS else (),
             alpn_policy=tuple(p["alpn_policy"]) if p.get("alpn_policy") is not None else listener.alpn_policy,
+            mutual_authentication=(
+                _mutual(ctx, state, protocol, p["mutual_authentication"])
+                if p.get("mutual_authentication") is not None
+                else listener.mutual_authentication if protocol is ProtocolName.HTTPS else None
+            ),
         )
         rules = state.rules_by_listener.get(listener.arn, ())
         if p.get("default_actions") is not None:
@@ -125,7 +129,7 @@ def delete_listener(ctx: Context, p: Params) -> Result:
     return {}
 
 
-def delete_with_rules(tx: Transaction, listener: Listener) -> None:
+def delete_with_rules(tx: Writes, listener: Listener) -> None:
     """Delete a listener and its rules (the store drops their tags); also used when a load balancer goes."""
     for rule in tx.state.rules_by_listener.get(listener.arn, ()):
         tx.delete(rule)
@@ -214,6 +218,50 @@ def _certificates(
     return (Certificate(arn, is_default=True),)
 
 
+MUTUAL_MODES = ("off", "passthrough", "verify")
+
+
+def _mutual(
+    ctx: Context, state: State, protocol: ProtocolName, raw: Mapping[str, Any] | None
+) -> MutualAuthentication | None:
+    """MutualAuthentication as given: ``verify`` names a trust store of the region; HTTPS listeners only."""
+    if raw is None:
+        return None
+    mode = raw.get("mode") or "off"
+    if mode not in MUTUAL_MODES:
+        raise ValidationError(f"Mutual authentication mode '{mode}' is not valid; use one of off, passthrough, verify")
+    if protocol is not ProtocolName.HTTPS and mode != "off":
+        raise ValidationError("Mutual authentication can only be set on HTTPS listeners")
+    store_arn = raw.get("trust_store_arn") or None
+    if mode == "verify":
+        store = state.trust_stores.get(store_arn or "")
+        if store is None or arns.region_of(store.arn) != ctx.region:
+            raise TrustStoreNotFound(f"Trust store '{store_arn}' not found")
+    elif store_arn:
+        raise ValidationError(f"A trust store can only be given in verify mode, not in '{mode}' mode")
+    advertise = raw.get("advertise_trust_store_ca_names")
+    if advertise not in (None, "on", "off"):
+        raise ValidationError(f"AdvertiseTrustStoreCaNames '{advertise}' is not valid; use on or off")
+    return MutualAuthentication(
+        mode, store_arn, bool(raw.get("ignore_client_certificate_expiry")),
+        (advertise or "off") if mode == "verify" else None,
+    )
+
+
+def _render_mutual(m: MutualAuthentication | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    shown: dict[str, Any] = {"mode": m.mode}
+    if m.mode == "verify":
+        shown |= {
+            "trust_store_arn": m.trust_store_arn,
+            "ignore_client_certificate_expiry": m.ignore_client_certificate_expiry,
+            "trust_store_association_status": "active",
+            "advertise_trust_store_ca_names": m.advertise_trust_store_ca_names,
+        }
+    return shown
+
+
 def _render_certificate(c: Certificate) -> dict[str, Any]:
     return {"certificate_arn": c.arn, "is_default": c.is_default}
 
@@ -229,6 +277,7 @@ def render_listener(state: State, listener: Listener) -> dict[str, Any]:
         "ssl_policy": listener.ssl_policy,
         "default_actions": [render_action(a) for a in actions],
         "alpn_policy": list(listener.alpn_policy) or None,
+        "mutual_authentication": _render_mutual(listener.mutual_authentication),
     }
 
 

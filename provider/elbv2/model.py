@@ -51,6 +51,7 @@ class ActionType(StrEnum):
     FIXED_RESPONSE = "fixed-response"
     JWT_VALIDATION = "jwt-validation"
     AUTHENTICATE_OIDC = "authenticate-oidc"
+    AUTHENTICATE_COGNITO = "authenticate-cognito"
 
 
 # A rule's last action, exactly one per rule; a jwt-validation or an authenticate action may come before it.
@@ -172,6 +173,16 @@ class Certificate:
 
 
 @dataclass(frozen=True, slots=True)
+class MutualAuthentication:
+    """An HTTPS listener's MutualAuthentication: ``verify`` against a trust store, ``passthrough``, or ``off``."""
+
+    mode: str = "off"
+    trust_store_arn: str | None = None  # verify only
+    ignore_client_certificate_expiry: bool = False
+    advertise_trust_store_ca_names: str | None = None  # on | off (verify only)
+
+
+@dataclass(frozen=True, slots=True)
 class Listener:
     arn: str
     load_balancer_arn: str
@@ -181,6 +192,37 @@ class Listener:
     certificates: tuple[Certificate, ...] = ()
     alpn_policy: tuple[str, ...] = ()
     attributes: Attributes = ()
+    mutual_authentication: MutualAuthentication | None = None  # HTTPS only; None: never given (shown as off)
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """One revocation list added to a trust store: where it was read, and the serials it revokes (lower hex)."""
+
+    revocation_id: int
+    bucket: str
+    key: str
+    version: str | None
+    serials: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustStore:
+    """A trust store: its CA bundle as read when created or modified (PEM), where from, and its revocations."""
+
+    arn: str
+    name: str
+    bundle: str
+    bucket: str
+    key: str
+    version: str | None = None
+    ca_count: int = 0
+    revocations: tuple[Revocation, ...] = ()
+    next_revocation_id: int = 1
+
+    @property
+    def revoked(self) -> tuple[str, ...]:
+        return tuple(sorted({s for r in self.revocations for s in r.serials}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +312,21 @@ class AuthenticateOidc:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthenticateCognito:
+    """Users signed in at a Cognito user pool before the rule's last action (provider/elbv2/authenticate_cognito.py):
+    the built-in development sign-in of this server, or the Cognito-compatible endpoint a URL domain names."""
+
+    user_pool_arn: str
+    user_pool_client_id: str
+    user_pool_domain: str
+    session_cookie_name: str = SESSION_COOKIE
+    scope: str = "openid"
+    session_timeout: int = SESSION_TIMEOUT_SECONDS
+    extra_params: tuple[tuple[str, str], ...] = ()
+    on_unauthenticated_request: OnUnauthenticated = OnUnauthenticated.AUTHENTICATE
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     type: ActionType
     order: int | None = None
@@ -278,6 +335,7 @@ class Action:
     fixed_response: FixedResponse | None = None
     jwt_validation: JwtValidation | None = None
     authenticate_oidc: AuthenticateOidc | None = None
+    authenticate_cognito: AuthenticateCognito | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +357,10 @@ class Rule:
         return tuple(dict.fromkeys(tg.arn for a in self.actions if a.forward for tg in a.forward.target_groups))
 
 
+# What a State keeps by key (besides tags).
+Resource = LoadBalancer | TargetGroup | Listener | Rule | Target | TrustStore
+
+
 @dataclass(frozen=True)
 class State:
     """The whole state at one version: what store.snapshot() returns and compiler.py consumes."""
@@ -310,6 +372,7 @@ class State:
     rules: Mapping[str, Rule] = field(default_factory=dict)
     targets: Mapping[TargetKey, Target] = field(default_factory=dict)
     tags: Mapping[str, Tags] = field(default_factory=dict)
+    trust_stores: Mapping[str, TrustStore] = field(default_factory=dict)
 
     @cached_property
     def rules_by_listener(self) -> Mapping[str, tuple[Rule, ...]]:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from provider.elbv2 import account, capacity, listeners, load_balancers, rules, tags, target_groups, targets
+from provider.elbv2 import (
+    account,
+    capacity,
+    listeners,
+    load_balancers,
+    rules,
+    tags,
+    target_groups,
+    targets,
+    trust_stores,
+)
 from provider.elbv2.context import Handler
 
 OPERATIONS: dict[str, Handler] = {
@@ -14,4 +24,5 @@ OPERATIONS: dict[str, Handler] = {
     **listeners.OPERATIONS,
     **rules.OPERATIONS,
     **tags.OPERATIONS,
+    **trust_stores.OPERATIONS,
 }

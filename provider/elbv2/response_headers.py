@@ -1,6 +1,6 @@
 """Listener attributes: the ``routing.http.response.*`` headers ALB adds to every response of a listener (fixed
 responses and redirects included), ``server.enabled=false`` removing the Server header, and the mTLS header-name
-attributes (stored and echoed: this provider has no mTLS listeners).
+attributes (stored and echoed; not yet applied to the mTLS headers).
 
 >>> response_headers((("routing.http.response.x_frame_options.header_value", "DENY"),
 ...                   ("routing.http.response.server.enabled", "false")))

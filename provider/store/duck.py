@@ -24,18 +24,12 @@ from typing import Any
 
 import duckdb
 
-from provider.elbv2.model import Listener, LoadBalancer, Rule, State, Tags, Target, TargetGroup
+from provider.elbv2.model import Listener, LoadBalancer, Resource, Rule, State, Tags, Target, TargetGroup, TrustStore
 from provider.store.batch import Batch, Child
 from provider.store.codec import decoder, dumps, encode
 from provider.store.documents import create_documents
-from provider.store.schema import in_transaction, prepare
+from provider.store.schema import StoreConflict, in_transaction, prepare
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
-
-Resource = LoadBalancer | TargetGroup | Listener | Rule | Target
-
-
-class StoreConflict(Exception):
-    """A DuckDB constraint rejected the commit (duplicate name, port, priority...); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +52,7 @@ _TABLES: Mapping[type, _Table] = {
     Listener: _Table("listeners", "listeners", ("arn", "load_balancer_arn", "port")),
     Rule: _Table("rules", "rules", ("arn", "listener_arn", "priority")),
     Target: _Table("targets", "targets", ("target_group_arn", "id", "port"), key_len=3),
+    TrustStore: _Table("trust_stores", "trust_stores", ("arn", "name")),
 }
 
 

@@ -15,7 +15,7 @@ import duckdb
 
 from provider.store.codec import dumps
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,6 +33,7 @@ CREATE TABLE targets (
 CREATE TABLE tags (
     arn TEXT NOT NULL, position INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (arn, position), UNIQUE (arn, key));
+CREATE TABLE trust_stores (arn TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL);
 """
 
 
@@ -85,9 +86,16 @@ def _names_per_region(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
 
 
+def _trust_stores(db: duckdb.DuckDBPyConnection) -> None:
+    """3 -> 4: trust stores (ELBv2 mutual TLS) get their table."""
+    db.execute("CREATE TABLE IF NOT EXISTS trust_stores (arn TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL)")
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
 _MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     1: _fold_rule_target_groups,
     2: _names_per_region,
+    3: _trust_stores,
 }
 
 
@@ -98,16 +106,23 @@ def _version(db: duckdb.DuckDBPyConnection) -> int:
     return int(row[0])
 
 
+class StoreConflict(Exception):
+    """A DuckDB constraint rejected the commit (duplicate name, port, priority...); nothing was written."""
+
+
 @contextlib.contextmanager
 def transaction(db: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """``with transaction(cursor) as db:`` BEGIN ... COMMIT; roll back and re-raise on any error."""
+    """``with transaction(cursor) as db:`` BEGIN ... COMMIT; roll back and re-raise on any error, a constraint's
+    as StoreConflict."""
     db.execute("BEGIN")
     try:
         yield db
         db.execute("COMMIT")
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(duckdb.Error):
             db.execute("ROLLBACK")
+        if isinstance(error, duckdb.ConstraintException):
+            raise StoreConflict(str(error)) from error
         raise
 
 

@@ -67,7 +67,12 @@ class Reader:
         else:
             baselines = self._baselines
         started = next((v for k, v in changes.items() if k.startswith(START)), None)
-        reset = started is not None and baselines.get(START, started) != started
+        # A restart starts every counter again from 0. Its start time alone is no proof: it is derived from the boot
+        # time, which moves when the clock is stepped (seen in a loaded VM, four times in a minute), so a counter
+        # must have gone down too.
+        reset = started is not None and baselines.get(START, started) != started and any(
+            value < baselines.get(key, 0.0) for key, value in changes.items() if not key.startswith(START)
+        )
         carry: Carry = {}
         for key, value in baselines.items():
             if key.startswith(CARRY):

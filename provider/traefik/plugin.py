@@ -16,7 +16,7 @@ DynamicConfig = dict[str, Any]
 PLUGIN = "alb"
 MODULE = "github.com/elbv2/alb"
 SOURCE = Path(__file__).with_name("plugin")
-FILES = ("alb.go", "jwt.go", "oidc.go", "tls.go", "go.mod", ".traefik.yml")
+FILES = ("alb.go", "jwt.go", "oidc.go", "tls.go", "mtls.go", "go.mod", ".traefik.yml")
 
 
 def static() -> DynamicConfig:

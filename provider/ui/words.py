@@ -68,12 +68,20 @@ def action_in_words(action: Action) -> str:
     if action.jwt_validation is not None:
         claims = "".join(f", {c.name}" for c in action.jwt_validation.additional_claims)
         return f"check the bearer token (RS256, issuer {action.jwt_validation.issuer}{claims})"
+    unsigned = {"authenticate": "send to sign in", "allow": "let through", "deny": "answer 401"}
     if action.authenticate_oidc is not None:
         oidc = action.authenticate_oidc
-        unsigned = {"authenticate": "send to sign in", "allow": "let through", "deny": "answer 401"}
         return (
             f"sign users in at {oidc.issuer} (client {oidc.client_id}, scope {oidc.scope}; "
             f"without a session: {unsigned[oidc.on_unauthenticated_request.value]})"
+        )
+    if action.authenticate_cognito is not None:
+        pool = action.authenticate_cognito
+        where = pool.user_pool_domain if "://" in pool.user_pool_domain else "the built-in development sign-in"
+        return (
+            f"sign users in at user pool {pool.user_pool_arn.rsplit('/', 1)[-1]} ({where}; client "
+            f"{pool.user_pool_client_id}, scope {pool.scope}; without a session: "
+            f"{unsigned[pool.on_unauthenticated_request.value]})"
         )
     forward = action.forward
     if forward is not None and forward.stickiness_enabled:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.calls import error_of, target_group, unique
+from tests.support.calls import error_of, https_listener
 from tests.support.clients import aws_client
 from tests.support.processes import InProcessServer, start_server
 from tests.support.tls import OutsideCa
@@ -49,15 +49,10 @@ def elbv2(server: InProcessServer) -> Any:
 
 @pytest.fixture
 def listener(elbv2: Any, certificate: str) -> dict[str, str]:
-    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
-    tg = target_group(elbv2)
-    created = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
-        Certificates=[{"CertificateArn": certificate}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
-    )  # fmt: skip
-    http = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-    return {"arn": created["Listeners"][0]["ListenerArn"], "tg": tg, "http": http["Listeners"][0]["ListenerArn"]}
+    https = https_listener(elbv2, certificate)
+    http = elbv2.create_listener(LoadBalancerArn=https["lb"], Protocol="HTTP", Port=80,
+                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": https["tg"]}])
+    return https | {"http": http["Listeners"][0]["ListenerArn"]}
 
 
 def actions(tg: str, config: dict[str, Any] = CONFIG) -> list[Any]:

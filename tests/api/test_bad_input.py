@@ -366,7 +366,9 @@ CASES = [
         "ValidationError",
         id="target-port-zero",
     ),
-    pytest.param(lambda c, w: c.describe_trust_stores(), "UnsupportedOperation", id="trust-stores-unsupported"),
+    pytest.param(lambda c, w: c.create_trust_store(Name="ts", CaCertificatesBundleS3Bucket="no-bucket",
+                                                   CaCertificatesBundleS3Key="ca.pem"),
+                 "CaCertificatesBundleNotFound", id="trust-store-bundle-missing"),
 ]
 
 

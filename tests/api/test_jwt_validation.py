@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.calls import error_of, issued_certificate, target_group, unique
+from tests.support.calls import error_of, https_listener, issued_certificate, target_group, unique
 from tests.support.processes import Server
 
 CONFIG = {
@@ -24,13 +24,7 @@ def certificate(api_server: Server) -> str:
 
 @pytest.fixture
 def listener(elbv2: Any, certificate: str) -> dict[str, str]:
-    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
-    tg = target_group(elbv2)
-    created = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
-        Certificates=[{"CertificateArn": certificate}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
-    )  # fmt: skip
-    return {"arn": created["Listeners"][0]["ListenerArn"], "tg": tg, "lb": lb["LoadBalancerArn"]}
+    return https_listener(elbv2, certificate)
 
 
 def actions(tg: str, config: dict[str, Any] = CONFIG, jwt_order: int = 1, forward_order: int = 2) -> list[Any]:

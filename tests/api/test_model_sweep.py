@@ -20,14 +20,17 @@ from botocore.model import OperationModel, Shape, StructureShape
 from botocore.serialize import create_serializer
 from starlette.testclient import TestClient
 
+from provider.acm.certificates import OPERATIONS as ACM
 from provider.app import create_app
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH
 from provider.ec2.operations import OPERATIONS as EC2
 from provider.elbv2.operations import OPERATIONS as ELBV2
 from provider.settings import Settings
 from provider.sts.identity import OPERATIONS as STS
+from tests.support.tls import OutsideCa
 
 _numbers = itertools.count(1)
+IMPORTED = OutsideCa("sweep CA").issue("sweep.example.test")  # what ImportCertificate is given
 
 # What a correct caller sends beyond the model's required members (an ALB listener needs its Port and Protocol).
 EXTRA: dict[str, tuple[str, ...]] = {
@@ -68,11 +71,14 @@ WHOLE: dict[str, dict[str, Any]] = {
     ]},
     "GetMetricStatistics": {"StartTime": "2026-01-01T00:00:00Z", "EndTime": "2026-01-01T01:00:00Z"},
     "PutDashboard": {"DashboardBody": DASHBOARD_BODY, "Tags": [{"Key": "k", "Value": "v"}]},
+    "ImportCertificate": {"Certificate": IMPORTED.certificate, "PrivateKey": IMPORTED.key,
+                          "CertificateChain": IMPORTED.chain},
+    "ExportCertificate": {"Passphrase": b"sweep-passphrase"},
 }
 # Destructive calls last, children before parents, so that each still finds what it names.
 LAST = ("Deregister", "Remove", "Revoke", "DeleteRule", "DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup",
         "Delete")
-SERVED = {"elbv2": ELBV2, "cloudwatch": CLOUDWATCH, "ec2": EC2, "sts": STS}
+SERVED = {"elbv2": ELBV2, "cloudwatch": CLOUDWATCH, "ec2": EC2, "sts": STS, "acm": ACM}
 
 
 class World:
@@ -118,8 +124,10 @@ def world() -> World:
 
 
 def populated() -> World:
-    """A world with a load balancer, listener, rule, target group, alarm and dashboard, all named `sweep`."""
+    """A world with a load balancer, listener, rule, target group, alarm, dashboard and ACM certificate (imported,
+    so issued at once), all named `sweep`."""
     w = World()
+    imported = w.call("acm", "ImportCertificate", WHOLE["ImportCertificate"]).json()["CertificateArn"]
     vpc = "vpc-0000000000000000a"
     subnets = w.call("ec2", "DescribeSubnets", {})
     subnet = _first(subnets, "subnetId")
@@ -146,7 +154,7 @@ def populated() -> World:
         "ResourceARN": alarm_arn, "Resources": vpc, "Id": "127.0.0.1", "Key": "k", "Value": "v",
         "CidrBlock": "172.31.240.0/24", "CidrIp": "10.0.0.0/8", "IpProtocol": "tcp", "Namespace": "n",
         "MetricName": "m", "Stat": "Sum", "Field": "path-pattern", "Values": "/b", "StateValue": "OK",
-        "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/sweep", "Expression": "m1",
+        "CertificateArn": imported, "Expression": "m1", "DomainName": "sweep.example.test",
     }
     return w
 
@@ -167,13 +175,15 @@ def sample(world: World, name: str, shape: Shape, required: tuple[str, ...], ope
         return ENUMS.get(name, enum[0])
     if name in ("Name", "GroupName", "AlarmName"):
         return f"sweep-{next(_numbers)}"
-    kinds = {"integer": 1, "long": 1, "double": 1.0, "float": 1.0, "boolean": False, "blob": b"x"}
+    kinds = {"integer": 1, "long": 1, "double": 1.0, "float": 1.0, "boolean": False}
     if name in ("Port", "Priority"):
         return 9000 + next(_numbers) if name == "Port" else 100 + next(_numbers)
     if name == "Period":
         return 60
     if shape.type_name == "timestamp":
         return "2026-01-01T00:00:00Z"
+    if shape.type_name == "blob":
+        return b"x" * max(1, shape.metadata.get("min", 1))
     if shape.type_name in kinds:
         return max(kinds[shape.type_name], shape.metadata.get("min", 0))
     return "x"

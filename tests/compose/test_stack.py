@@ -1,6 +1,7 @@
 """The demo stack of compose.yaml, run for real (`make compose-test`; issue 12).
 
-Up with --wait, the 95/5 canary through Traefik's published port, `--scale`, setup run twice, `docker stop`
+Up with --wait, the 95/5 canary through Traefik's published port, the HTTPS listener verified against the local
+CA, `--scale`, setup run twice, `docker stop`
 (drained at the signal: no failed request) and `docker kill` (counted), a provider restart, `down -v`.
 The tests run in file order on one stack (conftest.stack).
 """
@@ -8,8 +9,11 @@ The tests run in file order on one stack (conftest.stack).
 from __future__ import annotations
 
 import collections
+import http.client
 import json
 import os
+import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -27,6 +31,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 CANARY = {"v1": 95, "v2": 5}
 NETWORK = "elbv2-demo"
 WAIT_S = 90  # a container start, a health threshold, a restart
+DEMO_DOMAIN = "demo.localhost"  # compose.yaml's HTTPS listener: its ACM certificate names it
 
 
 def get(url: str) -> tuple[str, str]:
@@ -121,10 +126,32 @@ def test_canary_splits_95_5_through_the_published_port(stack: Stack) -> None:
     assert split(stack) == CANARY
 
 
+def test_https_listener_serves_its_acm_certificate_verified_against_the_local_ca(stack: Stack) -> None:
+    with urllib.request.urlopen(stack.url("provider", 8080) + "/ca.pem", timeout=5) as response:
+        ca = response.read().decode()
+    host, port = stack.url("traefik", 443).removeprefix("http://").rsplit(":", 1)
+    ctx = ssl.create_default_context(cadata=ca)  # the local CA only: nothing else is trusted
+
+    def answer() -> str:
+        conn = http.client.HTTPSConnection(DEMO_DOMAIN, int(port), context=ctx, timeout=5)
+        conn.sock = ctx.wrap_socket(socket.create_connection((host, int(port)), timeout=5),
+                                    server_hostname=DEMO_DOMAIN)
+        conn.request("GET", "/app/")
+        body = conn.getresponse().read().decode().strip()
+        conn.close()
+        return body
+
+    wait_for("HTTPS verified against the local CA", lambda: answer() == "v1", WAIT_S, ignore=(OSError,))
+    with socket.create_connection((host, int(port)), timeout=5) as raw, \
+            ctx.wrap_socket(raw, server_hostname=DEMO_DOMAIN) as tls:
+        assert tls.version() == "TLSv1.3"
+
+
 def test_setup_run_again_changes_nothing(stack: Stack) -> None:
     elbv2 = stack.elbv2()
     before = described(elbv2)
-    assert len(before["target_groups"]) == 2 and len(before["rules"]) == 2  # the canary rule and the default
+    # the canary rule and the default on 8000, the default on 443
+    assert len(before["target_groups"]) == 2 and len(before["rules"]) == 3
     stack.run("run", "--rm", "--no-deps", "setup")
     assert described(elbv2) == before
 

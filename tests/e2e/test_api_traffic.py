@@ -19,6 +19,10 @@ from tests.support.processes import InProcessServer, start_server
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
+# 200 failed polls (one every 50 ms), five times the poll timeout (2 s): Traefik's handling of a provider that is gone
+# does not change after that.
+DOWN_S = 10
+
 
 @dataclass
 class World:
@@ -131,14 +135,14 @@ def test_long_poll_never_answers_stale_bytes(world: World) -> None:
 
 
 @pytest.mark.slow
-def test_provider_down_30s_traefik_keeps_routing_and_restart_gives_same_bytes(world: World) -> None:
+def test_provider_down_traefik_keeps_routing_and_restart_gives_same_bytes(world: World) -> None:
     path_rule(world, 1, "/k/*", forward(world, {"a": 70, "b": 30}))
     client = Client(world.traefik.ports[80])
     wait_for("70/30 to route", lambda: served_by(client, "/k/1", 50) == {"a", "b"})
     before = get_bytes(world.url + "/traefik/config")
     world.server.stop()
     statuses = set()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + DOWN_S
     while time.monotonic() < deadline:
         statuses.add(client.request("/k/1").status)
         time.sleep(0.5)

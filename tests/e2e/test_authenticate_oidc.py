@@ -221,6 +221,18 @@ def test_a_tampered_cookie_is_refused(world: World) -> None:
     browser.close()
 
 
+def test_a_session_in_a_second_cookie_header_is_not_remembered_by_the_first(world: World) -> None:
+    # The plugin remembers sessions by the Cookie header as sent: a request with two must not teach it that the
+    # first alone (which anyone may send) holds the session.
+    browser, _ = signed_in(world)
+    sealed = browser.client.cookies.get("AWSELBAuthSessionCookie-0")
+    browser.close()
+    with httpx.Client(verify=world.context(), timeout=5) as other:
+        both = [("Cookie", "theme=dark"), ("Cookie", f"AWSELBAuthSessionCookie-0={sealed}")]
+        assert other.get(f"{world.base}/closed/page", headers=both).status_code == 200
+        assert other.get(f"{world.base}/closed/page", headers={"Cookie": "theme=dark"}).status_code == 401
+
+
 def test_a_session_ends_after_session_timeout(world: World) -> None:
     browser, seen = signed_in(world, "/brief/page")
     assert seen["headers"]["x-amzn-oidc-identity"] == "alice"

@@ -135,6 +135,8 @@ def test_aws_cli_waiters_complete(world: World) -> None:
     aws = aws_cli(world.url)
     port = str(world.backends["c"].port)
     aws("elbv2", "register-targets", "--target-group-arn", world.tg_arn, "--targets", f"Id=127.0.0.1,Port={port}")
+    # A waiter sleeps 15 s between checks: asked once the state is there, it checks its acceptor on our answer at once.
+    wait_for("c healthy", lambda: world.states() == {"c": "healthy"})
     aws(
         "elbv2",
         "wait",
@@ -146,6 +148,7 @@ def test_aws_cli_waiters_complete(world: World) -> None:
     )
     assert world.states() == {"c": "healthy"}
     aws("elbv2", "deregister-targets", "--target-group-arn", world.tg_arn, "--targets", f"Id=127.0.0.1,Port={port}")
+    wait_for("c gone after the delay", lambda: world.states() == {})
     aws(
         "elbv2",
         "wait",

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError
 
+from provider.accesslogs.rows import RequestLog
 from provider.accesslogs.tail import file_id
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.requests import RequestLog
 from tests.support.backends import Backend
 from tests.support.builders import StateBuilder
 from tests.support.clients import Client, cloudwatch, elbv2_client

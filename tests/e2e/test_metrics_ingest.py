@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from provider.accesslogs.record import Request
+from provider.accesslogs.rows import RequestLog
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
-from provider.store.requests import RequestLog
 from tests.support.backends import Backend
 from tests.support.builders import StateBuilder, fixed
 from tests.support.clients import Client, cloudwatch

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from provider.accesslogs.rows import RequestLog
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import ConditionField
-from provider.store.requests import RequestLog
 from provider.telemetry.buckets import ERROR_BOUND
 from tests.support.backends import Answer, Backend, Request
 from tests.support.builders import StateBuilder, fixed

@@ -17,7 +17,7 @@ from botocore.config import Config
 from tests.support.clients import AWS_ENV, elbv2_client
 from tests.support.processes import BIN, Server, free_port, start_server
 from tests.support.readme import readme_block
-from tests.support.rollout import Canary, Load, Running, Version, canary_rule
+from tests.support.rollout import Canary, Load, Running, Version, canary_rule, forward
 from tests.support.waiting import wait_for
 
 GATES = ("--interval", "5s", "--max-error-rate", "0.05", "--max-p99", "0.25", "--min-requests", "20")
@@ -32,9 +32,10 @@ class World:
     load: Load
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    server = start_server(tmp_path, process=True, up=True, health_time_scale=0.2)
+@pytest.fixture(scope="module")
+def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One `up` with its Traefik, backends and steady load for the module: each start costs seconds."""
+    server = start_server(tmp_path_factory.mktemp("rollout"), process=True, up=True, health_time_scale=0.2)
     stable, canary = Version("stable"), Version("canary")
     c = canary_rule(elbv2_client(server.url), free_port(), {"stable": stable.port, "canary": canary.port})
     load = Load(c.listener_port)
@@ -46,6 +47,16 @@ def world(tmp_path: Path) -> Iterator[World]:
         server.stop()
         stable.stop()
         canary.stop()
+
+
+@pytest.fixture
+def world(started: World) -> World:
+    """The module's world as each test starts: healthy backends, 100% on stable (a rollout's windows open after)."""
+    for backend in (started.stable_backend, started.canary_backend):
+        backend.status, backend.delay_s = 200, 0.0
+    c = started.canary
+    c.elbv2.modify_rule(RuleArn=c.rule, Actions=forward(c.stable, c.canary))
+    return started
 
 
 def rollout(w: World, *args: str) -> Running:
@@ -106,6 +117,7 @@ def test_alarm_on_the_canary_5xx_rolls_back(world: World) -> None:
         assert r.finish() == 3, r.events
     finally:
         r.stop()
+        cw.delete_alarms(AlarmNames=["canary-5xx"])  # the next test's world has no alarm
     assert r.wait_event("rolled-back")["reasons"] == ["alarm canary-5xx is in ALARM"]
     assert world.canary.weights() == {"stable": 100, "canary": 0}
 

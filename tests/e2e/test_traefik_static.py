@@ -27,7 +27,7 @@ STATIC = ROOT / "traefik" / "traefik.yml"
 
 def test_static_file_matches_the_compose_stack() -> None:
     config = yaml.safe_load(STATIC.read_text())
-    assert set(config["entryPoints"]) == {"listener8000", "listener8001", "traefik", "elbv2-metrics"}
+    assert set(config["entryPoints"]) == {"listener8000", "listener8001", "listener443", "traefik", "elbv2-metrics"}
     assert config["api"] == {"dashboard": True, "insecure": True}
     http = config["providers"]["http"]
     assert http["endpoint"] == "http://provider:8080/traefik/config?wait_ms=800"  # long poll

@@ -40,3 +40,15 @@ def issued_certificate(url: str, domain: str) -> str:
     wait_for("certificate issued",
              lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED")
     return arn
+
+
+def https_listener(elbv2: Any, certificate: str) -> dict[str, str]:
+    """A new load balancer with an HTTPS listener on 443 (``certificate``: an issued ACM certificate's ARN) that
+    forwards to a new target group: {"arn": listener, "tg": target group, "lb": load balancer}."""
+    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
+    tg = target_group(elbv2)
+    created = elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
+        Certificates=[{"CertificateArn": certificate}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )  # fmt: skip
+    return {"arn": created["Listeners"][0]["ListenerArn"], "tg": tg, "lb": lb["LoadBalancerArn"]}

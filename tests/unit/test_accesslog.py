@@ -17,11 +17,11 @@ from provider.accesslogs.alb import alb_line, file_name, window_end_ms
 from provider.accesslogs.files import AlbLogWriter, destinations
 from provider.accesslogs.ingest import INGEST_SELECT
 from provider.accesslogs.record import Request
+from provider.accesslogs.rows import Position, RequestLog
 from provider.accesslogs.tail import Tailer
 from provider.elbv2.model import Action, ActionType, Redirect, State
 from provider.settings import Settings
 from provider.store import Store
-from provider.store.requests import Position, RequestLog
 from provider.telemetry.names import Names
 from provider.traefik.static import listener_config
 from tests.support.builders import StateBuilder, fixed

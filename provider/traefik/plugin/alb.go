@@ -47,6 +47,7 @@ type Config struct {
 	HostRewrites []Rewrite `json:"hostRewrites,omitempty"`
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
 	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
+	Mtls         *Mtls     `json:"mtls,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -60,31 +61,45 @@ type compiled struct {
 type handler struct {
 	next     http.Handler
 	jwt      *verifier
-	oidc     *authenticator
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
 	urls     []compiled
 	tls      bool
+	mtls     *mtls
 }
 
-// New builds the middleware; a bad regex refuses the configuration (the API validated it already).
+// New builds the middleware as a chain of the parts the rule uses: the TLS and mTLS headers and the token check, the
+// session check (its own type, see signedIn), then the answer or the transforms. Yaegi allocates every local of an interpreted
+// function on each call, so each part's ServeHTTP holds only its own; a rule with a part missing skips it.
+// A bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
-	h := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect, tls: cfg.TLSHeaders}
-	if cfg.Jwt != nil {
-		h.jwt = newVerifier(cfg.Jwt)
+	last := &handler{next: next, fixed: cfg.Fixed, redirect: cfg.Redirect}
+	var err error
+	if last.hosts, err = compile(cfg.HostRewrites); err != nil {
+		return nil, err
+	}
+	if last.urls, err = compile(cfg.URLRewrites); err != nil {
+		return nil, err
+	}
+	chain := next
+	if last.fixed != nil || last.redirect != nil || len(last.hosts) > 0 || len(last.urls) > 0 {
+		chain = last
 	}
 	if cfg.Oidc != nil {
-		h.oidc = newAuthenticator(cfg.Oidc)
+		chain = &signedIn{next: chain, auth: newAuthenticator(cfg.Oidc)}
 	}
-	var err error
-	if h.hosts, err = compile(cfg.HostRewrites); err != nil {
-		return nil, err
+	if cfg.Jwt != nil || cfg.TLSHeaders || cfg.Mtls != nil {
+		first := &handler{next: chain, tls: cfg.TLSHeaders}
+		if cfg.Mtls != nil {
+			first.mtls = newMtls(cfg.Mtls)
+		}
+		if cfg.Jwt != nil {
+			first.jwt = newVerifier(cfg.Jwt)
+		}
+		chain = first
 	}
-	if h.urls, err = compile(cfg.URLRewrites); err != nil {
-		return nil, err
-	}
-	return h, nil
+	return chain, nil
 }
 
 func compile(rewrites []Rewrite) ([]compiled, error) {
@@ -103,10 +118,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.tls {
 		setTLSHeaders(r)
 	}
-	if h.jwt != nil && !h.jwt.allow(w, r) {
+	if h.mtls != nil && !h.mtls.allow(w, r) {
 		return
 	}
-	if h.oidc != nil && !h.oidc.allow(w, r) {
+	if h.jwt != nil && !h.jwt.allow(w, r) {
 		return
 	}
 	if h.fixed != nil {

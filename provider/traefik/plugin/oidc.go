@@ -51,6 +51,7 @@ type session struct {
 	Refresh     bool    `json:"refreshable"` // the sealed cookie also holds a refresh token (for the server only)
 
 	accessToken, identity, data []string // the header values, made once
+	validUntil                  int64    // AccessUntil in Unix nanoseconds, as the fast path compares it
 }
 
 const (
@@ -66,12 +67,14 @@ type authenticator struct {
 	aead    cipher.AEAD
 	client  *http.Client
 	mu      sync.RWMutex
-	known   map[string]*session // sealed cookie -> its session, so repeat requests skip the decoding
+	known   map[string]*session // a request's Cookie header -> the session it holds (ServeHTTP's fast path)
+	opened  map[string]*session // sealed cookie -> its session, so a cookie seen before is not opened again
 	invalid error
 }
 
 func newAuthenticator(cfg *Oidc) *authenticator {
-	a := &authenticator{cfg: cfg, client: &http.Client{Timeout: 10 * time.Second}, known: map[string]*session{}}
+	a := &authenticator{cfg: cfg, client: &http.Client{Timeout: 10 * time.Second}, known: map[string]*session{},
+		opened: map[string]*session{}}
 	key, err := base64.StdEncoding.DecodeString(cfg.Key)
 	if err != nil {
 		a.invalid = err
@@ -86,38 +89,61 @@ func newAuthenticator(cfg *Oidc) *authenticator {
 	return a
 }
 
-// allow sets the x-amzn-oidc-* headers of a valid session (removing any the client sent) and returns true;
-// without one it answers as OnUnauthenticatedRequest says (302 to the IdP, 401) or lets the request through.
-func (a *authenticator) allow(w http.ResponseWriter, r *http.Request) bool {
+// signedIn is the authenticate-oidc step of a rule's chain. Every authenticated request passes here, so a known
+// session is checked inline, not in a method: under yaegi one interpreted call costs more than the whole check, and
+// each standard-library call goes through reflect, so it makes three (the lock and the clock) and compares the rest
+// itself (no strings.HasPrefix per header, no Header.Get). The Cookie header as sent is the key.
+type signedIn struct {
+	next http.Handler
+	auth *authenticator
+}
+
+func (h *signedIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a := h.auth
 	for name := range r.Header {
-		if strings.HasPrefix(name, oidcPrefix) {
-			delete(r.Header, name)
+		if len(name) > len(oidcPrefix) && name[:len(oidcPrefix)] == oidcPrefix {
+			delete(r.Header, name) // whatever x-amzn-oidc-* the client sent
 		}
 	}
+	var s *session
+	if cookies := r.Header["Cookie"]; len(cookies) == 1 {
+		a.mu.RLock()
+		s = a.known[cookies[0]]
+		a.mu.RUnlock()
+	}
+	if s != nil && time.Now().UnixNano() < s.validUntil { // AccessUntil is never past Expires
+		r.Header["X-Amzn-Oidc-Accesstoken"] = s.accessToken
+		r.Header["X-Amzn-Oidc-Identity"] = s.identity
+		r.Header["X-Amzn-Oidc-Data"] = s.data
+	} else if !a.allow(w, r) {
+		return
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// allow answers a request the fast path did not know: it sets the x-amzn-oidc-* headers of a valid session and
+// returns true; without one it answers as OnUnauthenticatedRequest says (302 to the IdP, 401) or lets the request
+// through. The client's x-amzn-oidc-* headers were removed already.
+func (a *authenticator) allow(w http.ResponseWriter, r *http.Request) bool {
 	if a.invalid != nil {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return false
 	}
 	now := float64(time.Now().UnixNano()) / 1e9
-	// The Cookie header as sent is the cache key: a known session costs one lookup, no cookie parsing.
-	raw := r.Header.Get("Cookie")
-	a.mu.RLock()
-	s, known := a.known[raw]
-	a.mu.RUnlock()
-	if !known || now >= s.AccessUntil { // AccessUntil is never past Expires
-		sealed := a.cookie(r)
-		s = a.session(sealed, now)
-		if s != nil && now >= s.AccessUntil && s.Refresh {
-			s = a.refresh(w, sealed, now)
-		}
-		if s != nil && raw != "" {
-			a.remember(raw, s)
-		}
+	sealed := a.cookie(r)
+	s := a.session(sealed, now)
+	if s != nil && now >= s.AccessUntil && s.Refresh {
+		s = a.refresh(w, sealed, now)
 	}
 	if s != nil && now < s.AccessUntil {
-		r.Header["X-Amzn-Oidc-Accesstoken"] = s.accessToken
-		r.Header["X-Amzn-Oidc-Identity"] = s.identity
-		r.Header["X-Amzn-Oidc-Data"] = s.data
+		// The Cookie header as sent is the fast path's key; only a request with one such header is remembered,
+		// so the key always holds the session cookie itself.
+		if cookies := r.Header["Cookie"]; len(cookies) == 1 {
+			a.mu.Lock()
+			remember(a.known, cookies[0], s)
+			a.mu.Unlock()
+		}
+		s.set(r)
 		return true
 	}
 	switch a.cfg.OnUnauthenticated {
@@ -151,14 +177,16 @@ func (a *authenticator) session(sealed string, now float64) *session {
 		return nil
 	}
 	a.mu.RLock()
-	s, ok := a.known[sealed]
+	s, ok := a.opened[sealed]
 	a.mu.RUnlock()
 	if !ok {
 		s = a.open(sealed)
 		if s == nil {
 			return nil
 		}
-		a.remember(sealed, s)
+		a.mu.Lock()
+		remember(a.opened, sealed, s)
+		a.mu.Unlock()
 	}
 	if now >= s.Expires {
 		return nil
@@ -166,13 +194,21 @@ func (a *authenticator) session(sealed string, now float64) *session {
 	return s
 }
 
-func (a *authenticator) remember(key string, s *session) {
-	a.mu.Lock()
-	if len(a.known) >= maxRemembered {
-		a.known = map[string]*session{}
+// set puts the session's three headers on the request (values made once, when the cookie was opened).
+func (s *session) set(r *http.Request) {
+	r.Header["X-Amzn-Oidc-Accesstoken"] = s.accessToken
+	r.Header["X-Amzn-Oidc-Identity"] = s.identity
+	r.Header["X-Amzn-Oidc-Data"] = s.data
+}
+
+// remember adds to a cache, emptying it first when full (held under a.mu).
+func remember(cache map[string]*session, key string, s *session) {
+	if len(cache) >= maxRemembered {
+		for k := range cache {
+			delete(cache, k)
+		}
 	}
-	a.known[key] = s
-	a.mu.Unlock()
+	cache[key] = s
 }
 
 func (a *authenticator) open(sealed string) *session {
@@ -191,6 +227,7 @@ func (a *authenticator) open(sealed string) *session {
 		return nil
 	}
 	s.accessToken, s.identity, s.data = []string{s.AccessToken}, []string{s.Identity}, []string{s.Data}
+	s.validUntil = int64(s.AccessUntil * 1e9)
 	return s
 }
 

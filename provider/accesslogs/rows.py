@@ -1,5 +1,6 @@
 """The ``requests`` table's writer: rows and the read position of their access log commit in one transaction, so
-a request is counted exactly once whatever stops when (provider/accesslogs/tail.py); and retention.
+a request is counted exactly once whatever stops when (provider/accesslogs/tail.py); and retention. On a cursor
+of the Store's connection.
 
     log = RequestLog(store, INGEST_SELECT)       # the query that turns lines into rows (accesslogs/ingest.py)
     log.set_routes(*resolver.tables())
@@ -14,10 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from provider.accesslogs.record import COLUMNS, Request
-from provider.store.duck import Store
+from provider.store import Store
 from provider.store.schema import transaction
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
 
@@ -88,7 +87,7 @@ class RequestLog:
         return count, inserted
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _transaction(self) -> Iterator[Any]:
         with self._lock, transaction(self._db) as db:
             yield db
 

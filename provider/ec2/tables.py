@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from provider.ec2.model import Network, Resource, SecurityGroup, Subnet, Tags, Vpc
+from provider.store import Store
 from provider.store.codec import decoder, encode
-from provider.store.duck import Store, StoreConflict
+from provider.store.schema import transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ec2_vpcs (region TEXT, id TEXT, doc TEXT NOT NULL, PRIMARY KEY (region, id));
@@ -150,18 +149,9 @@ class Ec2Store:
     def _commit(self, statements: list[tuple[str, list[Any]]]) -> None:
         if not statements:
             return
-        db = self._db
-        db.execute("BEGIN")
-        try:
+        with transaction(self._db) as db:
             for sql, params in statements:
                 db.execute(sql, params)
-            db.execute("COMMIT")
-        except BaseException as error:
-            with contextlib.suppress(duckdb.Error):
-                db.execute("ROLLBACK")
-            if isinstance(error, duckdb.ConstraintException):
-                raise StoreConflict(str(error)) from error
-            raise
 
     def _read(self, region: str) -> Network:
         records: dict[str, dict[str, Any]] = {}

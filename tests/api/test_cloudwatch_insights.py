@@ -4,14 +4,16 @@ window, metric math over a query, and what is not supported answered with a 400 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from provider.store import Store
 from tests.support.clients import cloudwatch
-from tests.support.processes import Server
+from tests.support.processes import Server, start_server
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
 from tests.support.waiting import wait_for
 
@@ -29,10 +31,17 @@ def client(api_server: Server) -> Any:
 
 
 @pytest.fixture(scope="module")
-def traffic(api_server: Server) -> None:
-    store = api_server.store  # type: ignore[attr-defined]
+def traffic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A client of a server started on a store that already holds the traffic history (written before the server
+    rolls anything up, as the metrics reader would have written it)."""
+    db = tmp_path_factory.mktemp("insights-alb") / "state.duckdb"
+    store = Store(str(db))
     rows = [Request(AT_MS + i * 10, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)]
     insert(store, rows + [Request(AT_MS + i, load_balancer=LB2, target_group=TG_API) for i in range(30)])
+    store.close()
+    server = start_server(db=db)
+    yield cloudwatch(server.url)
+    server.stop()
 
 
 def _put(client: Any, namespace: str, items: list[tuple[str, dict[str, str], float, datetime]]) -> None:
@@ -53,33 +62,33 @@ def query(client: Any, expression: str, *extra: dict[str, Any], period: int = 60
     return [(r["Label"], r["Timestamps"], r["Values"]) for r in out["MetricDataResults"]]
 
 
-def test_alb_request_count_one_load_balancer(client: Any, traffic: None) -> None:
-    got = query(client, f"SELECT SUM(RequestCount) FROM SCHEMA({ALB}, LoadBalancer) WHERE LoadBalancer = '{LB}'")
+def test_alb_request_count_one_load_balancer(traffic: Any) -> None:
+    got = query(traffic, f"SELECT SUM(RequestCount) FROM SCHEMA({ALB}, LoadBalancer) WHERE LoadBalancer = '{LB}'")
     assert got == [("q", [AT], [1000.0])]
 
 
-def test_alb_group_by_target_group_top_n(client: Any, traffic: None) -> None:
+def test_alb_group_by_target_group_top_n(traffic: Any) -> None:
     text = (f"SELECT SUM(RequestCount) FROM SCHEMA({ALB}, LoadBalancer, TargetGroup) GROUP BY TargetGroup"
             " ORDER BY SUM() DESC LIMIT 2")
-    assert query(client, text) == [(TG_V1, [AT], [950.0]), (TG_V2, [AT], [50.0])]
+    assert query(traffic, text) == [(TG_V1, [AT], [950.0]), (TG_V2, [AT], [50.0])]
 
 
-def test_alb_group_by_default_order_is_the_values_ascending(client: Any, traffic: None) -> None:
+def test_alb_group_by_default_order_is_the_values_ascending(traffic: Any) -> None:
     text = f"select sum(RequestCount) from schema({ALB}, LoadBalancer) group by LoadBalancer"
-    assert query(client, text) == [(LB2, [AT], [30.0]), (LB, [AT], [1000.0])]
+    assert query(traffic, text) == [(LB2, [AT], [30.0]), (LB, [AT], [1000.0])]
 
 
-def test_alb_namespace_without_schema_reads_every_dimension_set(client: Any, traffic: None) -> None:
+def test_alb_namespace_without_schema_reads_every_dimension_set(traffic: Any) -> None:
     """As on AWS, the load balancer's series and its per-group series are all matched (so summed twice); the
     TargetGroup-alone series (served here, not by AWS) are not."""
-    got = query(client, f"SELECT SUM(RequestCount) FROM {ALB} WHERE LoadBalancer = '{LB}'")
+    got = query(traffic, f"SELECT SUM(RequestCount) FROM {ALB} WHERE LoadBalancer = '{LB}'")
     assert got == [("q", [AT], [2000.0])]
 
 
-def test_alb_where_not_equal_and_label(client: Any, traffic: None) -> None:
+def test_alb_where_not_equal_and_label(traffic: Any) -> None:
     text = (f"SELECT COUNT(RequestCount) FROM SCHEMA({ALB}, LoadBalancer, TargetGroup)"
             f" WHERE TargetGroup != '{TG_V1}' GROUP BY LoadBalancer, TargetGroup")
-    assert query(client, text, label="requests") == [
+    assert query(traffic, text, label="requests") == [
         (f"requests {LB2} {TG_API}", [AT], [30.0]), (f"requests {LB} {TG_V2}", [AT], [50.0])]
 
 

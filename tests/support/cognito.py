@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from tests.support.backends import Backend, Request
 from tests.support.clients import aws_client
 from tests.support.processes import InProcessServer, start_server
-from tests.support.tls import OutsideCa
+from tests.support.tls import OutsideCa, wait_for_status
 from tests.support.traefik import Traefik
-from tests.support.waiting import wait_for
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Shop1"
 
@@ -72,20 +68,12 @@ def cognito_world(tmp: Path) -> Iterator[World]:
         ca = tmp / "outside-ca.pem"
         ca.write_bytes(outside.pem)
         base = f"https://localhost:{traefik.ports[443]}"
-        with httpx.Client(verify=ssl.create_default_context(cafile=str(ca)), timeout=5) as probe:
-            wait_for("the listener authenticates", lambda: _status(probe, f"{base}/x") == 302, timeout=60)
+        wait_for_status("the listener authenticates", f"{base}/x", str(ca), 302)
         yield World(server, base, str(ca), outside)
     finally:
         traefik.stop()
         server.stop()
         backend.stop()
-
-
-def _status(client: httpx.Client, url: str) -> int:
-    try:
-        return client.get(url).status_code
-    except httpx.HTTPError:
-        return 0
 
 
 def oidc_data(jwt: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ provider, in one run; and how soon a re-imported certificate is served.
 Ours: the provider in this process, an ACM certificate (RSA 2048, imported through boto3) on an HTTPS listener with
 ``ELBSecurityPolicy-TLS13-1-2-2021-06`` forwarding to nginx, served by a Traefik polling ``/traefik/config/443`` as
 `up` runs it (the alb plugin loaded). The peer: the same binary with a hand-written file-provider config, one router
-to the same nginx, the same certificate and key from files, the same TLS options. Neither has metrics or access
-logs on (their cost is bench/metrics_cost.py's). wrk drives each in turn, rounds interleaved:
+to the same nginx, the same certificate and key from files, the same TLS options. Both count requests in
+Prometheus metrics as `up` configures them (ours must: the provider reads them; their cost is
+bench/metrics_cost.py's); neither writes access logs. wrk drives each in turn, rounds interleaved:
 - throughput: keep-alive, 32 connections;
 - new handshakes: ``Connection: close``, so every request is a new connection and a full handshake (wrk does not
   resume sessions).
@@ -46,7 +47,7 @@ from provider.compiler.tls import options  # noqa: E402
 from provider.elbv2.ssl_policies import POLICIES  # noqa: E402
 from provider.settings import Settings  # noqa: E402
 from provider.traefik import plugin  # noqa: E402
-from provider.traefik.static import traefik_binary  # noqa: E402
+from provider.traefik.static import METRICS_ENTRYPOINT, metrics, traefik_binary  # noqa: E402
 from tests.support.clients import aws_client  # noqa: E402
 from tests.support.processes import InProcessServer, free_port, stop_process  # noqa: E402
 from tests.support.traefik import Traefik  # noqa: E402
@@ -128,6 +129,7 @@ class FileTraefik:
                             "traefik": {"address": f"127.0.0.1:{self.api_port}"}},
             "providers": {"providersThrottleDuration": "0s", "file": {"filename": str(self.dynamic), "watch": True}},
         }
+        static["metrics"], static["entryPoints"][METRICS_ENTRYPOINT] = metrics(f"127.0.0.1:{free_port()}")
         config = directory / "peer.yaml"
         config.write_text(json.dumps(static, indent=2))
         self.generation = 0

@@ -5,8 +5,8 @@ one run.
 
 Ours: 24 h of history at each ``--rps`` (10 and 1,000 requests a second: 0.86 M and 86 M requests) as the
 metrics reader stores it (per-second sums, rolled up and aged as the server does), in a DuckDB file, through the
-GetMetricData handler (the wire layer adds ~1 ms of parsing/serialising); the two medians' ratio shows whether
-the cost follows the traffic. Peer: moto_server's GetMetricData over boto3 on the
+GetMetricData handler; the two medians' ratio shows whether the cost follows the traffic. Rendering the answer
+for boto3 (rpc-v2-cbor) is timed apart and printed beside it. Peer: moto_server's GetMetricData over boto3 on the
 same 10 queries, over data put into it beforehand as one-minute statistic sets (1,440 per metric: what
 CloudWatch itself stores; moto cannot compute from raw requests, and 864k single values would take it
 minutes to ingest), with Average in place of p99, which moto answers with a 500. moto evaluates each query
@@ -35,6 +35,8 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ReadTimeoutError  # noqa: E402
 
 from bench.api_latency import stop, wait_http  # noqa: E402
+from provider.aws.model import load  # noqa: E402
+from provider.aws.protocols import CBOR  # noqa: E402
 from provider.cloudwatch.context import Context  # noqa: E402
 from provider.cloudwatch.metric_data import get_metric_data  # noqa: E402
 from provider.store import Store  # noqa: E402
@@ -42,6 +44,7 @@ from tests.support.processes import BIN, free_port  # noqa: E402
 from tests.support.telemetry import LB, TG_V1, synthetic  # noqa: E402
 
 NS = "AWS/ApplicationELB"
+CLOUDWATCH = load("cloudwatch")
 QUERIES: list[tuple[str, str, bool]] = [  # metric, stat, per target group
     ("RequestCount", "Sum", False),
     ("RequestCount", "Sum", True),
@@ -79,17 +82,22 @@ def ours(work: Path, start: datetime, rps: int, calls: int) -> tuple[float, floa
     rows = synthetic(store, int(start.timestamp()), 86_400, rps)
     ctx = Context(store)
     params = {"metric_data_queries": _queries(False), "start_time": start, "end_time": start + timedelta(days=1)}
-    points = sum(len(r["values"]) for r in get_metric_data(ctx, params)["metric_data_results"])
-    times, cpu = [], []
+    result = get_metric_data(ctx, params)
+    points = sum(len(r["values"]) for r in result["metric_data_results"])
+    times, cpu, rendering = [], [], []
     for _ in range(calls):
         t, c = time.perf_counter(), time.process_time()
         get_metric_data(ctx, params)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
+        t = time.perf_counter()
+        CBOR.render(CLOUDWATCH, "GetMetricData", result, "bench")
+        rendering.append(time.perf_counter() - t)
     store.close()
     cpu_ms = statistics.median(cpu) * 1000
     print(f"ours at {rps:,} rps: {rows:,} requests of history, {points:,} datapoints per call; median wall "
-          f"{statistics.median(times) * 1000:.1f} ms, CPU {cpu_ms:.1f} ms")
+          f"{statistics.median(times) * 1000:.1f} ms, CPU {cpu_ms:.1f} ms; rendered for boto3 in "
+          f"{statistics.median(rendering) * 1000:.1f} ms")
     return statistics.median(times) * 1000, cpu_ms
 
 

@@ -80,15 +80,30 @@ def read_cbor(raw: Any, shape: Shape) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Timestamps:
+    """A list of timestamps left for the CBOR writer to encode at once (protocols.Cbor)."""
+
+    moments: list[datetime]
+
+
+@dataclass(frozen=True, slots=True)
 class Encoding:
-    """How a document carries the two scalars that differ."""
+    """How a document carries the two scalars that differ (and a list of timestamps, a day of datapoints)."""
 
     timestamp: Callable[[datetime], Any]
     blob: Callable[[bytes], Any]
+    timestamps: Callable[[list[datetime]], Any]
 
 
-JSON = Encoding(timestamp=lambda moment: moment.timestamp(), blob=lambda data: b64encode(data).decode())
-CBOR = Encoding(timestamp=lambda moment: moment, blob=lambda data: data)  # cbor2 writes datetimes as tag 1
+JSON = Encoding(timestamp=lambda moment: moment.timestamp(), blob=lambda data: b64encode(data).decode(),
+                timestamps=lambda moments: [moment.timestamp() for moment in moments])
+CBOR = Encoding(timestamp=lambda moment: moment, blob=lambda data: data,  # cbor2 writes datetimes as tag 1
+                timestamps=Timestamps)
+
+
+def _moment(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _scalar(value: Any, shape: Shape, encoding: Encoding) -> Any:
@@ -96,8 +111,7 @@ def _scalar(value: Any, shape: Shape, encoding: Encoding) -> Any:
     if isinstance(value, Enum):
         value = value.value
     if kind == "timestamp":
-        moment = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
-        return encoding.timestamp(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
+        return encoding.timestamp(_moment(value))
     if kind == "blob":
         return encoding.blob(value if isinstance(value, bytes) else str(value).encode())
     if kind == "boolean":
@@ -126,9 +140,8 @@ def to_document(value: Any, shape: Shape, encoding: Encoding) -> Any:
         if each.type in ("double", "float"):
             return [float(item) for item in value if item is not None]
         if each.type == "timestamp":
-            stamp = encoding.timestamp
-            return [stamp(m) if isinstance(m, datetime) and m.tzinfo is not None else _scalar(m, each, encoding)
-                    for m in value if m is not None]
+            return encoding.timestamps([m if isinstance(m, datetime) and m.tzinfo is not None else _moment(m)
+                                        for m in value if m is not None])
         return [to_document(item, each, encoding) for item in value if item is not None]
     if kind == "map":
         assert shape.key is not None and shape.value is not None

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from datetime import datetime
+from functools import cached_property, lru_cache
 from typing import Any
 
 import cbor2
@@ -154,7 +155,21 @@ class Cbor(_Document):
             raise ValueError(str(error)) from None
 
     def encode(self, doc: Any) -> bytes:
-        return bytes(cbor2.dumps(doc, datetime_as_timestamp=True))
+        return bytes(cbor2.dumps(doc, datetime_as_timestamp=True, default=_timestamps))
+
+
+def _timestamps(encoder: cbor2.CBOREncoder, value: Any) -> None:
+    """A list of timestamps as cbor2 writes it, each distinct moment encoded once: cbor2 takes about a microsecond a
+    datetime, and the periods of a day are shared by every series of a response."""
+    if not isinstance(value, document.Timestamps):
+        raise cbor2.CBOREncodeTypeError(f"cannot serialize type {type(value).__name__}")
+    encoder.encode_length(4, len(value.moments))
+    encoder.write(b"".join(map(_tagged, value.moments)))
+
+
+@lru_cache(maxsize=8192)
+def _tagged(moment: datetime) -> bytes:
+    return bytes(cbor2.dumps(moment, datetime_as_timestamp=True))
 
 
 QUERY, EC2, JSON, CBOR = Query(), Ec2(), Json(), Cbor()

@@ -111,7 +111,10 @@ def _default_labels(queries: list[_Query], items: Sequence[Params]) -> list[_Que
     ]
 
 
-def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tuple[_Query, math.Series]]:
+Points = tuple[list[int], list[float]]  # a series' timestamps and values, in the order asked
+
+
+def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tuple[_Query, Points]]:
     stats = [q for q in queries if q.series is not None]
     fetched = series.fetch(ctx.store, [q.series for q in stats if q.series is not None])
     fetched_series: dict[str, math.Series] = {}
@@ -135,7 +138,7 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
         values[qid] = math.evaluate(q.expression, math.Env({}, metrics, grid, resolve))
         return values[qid]
 
-    out: list[tuple[_Query, math.Series]] = []
+    out: list[tuple[_Query, Points]] = []
     for q in queries:
         if not q.return_data:
             continue
@@ -144,7 +147,8 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
         except math.MathError as e:
             raise ValidationError(f"Error in expression {q.id!r}: {e}") from None
         for s in _as_series(value, metrics, grid):
-            out.append((q, dict(sorted(s.items(), reverse=descending))))
+            stamps = sorted(s, reverse=descending)  # a fetched series is ascending already: no real sort
+            out.append((q, (stamps, list(map(s.__getitem__, stamps)))))
     return out
 
 
@@ -180,19 +184,18 @@ def _offset(token: str | None) -> int:
     return offset
 
 
-def _page(results: list[tuple[_Query, math.Series]], offset: int, budget: int) -> Result:
+def _page(results: list[tuple[_Query, Points]], offset: int, budget: int) -> Result:
     """Results in order with at most ``budget`` data points after skipping the ``offset`` already returned."""
     out: list[Result] = []
     skip, left, more = offset, budget, False
-    for q, s in results:
-        points = list(s.items())
-        points = points[min(skip, len(points)):]
-        skip = max(0, skip - len(s))
-        taken, more = points[:left], more or len(points) > left
-        left -= len(taken)
+    for q, (all_stamps, all_values) in results:
+        stamps, values = all_stamps[skip:], all_values[skip:]
+        skip = max(0, skip - len(all_stamps))
+        taken, more = min(left, len(stamps)), more or len(stamps) > left
+        left -= taken
         out.append({
-            "id": q.id, "label": q.label, "timestamps": [to_datetime(t) for t, _ in taken],
-            "values": [v for _, v in taken], "status_code": "PartialData" if len(taken) < len(points) else "Complete",
+            "id": q.id, "label": q.label, "timestamps": list(map(to_datetime, stamps[:taken])),
+            "values": values[:taken], "status_code": "PartialData" if taken < len(stamps) else "Complete",
             "messages": [],
         })
     result: Result = {"metric_data_results": out, "messages": []}

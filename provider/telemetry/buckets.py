@@ -18,7 +18,7 @@ import math
 
 from provider.traefik.static import BOUNDS
 
-__all__ = ["BOUNDS", "ERROR_BOUND", "FINE_ERROR_BOUND", "estimate", "index_of"]
+__all__ = ["BOUNDS", "ERROR_BOUND", "ESTIMATES", "FINE_ERROR_BOUND", "estimate", "index_of"]
 
 
 def _bound(since: float) -> float:
@@ -46,3 +46,6 @@ def estimate(index: int) -> float:
     if index >= len(BOUNDS):
         return BOUNDS[-1]
     return math.sqrt(BOUNDS[index - 1] * BOUNDS[index])
+
+
+ESTIMATES = tuple(estimate(i) for i in range(len(BOUNDS) + 1))  # by bucket index: a lookup per period, not a call

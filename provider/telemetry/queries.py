@@ -19,15 +19,18 @@ def rolled(cur: Any) -> dict[int, int]:
     return {int(r): int(t) for r, t in cur.execute("SELECT resolution, done_until FROM telemetry_rollups").fetchall()}
 
 
-def parts(rolled: Mapping[int, int], table: Callable[[int], str], period: int) -> list[tuple[int, str]]:
-    """The rows that answer a query of ``period`` seconds, as (resolution, subquery): the coarsest resolution
-    that divides it, then each finer one past its coarser's last rollup (``rolled``: resolution -> up to when)."""
+def parts(rolled: Mapping[int, int], table: Callable[[int], str], period: int, start_s: int, end_s: int
+          ) -> list[tuple[int, str]]:
+    """The rows that answer a query of ``period`` seconds over [start_s, end_s), as (resolution, subquery): the
+    coarsest resolution that divides it, then each finer one past its coarser's last rollup (``rolled``:
+    resolution -> up to when); a part with no rows in the range is left out (a past day needs no 1 s rows)."""
     parts, since = [], None
     for r in [r for r in reversed(RESOLUTIONS) if period % r == 0]:
         until = rolled.get(r, 0) if r != 1 else None
         bounds = [f"ts_s >= {since}"] if since is not None else []
         bounds += [f"ts_s < {until}"] if until is not None else []
-        parts.append((r, f"SELECT * FROM {table(r)}" + (f" WHERE {' AND '.join(bounds)}" if bounds else "")))
+        if (since is None or since < end_s) and (until is None or until > start_s):
+            parts.append((r, f"SELECT * FROM {table(r)}" + (f" WHERE {' AND '.join(bounds)}" if bounds else "")))
         since = until
     return parts
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from provider.cloudwatch.alb_series import alb_statistics
-from provider.cloudwatch.model import Metric, SeriesQuery, Unit
+from provider.cloudwatch.model import Aggregates, Metric, SeriesQuery, Statistic, Unit
 from provider.store import Store
 from provider.store.telemetry_schema import stats
 from provider.telemetry.tables import Tables
-from tests.support.telemetry import LB, Request, insert
+from tests.support.telemetry import LB, TG_V1, Request, insert
 
 T0 = 1_700_000_000 // 86400 * 86400  # a midnight: periods of every size start there
 DAY = 86400
@@ -29,6 +29,13 @@ def sums(store: Store, metric: str, period: int, start: int, end: int) -> dict[i
     q = SeriesQuery(Metric.of("AWS/ApplicationELB", metric, {"LoadBalancer": LB}), period, start * 1000, end * 1000)
     [a] = alb_statistics(store, [q], [Unit.COUNT])
     return dict(zip((t // 1000 for t in a.start_ms), a.sum, strict=True))
+
+
+def latency(store: Store, period: int, start: int, end: int, read: frozenset[Statistic]) -> Aggregates:
+    metric = Metric.of("AWS/ApplicationELB", "TargetResponseTime", {"LoadBalancer": LB, "TargetGroup": TG_V1})
+    q = SeriesQuery(metric, period, start * 1000, end * 1000, percentiles=(50.0, 99.0), statistics=read)
+    [a] = alb_statistics(store, [q], [Unit.SECONDS])
+    return a
 
 
 def rows(store: Store, resolution: int) -> int:
@@ -53,6 +60,22 @@ def test_rollups_answer_as_the_seconds_did(store: Store) -> None:
     assert {p: sums(store, "RequestCount", p, T0, end) for p in (60, 300, 3600)} == before
     assert sums(store, "HTTPCode_Target_5XX_Count", 300, T0, end) == errors
     assert sum(before[3600].values()) == len(range(0, 2 * 3600 + 600, 7))
+
+
+def test_rolled_up_latency_answers_as_the_seconds_did(store: Store) -> None:
+    insert(store, [Request((T0 + s) * 1000, target_s=((s + i * 37) % 500 + 1) / 1000)
+                   for s in range(0, 2 * 3600, 30) for i in range(5)])
+    end, extremes = T0 + 2 * 3600, frozenset({Statistic.MINIMUM, Statistic.MAXIMUM})
+    before = {p: latency(store, p, T0, end, extremes) for p in (60, 300)}
+    tables = Tables(store)
+    tables.roll_up(T0 + 3600 + 2)  # the first hour rolled up; the second one still in seconds
+    tables.close()
+    for p, seconds in before.items():
+        rolled = latency(store, p, T0, end, extremes)
+        assert (rolled.start_ms, rolled.minimum, rolled.maximum, rolled.percentiles) == (
+            seconds.start_ms, seconds.minimum, seconds.maximum, seconds.percentiles)
+        alone = latency(store, p, T0, end, frozenset())  # percentiles only: the rolled rows below p50 are skipped
+        assert (alone.maximum, alone.percentiles) == (seconds.maximum, seconds.percentiles)
 
 
 def test_retention_follows_the_ladder(store: Store) -> None:

@@ -60,7 +60,6 @@ type compiled struct {
 
 type handler struct {
 	next     http.Handler
-	jwt      *verifier
 	fixed    *Fixed
 	redirect *Redirect
 	hosts    []compiled
@@ -69,8 +68,8 @@ type handler struct {
 	mtls     *mtls
 }
 
-// New builds the middleware as a chain of the parts the rule uses: the TLS and mTLS headers and the token check, the
-// session check (its own type, see signedIn), then the answer or the transforms. Yaegi allocates every local of an interpreted
+// New builds the middleware as a chain of the parts the rule uses: the TLS and mTLS headers, the token check (its
+// own type, see bearer), the session check (its own type, see signedIn), then the answer or the transforms. Yaegi allocates every local of an interpreted
 // function on each call, so each part's ServeHTTP holds only its own; a rule with a part missing skips it.
 // A bad regex refuses the configuration (the API validated it already).
 func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Handler, error) {
@@ -89,13 +88,13 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 	if cfg.Oidc != nil {
 		chain = &signedIn{next: chain, auth: newAuthenticator(cfg.Oidc)}
 	}
-	if cfg.Jwt != nil || cfg.TLSHeaders || cfg.Mtls != nil {
+	if cfg.Jwt != nil {
+		chain = &bearer{next: chain, v: newVerifier(cfg.Jwt)}
+	}
+	if cfg.TLSHeaders || cfg.Mtls != nil {
 		first := &handler{next: chain, tls: cfg.TLSHeaders}
 		if cfg.Mtls != nil {
 			first.mtls = newMtls(cfg.Mtls)
-		}
-		if cfg.Jwt != nil {
-			first.jwt = newVerifier(cfg.Jwt)
 		}
 		chain = first
 	}
@@ -119,9 +118,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setTLSHeaders(r)
 	}
 	if h.mtls != nil && !h.mtls.allow(w, r) {
-		return
-	}
-	if h.jwt != nil && !h.jwt.allow(w, r) {
 		return
 	}
 	if h.fixed != nil {

@@ -53,40 +53,57 @@ type verifier struct {
 	keys    map[string]*rsa.PublicKey
 	fetched time.Time
 	validMu sync.RWMutex
-	valid   map[string]float64 // token -> its exp
+	valid   map[string]int64 // Authorization header -> the token's exp, Unix ns
 }
 
 func newVerifier(cfg *Jwt) *verifier {
-	return &verifier{cfg: cfg, client: &http.Client{Timeout: 5 * time.Second}, valid: map[string]float64{}}
+	return &verifier{cfg: cfg, client: &http.Client{Timeout: 5 * time.Second}, valid: map[string]int64{}}
+}
+
+// bearer is the jwt-validation step. A token found valid before passes with one map lookup, written inline: yaegi
+// makes every call to an interpreted function costly, so the slow path (allow) runs only for a new token.
+type bearer struct {
+	next http.Handler
+	v    *verifier
+}
+
+func (h *bearer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v := h.v
+	if auth := r.Header["Authorization"]; len(auth) == 1 {
+		v.validMu.RLock()
+		exp, known := v.valid[auth[0]]
+		v.validMu.RUnlock()
+		if known && time.Now().UnixNano() < exp {
+			h.next.ServeHTTP(w, r)
+			return
+		}
+	}
+	if v.allow(w, r) {
+		h.next.ServeHTTP(w, r)
+	}
 }
 
 // allow answers 401 (RFC 6750's challenge) and returns false unless the request has a valid bearer token;
-// a valid token goes on unchanged.
+// a valid token goes on unchanged, and is remembered when it came as the request's only Authorization header.
 func (v *verifier) allow(w http.ResponseWriter, r *http.Request) bool {
 	auth := r.Header.Get("Authorization")
 	if len(auth) < 7 || !strings.EqualFold(auth[:7], "bearer ") {
 		unauthorized(w, "Bearer")
 		return false
 	}
-	token := strings.TrimSpace(auth[7:])
-	now := float64(time.Now().UnixNano()) / 1e9
-	v.validMu.RLock()
-	exp, known := v.valid[token]
-	v.validMu.RUnlock()
-	if known && now < exp {
-		return true
-	}
-	reason, exp := v.check(token, now)
+	reason, exp := v.check(strings.TrimSpace(auth[7:]), float64(time.Now().UnixNano())/1e9)
 	if reason != "" {
 		unauthorized(w, `Bearer error="invalid_token", error_description="`+reason+`"`)
 		return false
 	}
-	v.validMu.Lock()
-	if len(v.valid) >= maxRemembered {
-		v.valid = map[string]float64{}
+	if len(r.Header["Authorization"]) == 1 {
+		v.validMu.Lock()
+		if len(v.valid) >= maxRemembered {
+			v.valid = map[string]int64{}
+		}
+		v.valid[auth] = int64(exp * 1e9)
+		v.validMu.Unlock()
 	}
-	v.valid[token] = exp
-	v.validMu.Unlock()
 	return true
 }
 

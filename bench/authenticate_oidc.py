@@ -15,18 +15,15 @@ the CPU a request costs Traefik much less.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.answers import nginx, wrk  # noqa: E402
+from bench.traffic import options, report, rig, rounds  # noqa: E402
 from provider.auth.sessions import SESSION, seal, sign_data  # noqa: E402
 from provider.elbv2.model import (  # noqa: E402
     Action,
@@ -34,81 +31,49 @@ from provider.elbv2.model import (  # noqa: E402
     AuthenticateOidc,
     OnUnauthenticated,
     ProtocolName,
-    Target,  # noqa: E402
+    Target,
 )
 from provider.elbv2.model import ConditionField as F  # noqa: E402
 from tests.support.builders import StateBuilder, fixed  # noqa: E402
 from tests.support.clients import Client  # noqa: E402
 from tests.support.conditions import cond  # noqa: E402
 from tests.support.models import T0  # noqa: E402
-from tests.support.processes import InProcessServer  # noqa: E402
-from tests.support.traefik import Traefik  # noqa: E402
 
 IDP = "https://idp.bench.test"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        server, nginx_port = nginx(directory)
-        provider = InProcessServer()
-        traefik = Traefik(provider.settings, "/traefik/config", [443], directory / "traefik.log")
-        try:
-            b = StateBuilder()
-            lb = b.lb("web")
-            b.listener("web", 443, ProtocolName.HTTPS)
-            b.targets.append(Target(b.tg("fast").arn, "127.0.0.1", nginx_port, T0))
-            oidc = AuthenticateOidc(IDP, f"{IDP}/auth", f"{IDP}/token", f"{IDP}/userinfo", "bench", "secret",
-                                    on_unauthenticated_request=OnUnauthenticated.DENY)
-            sign_in = Action(ActionType.AUTHENTICATE_OIDC, 1, authenticate_oidc=oidc)
-            b.rule("web", 443, 1, b.forward(("fast", 1)), cond(F.PATH_PATTERN, "/plain"))
-            b.rule("web", 443, 2, (sign_in, replace(b.forward(("fast", 1)), order=2)), cond(F.PATH_PATTERN, "/oidc"))
-            b.rule("web", 443, None, fixed("none", "404"))
-            traefik.wait_applied(provider.load(b.state()))
-            keys = provider.runtime.auth_keys
-            ends = time.time() + 3600
-            kid, key = keys.signing_key("us-east-1")
-            claims = {"sub": "bench-user", "email": "bench@example.test"}
-            session = {"iss": IDP, "client": "bench", "signer": lb.arn, "exp": ends, "aexp": ends,
-                       "at": "access-token-" + "x" * 40, "sub": "bench-user", "refreshable": False,
-                       "data": sign_data(key, kid, lb.arn, IDP, "bench", int(ends), claims)}  # fmt: skip
-            cookie = f"AWSELBAuthSessionCookie-0={seal(keys.session_key, session, SESSION)}"
-            port = traefik.ports[443]
-            client = Client(port, tls=True)
-            seen = {p: client.request(p, headers={"Cookie": cookie}).status for p in ("/plain", "/oidc")}
-            assert seen == {"/plain": 200, "/oidc": 200} and client.request("/oidc").status == 401, seen
-            runs: dict[str, list[float]] = {"forward": [], "authenticate-oidc": []}
-            cpu: dict[str, list[float]] = {name: [] for name in runs}
-            for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits each alike
-                for name, path in (("forward", "/plain"), ("authenticate-oidc", "/oidc")):
-                    before = cpu_seconds(traefik.process.pid)
-                    rate = wrk(port, path, args.seconds, args.connections, tls=True, header=f"Cookie: {cookie}")
-                    runs[name].append(rate)
-                    cpu[name].append((cpu_seconds(traefik.process.pid) - before) / (rate * args.seconds) * 1e6)
-        finally:
-            traefik.stop()
-            provider.stop()
-            server.terminate()
-            server.wait(10)
-    rate = {name: statistics.median(values) for name, values in runs.items()}
-    for name, value in rate.items():
-        print(f"{name:18s} {value:10.0f} req/s (median of {args.rounds}: {', '.join(f'{v:.0f}' for v in runs[name])})")
+    args = options(__doc__)
+    with rig(443) as served:
+        b = StateBuilder()
+        lb = b.lb("web")
+        b.listener("web", 443, ProtocolName.HTTPS)
+        b.targets.append(Target(b.tg("fast").arn, "127.0.0.1", served.nginx_port, T0))
+        oidc = AuthenticateOidc(IDP, f"{IDP}/auth", f"{IDP}/token", f"{IDP}/userinfo", "bench", "secret",
+                                on_unauthenticated_request=OnUnauthenticated.DENY)
+        sign_in = Action(ActionType.AUTHENTICATE_OIDC, 1, authenticate_oidc=oidc)
+        b.rule("web", 443, 1, b.forward(("fast", 1)), cond(F.PATH_PATTERN, "/plain"))
+        b.rule("web", 443, 2, (sign_in, replace(b.forward(("fast", 1)), order=2)), cond(F.PATH_PATTERN, "/oidc"))
+        b.rule("web", 443, None, fixed("none", "404"))
+        served.traefik.wait_applied(served.provider.load(b.state()))
+        keys = served.provider.runtime.auth_keys
+        ends = time.time() + 3600
+        kid, key = keys.signing_key("us-east-1")
+        claims = {"sub": "bench-user", "email": "bench@example.test"}
+        session = {"iss": IDP, "client": "bench", "signer": lb.arn, "exp": ends, "aexp": ends,
+                   "at": "access-token-" + "x" * 40, "sub": "bench-user", "refreshable": False,
+                   "data": sign_data(key, kid, lb.arn, IDP, "bench", int(ends), claims)}  # fmt: skip
+        cookie = f"AWSELBAuthSessionCookie-0={seal(keys.session_key, session, SESSION)}"
+        client = Client(served.port, tls=True)
+        seen = {p: client.request(p, headers={"Cookie": cookie}).status for p in ("/plain", "/oidc")}
+        assert seen == {"/plain": 200, "/oidc": 200} and client.request("/oidc").status == 401, seen
+        runs = rounds(served, args, {"forward": "/plain", "authenticate-oidc": "/oidc"}, tls=True,
+                      header=f"Cookie: {cookie}")
+    rate = report(runs.rates)
     print(f"authenticate-oidc / forward {rate['authenticate-oidc'] / rate['forward']:.2f}x  (goal >= 0.8x)")
-    plain, oidc = (statistics.median(cpu[name]) for name in ("forward", "authenticate-oidc"))
-    print(f"Traefik CPU per request: forward {plain:.0f} us, authenticate-oidc {oidc:.0f} us "
-          f"({plain / oidc:.2f}x the requests per CPU second)")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    plain, oidc_us = (statistics.median(runs.cpu_us[name]) for name in ("forward", "authenticate-oidc"))
+    print(f"Traefik CPU per request: forward {plain:.0f} us, authenticate-oidc {oidc_us:.0f} us "
+          f"({plain / oidc_us:.2f}x the requests per CPU second)")
 
 
 if __name__ == "__main__":

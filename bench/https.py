@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from bench.answers import nginx, wrk  # noqa: E402
+from bench.traffic import nginx, wrk  # noqa: E402
 from provider.compiler.tls import options  # noqa: E402
 from provider.elbv2.ssl_policies import POLICIES  # noqa: E402
 from provider.settings import Settings  # noqa: E402

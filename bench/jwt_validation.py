@@ -11,11 +11,8 @@ rounds interleaved; the ratio is what issue 19 asks for (goal: jwt-validation at
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from joserfc import jwt  # noqa: E402
 from joserfc.jwk import RSAKey  # noqa: E402
 
-from bench.answers import nginx, wrk  # noqa: E402
+from bench.traffic import options, report, rig, rounds  # noqa: E402
 from provider.elbv2.model import Action, ActionType, JwtValidation, ProtocolName, Target  # noqa: E402
 from provider.elbv2.model import ConditionField as F  # noqa: E402
 from tests.support.backends import Backend  # noqa: E402
@@ -33,55 +30,35 @@ from tests.support.builders import StateBuilder, fixed  # noqa: E402
 from tests.support.clients import Client  # noqa: E402
 from tests.support.conditions import cond  # noqa: E402
 from tests.support.models import T0  # noqa: E402
-from tests.support.processes import InProcessServer  # noqa: E402
-from tests.support.traefik import Traefik  # noqa: E402
 
 ISSUER = "https://idp.bench.test"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = options(__doc__)
     key = RSAKey.generate_key(2048, parameters={"kid": "bench"})
     jwks = Backend("jwks", lambda _: (200, json.dumps({"keys": [key.as_dict(private=False)]}).encode()))
     token = jwt.encode({"alg": "RS256", "kid": "bench"}, {"iss": ISSUER, "exp": int(time.time()) + 3600}, key)
-    header = f"Authorization: Bearer {token}"
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        server, nginx_port = nginx(directory)
-        provider = InProcessServer()
-        traefik = Traefik(provider.settings, "/traefik/config", [443], directory / "traefik.log")
-        try:
+    try:
+        with rig(443) as served:
             b = StateBuilder()
             b.lb("web")
             b.listener("web", 443, ProtocolName.HTTPS)
-            b.targets.append(Target(b.tg("fast").arn, "127.0.0.1", nginx_port, T0))
+            b.targets.append(Target(b.tg("fast").arn, "127.0.0.1", served.nginx_port, T0))
             check = Action(ActionType.JWT_VALIDATION, 1, jwt_validation=JwtValidation(f"{jwks.url}/jwks", ISSUER))
             b.rule("web", 443, 1, b.forward(("fast", 1)), cond(F.PATH_PATTERN, "/plain"))
             b.rule("web", 443, 2, (check, replace(b.forward(("fast", 1)), order=2)), cond(F.PATH_PATTERN, "/jwt"))
             b.rule("web", 443, None, fixed("none", "404"))
-            traefik.wait_applied(provider.load(b.state()))
-            port = traefik.ports[443]
-            client = Client(port, tls=True)
+            served.traefik.wait_applied(served.provider.load(b.state()))
+            client = Client(served.port, tls=True)
             authorized = {"Authorization": f"Bearer {token}"}
             seen = {p: client.request(p, headers=authorized).status for p in ("/plain", "/jwt")}
             assert seen == {"/plain": 200, "/jwt": 200} and client.request("/jwt").status == 401, seen
-            runs: dict[str, list[float]] = {"forward": [], "jwt-validation": []}
-            for _ in range(args.rounds):  # interleaved, so drift on a shared machine hits each alike
-                for name, path in (("forward", "/plain"), ("jwt-validation", "/jwt")):
-                    runs[name].append(wrk(port, path, args.seconds, args.connections, tls=True, header=header))
-        finally:
-            traefik.stop()
-            provider.stop()
-            server.terminate()
-            server.wait(10)
-            jwks.stop()
-    rate = {name: statistics.median(values) for name, values in runs.items()}
-    for name, value in rate.items():
-        print(f"{name:15s} {value:10.0f} req/s (median of {args.rounds}: {', '.join(f'{v:.0f}' for v in runs[name])})")
+            runs = rounds(served, args, {"forward": "/plain", "jwt-validation": "/jwt"}, tls=True,
+                          header=f"Authorization: Bearer {token}")
+    finally:
+        jwks.stop()
+    rate = report(runs.rates)
     print(f"jwt-validation / forward {rate['jwt-validation'] / rate['forward']:.2f}x  (goal >= 0.7x)")
 
 

@@ -7,18 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.calls import error_of, target_group, unique
+from tests.support.calls import AUTH_DEFAULTS, error_of, https_and_http_listeners, imported_certificate
 from tests.support.clients import aws_client
 from tests.support.processes import InProcessServer, start_server
-from tests.support.tls import OutsideCa
 
 CONFIG = {
     "UserPoolArn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Shop1",
     "UserPoolClientId": "shopclient",
     "UserPoolDomain": "shop",
 }
-DEFAULTS = {"SessionCookieName": "AWSELBAuthSessionCookie", "Scope": "openid", "SessionTimeout": 604800,
-            "OnUnauthenticatedRequest": "authenticate"}
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +27,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def listener(server: InProcessServer) -> dict[str, str]:
-    issued = OutsideCa().issue("shop.example.com")
-    certificate = aws_client(server.url, "acm").import_certificate(
-        Certificate=issued.certificate, PrivateKey=issued.key, CertificateChain=issued.chain)["CertificateArn"]
-    elbv2 = aws_client(server.url, "elbv2")
-    lb = elbv2.create_load_balancer(Name=unique("lb"), Subnets=["subnet-1", "subnet-2"])["LoadBalancers"][0]
-    tg = target_group(elbv2)
-    https = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
-        Certificates=[{"CertificateArn": certificate}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
-    )  # fmt: skip
-    http = elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-    return {"arn": https["Listeners"][0]["ListenerArn"], "tg": tg, "http": http["Listeners"][0]["ListenerArn"]}
+    certificate = imported_certificate(server.url, "shop.example.com")
+    return https_and_http_listeners(aws_client(server.url, "elbv2"), certificate)
 
 
 @pytest.fixture
@@ -61,10 +47,10 @@ def test_round_trip_with_awss_defaults(elbv2: Any, listener: dict[str, str]) -> 
                             Conditions=[{"Field": "path-pattern", "Values": ["/app/*"]}])["Rules"][0]["RuleArn"]
     described = elbv2.describe_rules(RuleArns=[arn])["Rules"][0]["Actions"]
     assert [a["Type"] for a in described] == ["authenticate-cognito", "forward"]
-    assert described[0]["AuthenticateCognitoConfig"] == CONFIG | DEFAULTS | extra
+    assert described[0]["AuthenticateCognitoConfig"] == CONFIG | AUTH_DEFAULTS | extra
     elbv2.modify_listener(ListenerArn=listener["arn"], DefaultActions=actions(listener["tg"]))
     shown = elbv2.describe_listeners(ListenerArns=[listener["arn"]])["Listeners"][0]["DefaultActions"][0]
-    assert shown["AuthenticateCognitoConfig"] == CONFIG | DEFAULTS
+    assert shown["AuthenticateCognitoConfig"] == CONFIG | AUTH_DEFAULTS
 
 
 def without(key: str) -> dict[str, Any]:

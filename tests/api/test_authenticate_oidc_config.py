@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.calls import error_of, https_listener
+from tests.support.calls import AUTH_DEFAULTS, error_of, https_and_http_listeners, imported_certificate
 from tests.support.clients import aws_client
 from tests.support.processes import InProcessServer, start_server
-from tests.support.tls import OutsideCa
 
 IDP = "https://idp.example.com"
 CONFIG = {
@@ -22,8 +21,6 @@ CONFIG = {
     "ClientId": "shop",
     "ClientSecret": "s3cret",
 }
-DEFAULTS = {"SessionCookieName": "AWSELBAuthSessionCookie", "Scope": "openid", "SessionTimeout": 604800,
-            "OnUnauthenticatedRequest": "authenticate"}
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def certificate(server: InProcessServer) -> str:
-    issued = OutsideCa().issue("shop.example.com")
-    acm = aws_client(server.url, "acm")
-    arn: str = acm.import_certificate(Certificate=issued.certificate, PrivateKey=issued.key,
-                                      CertificateChain=issued.chain)["CertificateArn"]
-    return arn
+    return imported_certificate(server.url, "shop.example.com")
 
 
 @pytest.fixture
@@ -49,10 +42,7 @@ def elbv2(server: InProcessServer) -> Any:
 
 @pytest.fixture
 def listener(elbv2: Any, certificate: str) -> dict[str, str]:
-    https = https_listener(elbv2, certificate)
-    http = elbv2.create_listener(LoadBalancerArn=https["lb"], Protocol="HTTP", Port=80,
-                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": https["tg"]}])
-    return https | {"http": http["Listeners"][0]["ListenerArn"]}
+    return https_and_http_listeners(elbv2, certificate)
 
 
 def actions(tg: str, config: dict[str, Any] = CONFIG) -> list[Any]:
@@ -72,7 +62,7 @@ def test_round_trip_with_awss_defaults_and_no_secret(elbv2: Any, listener: dict[
     described = elbv2.describe_rules(RuleArns=[arn])["Rules"][0]["Actions"]
     assert [a["Type"] for a in described] == ["authenticate-oidc", "forward"]
     shown = described[0]["AuthenticateOidcConfig"]
-    expected = {k: v for k, v in CONFIG.items() if k != "ClientSecret"} | DEFAULTS | extra
+    expected = {k: v for k, v in CONFIG.items() if k != "ClientSecret"} | AUTH_DEFAULTS | extra
     assert shown == expected  # ClientSecret is never returned
 
 

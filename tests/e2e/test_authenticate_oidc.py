@@ -26,7 +26,7 @@ from tests.support.backends import Backend, Request
 from tests.support.clients import aws_client
 from tests.support.idp import Browser, Idp
 from tests.support.processes import InProcessServer, start_server
-from tests.support.tls import OutsideCa
+from tests.support.tls import OutsideCa, wait_for_status
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
@@ -99,22 +99,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ca = tmp / "outside-ca.pem"
     ca.write_bytes(outside.pem)
     world = World(server, traefik, idp, brief_idp, elbv2, str(ca), lb["LoadBalancerArn"], listener, base)
-    probe = httpx.Client(verify=ssl.create_default_context(cafile=str(ca)), timeout=5)
-    wait_for("the listener authenticates", lambda: _status(probe, f"{base}/closed/x") == 401, timeout=60)
-    probe.close()
+    wait_for_status("the listener authenticates", f"{base}/closed/x", str(ca), 401)
     yield world
     brief_idp.stop()
     idp.stop()
     traefik.stop()
     server.stop()
     backend.stop()
-
-
-def _status(client: httpx.Client, url: str) -> int:
-    try:
-        return client.get(url).status_code
-    except httpx.HTTPError:
-        return 0
 
 
 def segment(text: str) -> bytes:

@@ -42,6 +42,30 @@ def issued_certificate(url: str, domain: str) -> str:
     return arn
 
 
+# AWS's defaults for an authenticate action's session settings, as DescribeRules shows them
+AUTH_DEFAULTS = {"SessionCookieName": "AWSELBAuthSessionCookie", "Scope": "openid", "SessionTimeout": 604800,
+                 "OnUnauthenticatedRequest": "authenticate"}
+
+
+def imported_certificate(url: str, domain: str) -> str:
+    """An ACM certificate for ``domain`` from a CA of the test's own, imported into the server at ``url``."""
+    from tests.support.clients import aws_client
+    from tests.support.tls import OutsideCa
+
+    issued = OutsideCa().issue(domain)
+    arn: str = aws_client(url, "acm").import_certificate(
+        Certificate=issued.certificate, PrivateKey=issued.key, CertificateChain=issued.chain)["CertificateArn"]
+    return arn
+
+
+def https_and_http_listeners(elbv2: Any, certificate: str) -> dict[str, str]:
+    """``https_listener`` and, on the same load balancer, an HTTP listener on 80 ("http") to the same group."""
+    https = https_listener(elbv2, certificate)
+    http = elbv2.create_listener(LoadBalancerArn=https["lb"], Protocol="HTTP", Port=80,
+                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": https["tg"]}])
+    return https | {"http": http["Listeners"][0]["ListenerArn"]}
+
+
 def https_listener(elbv2: Any, certificate: str) -> dict[str, str]:
     """A new load balancer with an HTTPS listener on 443 (``certificate``: an issued ACM certificate's ARN) that
     forwards to a new target group: {"arn": listener, "tg": target group, "lb": load balancer}."""

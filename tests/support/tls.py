@@ -10,10 +10,13 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.support.waiting import wait_for
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -114,3 +117,16 @@ def https_get(port: int, host: str, path: str, cafile: str) -> tuple[int, dict[s
     body = resp.read()
     conn.close()
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
+
+
+def wait_for_status(what: str, url: str, cafile: str, status: int, timeout: float = 60) -> None:
+    """Wait until GET ``url`` (verified against ``cafile``) answers ``status``; refused connections count as not
+    yet."""
+    def answered() -> bool:
+        try:
+            return client.get(url).status_code == status
+        except httpx.HTTPError:
+            return False
+
+    with httpx.Client(verify=ssl.create_default_context(cafile=cafile), timeout=5) as client:
+        wait_for(what, answered, timeout=timeout)

@@ -6,8 +6,6 @@ Usage: ``put_metric_alarm(ctx, {"alarm_name": "5xx", "namespace": "AWS/Applicati
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import json
 from typing import Any
@@ -19,6 +17,7 @@ from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, Metric
 from provider.cloudwatch.alarm_parse import parse_alarm
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterCombination, ValidationError
+from provider.cloudwatch.paging import page
 from provider.errors import ApiError
 
 
@@ -62,11 +61,11 @@ def describe_alarms(ctx: Context, params: Params) -> Result:
              and (not names or a.name in names) and (not prefix or a.name.startswith(prefix))
              and (state is None or a.state == state)
              and (not action or any(x.startswith(action) for x in _actions(a)))]
-    after = _after(params.get("next_token"))
-    found = [a for a in found if after is None or a.name > after]
-    result: Result = {"metric_alarms": [shape(a) for a in found[:size]], "composite_alarms": []}
-    if len(found) > size:
-        result["next_token"] = base64.urlsafe_b64encode(json.dumps({"after": found[size - 1].name}).encode()).decode()
+    shown, token = page(found, lambda a: a.name, params.get("next_token"), size,
+                        InvalidNextToken("The service cannot process the NextToken."))
+    result: Result = {"metric_alarms": [shape(a) for a in shown], "composite_alarms": []}
+    if token:
+        result["next_token"] = token
     return result
 
 
@@ -136,15 +135,6 @@ def _actions(a: Alarm) -> tuple[str, ...]:
 def _metric_stats(a: Alarm) -> list[MetricStat]:
     return [a.metric] if a.metric is not None else [q.metric_stat for q in a.queries if q.metric_stat is not None]
 
-
-def _after(token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidNextToken("The service cannot process the NextToken.") from None
-    return str(after)
 
 
 def _dimensions(dims: tuple[tuple[str, str], ...]) -> list[Result]:

@@ -7,9 +7,6 @@ Usage: ``put_dashboard(ctx, {"dashboard_name": "alb", "dashboard_body": '{"widge
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from typing import Any
 
@@ -19,6 +16,7 @@ from provider.cloudwatch import dashboard_store as stored
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.dashboard_store import Dashboard
 from provider.cloudwatch.errors import InvalidParameterValue
+from provider.cloudwatch.paging import page
 from provider.errors import ApiError
 
 NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -70,13 +68,12 @@ def get_dashboard(ctx: Context, params: Params) -> Result:
 
 def list_dashboards(ctx: Context, params: Params) -> Result:
     prefix = str(params.get("dashboard_name_prefix") or "")
-    after = _after(params.get("next_token"))
-    found = [d for d in stored.all_dashboards(ctx.store)
-             if d.name.startswith(prefix) and (after is None or d.name > after)]
-    result: Result = {"dashboard_entries": [_entry(d) for d in found[:PAGE_SIZE]]}
-    if len(found) > PAGE_SIZE:
-        token = json.dumps({"after": found[PAGE_SIZE - 1].name}).encode()
-        result["next_token"] = base64.urlsafe_b64encode(token).decode()
+    found = [d for d in stored.all_dashboards(ctx.store) if d.name.startswith(prefix)]
+    shown, token = page(found, lambda d: d.name, params.get("next_token"), PAGE_SIZE,
+                        InvalidParameterValue(texts.NEXT_TOKEN_INVALID))
+    result: Result = {"dashboard_entries": [_entry(d) for d in shown]}
+    if token:
+        result["next_token"] = token
     return result
 
 
@@ -98,15 +95,6 @@ def delete_dashboards(ctx: Context, params: Params) -> Result:
 def _entry(d: Dashboard) -> dict[str, Any]:
     return {"dashboard_name": d.name, "dashboard_arn": d.arn, "last_modified": d.last_modified, "size": d.size}
 
-
-def _after(token: str | None) -> str | None:
-    if not token:
-        return None
-    try:
-        after = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidParameterValue(texts.NEXT_TOKEN_INVALID) from None
-    return str(after)
 
 
 OPERATIONS: dict[str, Handler] = {

@@ -32,9 +32,10 @@ class World:
     load: Load
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """One `up` with its Traefik, backends and steady load for the module: each start costs seconds."""
+    """An `up` with its Traefik, backends and steady load for each test: shared by the module, a test's canary
+    judged the previous test's failures (seen once: a slow canary failed on the error rate, not on its p99)."""
     server = start_server(tmp_path_factory.mktemp("rollout"), process=True, up=True, health_time_scale=0.2)
     stable, canary = Version("stable"), Version("canary")
     c = canary_rule(elbv2_client(server.url), free_port(), {"stable": stable.port, "canary": canary.port})

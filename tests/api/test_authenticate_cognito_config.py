@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.calls import AUTH_DEFAULTS, error_of, https_and_http_listeners, imported_certificate
 from tests.support.clients import aws_client
-from tests.support.processes import InProcessServer, start_server
+from tests.support.processes import InProcessServer
 
 CONFIG = {
     "UserPoolArn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Shop1",
@@ -19,21 +19,14 @@ CONFIG = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    s = start_server(tmp_path_factory.mktemp("cognito-api"))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def listener(server: InProcessServer) -> dict[str, str]:
-    certificate = imported_certificate(server.url, "shop.example.com")
-    return https_and_http_listeners(aws_client(server.url, "elbv2"), certificate)
+def listener(api_server: InProcessServer) -> dict[str, str]:
+    certificate = imported_certificate(api_server.url, "shop.example.com")
+    return https_and_http_listeners(aws_client(api_server.url, "elbv2"), certificate)
 
 
 @pytest.fixture
-def elbv2(server: InProcessServer) -> Any:
-    return aws_client(server.url, "elbv2", validate=False)  # the server, not botocore, judges the input
+def elbv2(api_server: InProcessServer) -> Any:
+    return aws_client(api_server.url, "elbv2", validate=False)  # the server, not botocore, judges the input
 
 
 def actions(tg: str, config: dict[str, Any] = CONFIG) -> list[Any]:

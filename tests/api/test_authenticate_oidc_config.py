@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.calls import AUTH_DEFAULTS, error_of, https_and_http_listeners, imported_certificate
 from tests.support.clients import aws_client
-from tests.support.processes import InProcessServer, start_server
+from tests.support.processes import InProcessServer
 
 IDP = "https://idp.example.com"
 CONFIG = {
@@ -24,20 +24,13 @@ CONFIG = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    s = start_server(tmp_path_factory.mktemp("oidc-api"))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def certificate(server: InProcessServer) -> str:
-    return imported_certificate(server.url, "shop.example.com")
+def certificate(api_server: InProcessServer) -> str:
+    return imported_certificate(api_server.url, "shop.example.com")
 
 
 @pytest.fixture
-def elbv2(server: InProcessServer) -> Any:
-    return aws_client(server.url, "elbv2", validate=False)  # the server, not botocore, judges the input
+def elbv2(api_server: InProcessServer) -> Any:
+    return aws_client(api_server.url, "elbv2", validate=False)  # the server, not botocore, judges the input
 
 
 @pytest.fixture
@@ -50,8 +43,8 @@ def actions(tg: str, config: dict[str, Any] = CONFIG) -> list[Any]:
             {"Type": "forward", "Order": 2, "TargetGroupArn": tg}]
 
 
-def stored_secret(server: InProcessServer, rule_arn: str) -> str | None:
-    oidc = server.store.snapshot().rules[rule_arn].actions[0].authenticate_oidc
+def stored_secret(api_server: InProcessServer, rule_arn: str) -> str | None:
+    oidc = api_server.store.snapshot().rules[rule_arn].actions[0].authenticate_oidc
     return None if oidc is None else str(oidc.client_secret)
 
 
@@ -66,18 +59,20 @@ def test_round_trip_with_awss_defaults_and_no_secret(elbv2: Any, listener: dict[
     assert shown == expected  # ClientSecret is never returned
 
 
-def test_use_existing_client_secret_on_modify(elbv2: Any, listener: dict[str, str], server: InProcessServer) -> None:
+def test_use_existing_client_secret_on_modify(
+    elbv2: Any, listener: dict[str, str], api_server: InProcessServer
+) -> None:
     arn = elbv2.create_rule(ListenerArn=listener["arn"], Priority=2, Actions=actions(listener["tg"]),
                             Conditions=[{"Field": "path-pattern", "Values": ["/b/*"]}])["Rules"][0]["RuleArn"]
     keep = {k: v for k, v in CONFIG.items() if k != "ClientSecret"} | {"UseExistingClientSecret": True,
                                                                        "Scope": "openid email"}
     elbv2.modify_rule(RuleArn=arn, Actions=actions(listener["tg"], keep))
-    assert stored_secret(server, arn) == "s3cret"
+    assert stored_secret(api_server, arn) == "s3cret"
     both = CONFIG | {"UseExistingClientSecret": True}
     refused = error_of(elbv2.modify_rule, RuleArn=arn, Actions=actions(listener["tg"], both))
     assert refused == ("InvalidLoadBalancerAction", 400)
     elbv2.modify_rule(RuleArn=arn, Actions=actions(listener["tg"], CONFIG | {"ClientSecret": "new"}))
-    assert stored_secret(server, arn) == "new"
+    assert stored_secret(api_server, arn) == "new"
     # default actions: ModifyListener keeps the default rule's secret the same way
     elbv2.modify_listener(ListenerArn=listener["arn"], DefaultActions=actions(listener["tg"]))
     elbv2.modify_listener(ListenerArn=listener["arn"], DefaultActions=actions(listener["tg"], keep))

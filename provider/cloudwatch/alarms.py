@@ -10,7 +10,7 @@ import dataclasses
 import json
 from typing import Any
 
-from provider import partitions, texts
+from provider import texts
 from provider.cloudwatch import alarm_store as stored
 from provider.cloudwatch import tag_store, tags, validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
@@ -32,9 +32,9 @@ class InvalidFormat(ApiError):
 
 def put_metric_alarm(ctx: Context, params: Params) -> Result:
     name = str(validate.required(params, "alarm_name", "AlarmName"))
-    old = stored.get_alarm(ctx.store, name)
+    arn = stored.alarm_arn(ctx, name)
+    old = stored.get_alarm(ctx.store, arn)
     now = ctx.now()
-    arn = partitions.arn("cloudwatch", ctx.region, ctx.account, f"alarm:{name}")
     alarm = parse_alarm(params, arn, now)
     new_tags = tags.parse(params.get("tags"))
     if old is not None:  # redefining keeps the state until the next evaluation, as AWS does
@@ -57,7 +57,7 @@ def describe_alarms(ctx: Context, params: Params) -> Result:
     if state is not None and state not in StateValue.__members__.values():
         raise ValidationError(f"The value {state} for parameter StateValue is not valid.")
     types = params.get("alarm_types") or ["MetricAlarm"]
-    found = [a for a in stored.all_alarms(ctx.store) if "MetricAlarm" in types
+    found = [a for a in stored.regional_alarms(ctx) if "MetricAlarm" in types
              and (not names or a.name in names) and (not prefix or a.name.startswith(prefix))
              and (state is None or a.state == state)
              and (not action or any(x.startswith(action) for x in _actions(a)))]
@@ -83,8 +83,7 @@ def describe_alarms_for_metric(ctx: Context, params: Params) -> Result:
                 "unit": m.unit}
         return all(have[k] == v for k, v in wanted.items())
 
-    found = [a for a in stored.all_alarms(ctx.store)
-             if any(matches(m, a) for m in _metric_stats(a))]
+    found = [a for a in stored.regional_alarms(ctx) if any(matches(m, a) for m in _metric_stats(a))]
     return {"metric_alarms": [shape(a) for a in found]}
 
 
@@ -92,8 +91,8 @@ def delete_alarms(ctx: Context, params: Params) -> Result:
     names = [str(n) for n in params.get("alarm_names") or []]
     if len(names) > 100:
         raise ValidationError("The collection AlarmNames must not have a size greater than 100.")
-    arns = [a.arn for a in stored.all_alarms(ctx.store) if a.name in names]
-    stored.delete_alarms(ctx.store, names)  # names that do not exist are no error, as on AWS
+    arns = [a.arn for a in stored.regional_alarms(ctx) if a.name in names]
+    stored.delete_alarms(ctx, names)  # names that do not exist are no error, as on AWS
     tag_store.delete_tags(ctx.store, arns)  # a new alarm of the name starts untagged
     return {}
 
@@ -108,7 +107,7 @@ def set_alarm_state(ctx: Context, params: Params) -> Result:
             json.loads(data)
         except ValueError:
             raise InvalidFormat("StateReasonData is not valid JSON.") from None
-    alarm = stored.get_alarm(ctx.store, name)
+    alarm = stored.get_alarm(ctx.store, stored.alarm_arn(ctx, name))
     if alarm is None:
         raise ResourceNotFound(texts.ALARM_NOT_FOUND.format(name=name))
     moved = dataclasses.replace(alarm, state=StateValue(value), state_reason=reason, state_reason_data=data,
@@ -120,7 +119,7 @@ def set_alarm_state(ctx: Context, params: Params) -> Result:
 def _set_actions(enabled: bool) -> Handler:
     def handler(ctx: Context, params: Params) -> Result:
         names = set(params.get("alarm_names") or [])
-        chosen = [dataclasses.replace(a, actions_enabled=enabled) for a in stored.all_alarms(ctx.store)
+        chosen = [dataclasses.replace(a, actions_enabled=enabled) for a in stored.regional_alarms(ctx)
                   if a.name in names]
         stored.put_alarms(ctx.store, chosen)
         return {}

@@ -56,8 +56,7 @@ def exists(ctx: Context, arn: str) -> bool:
         return False
     kind, name = found
     if kind == "alarm":
-        alarm = alarm_store.get_alarm(ctx.store, name)
-        return alarm is not None and alarm.arn == arn
+        return alarm_store.get_alarm(ctx.store, arn) is not None
     dashboard = dashboard_store.get_dashboard(ctx.store, name)
     return dashboard is not None and dashboard.arn == arn
 

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL,                  -- 'alarm' | 'dashboard' | 'tags' | 'rollout'
-    key TEXT NOT NULL,                   -- alarm or dashboard name, tagged ARN, rollout id
+    key TEXT NOT NULL,                   -- alarm ARN, dashboard name, tagged ARN, rollout id
     body TEXT NOT NULL,                  -- the record as JSON (provider/store/codec.py)
     PRIMARY KEY (kind, key)
 );
+-- Alarms were keyed by name, once per account; names are unique per region, so the key is the ARN.
+UPDATE documents SET key = json_extract_string(body, '$.arn') WHERE kind = 'alarm' AND key NOT LIKE 'arn:%';
 """
 
 

@@ -17,7 +17,7 @@ from provider.cloudwatch.context import Context
 from provider.cloudwatch.operations import OPERATIONS
 from provider.errors import ApiError
 from provider.store import Store
-from tests.support.clients import aws_cli
+from tests.support.clients import aws_cli, aws_client
 from tests.support.processes import Server
 from tests.support.telemetry import LB, TG_V2, Request, insert
 
@@ -167,3 +167,22 @@ def test_alarms_through_boto3_and_the_aws_cli(api_server: Server) -> None:
     assert [a["AlarmName"] for a in json.loads(out.stdout)["MetricAlarms"]] == ["wire-5xx"]
     cw.delete_alarms(AlarmNames=["wire-5xx"])
     assert cw.describe_alarms()["MetricAlarms"] == []
+
+
+def test_alarm_names_are_unique_per_region(api_server: Server) -> None:
+    east, west = (aws_client(api_server.url, "cloudwatch", region=r) for r in ("us-east-1", "eu-west-1"))
+    for client, threshold in ((east, 1), (west, 2)):
+        client.put_metric_alarm(AlarmName="regional", Namespace="n", MetricName="m", Statistic="Sum", Period=60,
+                                EvaluationPeriods=1, Threshold=threshold, ComparisonOperator="GreaterThanThreshold")
+    seen = {r: c.describe_alarms(AlarmNames=["regional"])["MetricAlarms"] for r, c in (("east", east), ("west", west))}
+    assert [(a["Threshold"], a["AlarmArn"]) for a in seen["east"]] == [
+        (1.0, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:regional")]
+    assert [(a["Threshold"], a["AlarmArn"]) for a in seen["west"]] == [
+        (2.0, "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:regional")]
+    west.tag_resource(ResourceARN=seen["west"][0]["AlarmArn"], Tags=[{"Key": "team", "Value": "w"}])
+    east.delete_alarms(AlarmNames=["regional"])
+    assert east.describe_alarms(AlarmNames=["regional"])["MetricAlarms"] == []
+    assert [a["Threshold"] for a in west.describe_alarms(AlarmNames=["regional"])["MetricAlarms"]] == [2.0]
+    assert west.list_tags_for_resource(ResourceARN=seen["west"][0]["AlarmArn"])["Tags"] == [
+        {"Key": "team", "Value": "w"}]
+    west.delete_alarms(AlarmNames=["regional"])

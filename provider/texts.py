@@ -48,9 +48,36 @@ DASHBOARD_NOT_FOUND = "Dashboard {name} does not exist"
 DASHBOARDS_NOT_FOUND = "The specified dashboard does not exist. [{names}]"  # moto's; not recorded from AWS
 DASHBOARD_NAMES_EMPTY = "The parameter DashboardNames must contain at least one name."  # not known from AWS
 COLLECTION_TOO_LONG = "The collection {name} must not have a size greater than {limit}."
+NEXT_TOKEN_UNPROCESSABLE = "The service cannot process the NextToken."
 NEXT_TOKEN_INVALID = "The value for parameter NextToken is not valid."  # not known from AWS
 TAGGED_RESOURCE_NOT_FOUND = "The resource {arn} does not exist."  # not known from AWS
 TOO_MANY_TAGS = "A resource can have at most {limit} tags."  # not known from AWS
+# Anomaly detection alarms
+RANGES_NEED_THRESHOLD_METRIC = "ComparisonOperators for ranges require ThresholdMetricId to be set"
+THRESHOLD_METRIC_NEEDS_RANGES = (  # not known from AWS
+    "ThresholdMetricId can only be used with the ComparisonOperators for ranges:"
+    " LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold and GreaterThanUpperThreshold"
+)
+THRESHOLD_WITH_METRIC_ID = "Threshold cannot be set with ThresholdMetricId"  # not known from AWS
+THRESHOLD_METRIC_NEEDS_METRICS = "ThresholdMetricId can only be used with Metrics"  # not known from AWS
+THRESHOLD_METRIC_NOT_BAND = (  # not known from AWS
+    "ThresholdMetricId {id} must be the id of an ANOMALY_DETECTION_BAND expression over another metric of the alarm"
+)
+# Anomaly detectors
+DETECTOR_ONE_FORM = (  # not known from AWS
+    "Specify one of SingleMetricAnomalyDetector, MetricMathAnomalyDetector or the Namespace, MetricName, Dimensions"
+    " and Stat parameters."
+)
+METRIC_MATH_DETECTOR = (  # not known from AWS
+    "MetricMathAnomalyDetector is not supported here: use SingleMetricAnomalyDetector, or"
+    " ANOMALY_DETECTION_BAND over the expression in GetMetricData and PutMetricAlarm."
+)
+DETECTOR_NOT_FOUND = "No anomaly detector was found for the specified metric and statistic."  # not known from AWS
+EXCLUDED_RANGE = "The StartTime of {name} must be before its EndTime."  # not known from AWS
+DETECTOR_IDS_WITH_FILTERS = (  # not known from AWS
+    "AnomalyDetectorIds cannot be given with Namespace, MetricName, Dimensions or AnomalyDetectorTypes."
+)
+MAX_RESULTS_RANGE = "The parameter MaxResults must be between 1 and {limit}."  # not known from AWS
 # Metrics Insights (GetMetricData's `SELECT ...` expressions); AWS's wording of these is not known
 INSIGHTS_SYNTAX = "Syntax error in the Metrics Insights query near {near}"  # not known from AWS
 INSIGHTS_FUNCTION = (  # not known from AWS

@@ -26,6 +26,18 @@ class Comparison(StrEnum):
     GREATER = "GreaterThanThreshold"
     LESS = "LessThanThreshold"
     LESS_OR_EQUAL = "LessThanOrEqualToThreshold"
+    OUTSIDE_BAND = "LessThanLowerOrGreaterThanUpperThreshold"  # the three "for ranges": anomaly detection bands
+    BELOW_BAND = "LessThanLowerThreshold"
+    ABOVE_BAND = "GreaterThanUpperThreshold"
+
+    @property
+    def is_band(self) -> bool:
+        return self in (Comparison.OUTSIDE_BAND, Comparison.BELOW_BAND, Comparison.ABOVE_BAND)
+
+    def leaves(self, value: float, lower: float, upper: float) -> bool:
+        """Whether a value breaches a band: below it, above it, or either (OUTSIDE_BAND)."""
+        below, above = value < lower, value > upper
+        return {Comparison.BELOW_BAND: below, Comparison.ABOVE_BAND: above}.get(self, below or above)
 
     def breaches(self, value: float, threshold: float) -> bool:
         if self is Comparison.GREATER_OR_EQUAL:
@@ -78,7 +90,7 @@ class Alarm:
     arn: str
     evaluation_periods: int
     comparison: Comparison
-    threshold: float
+    threshold: float | None  # None: an anomaly detection alarm, whose thresholds are a band's
     period: int  # of the single metric, or of the metric-math alarm's metrics
     configured_at: datetime
     state_updated_at: datetime
@@ -97,10 +109,15 @@ class Alarm:
     state: StateValue = StateValue.INSUFFICIENT_DATA
     state_reason: str = INITIAL_REASON
     state_reason_data: str | None = None
+    threshold_metric_id: str | None = None  # the Metrics entry whose ANOMALY_DETECTION_BAND is the threshold
 
     @property
     def needed(self) -> int:
         return self.datapoints_to_alarm or self.evaluation_periods
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from provider import texts
 from provider.cloudwatch import insights, math, validate
 from provider.cloudwatch.alarm_model import (
     MAX_EVALUATED_SECONDS,
@@ -51,8 +52,9 @@ def _stat(params: Params) -> tuple[str | None, str | None]:
     return statistic, extended
 
 
-def _queries(items: list[Params]) -> tuple[tuple[AlarmQuery, ...], int]:
-    """Metrics=[...] -> typed queries and the period of their metrics; exactly one returns data."""
+def _queries(items: list[Params], band_id: str | None) -> tuple[tuple[AlarmQuery, ...], int]:
+    """Metrics=[...] -> typed queries and the period of their metrics; exactly one returns data (besides the
+    anomaly detection band ``band_id`` names, which may too)."""
     out: list[AlarmQuery] = []
     for n, item in enumerate(items, 1):
         where = f"Metrics.member.{n}"
@@ -85,14 +87,42 @@ def _queries(items: list[Params]) -> tuple[tuple[AlarmQuery, ...], int]:
                 raise ValidationError(f"Error in expression {qid!r}: {e}") from None
         out.append(AlarmQuery(qid, metric_stat, None if expression is None else str(expression), item.get("label"),
                               item.get("return_data") is not False, period))
-    if sum(q.return_data for q in out) != 1:
+    if sum(q.return_data for q in out if q.id != band_id) != 1:
         raise ValidationError("Exactly one element of the metrics list should return data.")
+    if band_id is not None:
+        _band(out, band_id)
     periods = {q.metric_stat.period for q in out if q.metric_stat is not None}
     periods |= {int(q.period) for q in out if q.expression is not None and insights.is_query(q.expression)
                 and q.period is not None}
     if not periods:
         raise ValidationError("The metrics list must contain at least one MetricStat.")
     return tuple(out), max(periods)
+
+
+def _band(queries: list[AlarmQuery], band_id: str) -> None:
+    """ThresholdMetricId names an ANOMALY_DETECTION_BAND of another query of the alarm."""
+    chosen = next((q for q in queries if q.id == band_id), None)
+    expression = chosen.expression if chosen is not None else None
+    of = math.band_call(math.parse(expression)) if expression and not insights.is_query(expression) else None
+    if of is None or of not in {q.id for q in queries if q.id != band_id}:
+        raise ValidationError(texts.THRESHOLD_METRIC_NOT_BAND.format(id=band_id))
+
+
+def _threshold(params: Params, comparison: Comparison) -> tuple[float | None, str | None]:
+    """(Threshold, ThresholdMetricId): a static threshold, or the id of an anomaly detection band (AWS's rule:
+    the comparison operators for ranges need ThresholdMetricId, and only they take it)."""
+    threshold, band_id = params.get("threshold"), params.get("threshold_metric_id")
+    if comparison.is_band and band_id is None:
+        raise ValidationError(texts.RANGES_NEED_THRESHOLD_METRIC)
+    if band_id is not None and not comparison.is_band:
+        raise ValidationError(texts.THRESHOLD_METRIC_NEEDS_RANGES)
+    if band_id is not None and threshold is not None:
+        raise ValidationError(texts.THRESHOLD_WITH_METRIC_ID)
+    if band_id is None and threshold is None:
+        raise ValidationError("The parameter Threshold is required for a static-threshold alarm.")
+    if band_id is not None and not params.get("metrics"):
+        raise ValidationError(texts.THRESHOLD_METRIC_NEEDS_METRICS)
+    return (None if threshold is None else float(threshold)), (None if band_id is None else str(band_id))
 
 
 def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
@@ -104,9 +134,7 @@ def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
         raise ValidationError("The parameter EvaluationPeriods must be greater than or equal to 1.")
     comparison = Comparison(_enum(Comparison, validate.required(params, "comparison_operator",
                                                                   "ComparisonOperator"), "ComparisonOperator"))
-    threshold = params.get("threshold")
-    if threshold is None:
-        raise ValidationError("The parameter Threshold is required for a static-threshold alarm.")
+    threshold, band_id = _threshold(params, comparison)
     items = params.get("metrics") or []
     single = params.get("metric_name") is not None or params.get("namespace") is not None
     if bool(items) == single:
@@ -118,7 +146,7 @@ def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
         if any(params.get(k) is not None for k in ("statistic", "extended_statistic", "period", "dimensions")):
             raise InvalidParameterCombination("Statistic, ExtendedStatistic, Period and Dimensions cannot be given"
                                               " with Metrics.")
-        queries, period = _queries(items)
+        queries, period = _queries(items, band_id)
     else:
         statistic, extended = _stat(params)
         period = _period(validate.required(params, "period", "Period"), "Period")
@@ -138,12 +166,12 @@ def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
     if low is not None and low not in ("evaluate", "ignore"):
         raise ValidationError(f"The value {low} for parameter EvaluateLowSampleCountPercentile is not valid.")
     return Alarm(
-        name=name, arn=arn, evaluation_periods=evaluation, comparison=comparison, threshold=float(threshold),
+        name=name, arn=arn, evaluation_periods=evaluation, comparison=comparison, threshold=threshold,
         period=period, configured_at=now, state_updated_at=now, description=params.get("alarm_description"),
         actions_enabled=params.get("actions_enabled") is not False,
         ok_actions=tuple(params.get("ok_actions") or ()), alarm_actions=tuple(params.get("alarm_actions") or ()),
         insufficient_data_actions=tuple(params.get("insufficient_data_actions") or ()), metric=metric,
         queries=queries, statistic=statistic, extended_statistic=extended,
         datapoints_to_alarm=None if to_alarm is None else int(to_alarm), treat_missing=treat,
-        evaluate_low_sample_count_percentile=low,
+        evaluate_low_sample_count_percentile=low, threshold_metric_id=band_id,
     )

@@ -12,9 +12,10 @@ from typing import Any
 
 from provider import texts
 from provider.cloudwatch import alarm_store as stored
-from provider.cloudwatch import tag_store, tags, validate
+from provider.cloudwatch import math, tag_store, tags, validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
+from provider.cloudwatch.anomaly_detectors import ensure_detector
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterCombination, ValidationError
 from provider.cloudwatch.paging import page
@@ -41,6 +42,8 @@ def put_metric_alarm(ctx: Context, params: Params) -> Result:
         alarm = dataclasses.replace(alarm, state=old.state, state_reason=old.state_reason,
                                     state_reason_data=old.state_reason_data, state_updated_at=old.state_updated_at)
     stored.put_alarms(ctx.store, [alarm])
+    for m in _banded(alarm):
+        ensure_detector(ctx, m.namespace, m.metric_name, m.dimensions, m.stat)
     if old is None and new_tags:  # Tags count only when the alarm is created, as on AWS
         tag_store.set_tags(ctx.store, alarm.arn, new_tags)
     return {}
@@ -62,7 +65,7 @@ def describe_alarms(ctx: Context, params: Params) -> Result:
              and (state is None or a.state == state)
              and (not action or any(x.startswith(action) for x in _actions(a)))]
     shown, token = page(found, lambda a: a.name, params.get("next_token"), size,
-                        InvalidNextToken("The service cannot process the NextToken."))
+                        InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE))
     result: Result = {"metric_alarms": [shape(a) for a in shown], "composite_alarms": []}
     if token:
         result["next_token"] = token
@@ -136,6 +139,13 @@ def _metric_stats(a: Alarm) -> list[MetricStat]:
 
 
 
+def _banded(a: Alarm) -> list[MetricStat]:
+    """The metric an anomaly detection alarm's band is of, when it is a metric (not an expression)."""
+    band = next((q for q in a.queries if q.id == a.threshold_metric_id and q.expression), None)
+    of = math.band_call(math.parse(band.expression)) if band is not None and band.expression else None
+    return [q.metric_stat for q in a.queries if q.id == of and q.metric_stat is not None]
+
+
 def _dimensions(dims: tuple[tuple[str, str], ...]) -> list[Result]:
     return [{"name": n, "value": v} for n, v in dims]
 
@@ -161,13 +171,14 @@ def shape(a: Alarm) -> Result:
         "insufficient_data_actions": list(a.insufficient_data_actions), "state_value": str(a.state),
         "state_reason": a.state_reason, "state_updated_timestamp": a.state_updated_at,
         "state_transitioned_timestamp": a.state_updated_at, "evaluation_periods": a.evaluation_periods,
-        "threshold": a.threshold, "comparison_operator": str(a.comparison), "dimensions": [],
+        "comparison_operator": str(a.comparison), "dimensions": [],
         "treat_missing_data": str(a.treat_missing),
     }
     optional = {"alarm_description": a.description, "state_reason_data": a.state_reason_data,
                 "datapoints_to_alarm": a.datapoints_to_alarm, "statistic": a.statistic,
                 "extended_statistic": a.extended_statistic,
-                "evaluate_low_sample_count_percentile": a.evaluate_low_sample_count_percentile}
+                "evaluate_low_sample_count_percentile": a.evaluate_low_sample_count_percentile,
+                "threshold": a.threshold, "threshold_metric_id": a.threshold_metric_id}
     out.update({k: v for k, v in optional.items() if v is not None})
     if a.metric is not None:
         out.update(metric_name=a.metric.metric_name, namespace=a.metric.namespace, period=a.period,

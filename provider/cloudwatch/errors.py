@@ -10,7 +10,7 @@ from __future__ import annotations
 from provider.errors import ApiError, InvalidParameterValue, MissingParameter, ValidationError
 
 __all__ = ["InvalidNextToken", "InvalidParameterCombination", "InvalidParameterValue", "MissingParameter",
-           "ValidationError"]
+           "ResourceNotFoundException", "ValidationError"]
 
 
 class InvalidParameterCombination(ApiError):
@@ -19,3 +19,8 @@ class InvalidParameterCombination(ApiError):
 
 class InvalidNextToken(ApiError):
     code = "InvalidNextToken"
+
+
+class ResourceNotFoundException(ApiError):
+    code = "ResourceNotFoundException"
+    status = 404

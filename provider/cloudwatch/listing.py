@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from provider import texts
 from provider.cloudwatch import alb, points, validate
 from provider.cloudwatch.alb_series import PER_TARGET
 from provider.cloudwatch.context import Context, Handler, Params, Result
@@ -74,7 +75,7 @@ def _start(token: str | None) -> int:
     if token is None:
         return 0
     if not token.isdigit():
-        raise InvalidNextToken("The service cannot process the NextToken.")
+        raise InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE)
     return int(token)
 
 

@@ -1,7 +1,8 @@
 """Metric math: a parser and an evaluator over time series aligned on their timestamps (pure, no I/O).
 
 Grammar: comparisons (< <= > >= == !=) over + - over * / over unary minus; numbers, 'strings', query ids,
-and the functions METRICS([filter]), SUM, AVG, MIN, MAX, ABS, FILL(x, value) and IF(cond, a[, b]).
+and the functions METRICS([filter]), SUM, AVG, MIN, MAX, ABS, FILL(x, value), IF(cond, a[, b]) and
+ANOMALY_DETECTION_BAND(id[, stddevs]) (two series, upper and lower, from the Env's ``band``: band.py).
 Arithmetic between two series keeps the timestamps both have; with a scalar it applies to every point. A
 division by zero (or any non-finite result) leaves no point. SUM/AVG/MIN/MAX of one series give a scalar, of
 an array of series one series (per timestamp, over the series that have a point there).
@@ -17,6 +18,8 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from provider.cloudwatch.band import DEFAULT_STDDEVS
 
 Series = dict[int, float]  # timestamp (ms) -> value, ascending
 Value = float | Series | list[Series]
@@ -64,6 +67,7 @@ Node = Num | Str | Ref | Call | Binary | Neg
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z0-9_]*)|'([^']*)'|\"([^\"]*)\""
                     r"|(<=|>=|==|!=|[-+*/(),<>]))")
 _COMPARE = ("<", "<=", ">", ">=", "==", "!=")
+BAND = "ANOMALY_DETECTION_BAND"
 
 
 def parse(text: str) -> Node:
@@ -175,6 +179,7 @@ class Env:
     metrics: Sequence[tuple[str, str, Series]] = ()  # (id, label, series)
     grid: Sequence[int] = ()
     resolve: Callable[[str], Value] | None = field(default=None)  # evaluates another expression on demand
+    band: Callable[[str, float], list[Series]] | None = field(default=None)  # (id, stddevs) -> [upper, lower]
 
 
 _OPS: dict[str, Callable[[float, float], float]] = {
@@ -233,6 +238,8 @@ _REDUCE: dict[str, Callable[[list[float]], float]] = {
 
 def _call(node: Call, env: Env) -> Value:
     name, args = node.name, node.args
+    if name == BAND:
+        return _band(args, env)
     if name == "METRICS":
         if len(args) > 1 or (args and not isinstance(args[0], Str)):
             raise MathError("METRICS takes no argument or one string")
@@ -251,6 +258,22 @@ def _call(node: Call, env: Env) -> Value:
     if name == "IF" and len(values) in (2, 3):
         return _if(*values)
     raise MathError(f"Unsupported function or arguments: {name}")
+
+
+def band_call(node: Node) -> str | None:
+    """The id an expression's outermost ANOMALY_DETECTION_BAND is of: 'ANOMALY_DETECTION_BAND(m1, 3)' -> 'm1'."""
+    if isinstance(node, Call) and node.name == BAND and node.args and isinstance(node.args[0], Ref):
+        return node.args[0].id
+    return None
+
+
+def _band(args: tuple[Node, ...], env: Env) -> Value:
+    if not 1 <= len(args) <= 2 or not isinstance(args[0], Ref) or (len(args) == 2 and not isinstance(args[1], Num)):
+        raise MathError(f"{BAND} takes the id of a metric or expression and a number of standard deviations")
+    if env.band is None:
+        raise MathError(f"{BAND} is not available here")
+    stddevs = args[1].value if len(args) == 2 and isinstance(args[1], Num) else DEFAULT_STDDEVS
+    return list(env.band(args[0].id, stddevs))
 
 
 def _reduce(f: Callable[[list[float]], float], v: Value) -> Value:

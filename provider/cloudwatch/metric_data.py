@@ -12,16 +12,16 @@ import binascii
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from provider import texts
-from provider.cloudwatch import insights, listing, math, series, validate
+from provider.cloudwatch import anomaly_store, band, insights, listing, math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, MissingParameter, ValidationError
-from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat
+from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat, stat_name
 from provider.cloudwatch.timestamps import to_datetime, to_ms
 
 MAX_QUERIES = 500
@@ -138,7 +138,18 @@ def _default_labels(queries: list[_Query], items: Sequence[Params]) -> list[_Que
 Points = tuple[list[int], list[float]]  # a series' timestamps and values, in the order asked
 
 
-def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tuple[_Query, Points]]:
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """The queries' values, each expression evaluated on demand by ``resolve``."""
+
+    resolve: Callable[[str], math.Value]
+    metrics: list[tuple[str, str, math.Series]]  # (id, label, series) of the MetricStat queries
+    grid: list[int]
+    groups: dict[str, list[tuple[str, ...]]]  # a Metrics Insights query's GROUP BY values, per result
+
+
+def _values(ctx: Context, queries: list[_Query], band: Callable[[str, float], list[math.Series]] | None
+            ) -> _Values:
     stats = [q for q in queries if q.series is not None]
     fetched = series.fetch(ctx.store, [q.series for q in stats if q.series is not None])
     fetched_series: dict[str, math.Series] = {}
@@ -164,21 +175,83 @@ def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tup
         if q is None or q.expression is None or qid in resolving:
             raise math.MathError(f"Unknown or circular metric or expression id {qid!r}")
         resolving.add(qid)
-        values[qid] = math.evaluate(q.expression, math.Env({}, metrics, grid, resolve))
+        values[qid] = math.evaluate(q.expression, math.Env({}, metrics, grid, resolve, band))
         return values[qid]
 
+    return _Values(resolve, metrics, grid, {qid: [group for group, _ in found] for qid, found in grouped.items()})
+
+
+def _evaluate(ctx: Context, queries: list[_Query], descending: bool) -> list[tuple[_Query, Points]]:
+    found = _values(ctx, queries, _bands(ctx, queries))
     out: list[tuple[_Query, Points]] = []
     for q in queries:
         if not q.return_data:
             continue
         try:
-            value = resolve(q.id)
+            value = found.resolve(q.id)
         except math.MathError as e:
             raise ValidationError(f"Error in expression {q.id!r}: {e}") from None
-        for s in _as_series(value, metrics, grid):
+        results = _as_series(value, found.metrics, found.grid)
+        for labelled, s in zip(_band_labelled(q, len(results)), results, strict=True):
             stamps = sorted(s, reverse=descending)  # a fetched series is ascending already: no real sort
-            out.append((q, (stamps, list(map(s.__getitem__, stamps)))))
-    return _relabelled(out, {qid: [group for group, _ in found] for qid, found in grouped.items()})
+            out.append((labelled, (stamps, list(map(s.__getitem__, stamps)))))
+    return _relabelled(out, found.groups)
+
+
+def _bands(ctx: Context, queries: list[_Query]) -> Callable[[str, float], list[math.Series]]:
+    """ANOMALY_DETECTION_BAND's source: the query's values over its range widened by the training window (read
+    once, on the first band asked for), and the band over the query's own periods."""
+    history: list[_Values] = []
+    by_id = {q.id: q for q in queries}
+
+    def of(qid: str, stddevs: float) -> list[math.Series]:
+        q = by_id.get(qid)
+        if q is None:
+            raise math.MathError(f"Unknown metric or expression id {qid!r}")
+        if not history:
+            history.append(_values(ctx, [_widened(x) for x in queries], None))
+        past = history[0].resolve(qid)
+        if not isinstance(past, dict):
+            raise math.MathError(f"{math.BAND} needs a single time series")
+        upper, lower = band.band(past, _stamps(q, _grid([x for x in queries if x.series is not None])), stddevs,
+                                 _excluded(ctx, q))
+        return [upper, lower]
+
+    return of
+
+
+def _widened(q: _Query) -> _Query:
+    if q.series is not None:
+        earlier = q.series.start_ms - band.TRAINING_MS
+        return dataclasses.replace(q, series=dataclasses.replace(q.series, start_ms=earlier))
+    if q.insights is not None:
+        return dataclasses.replace(q, start_ms=q.start_ms - band.TRAINING_MS)
+    return q
+
+
+def _stamps(q: _Query, grid: list[int]) -> list[int]:
+    """The period starts of a query's own range: where its band has points."""
+    if q.series is not None:
+        return list(range(q.series.start_ms, q.series.end_ms, q.series.period * 1000))
+    if q.insights is not None:
+        return list(range(q.start_ms, q.end_ms, q.period * 1000))
+    return grid
+
+
+def _excluded(ctx: Context, q: _Query) -> list[band.Range]:
+    """The excluded time ranges of the metric's anomaly detector, if it has one."""
+    if q.series is None or q.stat is None:
+        return []
+    m = q.series.metric
+    found = anomaly_store.find(ctx.store, ctx.region, m.namespace, m.name, m.dimensions, stat_name(q.stat))
+    return [(to_ms(start), to_ms(end)) for start, end in found.excluded] if found is not None else []
+
+
+def _band_labelled(q: _Query, results: int) -> list[_Query]:
+    """A band's two results are labelled "<label> Upper" and "<label> Lower" (AWS's labels are not known)."""
+    if results == 2 and q.expression is not None and math.band_call(q.expression):
+        return [dataclasses.replace(q, label=f"{q.label} {side}") for side in ("Upper", "Lower")]
+    return [q] * results
 
 
 def _insights(ctx: Context, q: _Query) -> list[tuple[tuple[str, ...], math.Series]]:
@@ -228,9 +301,9 @@ def _offset(token: str | None) -> int:
     try:
         offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidNextToken("The service cannot process the NextToken.") from None
+        raise InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE) from None
     if not isinstance(offset, int) or offset < 0:
-        raise InvalidNextToken("The service cannot process the NextToken.")
+        raise InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE)
     return offset
 
 

@@ -76,6 +76,11 @@ def parse_stat(text: str) -> Stat | None:
     return Percentile(float(m.group(1)), text)
 
 
+def stat_name(stat: Stat) -> str:
+    """Statistic.SUM -> 'Sum', Percentile(99.0, 'p99') -> 'p99': the text parse_stat read."""
+    return stat.name if isinstance(stat, Percentile) else str(stat)
+
+
 Dimensions = tuple[tuple[str, str], ...]  # sorted by name
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provider.cloudwatch import alarms, dashboards, listing, metric_data, put, statistics, tags
+from provider.cloudwatch import alarms, anomaly_detectors, dashboards, listing, metric_data, put, statistics, tags
 from provider.cloudwatch.context import Handler
 
 OPERATIONS: dict[str, Handler] = {
@@ -11,6 +11,7 @@ OPERATIONS: dict[str, Handler] = {
     **listing.OPERATIONS,
     **put.OPERATIONS,
     **alarms.OPERATIONS,
+    **anomaly_detectors.OPERATIONS,
     **dashboards.OPERATIONS,
     **tags.OPERATIONS,
 }

@@ -18,17 +18,11 @@ from collections.abc import Sequence
 from provider import texts
 from provider.cloudwatch import alarm_store, dashboard_store, tag_store, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
-from provider.cloudwatch.errors import InvalidParameterValue
+from provider.cloudwatch.errors import InvalidParameterValue, ResourceNotFoundException
 from provider.cloudwatch.tag_store import Tags
-from provider.errors import ApiError
 
 MAX_TAGS = 50
 _ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:cloudwatch:([a-z0-9-]*):(\d{12}):(?:alarm:(.+)|dashboard/(.+))")
-
-
-class ResourceNotFoundException(ApiError):
-    code = "ResourceNotFoundException"
-    status = 404
 
 
 def parse(items: Sequence[Params] | None, name: str = "Tags") -> Tags:

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
-    kind TEXT NOT NULL,                  -- 'alarm' | 'dashboard' | 'tags' | 'rollout'
-    key TEXT NOT NULL,                   -- alarm ARN, dashboard name, tagged ARN, rollout id
+    kind TEXT NOT NULL,                  -- 'alarm' | 'dashboard' | 'tags' | 'rollout' | 'anomaly-detector'
+    key TEXT NOT NULL,                   -- alarm ARN, dashboard name, tagged ARN, rollout id, detector key
     body TEXT NOT NULL,                  -- the record as JSON (provider/store/codec.py)
     PRIMARY KEY (kind, key)
 );

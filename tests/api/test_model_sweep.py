@@ -58,6 +58,7 @@ STRUCTURE_HINTS = ("Field", "Values", "Key", "Value", "Id", "CertificateArn", "T
                    "MetricName", "Namespace", "Expression", "Period", "Stat", "Metric", "MetricStat", "Name")
 ENUMS = {"Type": "forward", "Protocol": "HTTP", "TargetType": "ip", "Statistic": "Sum", "IpAddressType": "ipv4"}
 DASHBOARD_BODY = '{"widgets": [{"type": "text", "properties": {"markdown": "sweep"}}]}'
+DETECTOR = {"Namespace": "n", "MetricName": "m", "Stat": "Sum", "Dimensions": [{"Name": "k", "Value": "v"}]}
 # Calls whose complete form the generic sample cannot guess (a known attribute key, one of two alternatives).
 WHOLE: dict[str, dict[str, Any]] = {
     "ModifyLoadBalancerAttributes": {"Attributes": [{"Key": "idle_timeout.timeout_seconds", "Value": "60"}]},
@@ -74,6 +75,10 @@ WHOLE: dict[str, dict[str, Any]] = {
     "ImportCertificate": {"Certificate": IMPORTED.certificate, "PrivateKey": IMPORTED.key,
                           "CertificateChain": IMPORTED.chain},
     "ExportCertificate": {"Passphrase": b"sweep-passphrase"},
+    "PutAnomalyDetector": {"SingleMetricAnomalyDetector": DETECTOR, "Configuration": {
+        "ExcludedTimeRanges": [{"StartTime": "2026-01-01T00:00:00Z", "EndTime": "2026-01-01T01:00:00Z"}],
+        "MetricTimezone": "UTC"}},
+    "DeleteAnomalyDetector": {"SingleMetricAnomalyDetector": DETECTOR},
 }
 # Destructive calls last, children before parents, so that each still finds what it names.
 LAST = ("Deregister", "Remove", "Revoke", "DeleteRule", "DeleteListener", "DeleteLoadBalancer", "DeleteTargetGroup",

@@ -84,7 +84,8 @@ INSIGHTS_FUNCTION = (  # not known from AWS
     "Unsupported function {name} in the Metrics Insights query: use one of {functions}"
 )
 INSIGHTS_OPERATOR = (  # not known from AWS
-    "The operator {operator} is not supported in this Metrics Insights query's WHERE clause: use =, != and AND"
+    "The operator {operator} is not supported in this Metrics Insights query's WHERE clause: use =, !=, AND, OR"
+    " and parentheses"
 )
 INSIGHTS_LIMIT = "The LIMIT of a Metrics Insights query must be between 1 and {limit}"  # not known from AWS
 INSIGHTS_ONE_QUERY = "A GetMetricData request can include only one Metrics Insights query."  # not known from AWS

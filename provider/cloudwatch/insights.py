@@ -3,11 +3,16 @@ the per-period statistics of every matching metric (stored or computed from requ
 
 Grammar (keywords in any case; names bare or "double-quoted" with \\" escapes; label values 'single-quoted'):
 ``SELECT AVG|COUNT|MAX|MIN|SUM(metric) FROM namespace | SCHEMA(namespace[, key ...]) [WHERE key =|!= 'value'
-[AND ...]] [GROUP BY key[, ...]] [ORDER BY FUNC() [ASC|DESC]] [LIMIT n]``.
+[AND|OR ...]] [GROUP BY key[, ...]] [ORDER BY FUNC() [ASC|DESC]] [LIMIT n]``; in WHERE, AND binds before OR
+and parentheses group (AWS documents = != AND; its console and Grafana's query builder also send OR and
+parentheses). IN, LIKE and NOT are refused.
 
 >>> q = parse('SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) GROUP BY LoadBalancer')
 >>> q.function, q.metric, q.namespace, q.schema, q.group_by
 ('SUM', 'RequestCount', 'AWS/ApplicationELB', frozenset({'LoadBalancer'}), ('LoadBalancer',))
+>>> parse("SELECT SUM(m) FROM n WHERE a = '1' OR (b != '2' AND c = '3')").where
+Either(parts=(Condition(key='a', op='=', value='1'), Both(parts=(Condition(key='b', op='!=', value='2'), \
+Condition(key='c', op='=', value='3')))))
 >>> combine("SUM", [(2.0, 3.0, 1.0, 2.0), (1.0, 5.0, 5.0, 5.0)]), combine("MAX", [(2.0, 3.0, 1.0, 2.0)])
 (8.0, 2.0)
 """
@@ -37,12 +42,45 @@ class InsightsError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    key: str
+    op: str  # '=' or '!='; '!=' also holds for a metric without the key
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Both:
+    """AND: every part holds."""
+
+    parts: tuple[Filter, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Either:
+    """OR: some part holds."""
+
+    parts: tuple[Filter, ...]
+
+
+Filter = Condition | Both | Either
+
+
+def holds(f: Filter, have: dict[str, str]) -> bool:
+    """Whether a metric's dimensions satisfy a WHERE filter."""
+    if isinstance(f, Condition):
+        return (have.get(f.key) == f.value) == (f.op == "=")
+    if isinstance(f, Both):
+        return all(holds(p, have) for p in f.parts)
+    return any(holds(p, have) for p in f.parts)
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     function: str
     metric: str
     namespace: str
     schema: frozenset[str] | None = None  # SCHEMA's keys: only metrics with exactly these dimensions
-    where: tuple[tuple[str, str, str], ...] = ()  # (key, '=' or '!=', value), all must hold
+    where: Filter | None = None
     group_by: tuple[str, ...] = ()
     order_by: tuple[str, bool] | None = None  # (function, descending)
     limit: int = MAX_SERIES
@@ -121,13 +159,7 @@ class _Parser:
             schema = frozenset(keys)
         else:
             namespace = self.take("name")
-        where: list[tuple[str, str, str]] = []
-        if self.accept("keyword", "WHERE"):
-            where.append(self.condition())
-            while self.accept("keyword", "AND"):
-                where.append(self.condition())
-            if self.peek("keyword", "OR"):
-                raise InsightsError(texts.INSIGHTS_OPERATOR.format(operator="OR"))
+        where = self.either() if self.accept("keyword", "WHERE") else None
         group_by: tuple[str, ...] = ()
         if self.accept("keyword", "GROUP"):
             self.take("keyword", "BY")
@@ -149,9 +181,30 @@ class _Parser:
                 raise InsightsError(texts.INSIGHTS_LIMIT.format(limit=MAX_SERIES))
         if self.at < len(self.tokens):
             self.take("end")  # raises: something follows the last clause
-        return Query(function, metric, namespace, schema, tuple(where), group_by, order_by, limit)
+        return Query(function, metric, namespace, schema, where, group_by, order_by, limit)
 
-    def condition(self) -> tuple[str, str, str]:
+    def either(self) -> Filter:
+        parts = [self.both()]
+        while self.accept("keyword", "OR"):
+            parts.append(self.both())
+        return parts[0] if len(parts) == 1 else Either(tuple(parts))
+
+    def both(self) -> Filter:
+        parts = [self.operand()]
+        while self.accept("keyword", "AND"):
+            parts.append(self.operand())
+        return parts[0] if len(parts) == 1 else Both(tuple(parts))
+
+    def operand(self) -> Filter:
+        if self.accept("op", "("):
+            inner = self.either()
+            self.take("op", ")")
+            return inner
+        if self.peek("keyword", "NOT"):
+            raise InsightsError(texts.INSIGHTS_OPERATOR.format(operator="NOT"))
+        return self.condition()
+
+    def condition(self) -> Condition:
         key = self.take("name")
         if self.peek("keyword"):
             word = self.tokens[self.at][1]
@@ -159,7 +212,7 @@ class _Parser:
         op = self.take("op")
         if op not in ("=", "!="):
             raise InsightsError(texts.INSIGHTS_SYNTAX.format(near=op))
-        return key, op, self.take("value")
+        return Condition(key, op, self.take("value"))
 
 
 def parse(text: str) -> Query:
@@ -173,8 +226,7 @@ def matches(q: Query, metric: Metric) -> bool:
         return False
     if q.schema is not None and metric.dimension_names != q.schema:
         return False
-    have = dict(metric.dimensions)
-    return all((have.get(key) == value) == (op == "=") for key, op, value in q.where)
+    return q.where is None or holds(q.where, dict(metric.dimensions))
 
 
 def group_of(q: Query, metric: Metric) -> tuple[str, ...]:

@@ -118,6 +118,18 @@ def test_schema_group_by_other_order_and_limit(client: Any) -> None:
     assert query(client, grouped + " ORDER BY SUM() DESC LIMIT 1") == [("b", [AT], [7.0])]
 
 
+def test_where_or_and_parentheses(client: Any) -> None:
+    _put(client, "Insights/or", [
+        ("Hits", {"Host": "a", "Env": "prod"}, 1.0, AT), ("Hits", {"Host": "b", "Env": "prod"}, 2.0, AT),
+        ("Hits", {"Host": "c", "Env": "test"}, 4.0, AT), ("Hits", {"Host": "d"}, 8.0, AT),
+    ])
+    where = 'SELECT SUM(Hits) FROM "Insights/or" WHERE '
+    assert query(client, where + "Host = 'a' OR Host = 'c'") == [("q", [AT], [5.0])]
+    assert query(client, where + "Env = 'prod' AND Host = 'a' or Host = 'd'") == [("q", [AT], [9.0])]  # AND first
+    assert query(client, where + "Env = 'prod' AND (Host = 'a' OR Host = 'd')") == [("q", [AT], [1.0])]
+    assert query(client, where + "(Env != 'prod' OR Host = 'b') AND Host != 'd'") == [("q", [AT], [6.0])]
+
+
 def test_only_the_last_three_hours_are_read(client: Any) -> None:
     old = NOW - timedelta(hours=4)
     _put(client, "Insights/window", [("Hits", {}, 4.0, old), ("Hits", {}, 2.0, AT)])
@@ -145,8 +157,8 @@ def test_no_match_is_one_empty_result_and_math_reads_a_query(client: Any) -> Non
     ("expression", "message"),
     [
         pytest.param('SELECT P99(Hits) FROM "Insights/x"', "Unsupported function P99", id="function"),
-        pytest.param("SELECT SUM(Hits) FROM \"Insights/x\" WHERE Host = 'a' OR Host = 'b'", "operator OR",
-                     id="or"),
+        pytest.param("SELECT SUM(Hits) FROM \"Insights/x\" WHERE NOT Host = 'a'", "operator NOT", id="not"),
+        pytest.param("SELECT SUM(Hits) FROM \"Insights/x\" WHERE (Host = 'a'", "near the end", id="unclosed"),
         pytest.param("SELECT SUM(Hits) FROM \"Insights/x\" WHERE Host IN ('a')", "operator IN", id="in"),
         pytest.param("SELECT SUM(Hits) FROM \"Insights/x\" WHERE Host LIKE 'a%'", "operator LIKE", id="like"),
         pytest.param('SELECT SUM(Hits) FROM "Insights/x" LIMIT 501', "between 1 and 500", id="limit"),

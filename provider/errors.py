@@ -6,14 +6,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class ApiError(Exception):
     code = "InternalFailure"
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details: Mapping[str, Any] = details or {}  # the modeled error's other members, snake_case
 
     @property
     def fault(self) -> str:

@@ -8,16 +8,20 @@ b'<ErrorResponse xmlns="..."><Error><Type>Sender</Type><Code>PriorityInUse</Code
 from __future__ import annotations
 
 from provider.aws.model import ELBV2, ServiceModel
+from provider.aws.serialize import writer_for
 from provider.aws.xmltext import escape
 from provider.errors import ApiError
 
 
 def render_error(error: ApiError, request_id: str, model: ServiceModel = ELBV2) -> bytes:
-    return (
-        f'<ErrorResponse xmlns="{model.namespace}"><Error><Type>{error.fault}</Type><Code>{escape(error.code)}</Code>'
-        f"<Message>{escape(error.message)}</Message></Error><RequestId>{escape(request_id)}</RequestId>"
-        "</ErrorResponse>"
-    ).encode()
+    """The envelope, with the modeled error's other members (``error.details``) inside <Error>."""
+    parts = [f'<ErrorResponse xmlns="{model.namespace}"><Error><Type>{error.fault}</Type>'
+             f"<Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"]
+    shape = model.error_shapes.get(error.code)
+    if shape is not None and error.details:
+        writer_for(shape)(error.details, parts.append)
+    parts.append(f"</Error><RequestId>{escape(request_id)}</RequestId></ErrorResponse>")
+    return "".join(parts).encode()
 
 
 def render_ec2_error(error: ApiError, request_id: str) -> bytes:

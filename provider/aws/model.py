@@ -113,6 +113,7 @@ class ServiceModel:
     ops: dict[str, Operation]  # the compiled operations (see load's `only`)
     names: frozenset[str]  # every operation the model has
     error_types: dict[str, str]  # query error code -> modeled exception shape name
+    error_shapes: dict[str, Shape]  # error code -> its exception's shape, for those with members beyond a message
     json_version: str = "1.0"  # awsJson1_0 or awsJson1_1: the json protocol's content type
 
     def error_type(self, code: str) -> str:
@@ -130,8 +131,9 @@ def _read(name: str) -> dict[str, Any]:
     return model
 
 
-def _compile(model: dict[str, Any], only: frozenset[str] | None) -> dict[str, Operation]:
-    """The operations in `only` (all when None), with just the shapes they reach."""
+def _compile(model: dict[str, Any], only: frozenset[str] | None) -> tuple[dict[str, Operation], dict[str, Shape]]:
+    """The operations in `only` (all when None), with just the shapes they reach; and the exceptions that carry
+    members besides their message, by error code."""
     specs: dict[str, Any] = model["shapes"]
     shapes: dict[str, Shape] = {}
 
@@ -163,7 +165,12 @@ def _compile(model: dict[str, Any], only: frozenset[str] | None) -> dict[str, Op
                 shape_of(in_ref["shape"]) if in_ref else empty,
                 shape_of(out_ref["shape"]) if out_ref else empty,
             )
-    return ops
+    detailed = {
+        spec.get("error", {}).get("code", name): shape_of(name)
+        for name, spec in specs.items()
+        if spec.get("exception") and set(spec.get("members", {})) - {"message", "Message"}
+    }
+    return ops, detailed
 
 
 def _build(name: str, model: dict[str, Any], only: frozenset[str] | None) -> ServiceModel:
@@ -173,6 +180,7 @@ def _build(name: str, model: dict[str, Any], only: frozenset[str] | None) -> Ser
         for shape, spec in model["shapes"].items()
         if spec.get("exception")
     }
+    ops, detailed = _compile(model, only)
     return ServiceModel(
         name=name,
         api_version=meta["apiVersion"],
@@ -181,9 +189,10 @@ def _build(name: str, model: dict[str, Any], only: frozenset[str] | None) -> Ser
         signing_name=meta.get("signingName", meta["endpointPrefix"]),
         protocols=tuple(meta.get("protocols", (meta["protocol"],))),
         query_compatible="awsQueryCompatible" in meta,
-        ops=_compile(model, only),
+        ops=ops,
         names=frozenset(model["operations"]),
         error_types=errors,
+        error_shapes=detailed,
         json_version=meta.get("jsonVersion", "1.0"),
     )
 

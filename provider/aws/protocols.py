@@ -118,7 +118,11 @@ class _Document:
         headers = dict(self.headers)
         if model is not None and model.query_compatible:
             headers["x-amzn-query-error"] = f"{error.code};{error.fault}"
-        return Rendered(self.encode({"__type": type_name, "message": error.message}), self.content_type, headers)
+        doc = {"__type": type_name, "message": error.message}
+        shape = model.error_shapes.get(error.code) if model is not None else None
+        if shape is not None and error.details:
+            doc |= document.to_document(error.details, shape, self.encoding)
+        return Rendered(self.encode(doc), self.content_type, headers)
 
 
 class Json(_Document):

@@ -47,8 +47,9 @@ def put_dashboard(ctx: Context, params: Params) -> Result:
     text = str(validate.required(params, "dashboard_body", "DashboardBody"))
     try:
         dashboard_body.parse(text)
-    except dashboard_body.BodyError as e:
-        raise DashboardInvalidInput(str(e)) from None
+    except dashboard_body.BodyError as e:  # the list is in the message and the error's own member, as on AWS
+        listed = [{"data_path": path, "message": message} for path, message in e.problems]
+        raise DashboardInvalidInput(str(e), {"dashboard_validation_messages": listed} if listed else None) from None
     new_tags = tags.parse(params.get("tags"))
     old = stored.get_dashboard(ctx.store, name)
     dashboard = Dashboard(name, old.arn if old else dashboard_arn(ctx, name), text, ctx.now())

@@ -68,6 +68,11 @@ def test_body_validation(client: Any) -> None:
     assert head == "The dashboard body is invalid, there are 3 validation errors:"
     assert json.loads(listed)[0] == {"dataPath": "/widgets/0/properties",
                                      "message": "Should have required property 'metrics'"}
+    with pytest.raises(ClientError) as raised:  # the list is also the error's own member, as the model has it
+        client.put_dashboard(DashboardName=name, DashboardBody=json.dumps(no_metrics))
+    members = raised.value.response["dashboardValidationMessages"]
+    assert [(m["DataPath"], m["Message"]) for m in members] == [(m["dataPath"], m["message"])
+                                                                for m in json.loads(listed)]
     assert error_of(client.get_dashboard, DashboardName=name)[1] == "ResourceNotFound"  # nothing stored
 
 

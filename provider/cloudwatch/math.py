@@ -2,7 +2,7 @@
 
 Grammar: comparisons (< <= > >= == !=) over + - over * / over unary minus; numbers, 'strings', query ids,
 and the functions METRICS([filter]), SUM, AVG, MIN, MAX, ABS, FILL(x, value), IF(cond, a[, b]) and
-ANOMALY_DETECTION_BAND(id[, stddevs]) (two series, upper and lower, from the Env's ``band``: band.py).
+ANOMALY_DETECTION_BAND(id[, stddevs]) (two series, upper and lower, from the Env's ``bands``: band.py).
 Arithmetic between two series keeps the timestamps both have; with a scalar it applies to every point. A
 division by zero (or any non-finite result) leaves no point. SUM/AVG/MIN/MAX of one series give a scalar, of
 an array of series one series (per timestamp, over the series that have a point there).
@@ -179,7 +179,7 @@ class Env:
     metrics: Sequence[tuple[str, str, Series]] = ()  # (id, label, series)
     grid: Sequence[int] = ()
     resolve: Callable[[str], Value] | None = field(default=None)  # evaluates another expression on demand
-    band: Callable[[str, float], list[Series]] | None = field(default=None)  # (id, stddevs) -> [upper, lower]
+    bands: Callable[[str, float], list[Series]] | None = field(default=None)  # (id, stddevs) -> [upper, lower]
 
 
 _OPS: dict[str, Callable[[float, float], float]] = {
@@ -270,10 +270,10 @@ def band_call(node: Node) -> str | None:
 def _band(args: tuple[Node, ...], env: Env) -> Value:
     if not 1 <= len(args) <= 2 or not isinstance(args[0], Ref) or (len(args) == 2 and not isinstance(args[1], Num)):
         raise MathError(f"{BAND} takes the id of a metric or expression and a number of standard deviations")
-    if env.band is None:
+    if env.bands is None:
         raise MathError(f"{BAND} is not available here")
     stddevs = args[1].value if len(args) == 2 and isinstance(args[1], Num) else DEFAULT_STDDEVS
-    return list(env.band(args[0].id, stddevs))
+    return list(env.bands(args[0].id, stddevs))
 
 
 def _reduce(f: Callable[[list[float]], float], v: Value) -> Value:

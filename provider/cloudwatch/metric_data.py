@@ -148,7 +148,7 @@ class _Values:
     groups: dict[str, list[tuple[str, ...]]]  # a Metrics Insights query's GROUP BY values, per result
 
 
-def _values(ctx: Context, queries: list[_Query], band: Callable[[str, float], list[math.Series]] | None
+def _values(ctx: Context, queries: list[_Query], bands: Callable[[str, float], list[math.Series]] | None
             ) -> _Values:
     stats = [q for q in queries if q.series is not None]
     fetched = series.fetch(ctx.store, [q.series for q in stats if q.series is not None])
@@ -175,7 +175,7 @@ def _values(ctx: Context, queries: list[_Query], band: Callable[[str, float], li
         if q is None or q.expression is None or qid in resolving:
             raise math.MathError(f"Unknown or circular metric or expression id {qid!r}")
         resolving.add(qid)
-        values[qid] = math.evaluate(q.expression, math.Env({}, metrics, grid, resolve, band))
+        values[qid] = math.evaluate(q.expression, math.Env({}, metrics, grid, resolve, bands))
         return values[qid]
 
     return _Values(resolve, metrics, grid, {qid: [group for group, _ in found] for qid, found in grouped.items()})

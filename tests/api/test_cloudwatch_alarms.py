@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -186,3 +187,20 @@ def test_alarm_names_are_unique_per_region(api_server: Server) -> None:
     assert west.list_tags_for_resource(ResourceARN=seen["west"][0]["AlarmArn"])["Tags"] == [
         {"Key": "team", "Value": "w"}]
     west.delete_alarms(AlarmNames=["regional"])
+
+
+def test_alarms_stored_by_name_are_found_by_arn_after_reopening(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.duckdb")
+    first = Store(path)
+    five_xx_alarm(Context(first, region="eu-west-1", now=lambda: NOW), "older")
+    cursor = first.cursor()  # as a build that keyed alarms by name wrote it
+    cursor.execute("UPDATE documents SET key = 'older' WHERE kind = 'alarm'")
+    cursor.close()
+    first.close()
+    reopened = Store(path)
+    try:
+        found = call(Context(reopened, region="eu-west-1", now=lambda: NOW), "DescribeAlarms")["metric_alarms"]
+        assert [a["alarm_arn"] for a in found] == ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:older"]
+        assert call(Context(reopened, now=lambda: NOW), "DescribeAlarms")["metric_alarms"] == []  # us-east-1
+    finally:
+        reopened.close()

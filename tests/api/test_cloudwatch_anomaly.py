@@ -21,6 +21,7 @@ from provider.store import Store
 from tests.support.clients import AwsCli, cloudwatch
 from tests.support.processes import Server
 from tests.support.telemetry import LB, TG_V2, Request, insert
+from tests.support.waiting import wait_for
 
 T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp() * 1000)
@@ -101,7 +102,8 @@ def test_band_alarm_with_too_little_history_has_insufficient_data(telemetry_stor
 # ---- through boto3 and the aws CLI --------------------------------------------------------------------------------
 def put_history(cw: Any, namespace: str, values: dict[datetime, float]) -> None:
     cw.put_metric_data(Namespace=namespace, MetricData=[
-        {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "api"}], "Timestamp": t, "Value": v}
+        {"MetricName": "Latency", "Dimensions": [{"Name": "Service", "Value": "api"}], "Timestamp": t, "Value": v,
+         "StorageResolution": 1}
         for t, v in values.items()])
 
 
@@ -153,6 +155,33 @@ def test_band_in_get_metric_data_with_excluded_time_ranges(api_server: Server) -
     assert detector["Configuration"]["ExcludedTimeRanges"] == [{"StartTime": spike,
                                                                 "EndTime": spike + timedelta(minutes=1)}]
     assert (detector["Configuration"]["MetricTimezone"], detector["StateValue"]) == ("Europe/Paris", "TRAINED")
+
+
+def test_band_alarm_through_boto3_goes_ok_inside_and_alarm_outside(api_server: Server) -> None:
+    cw = cloudwatch(api_server.url)
+    now = datetime.now(UTC)
+    p0 = now.replace(second=now.second // 10 * 10, microsecond=0)
+    history = {p0 - timedelta(seconds=10 * k) + timedelta(seconds=1): 10.0 + 2 * (k % 2) for k in range(1, 31)}
+    inside = {p0 + timedelta(seconds=10 * k + 1): 11.0 for k in range(3)}  # the band is 11 -/+ 2
+    put_history(cw, "Anomaly/Live", history | inside)
+    stat = {"Metric": {"Namespace": "Anomaly/Live", "MetricName": "Latency", "Dimensions": [
+        {"Name": "Service", "Value": "api"}]}, "Period": 10, "Stat": "Average"}
+    cw.put_metric_alarm(AlarmName="live-band", EvaluationPeriods=1, ThresholdMetricId="ad1",
+                        ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold", Metrics=[
+                            {"Id": "m1", "MetricStat": stat},
+                            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}])
+
+    def state() -> str:
+        return str(cw.describe_alarms(AlarmNames=["live-band"])["MetricAlarms"][0]["StateValue"])
+
+    wait_for("the alarm is OK while the latency stays inside its band", lambda: state() == "OK", 40)
+    later = datetime.now(UTC)
+    start = later.replace(second=later.second // 10 * 10, microsecond=0)
+    put_history(cw, "Anomaly/Live", {start + timedelta(seconds=10 * k + 1): 100.0 for k in range(4)})
+    wait_for("the alarm fires once the latency leaves its band", lambda: state() == "ALARM", 40)
+    assert "greater than the upper thresholds" in cw.describe_alarms(
+        AlarmNames=["live-band"])["MetricAlarms"][0]["StateReason"]
+    cw.delete_alarms(AlarmNames=["live-band"])
 
 
 def test_detectors_put_describe_page_delete(api_server: Server) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provider.cloudwatch.math import Binary, Call, Env, MathError, Neg, Num, Ref, Str, Value, evaluate, parse
+from provider.cloudwatch.band import band
+from provider.cloudwatch.math import Binary, Call, Env, MathError, Neg, Num, Ref, Str, Value, band_call, evaluate, parse
 
 ERRORS = {0: 5.0, 60_000: 1.0}
 REQUESTS = {0: 100.0, 60_000: 0.0, 120_000: 4.0}
@@ -93,8 +94,43 @@ def test_evaluate(text: str, expected: Value) -> None:
         pytest.param("FILL(errors)", id="fill-needs-a-value"),
         pytest.param("METRICS(errors)", id="metrics-takes-a-string"),
         pytest.param("'text' + 1", id="string-is-no-value"),
+        pytest.param("ANOMALY_DETECTION_BAND(errors)", id="band-needs-a-source"),
+        pytest.param("ANOMALY_DETECTION_BAND(2)", id="band-of-a-number"),
+        pytest.param("ANOMALY_DETECTION_BAND(errors, 'two')", id="band-stddevs-a-string"),
     ],
 )
 def test_evaluate_rejects(text: str) -> None:
     with pytest.raises(MathError):
         evaluate(parse(text), ENV)
+
+
+def test_band_asks_its_source_for_the_id_and_stddevs() -> None:
+    asked: list[tuple[str, float]] = []
+
+    def source(qid: str, stddevs: float) -> list[dict[int, float]]:
+        asked.append((qid, stddevs))
+        return [{0: 3.0}, {0: 1.0}]
+
+    env = Env({}, bands=source)
+    assert evaluate(parse("ANOMALY_DETECTION_BAND(m1, 3)"), env) == [{0: 3.0}, {0: 1.0}]
+    assert evaluate(parse("ANOMALY_DETECTION_BAND(m1) * 2"), env) == [{0: 6.0}, {0: 2.0}]
+    assert asked == [("m1", 3.0), ("m1", 2.0)]
+    assert band_call(parse("ANOMALY_DETECTION_BAND(m1, 3)")) == "m1"
+    assert band_call(parse("m1 * 2")) is None
+
+
+@pytest.mark.parametrize(
+    ("history", "excluded", "expected"),
+    [
+        pytest.param({0: 1.0, 1: 1.0}, (), {}, id="too-little-history"),
+        pytest.param({0: 2.0, 1: 2.0, 2: 2.0}, (), {3: (2.0, 2.0)}, id="flat-history-is-a-line"),
+        pytest.param({0: 4.0, 1: 6.0, 2: 4.0, 3: 6.0}, (), {4: (3.0, 7.0)}, id="mean-and-stddev"),
+        pytest.param({0: 4.0, 1: 6.0, 2: 4.0, 3: 6.0, 4: 99.0}, ((4, 5),), {5: (3.0, 7.0)}, id="excluded-range"),
+        pytest.param({-100: 50.0, 0: 4.0, 1: 6.0, 2: 4.0, 3: 6.0}, (), {4: (3.0, 7.0)}, id="outside-the-window"),
+    ],
+)
+def test_band_model(history: dict[int, float], excluded: tuple[tuple[int, int], ...],
+                    expected: dict[int, tuple[float, float]]) -> None:
+    stamp = max(history) + 1
+    upper, lower = band(history, [stamp], 2.0, excluded, training_ms=50)
+    assert {t: (lower[t], upper[t]) for t in upper} == expected

@@ -18,7 +18,7 @@ from provider.cloudwatch.alarm_parse import parse_alarm
 from provider.cloudwatch.anomaly_detectors import ensure_detector
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterCombination, ValidationError
-from provider.cloudwatch.paging import page
+from provider.cloudwatch.paging import answer, page
 from provider.errors import ApiError
 
 
@@ -66,10 +66,7 @@ def describe_alarms(ctx: Context, params: Params) -> Result:
              and (not action or any(x.startswith(action) for x in _actions(a)))]
     shown, token = page(found, lambda a: a.name, params.get("next_token"), size,
                         InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE))
-    result: Result = {"metric_alarms": [shape(a) for a in shown], "composite_alarms": []}
-    if token:
-        result["next_token"] = token
-    return result
+    return answer("metric_alarms", [shape(a) for a in shown], token, composite_alarms=[])
 
 
 def describe_alarms_for_metric(ctx: Context, params: Params) -> Result:

@@ -29,7 +29,7 @@ from provider.cloudwatch.errors import (
     ValidationError,
 )
 from provider.cloudwatch.model import parse_stat
-from provider.cloudwatch.paging import page
+from provider.cloudwatch.paging import answer, page
 
 MAX_EXCLUDED_RANGES = 10
 MAX_RESULTS = 100
@@ -112,10 +112,7 @@ def describe_anomaly_detectors(ctx: Context, params: Params) -> Result:
              and metric_name in (None, d.metric_name) and dims <= set(d.dimensions)]
     shown, token = page(found, lambda d: d.key, params.get("next_token"), size,
                         InvalidNextToken(texts.NEXT_TOKEN_UNPROCESSABLE))
-    result: Result = {"anomaly_detectors": [shape(d) for d in shown]}
-    if token:
-        result["next_token"] = token
-    return result
+    return answer("anomaly_detectors", [shape(d) for d in shown], token)
 
 
 def delete_anomaly_detector(ctx: Context, params: Params) -> Result:

@@ -16,7 +16,7 @@ from provider.cloudwatch import dashboard_store as stored
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.dashboard_store import Dashboard
 from provider.cloudwatch.errors import InvalidParameterValue
-from provider.cloudwatch.paging import page
+from provider.cloudwatch.paging import answer, page
 from provider.errors import ApiError
 
 NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -72,10 +72,7 @@ def list_dashboards(ctx: Context, params: Params) -> Result:
     found = [d for d in stored.all_dashboards(ctx.store) if d.name.startswith(prefix)]
     shown, token = page(found, lambda d: d.name, params.get("next_token"), PAGE_SIZE,
                         InvalidParameterValue(texts.NEXT_TOKEN_INVALID))
-    result: Result = {"dashboard_entries": [_entry(d) for d in shown]}
-    if token:
-        result["next_token"] = token
-    return result
+    return answer("dashboard_entries", [_entry(d) for d in shown], token)
 
 
 def delete_dashboards(ctx: Context, params: Params) -> Result:

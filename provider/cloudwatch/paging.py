@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -37,3 +37,8 @@ def _after(token: str | None, invalid: Exception) -> str | None:
         return str(json.loads(base64.urlsafe_b64decode(token.encode()))["after"])
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise invalid from None
+
+
+def answer(member: str, items: list[Any], token: str | None, **more: Any) -> dict[str, Any]:
+    """A page as its operation's result: the items under ``member``, and NextToken when more follow."""
+    return {member: items, **more, **({"next_token": token} if token else {})}

@@ -5,7 +5,6 @@ on a band (ThresholdMetricId with the comparison operators for ranges) moving be
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from provider.cloudwatch.alarm_model import StateValue
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.operations import OPERATIONS
 from provider.store import Store
+from tests.support.bands import expected_band
 from tests.support.clients import AwsCli, cloudwatch
 from tests.support.processes import Server
 from tests.support.telemetry import LB, TG_V2, Request, insert
@@ -26,15 +26,6 @@ from tests.support.waiting import wait_for
 T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp() * 1000)
 DIMS = [{"name": "LoadBalancer", "value": LB}, {"name": "TargetGroup", "value": TG_V2}]
-
-
-def expected_band(history: dict[int, float], t: int, stddevs: float) -> tuple[float, float] | None:
-    """The README's band at t: mean -/+ stddevs population standard deviations of the values before t."""
-    past = [v for s, v in history.items() if t - 24 * 3600_000 <= s < t]
-    if len(past) < 3:
-        return None
-    mean, spread = statistics.fmean(past), stddevs * statistics.pstdev(past)
-    return mean - spread, mean + spread
 
 
 # ---- alarms on a band, on ALB metrics (the handlers on a real DuckDB file, with a fixed clock) ---------------------

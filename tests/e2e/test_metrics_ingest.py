@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gzip
 import shlex
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from provider.accesslogs.rows import RequestLog
 from provider.elbv2.arns import dimension
 from provider.elbv2.model import Action, ActionType, ConditionField, Redirect, State
 from tests.support.backends import Backend
+from tests.support.bands import expected_band
 from tests.support.builders import StateBuilder, fixed
 from tests.support.clients import Client, cloudwatch
 from tests.support.conditions import cond
@@ -189,3 +192,32 @@ def test_cloudwatch_counts_what_traefik_served(setup: tuple[InProcessServer, Tra
     for (metric, dims), want in expected:
         wait_for(f"{metric} {dims}", lambda m=metric, d=dims, w=want: total(m, LoadBalancer=lb, **d) == w)
     assert expected[0][1] >= served["a"] and expected[1][1] >= served["b"]
+
+
+def test_anomaly_band_over_real_responses(setup: tuple[InProcessServer, Traefik, Path]) -> None:
+    """ANOMALY_DETECTION_BAND over what Traefik served: at each second, the band of the counts before it."""
+    provider, traefik, _ = setup
+    client = Client(traefik.ports[80])
+    lb = dimension(next(iter(provider.store.snapshot().load_balancers)))
+    for burst in (3, 5, 3, 5):  # four seconds with fixed responses
+        assert [client.request("/fixed").status for _ in range(burst)] == [418] * burst
+        time.sleep(1.1)
+    end = datetime.now(UTC) + timedelta(seconds=5)
+    start = end - timedelta(minutes=30)
+    metric = {"Namespace": "AWS/ApplicationELB", "MetricName": "HTTP_Fixed_Response_Count",
+              "Dimensions": [{"Name": "LoadBalancer", "Value": lb}]}
+    cw = cloudwatch(provider.url)
+
+    def results() -> list[dict[str, Any]]:
+        return list(cw.get_metric_data(
+            StartTime=start, EndTime=end, ScanBy="TimestampAscending", MetricDataQueries=[
+                {"Id": "m1", "MetricStat": {"Metric": metric, "Period": 1, "Stat": "Sum"}},
+                {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 2)"}])["MetricDataResults"])
+
+    wait_for("the fixed responses counted", lambda: sum(results()[0]["Values"]) >= 16)
+    counts, upper, lower = ({int(t.timestamp() * 1000): v for t, v in zip(r["Timestamps"], r["Values"], strict=True)}
+                            for r in results())
+    seconds = range(int(start.timestamp()) * 1000, int(end.timestamp() * 1000), 1000)
+    expected = {t: b for t in seconds if (b := expected_band(counts, t, 2.0)) is not None}
+    assert expected and list(upper) == list(lower) == list(expected)
+    assert all((lower[t], upper[t]) == pytest.approx(b) for t, b in expected.items())

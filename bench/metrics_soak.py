@@ -28,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
+from provider.store import Store  # noqa: E402
+from provider.store.telemetry_schema import RESOLUTIONS, latency, stats  # noqa: E402
 from tests.support.clients import (
     cloudwatch,  # noqa: E402
     elbv2_client,  # noqa: E402
@@ -124,12 +126,27 @@ def main() -> None:
                   f"status page median {statistics.median(c[3] for c in chunk):5.1f} ms")
         warm = [s for s in samples if s[0] >= args.duration / 10]
         print(f"  RSS after the first tenth {warm[0][1]:.1f} MB, at the end {samples[-1][1]:.1f} MB: growth "
-              f"{samples[-1][1] - warm[0][1]:+.1f} MB")
+              f"{samples[-1][1] - warm[0][1]:+.1f} MB; least-squares trend "
+              f"{statistics.linear_regression([s[0] for s in warm], [s[1] for s in warm]).slope * 3600:+.1f} MB/h, "
+              f"range {min(s[1] for s in warm):.1f}-{max(s[1] for s in warm):.1f} MB")
         print("  provider log tail:", out.strip().replace("\n", " | ")[:300])
     finally:
         server.stop()
         nginx.terminate()
         nginx.wait(10)
+    stored(tmp / "state.duckdb", args.duration)
+
+
+def stored(db: Path, duration: float) -> None:
+    """Rows kept per resolution: what grows with time (and the number of series), against the requests served."""
+    store = Store(str(db))
+    with store.reader() as cur:
+        for r in RESOLUTIONS:
+            n = cur.execute(f"SELECT count(*) FROM {stats(r)}").fetchone()[0]
+            h = cur.execute(f"SELECT count(*) FROM {latency(r)}").fetchone()[0]
+            print(f"  rows at {r:>4} s: {n:>9,} sums, {h:>9,} histogram buckets ({(n + h) / duration:,.1f} a second)")
+        print(f"  requests rows: {cur.execute('SELECT count(*) FROM requests').fetchone()[0]:,}")
+    store.close()
 
 
 if __name__ == "__main__":

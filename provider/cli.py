@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     ca = commands.add_parser("ca", help="print the local CA's certificate (PEM), which signs ACM's certificates")
     ca.add_argument("--db", help=f"the state's DuckDB file; the CA lives beside it (default {Settings().db}; "
                     "ELBV2_DB)")
+    rotate = commands.add_parser("rotate-signing-key", help="replace a region's x-amzn-oidc-data signing key now "
+                                 "(the replaced key's public key is still served); print the new kid")
+    rotate.add_argument("--region", help=f"the region whose key to replace (default {Settings().region}; "
+                        "ELBV2_REGION)")
+    rotate.add_argument("--db", help=f"the state's DuckDB file; the keys live beside it (default {Settings().db}; "
+                        "ELBV2_DB)")
     return parser
 
 
@@ -76,6 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         settings = Settings.from_env(db=args.db)
         print(ca.load_or_create(settings.ca_dir, ca.utcnow()).pem, end="")
+        return 0
+    if args.command == "rotate-signing-key":
+        from provider.auth import keys
+
+        settings = Settings.from_env(db=args.db, region=args.region)
+        try:
+            print(keys.from_settings(settings).rotate(settings.region))
+        except ValueError as e:
+            parser.error(str(e))
         return 0
     settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+# where ALB serves the public keys that sign a region's x-amzn-oidc-data headers (AWS's documented address)
+PUBLIC_KEYS_HOST = "public-keys.auth.elb.{region}.amazonaws.com"
 # region prefix -> (partition, DNS suffix); every other region is in the commercial partition
 _PARTITIONS = {"cn-": ("aws-cn", "amazonaws.com.cn"), "us-gov-": ("aws-us-gov", "amazonaws.com")}
 _COMMERCIAL = ("aws", "amazonaws.com")

@@ -3,7 +3,7 @@ hands each route and task only the parts it uses. Here: each service's per-reque
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -11,6 +11,7 @@ from functools import cached_property
 from provider.acm import ca as local_ca
 from provider.acm import context as acm
 from provider.acm.records import Certificates
+from provider.auth import keys
 from provider.auth.keys import AuthKeys
 from provider.auth.signin import SignIn, trust
 from provider.cloudwatch import context as cloudwatch
@@ -24,6 +25,7 @@ from provider.elbv2.context import Context, InstanceResolver
 from provider.elbv2.limits import Quotas
 from provider.elbv2.listeners import certificate_users
 from provider.objects import LocalObjects
+from provider.partitions import PUBLIC_KEYS_HOST
 from provider.settings import Settings
 from provider.store import Store
 from provider.sts import identity as sts
@@ -81,8 +83,12 @@ class Runtime:
         return local_ca.load_or_create(self.settings.ca_dir, acm.utcnow())
 
     @cached_property
+    def public_keys_certificates(self) -> PublicKeysCertificates:
+        return PublicKeysCertificates(lambda: self.local_ca)
+
+    @cached_property
     def auth_keys(self) -> AuthKeys:
-        return AuthKeys(self.settings.state_dir / "alb-auth")
+        return keys.from_settings(self.settings)
 
     @cached_property
     def signin(self) -> SignIn:
@@ -129,3 +135,22 @@ class ServedCertificates:
             pairs = {arn: KeyPair(c.certificate + c.chain, c.private_key) for arn, c in self.certificates.all().items()}
             self._pairs = (version, pairs)
         return self._pairs[1]
+
+
+@dataclass
+class PublicKeysCertificates:
+    """What HTTPS listener ports serve for ``public-keys.auth.elb.<region>.amazonaws.com`` (configserver.cache.
+    PublicKeysCertificates): a certificate per region from the local CA, made on first need, kept while the server
+    runs (the same bytes each compile)."""
+
+    ca: Callable[[], local_ca.LocalCa]
+    _pairs: dict[str, KeyPair] = field(default_factory=dict)
+
+    def pairs(self, regions: Iterable[str]) -> Mapping[str, KeyPair]:
+        wanted = sorted(regions)
+        for region in wanted:
+            if region not in self._pairs:
+                ca = self.ca()
+                certificate, key = ca.issue((PUBLIC_KEYS_HOST.format(region=region),), "EC_prime256v1", acm.utcnow())
+                self._pairs[region] = KeyPair(certificate + ca.pem, key)
+        return {region: self._pairs[region] for region in wanted}

@@ -87,6 +87,13 @@ class Settings:
     acm_validation_seconds: float = setting(2.0, Flag(
         "seconds a requested ACM certificate stays PENDING_VALIDATION before it is ISSUED"
     ))
+    # sign-in at the load balancer (authenticate-oidc, authenticate-cognito)
+    signing_key_rotation_hours: float = setting(168.0, Flag(
+        "a region's x-amzn-oidc-data signing key is replaced by a new one (a new kid) after this long"
+    ))
+    signing_key_retention_hours: float = setting(168.0, Flag(
+        "a replaced signing key's public key is still served this long (a session lasts at most 7 days)"
+    ))
     log_level: str = setting("info", Flag("log verbosity", choices=("debug", "info", "warning", "error")))
 
     @property
@@ -107,6 +114,11 @@ class Settings:
     def ca_dir(self) -> Path:
         """Where the local CA that signs ACM's certificates lives (its key never leaves it)."""
         return self.state_dir / "ca"
+
+    @property
+    def auth_dir(self) -> Path:
+        """Where the keys of ALB authentication live (provider/auth/keys.py)."""
+        return self.state_dir / "alb-auth"
 
     @property
     def traefik_log_path(self) -> Path:

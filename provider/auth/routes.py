@@ -4,7 +4,8 @@
   authenticate-oidc rule, the Host header as the browser sent it.
 - ``POST /oauth2/refresh``: the ``alb`` plugin's refresh of a session whose access token ended.
 - ``GET /public-keys.auth.elb.<region>.amazonaws.com/<kid>``: the PEM public key that signed ``x-amzn-oidc-data``;
-  also ``GET /<kid>`` with Host ``public-keys.auth.elb.<region>.amazonaws.com``, as ALB serves it.
+  also ``GET /<kid>`` with Host ``public-keys.auth.elb.<region>.amazonaws.com``, as ALB serves it (listener ports
+  send that Host here: provider/compiler/compile.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from provider.auth.keys import AuthKeys
 from provider.auth.signin import Done, Refused, SignIn
+from provider.partitions import PUBLIC_KEYS_HOST
 
-PUBLIC_KEYS_HOST = re.compile(r"public-keys\.auth\.elb\.([a-z0-9-]+)\.amazonaws\.com(:\d+)?")
+_REGION = "{region}"
+_BY_HOST = re.compile(re.escape(PUBLIC_KEYS_HOST).replace(re.escape(_REGION), "([a-z0-9-]+)") + r"(:\d+)?")
 _PAGES = {401: "401 Authorization Required", 561: "561 Authentication Error"}
 
 
@@ -64,7 +67,7 @@ def routes(signin: SignIn, keys: AuthKeys) -> list[BaseRoute]:
     return [
         Route("/oauth2/idpresponse", idp_response, methods=["GET"]),
         Route("/oauth2/refresh", refresh, methods=["POST"]),
-        Route("/public-keys.auth.elb.{region}.amazonaws.com/{kid}", public_key, methods=["GET"]),
+        Route(f"/{PUBLIC_KEYS_HOST}/{{kid}}", public_key, methods=["GET"]),  # {region} is a path parameter
     ]
 
 
@@ -77,9 +80,9 @@ class PublicKeysHost:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-            found = PUBLIC_KEYS_HOST.fullmatch(host)
+            found = _BY_HOST.fullmatch(host)
             if found:
-                path = f"/public-keys.auth.elb.{found.group(1)}.amazonaws.com{scope['path']}"
+                path = f"/{PUBLIC_KEYS_HOST.format(region=found.group(1))}{scope['path']}"
                 scope = {**scope, "path": path, "raw_path": path.encode()}
         await self.app(scope, receive, send)
 

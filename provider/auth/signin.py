@@ -1,6 +1,7 @@
 """The sign-in round trip ALB makes at ``/oauth2/idpresponse``, and refreshes: the code exchanged at the token
-endpoint with the client secret (HTTP Basic), the ID token checked (signature by the issuer's published keys, iss,
-aud, exp, nonce) with joserfc, the user-info claims fetched, ``x-amzn-oidc-data`` signed, the session sealed.
+endpoint with the client secret (HTTP Basic; a user pool's client, which has none here, names itself in the form),
+the ID token checked (signature by the issuer's published keys, iss, aud, exp, nonce) with joserfc, the user-info
+claims fetched, ``x-amzn-oidc-data`` signed with the region's newest key, the session sealed.
 
 ALB's answers: 561 when the IdP answers with an error, 401 for anything else that fails (an IdP that cannot be
 reached, a state or nonce that does not match, a bad ID token, claims over 11 KB). Outbound HTTPS trusts the
@@ -32,6 +33,7 @@ from provider.auth.sessions import (
     sign_data,
     unseal,
 )
+from provider.elbv2.arns import region_of
 from provider.elbv2.authenticate_cognito import sign_in
 from provider.elbv2.model import AuthenticateOidc, State
 
@@ -138,8 +140,11 @@ class SignIn:
         return httpx.AsyncClient(verify=self.trust(), timeout=IDP_TIMEOUT_S, follow_redirects=False)
 
     async def _token(self, client: httpx.AsyncClient, oidc: AuthenticateOidc, form: dict[str, Any]) -> dict[str, Any]:
-        auth = (quote_plus(oidc.client_id), quote_plus(oidc.client_secret))  # RFC 6749 2.3.1
-        reply = await _call(client, "POST", oidc.token_endpoint, data=form, auth=auth)
+        if oidc.client_secret:
+            auth = (quote_plus(oidc.client_id), quote_plus(oidc.client_secret))  # RFC 6749 2.3.1
+            reply = await _call(client, "POST", oidc.token_endpoint, data=form, auth=auth)
+        else:  # a user pool's public client (ALB would read a real pool's secret from Cognito): RFC 6749 3.2.1
+            reply = await _call(client, "POST", oidc.token_endpoint, data={**form, "client_id": oidc.client_id})
         tokens = reply.json() if reply.headers.get("content-type", "").startswith("application/json") else None
         if reply.status_code != 200 or not isinstance(tokens, dict) or "error" in tokens:
             raise Refused(561, f"the token endpoint answered {reply.status_code}")
@@ -199,7 +204,7 @@ class SignIn:
             raise Refused(401, "claims and access token over 11 KB")
         expires_in = tokens.get("expires_in")
         access_until = min(ends, now + float(expires_in)) if isinstance(expires_in, int | float) else ends
-        kid, key = self.keys.signing_key(target.signer.split(":")[3])
+        kid, key = self.keys.signing_key(region_of(target.signer))
         data = sign_data(key, kid, target.signer, oidc.issuer, oidc.client_id, int(access_until), claims)
         session: dict[str, Any] = {
             "iss": oidc.issuer, "client": oidc.client_id, "signer": target.signer, "exp": ends,

@@ -16,6 +16,10 @@ Decisions (README, "Where this differs from AWS"):
   the others' routers are qualified with ``Host(dns_name) || Host(<name>.localhost)`` and outrank it.
 - fixed-response, redirect and transforms: one ``alb`` plugin middleware per rule (provider/compiler/answers.py,
   plugin.py), after the listener's response-headers middleware, so those headers are on its answers too.
+- sign-in: while any rule signs users in, every listener port also answers the Host
+  ``public-keys.auth.elb.<region>.amazonaws.com`` of each signing load balancer's region (this server serves the
+  keys by kid), HTTPS ports with a certificate for it from the local CA; so an application that builds AWS's URL
+  from its region reaches the keys through one hosts-file line.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
 from provider.compiler.tls import KeyPair, ListenerTls, client_auth, listener_tls
 from provider.compiler.tls import render as render_tls
+from provider.elbv2.arns import region_of
 from provider.elbv2.authenticate_cognito import sign_in
 from provider.elbv2.load_balancer_attributes import access_logs_enabled, tls_headers_enabled
 from provider.elbv2.model import (
@@ -68,6 +73,7 @@ from provider.elbv2.model import (
     TrustStore,
 )
 from provider.elbv2.response_headers import response_headers
+from provider.partitions import PUBLIC_KEYS_HOST
 from provider.traefik import plugin
 
 __all__ = [
@@ -87,6 +93,7 @@ UNAVAILABLE_SERVICE = "elbv2-unavailable"  # a loadBalancer without servers: Tra
 RULE_PRIORITY_BASE = 100_000  # ALB priority p (1..50000) -> 100000 - p; the default rule gets 1
 QUALIFIED_BOOST = 200_000  # routers qualified by LB host outrank every unqualified router on the port
 CALLBACK_PRIORITY = 2 * QUALIFIED_BOOST  # ALB answers /oauth2/idpresponse itself, before any rule
+PUBLIC_KEYS_PRIORITY = CALLBACK_PRIORITY + 1  # and the signing keys' host name, before that
 
 
 @dataclass(frozen=True)
@@ -105,12 +112,15 @@ def compile_entries(
     memo: CompileMemo | None = None,
     weights: Mapping[str, Weights] | None = None,
     certificates: Mapping[str, KeyPair] | None = None,
+    public_keys: Mapping[str, KeyPair] | None = None,
 ) -> DynamicEntries:
     """``servers``: target group ARN -> routable ``(host, port)`` endpoints, sorted; ``weights``: a group whose
     target ramps up (slow start) -> its servers' weights. ``memo``: the last compile's texts, updated (the config
     endpoint owns one); without it, nothing is reused. ``certificates``: certificate ARN -> what HTTPS listeners
-    serve (those not in it are not served)."""
-    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {}, certificates or {})
+    serve (those not in it are not served). ``public_keys``: region -> the certificate of its signing keys' host
+    name (regions without one are answered on HTTP ports only)."""
+    builder = _Builder(state, servers, options, memo or CompileMemo(), weights or {}, certificates or {},
+                       public_keys or {})
     for listener in sorted(state.listeners.values(), key=lambda li: (li.port, li.arn)):
         builder.add_listener(listener)
     return builder.finish()
@@ -118,11 +128,11 @@ def compile_entries(
 
 def compile_config(
     state: State, servers: Servers, options: CompileOptions, port: int | None = None,
-    certificates: Mapping[str, KeyPair] | None = None,
+    certificates: Mapping[str, KeyPair] | None = None, public_keys: Mapping[str, KeyPair] | None = None,
 ) -> DynamicConfig:
     """The whole dynamic config as a dict, or only listener ``port``'s part (for tests and tools; the server
     serves ``compile_entries(...).render()``). Never empty: a placeholder service is always there."""
-    entries = compile_entries(state, servers, options, certificates=certificates)
+    entries = compile_entries(state, servers, options, certificates=certificates, public_keys=public_keys)
     result: DynamicConfig = json.loads(entries.render(port))
     return result
 
@@ -135,10 +145,12 @@ def _terminal_action(rule: Rule) -> Action | None:
 class _Builder:
     def __init__(
         self, state: State, servers: Servers, options: CompileOptions, memo: CompileMemo,
-        weights: Mapping[str, Weights], certificates: Mapping[str, KeyPair],
+        weights: Mapping[str, Weights], certificates: Mapping[str, KeyPair], public_keys: Mapping[str, KeyPair],
     ) -> None:
         self.state, self.servers, self.options, self.memo, self.weights = state, servers, options, memo, weights
-        self.certificates = certificates
+        self.certificates, self.public_keys = certificates, public_keys
+        self.secure_ports: dict[int, bool] = {}  # listener port -> HTTPS (its first listener's protocol)
+        self.signing_regions: set[str] = set()  # regions of the load balancers whose rules sign users in
         self.tls: dict[int, list[tuple[int, ListenerTls]]] = {}  # port -> (rank of its load balancer, part)
         self.entries = DynamicEntries()
         self.tg_names = self._tg_service_names()
@@ -147,6 +159,7 @@ class _Builder:
         self.old_listeners, self.new_listeners = memo.listeners, dict[str, ListenerText]()
         self.unavailable = entry(UNAVAILABLE_SERVICE, load_balancer([]))
         self.answered = entry(ANSWERED_SERVICE, load_balancer([]))
+        self.signin = entry(SIGNIN_SERVICE, load_balancer([options.fixed_response_url]))
         self.insecure = entry(INSECURE_TRANSPORT, {"insecureSkipVerify": True})
         by_port: dict[int, dict[str, LoadBalancer]] = {}
         for li in state.listeners.values():
@@ -159,16 +172,33 @@ class _Builder:
 
     def finish(self) -> DynamicEntries:
         self.memo.keep(self.new_tgs, self.new_listeners)
+        regions = sorted(self.signing_regions)
+        extra = [self.public_keys[r] for r in regions if r in self.public_keys]
+        if regions:
+            self._public_keys(regions)
         every: list[ListenerTls] = []
         for port in sorted(self.tls):
             parts = [part for _, part in sorted(self.tls[port], key=lambda ranked: ranked[0])]
-            self.entries.tls[port] = render_tls(parts)
+            self.entries.tls[port] = render_tls(parts, extra)
             every.extend(parts)
         if every:
-            self.entries.tls[None] = render_tls(every)
+            self.entries.tls[None] = render_tls(every, extra)
         placeholder = load_balancer([self.options.fixed_response_url])
         self.entries.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
         return self.entries
+
+    def _public_keys(self, regions: Sequence[str]) -> None:
+        """On every listener port, the signing keys' host names of ``regions`` -> this server (which serves the
+        key of the path's kid for them); on HTTPS ports only the regions with a certificate."""
+        for port, secure in sorted(self.secure_ports.items()):
+            hosts = [PUBLIC_KEYS_HOST.format(region=r) for r in regions if not secure or r in self.public_keys]
+            if not hosts:
+                continue
+            name = f"elbv2-public-keys-{port}"
+            expr = " || ".join([f"Host({go_quote(host)})" for host in hosts])
+            router = router_entry(name, port, PUBLIC_KEYS_PRIORITY, expr, SIGNIN_SERVICE, [], secure)
+            self.entries.merge(port, "routers", {name: router})
+            self.entries.merge(port, "services", {SIGNIN_SERVICE: self.signin})
 
     def _tg_service_names(self) -> dict[str, str]:
         """``tg-<name>``; names shared by several TGs (other regions) get the ARN's id appended."""
@@ -196,6 +226,7 @@ class _Builder:
         if lb is None:
             return
         peers = self.lbs_by_port.get(listener.port, [lb])
+        self.secure_ports.setdefault(listener.port, listener.protocol == ProtocolName.HTTPS)
         if listener.protocol == ProtocolName.HTTPS:  # the oldest load balancer's listener gives the port's defaults
             ordered = sorted(listener.certificates, key=lambda c: not c.is_default)
             part = listener_tls(listener.ssl_policy, [c.arn for c in ordered], self.certificates,
@@ -224,6 +255,8 @@ class _Builder:
             ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
         self.new_listeners[listener.arn] = out
+        if out.signs_in:
+            self.signing_regions.add(region_of(lb.arn))
         port = listener.port
         for section, texts in out.texts.items():
             self.entries.merge(port, section, texts)
@@ -279,12 +312,13 @@ class _Builder:
             if forward is None:
                 texts["services"][ANSWERED_SERVICE] = self.answered
             used.update(arns)
-        if secure and any(sign_in(r.actions[0], self.options.fixed_response_url) for r in rules):
+        signs_in = secure and any(sign_in(r.actions[0], self.options.fixed_response_url) for r in rules)
+        if signs_in:
             name = safe_name(f"{lb_name}-{listener.port}-idpresponse")
             routers[name] = router_entry(name, listener.port, CALLBACK_PRIORITY, f"Path({go_quote(CALLBACK_PATH)})",
                                          SIGNIN_SERVICE, [], secure, logged)
-            texts["services"][SIGNIN_SERVICE] = entry(SIGNIN_SERVICE, load_balancer([self.options.fixed_response_url]))
-        return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs)
+            texts["services"][SIGNIN_SERVICE] = self.signin
+        return ListenerText(listener, context, texts, tuple((arn, secure) for arn in sorted(used)), outs, signs_in)
 
     def _rule(
         self,

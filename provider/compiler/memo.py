@@ -41,6 +41,7 @@ class ListenerText(NamedTuple):
     texts: dict[str, dict[str, str]]  # routers, and the rules' own services and middlewares
     target_groups: tuple[tuple[str, bool], ...]  # (arn, secure) of the target group services its routers use
     rules: dict[int, RuleText]  # per rule, for the next compile when one of them changes
+    signs_in: bool  # a rule signs users in (authenticate-oidc or -cognito)
 
 
 @dataclass

@@ -98,8 +98,9 @@ def listener_tls(
     return ListenerTls(tls_options, default, served)
 
 
-def render(parts: Sequence[ListenerTls]) -> str:
-    """The ``tls`` section's JSON text for the listeners of one Traefik (the first gives the defaults); "" when none."""
+def render(parts: Sequence[ListenerTls], extra: Sequence[KeyPair] = ()) -> str:
+    """The ``tls`` section's JSON text for the listeners of one Traefik (the first gives the defaults), ``extra``
+    certificates served by SNI after theirs; "" when none."""
     if not parts:
         return ""
     seen: dict[str, KeyPair] = {}
@@ -108,8 +109,8 @@ def render(parts: Sequence[ListenerTls]) -> str:
             seen.setdefault(arn, pair)
     first = parts[0]
     section: DynamicConfig = {"options": {"default": first.options}}
-    if seen:
-        section["certificates"] = [seen[arn].traefik() for arn in sorted(seen)]
+    if seen or extra:
+        section["certificates"] = [seen[arn].traefik() for arn in sorted(seen)] + [pair.traefik() for pair in extra]
     if first.default is not None:
         section["stores"] = {"default": {"defaultCertificate": first.default.traefik()}}
     return json.dumps(section, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

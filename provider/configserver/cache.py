@@ -8,12 +8,13 @@ worker thread (instance addresses may ask Docker), and every poll until the next
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from provider.compiler.compile import CompileMemo, CompileOptions, KeyPair, compile_entries
 from provider.configserver.memory import release_free_memory
+from provider.elbv2.arns import region_of
 from provider.elbv2.context import InstanceResolver
 from provider.elbv2.model import State, TargetType
 from provider.store import Store
@@ -31,6 +32,13 @@ class CertificateSource(Protocol):
     def version(self) -> int: ...
 
     def key_pairs(self) -> Mapping[str, KeyPair]: ...
+
+
+class PublicKeysCertificates(Protocol):
+    """The certificates of ``public-keys.auth.elb.<region>.amazonaws.com`` that HTTPS listener ports serve; the same
+    pair for a region every time (the config's bytes depend on it)."""
+
+    def pairs(self, regions: Iterable[str]) -> Mapping[str, KeyPair]: ...
 
 
 class _NoCertificates:
@@ -83,6 +91,11 @@ def ramp_weights(health: HealthMonitor, state: State) -> dict[str, dict[tuple[st
     }
 
 
+def public_key_pairs(source: PublicKeysCertificates | None, state: State) -> Mapping[str, KeyPair]:
+    """The certificates of the signing keys' host names of the regions ``state``'s load balancers are in."""
+    return source.pairs({region_of(lb.arn) for lb in state.load_balancers.values()}) if source else {}
+
+
 class ConfigCache:
     """Compiles lazily, once per change; concurrent polls after a change share one compilation.
 
@@ -94,9 +107,11 @@ class ConfigCache:
     def __init__(
         self, store: Store, health: HealthMonitor, instances: InstanceResolver | None, base_url: str,
         certificates: CertificateSource | None = None, session_key: bytes = b"",
+        public_keys: PublicKeysCertificates | None = None,
     ) -> None:
         self.store, self.health, self.instances = store, health, instances
         self.certificates: CertificateSource = certificates or _NoCertificates()
+        self.public_keys = public_keys
         self.options = CompileOptions(fixed_response_url=base_url, session_key=session_key)
         self.memo = CompileMemo()  # the last compile's texts: a recompile redoes only what changed
         self._current: Compiled | None = None
@@ -163,7 +178,8 @@ class ConfigCache:
         state = self.store.snapshot()
         servers = routable_servers(self.health, self.instances, state)
         pairs = self.certificates.key_pairs()
-        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.health, state), pairs)
+        entries = compile_entries(state, servers, self.options, self.memo, ramp_weights(self.health, state), pairs,
+                                  public_key_pairs(self.public_keys, state))
         ports = {li.port for li in state.listeners.values()}
         compiled = Compiled(
             key=key,

@@ -2,13 +2,16 @@
 sign users in at a real OpenID Connect provider (node oidc-provider); a browser-style client with a cookie jar goes
 through the real Traefik (the alb plugin), the IdP's sign-in pages and /oauth2/idpresponse to the target, which
 sees ALB's three headers. x-amzn-oidc-data is checked with the public key this server serves, by joserfc's ES256
-and by cryptography."""
+and by cryptography; the keys rotate (`rotate-signing-key`), and the listener ports (HTTPS 443, HTTP 80) answer
+ALB's key host name, public-keys.auth.elb.<region>.amazonaws.com, as one hosts-file line would send it."""
 
 from __future__ import annotations
 
 import base64
 import json
 import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,11 +29,12 @@ from tests.support.backends import Backend, Request
 from tests.support.clients import aws_client
 from tests.support.idp import Browser, Idp
 from tests.support.processes import InProcessServer, start_server
-from tests.support.tls import OutsideCa, wait_for_status
+from tests.support.tls import OutsideCa, https_get, wait_for_status
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
 CLIENT, SECRET = "shop", "shop-secret"
+KEYS_HOST = "public-keys.auth.elb.us-east-1.amazonaws.com"
 
 
 def echo_headers(request: Request) -> tuple[int, bytes, dict[str, str]]:
@@ -67,7 +71,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("oidc")
     backend = Backend("app", echo_headers)
     server = start_server(tmp, acm_validation_seconds=0.2)
-    traefik = Traefik(server.settings, "/traefik/config", [443], tmp / "traefik.log")
+    traefik = Traefik(server.settings, "/traefik/config", [443, 80], tmp / "traefik.log")
     base = f"https://localhost:{traefik.ports[443]}"
     idp = Idp([{"client_id": CLIENT, "client_secret": SECRET, "redirect_uris": [f"{base}/oauth2/idpresponse"]}],
               tmp / "idp.log", access_token_ttl=3600)
@@ -96,6 +100,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                           Conditions=[{"Field": "path-pattern", "Values": [path]}])
     elbv2.create_rule(ListenerArn=listener, Priority=4, Conditions=[{"Field": "path-pattern", "Values": ["/fresh/*"]}],
                       Actions=[oidc_action(brief_idp, SessionCookieName="Fresh"), forward])
+    elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
     ca = tmp / "outside-ca.pem"
     ca.write_bytes(outside.pem)
     world = World(server, traefik, idp, brief_idp, elbv2, str(ca), lb["LoadBalancerArn"], listener, base)
@@ -141,6 +147,25 @@ def test_the_sign_in_flow_ends_at_the_target_with_albs_headers(world: World) -> 
     browser.close()
 
 
+def verified(world: World, data: str) -> dict[str, Any]:
+    """The header of ``data`` (x-amzn-oidc-data), its signature checked with the public key served for its kid, by
+    joserfc's ES256 (an independent JOSE implementation) and by cryptography directly."""
+    header_b64, payload_b64, signature_b64 = data.split(".")
+    header: dict[str, Any] = json.loads(segment(header_b64))
+    reply = httpx.get(f"{world.server.url}/{KEYS_HOST}/{header['kid']}")
+    assert reply.status_code == 200, f"kid {header['kid']} is not served"
+    pem = reply.content
+    signing_input = f"{header_b64}.{payload_b64}".encode()
+    raw = segment(signature_b64)
+    assert len(raw) == 64
+    assert JWSRegistry.algorithms["ES256"].verify(signing_input, raw, ECKey.import_key(pem))
+    key = serialization.load_pem_public_key(pem)
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+    return header
+
+
 def test_x_amzn_oidc_data_verifies_with_the_served_public_key(world: World) -> None:
     browser, seen = signed_in(world)
     browser.close()
@@ -158,18 +183,47 @@ def test_x_amzn_oidc_data_verifies_with_the_served_public_key(world: World) -> N
     by_host = httpx.get(f"{world.server.url}/{header['kid']}",
                         headers={"Host": "public-keys.auth.elb.us-east-1.amazonaws.com"}).content
     assert pem == by_host and pem.startswith(b"-----BEGIN PUBLIC KEY-----")
-    signing_input = f"{header_b64}.{payload_b64}".encode()
-    raw = segment(signature_b64)
-    assert len(raw) == 64
-    # joserfc's ES256 (an independent JOSE implementation) ...
-    assert JWSRegistry.algorithms["ES256"].verify(signing_input, raw, ECKey.import_key(pem))
-    # ... and cryptography directly
-    key = serialization.load_pem_public_key(pem)
-    assert isinstance(key, ec.EllipticCurvePublicKey)
-    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+    assert verified(world, data) == header
     assert httpx.get(f"{world.server.url}/public-keys.auth.elb.us-east-1.amazonaws.com/"
                      "00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_signing_keys_rotate_and_replaced_ones_are_still_served(world: World) -> None:
+    browser, seen = signed_in(world)
+    before = seen["headers"]["x-amzn-oidc-data"]
+    old_kid = verified(world, before)["kid"]
+    rotated = subprocess.run([sys.executable, "-m", "provider", "rotate-signing-key", "--region", "us-east-1",
+                              "--db", world.server.settings.db], capture_output=True, text=True, timeout=60,
+                             check=True)
+    new_kid = rotated.stdout.strip()
+    assert new_kid and new_kid != old_kid
+    assert verified(world, before)["kid"] == old_kid  # still served: the header signed before still verifies
+    # the session signed in before rides on with its header; a new sign-in is signed with the new key
+    assert browser.client.get(f"{world.base}/shop/x").json()["headers"]["x-amzn-oidc-data"] == before
+    browser.close()
+    browser, seen = signed_in(world)
+    browser.close()
+    assert verified(world, seen["headers"]["x-amzn-oidc-data"])["kid"] == new_kid
+
+
+def test_listener_ports_answer_albs_key_host_name(world: World) -> None:
+    browser, seen = signed_in(world)
+    browser.close()
+    kid = verified(world, seen["headers"]["x-amzn-oidc-data"])["kid"]
+    pem = httpx.get(f"{world.server.url}/{KEYS_HOST}/{kid}").content
+    # HTTPS: a certificate for the name from the local CA, which the client trusts (no -k)
+    local_ca = world.server.settings.ca_dir / "ca.pem"
+    status, _, body = https_get(world.traefik.ports[443], KEYS_HOST, f"/{kid}", str(local_ca))
+    assert (status, body) == (200, pem)
+    status, _, _ = https_get(world.traefik.ports[443], KEYS_HOST, "/00000000-0000-0000-0000-000000000000",
+                             str(local_ca))
+    assert status == 404
+    # plain HTTP on the other listener port
+    http_port = f"http://127.0.0.1:{world.traefik.ports[80]}/{kid}"
+    reply = httpx.get(http_port, headers={"Host": KEYS_HOST})
+    assert (reply.status_code, reply.content) == (200, pem)
+    # other host names still reach the load balancer's own rules
+    assert httpx.get(http_port).json()["path"] == f"/{kid}"
 
 
 def test_forged_client_headers_are_removed(world: World) -> None:

@@ -35,13 +35,16 @@ def ensure_installed() -> None:
 
 class Idp:
     """``clients``: oidc-provider client metadata (client_id, client_secret, redirect_uris); ``access_token_ttl``
-    in seconds. ``issuer`` is ``http://127.0.0.1:<port>``."""
+    in seconds. ``issuer`` is ``http://127.0.0.1:<port>``; with ``pool`` (a user pool id) the server answers as a
+    Cognito-compatible one at ``domain`` (``http://127.0.0.1:<port>``): Cognito's paths, issuer ``<domain>/<pool>``."""
 
-    def __init__(self, clients: Sequence[dict[str, Any]], log: Path, access_token_ttl: int = 3600) -> None:
+    def __init__(self, clients: Sequence[dict[str, Any]], log: Path, access_token_ttl: int = 3600,
+                 pool: str | None = None) -> None:
         ensure_installed()
         self.port = free_port()
-        self.issuer = f"http://127.0.0.1:{self.port}"
-        config = {"port": self.port, "clients": list(clients), "accessTokenTtl": access_token_ttl}
+        self.domain = f"http://127.0.0.1:{self.port}"
+        self.issuer = f"{self.domain}/{pool}" if pool else self.domain
+        config = {"port": self.port, "clients": list(clients), "accessTokenTtl": access_token_ttl, "pool": pool}
         env = {**os.environ, "IDP_CONFIG": json.dumps(config)}
         self.process = subprocess.Popen(["node", "server.js"], cwd=IDP_DIR, env=env, stdout=log.open("ab"),
                                         stderr=subprocess.STDOUT)

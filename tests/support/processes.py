@@ -20,6 +20,7 @@ import uvicorn
 
 from provider.app import create_app
 from provider.compiler.compile import CompileOptions, compile_config
+from provider.configserver.cache import public_key_pairs
 from provider.elbv2.model import State
 from provider.elbv2.target_health import TargetHealthState
 from provider.runtime import Runtime
@@ -125,7 +126,8 @@ class InProcessServer:
                     tx.put(obj)
         snapshot = self.store.snapshot()
         servers = {arn: [(t.id, t.port) for t in ts] for arn, ts in snapshot.targets_by_group.items()}
-        return compile_config(snapshot, servers, self.options)
+        public_keys = public_key_pairs(self.runtime.public_keys_certificates, snapshot)
+        return compile_config(snapshot, servers, self.options, public_keys=public_keys)
 
     def load_checked(self, state: State) -> dict[str, Any]:
         """``load``, then wait for every target's first health check: until then the first target to pass takes

@@ -15,6 +15,7 @@ from provider.compiler.compile import (
     PLACEHOLDER_SERVICE,
     CompileMemo,
     CompileOptions,
+    KeyPair,
     compile_config,
     compile_entries,
     for_port,
@@ -23,6 +24,7 @@ from provider.compiler.compile import (
 from provider.elbv2.model import (
     Action,
     ActionType,
+    AuthenticateOidc,
     Condition,
     FixedResponse,
     Forward,
@@ -428,3 +430,41 @@ def test_only_load_balancers_with_access_logs_log_their_requests() -> None:
     state = make_state([rule(L80, None, fwd((BLUE, 1)))], [L80], [BLUE], [logged])
     [router] = compile_config(state, SERVERS, OPTS)["http"]["routers"].values()
     assert "observability" not in router  # Traefik's default: logged
+
+
+# ---- issue 19: the signing keys' host name on every listener port while a rule signs users in ----------------------
+KEYS_HOST = 'Host("public-keys.auth.elb.us-east-1.amazonaws.com")'
+PAIR = KeyPair("-----BEGIN CERTIFICATE-----keys", "-----BEGIN PRIVATE KEY-----keys")
+IDP = "https://idp.example.com"
+SIGN_IN = Action(ActionType.AUTHENTICATE_OIDC, 1, authenticate_oidc=AuthenticateOidc(
+    IDP, f"{IDP}/auth", f"{IDP}/token", f"{IDP}/userinfo", "app", "secret"))
+
+
+def _signing_state(signs_in: bool) -> State:
+    first = replace(fwd((BLUE, 1)), order=2)
+    https_default = replace(rule(L443, None, first), actions=(SIGN_IN, first) if signs_in else (first,))
+    return make_state([rule(L80, None, fwd((GREEN, 1))), https_default], [L80, L443], [BLUE, GREEN], [WEB])
+
+
+@pytest.mark.parametrize(
+    ("signs_in", "pairs", "routers"),
+    [
+        pytest.param(False, {"us-east-1": PAIR}, {}, id="no-sign-in"),
+        pytest.param(True, {"us-east-1": PAIR}, {"elbv2-public-keys-80": False, "elbv2-public-keys-443": True},
+                     id="http-and-https"),
+        pytest.param(True, {}, {"elbv2-public-keys-80": False}, id="no-certificate-http-only"),
+    ],
+)
+def test_listener_ports_answer_the_signing_keys_host(signs_in: bool, pairs: dict[str, KeyPair],
+                                                     routers: dict[str, bool]) -> None:
+    plan = compile_entries(_signing_state(signs_in), SERVERS, OPTS, public_keys=pairs)
+    whole = json.loads(plan.render())
+    found = {n: r for n, r in whole["http"]["routers"].items() if n.startswith("elbv2-public-keys-")}
+    assert {n: "tls" in r for n, r in found.items()} == routers
+    for router in found.values():
+        assert (router["rule"], router["service"]) == (KEYS_HOST, "elbv2-signin")
+        assert router["priority"] > whole["http"]["routers"]["web-443-idpresponse"]["priority"]
+    certificates = json.loads(plan.render(443))["tls"].get("certificates", [])
+    assert (PAIR.traefik() in certificates) == ("elbv2-public-keys-443" in routers)
+    for port in (80, 443):
+        assert plan.render(port) == serialize(for_port(whole, port)), port

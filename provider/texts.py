@@ -68,10 +68,6 @@ DETECTOR_ONE_FORM = (  # not known from AWS
     "Specify one of SingleMetricAnomalyDetector, MetricMathAnomalyDetector or the Namespace, MetricName, Dimensions"
     " and Stat parameters."
 )
-METRIC_MATH_DETECTOR = (  # not known from AWS
-    "MetricMathAnomalyDetector is not supported here: use SingleMetricAnomalyDetector, or"
-    " ANOMALY_DETECTION_BAND over the expression in GetMetricData and PutMetricAlarm."
-)
 DETECTOR_NOT_FOUND = "No anomaly detector was found for the specified metric and statistic."  # not known from AWS
 EXCLUDED_RANGE = "The StartTime of {name} must be before its EndTime."  # not known from AWS
 DETECTOR_IDS_WITH_FILTERS = (  # not known from AWS

@@ -52,12 +52,13 @@ def _stat(params: Params) -> tuple[str | None, str | None]:
     return statistic, extended
 
 
-def _queries(items: list[Params], band_id: str | None) -> tuple[tuple[AlarmQuery, ...], int]:
-    """Metrics=[...] -> typed queries and the period of their metrics; exactly one returns data (besides the
-    anomaly detection band ``band_id`` names, which may too)."""
+def parse_queries(items: list[Params], band_id: str | None = None, name: str = "Metrics"
+                  ) -> tuple[tuple[AlarmQuery, ...], int]:
+    """Metrics=[...] (or a metric math anomaly detector's queries, ``name``) -> typed queries and the period of their
+    metrics; exactly one returns data (besides the anomaly detection band ``band_id`` names, which may too)."""
     out: list[AlarmQuery] = []
     for n, item in enumerate(items, 1):
-        where = f"Metrics.member.{n}"
+        where = f"{name}.member.{n}"
         qid = str(validate.required(item, "id", f"{where}.Id"))
         stat, expression = item.get("metric_stat"), item.get("expression")
         if (stat is None) == (expression is None):
@@ -146,7 +147,7 @@ def parse_alarm(params: Params, arn: str, now: datetime) -> Alarm:
         if any(params.get(k) is not None for k in ("statistic", "extended_statistic", "period", "dimensions")):
             raise InvalidParameterCombination("Statistic, ExtendedStatistic, Period and Dimensions cannot be given"
                                               " with Metrics.")
-        queries, period = _queries(items, band_id)
+        queries, period = parse_queries(items, band_id)
     else:
         statistic, extended = _stat(params)
         period = _period(validate.required(params, "period", "Period"), "Period")

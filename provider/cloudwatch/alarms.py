@@ -15,7 +15,7 @@ from provider.cloudwatch import alarm_store as stored
 from provider.cloudwatch import math, tag_store, tags, validate
 from provider.cloudwatch.alarm_model import PAGE_SIZE, Alarm, AlarmQuery, MetricStat, StateValue
 from provider.cloudwatch.alarm_parse import parse_alarm
-from provider.cloudwatch.anomaly_detectors import ensure_detector
+from provider.cloudwatch.anomaly_store import AnomalyDetector, ensure
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, InvalidParameterCombination, ValidationError
 from provider.cloudwatch.paging import answer, page
@@ -43,7 +43,7 @@ def put_metric_alarm(ctx: Context, params: Params) -> Result:
                                     state_reason_data=old.state_reason_data, state_updated_at=old.state_updated_at)
     stored.put_alarms(ctx.store, [alarm])
     for m in _banded(alarm):
-        ensure_detector(ctx, m.namespace, m.metric_name, m.dimensions, m.stat)
+        ensure(ctx.store, AnomalyDetector(ctx.region, m.namespace, m.metric_name, m.dimensions, m.stat))
     if old is None and new_tags:  # Tags count only when the alarm is created, as on AWS
         tag_store.set_tags(ctx.store, alarm.arn, new_tags)
     return {}
@@ -147,7 +147,7 @@ def _dimensions(dims: tuple[tuple[str, str], ...]) -> list[Result]:
     return [{"name": n, "value": v} for n, v in dims]
 
 
-def _query_shape(q: AlarmQuery) -> Result:
+def query_shape(q: AlarmQuery) -> Result:
     out: Result = {"id": q.id, "return_data": q.return_data}
     if q.metric_stat is not None:
         m = q.metric_stat
@@ -181,7 +181,7 @@ def shape(a: Alarm) -> Result:
         out.update(metric_name=a.metric.metric_name, namespace=a.metric.namespace, period=a.period,
                    dimensions=_dimensions(a.metric.dimensions), **({"unit": a.metric.unit} if a.metric.unit else {}))
     else:
-        out["metrics"] = [_query_shape(q) for q in a.queries]
+        out["metrics"] = [query_shape(q) for q in a.queries]
     return out
 
 

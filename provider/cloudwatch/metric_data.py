@@ -244,7 +244,7 @@ def _excluded(ctx: Context, q: _Query) -> list[band.Range]:
         return []
     m = q.series.metric
     found = anomaly_store.find(ctx.store, ctx.region, m.namespace, m.name, m.dimensions, stat_name(q.stat))
-    return [(to_ms(start), to_ms(end)) for start, end in found.excluded] if found is not None else []
+    return [(to_ms(start), to_ms(end)) for start, end in found.configuration.excluded] if found is not None else []
 
 
 def _band_labelled(q: _Query, results: int) -> list[_Query]:

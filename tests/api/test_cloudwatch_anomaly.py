@@ -201,8 +201,8 @@ def test_detectors_put_describe_page_delete(api_server: Server) -> None:
         (lambda: cw.describe_anomaly_detectors(AnomalyDetectorIds=["x"], Namespace="n"),
          "InvalidParameterCombination"),
         (lambda: cw.describe_anomaly_detectors(NextToken="%%"), "InvalidNextToken"),
-        (lambda: cw.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": [
-            {"Id": "e1", "Expression": "m1 * 2"}]}), "ValidationError"),
+        (lambda: cw.put_anomaly_detector(MetricMathAnomalyDetector={"MetricDataQueries": [  # no metric
+            {"Id": "e1", "Expression": "2 * 2"}]}), "ValidationError"),
         (lambda: cw.put_anomaly_detector(Namespace="n", MetricName="m", Stat="Sum",
                                          SingleMetricAnomalyDetector={"Namespace": "n"}),
          "InvalidParameterCombination"),
@@ -217,6 +217,20 @@ def test_detectors_put_describe_page_delete(api_server: Server) -> None:
         assert e.value.response["Error"]["Code"] == code
     assert cw.describe_anomaly_detectors()["AnomalyDetectors"] == before
 
+    math = {"MetricDataQueries": [
+        {"Id": "m1", "ReturnData": False, "MetricStat": {"Metric": {"Namespace": "Anomaly/Crud", "MetricName": "A"},
+                                                         "Period": 60, "Stat": "Sum"}},
+        {"Id": "e1", "Expression": "m1 * 2"}]}
+    cw.put_anomaly_detector(MetricMathAnomalyDetector=math)
+    assert [d["MetricName"] for d in cw.describe_anomaly_detectors(Namespace="Anomaly/Crud")["AnomalyDetectors"]] == [
+        "A", "B"]  # metric math detectors are listed only when asked for
+    maths = cw.describe_anomaly_detectors(AnomalyDetectorTypes=["METRIC_MATH"])["AnomalyDetectors"]
+    assert [[q["Id"] for q in d["MetricMathAnomalyDetector"]["MetricDataQueries"]] for d in maths] == [["m1", "e1"]]
+    both_kinds = cw.describe_anomaly_detectors(AnomalyDetectorTypes=["SINGLE_METRIC", "METRIC_MATH"],
+                                               MaxResults=100)["AnomalyDetectors"]
+    assert "MetricMathAnomalyDetector" in both_kinds[-1] and len(both_kinds) >= 3
+    cw.delete_anomaly_detector(MetricMathAnomalyDetector=math)
+    assert cw.describe_anomaly_detectors(AnomalyDetectorTypes=["METRIC_MATH"])["AnomalyDetectors"] == []
     cw.delete_anomaly_detector(SingleMetricAnomalyDetector={"Namespace": "Anomaly/Crud", "MetricName": "A",
                                                             "Dimensions": dims, "Stat": "Sum"})
     cw.delete_anomaly_detector(AnomalyDetectorId=both[1]["AnomalyDetectorId"])

@@ -1,6 +1,7 @@
 """S3 objects on an S3-compatible server (``--s3-endpoint-url``: MinIO, LocalStack, moto), through boto3's S3
 client, made on first use so that start-up does not import boto3. Credentials come from the usual chain (the
-environment, a profile); with none, requests go unsigned (moto and LocalStack take them)."""
+environment, a profile); with none, LocalStack's ``test``/``test``, which moto and LocalStack take (they refuse
+unsigned reads of private objects)."""
 
 from __future__ import annotations
 
@@ -21,15 +22,14 @@ class S3Objects:
     @cached_property
     def client(self) -> Any:
         import boto3
-        from botocore import UNSIGNED
         from botocore.config import Config
 
         with self._lock:
             session = boto3.session.Session()
+            if session.get_credentials() is None:
+                session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test")
             config = Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=10,
                             retries={"max_attempts": 2})
-            if session.get_credentials() is None:
-                config = config.merge(Config(signature_version=UNSIGNED))
             return session.client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
 
     def read(self, bucket: str, key: str, version: str | None = None) -> bytes | None:

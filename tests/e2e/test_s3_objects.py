@@ -102,8 +102,8 @@ def test_access_log_files_are_put_to_the_bucket(world: World) -> None:
         assert {"Key": "access_logs.s3.enabled", "Value": "false"} in values
         world.s3.client.create_bucket(Bucket="logs")
         modify()
-        # the listener after the attributes, as Terraform orders them: logs enabled on a listener Traefik already
-        # routes do not start its log lines yet (seen here; not a matter of where the files go)
+        # the listener after the attributes, as Terraform orders them: every request it serves is logged (those a
+        # listener served before Traefik applied a change of the attributes would not be)
         elbv2.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                               DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
 

@@ -72,6 +72,8 @@ class Uploads:
             bucket, *key = path.relative_to(self.root).parts
             try:
                 self.objects.write(bucket, "/".join(key), path.read_bytes())
+            except FileNotFoundError:  # removed meanwhile: nothing left to put
+                pass
             except Exception as error:  # the server refused or is away: the file is tried again
                 failed = failed or error
                 continue

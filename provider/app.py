@@ -29,6 +29,7 @@ from provider.configserver import endpoint as dataplane
 from provider.configserver.cache import ConfigCache
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
+from provider.objects import routes as objects
 from provider.rollout import routes as rollouts
 from provider.runtime import Runtime
 from provider.settings import Settings
@@ -84,7 +85,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         work = [
             run_health(store, health, instances, settings.health_time_scale),
             run_metrics(store, health, settings.metrics_retention_hours),
-            run_ingest(store, settings),
+            run_ingest(store, settings, runtime.objects),
             run_alarms(CloudWatchContext(store, settings.region, settings.account_id)),
             run_telemetry(store, sources),
             *(task(settings, store) for task in background),
@@ -113,6 +114,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         *devidp.routes(devidp.DevIdp(runtime.auth_keys)),
         *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
         *rollouts.routes(store),
+        *objects.routes(runtime.objects),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(auth.PublicKeysHost)])
     app.state.runtime = runtime

@@ -218,6 +218,14 @@ class RevocationIdNotFound(ApiError):
     code = "RevocationIdNotFound"
 
 
+class AssociationNotFound(ApiError):
+    code = "AssociationNotFound"
+
+
+class DeleteAssociationSameAccount(ApiError):
+    code = "DeleteAssociationSameAccount"
+
+
 class InvalidScheme(ApiError):
     code = "InvalidScheme"
 

@@ -24,7 +24,7 @@ from provider.elbv2 import network
 from provider.elbv2.context import Context, InstanceResolver
 from provider.elbv2.limits import Quotas
 from provider.elbv2.listeners import certificate_users
-from provider.objects import LocalObjects
+from provider.objects import Objects, open_objects
 from provider.partitions import PUBLIC_KEYS_HOST
 from provider.settings import Settings
 from provider.store import Store
@@ -49,8 +49,12 @@ class Runtime:
             subnets=Directory(self.ec2_store),
             quotas=self.quotas,
             certificates=self.served_certificates,
-            objects=LocalObjects(self.settings.alb_log_path),
+            objects=self.objects,
         )
+
+    @cached_property
+    def objects(self) -> Objects:
+        return open_objects(self.settings)
 
     @cached_property
     def quotas(self) -> Quotas:

@@ -83,6 +83,11 @@ class Settings:
         "where ALB-format access-log files go for load balancers with access_logs.s3.enabled=true",
         shown="<db dir>/alb-logs",
     ))
+    s3_endpoint_url: str | None = setting(None, Flag(
+        "S3-compatible server (MinIO, LocalStack, moto) that trust-store bundles and revocation lists are read from "
+        "and ALB access-log files are put to",
+        shown="none: the directory --alb-log-dir, laid out as <bucket>/<key>",
+    ))
     # ACM
     acm_validation_seconds: float = setting(2.0, Flag(
         "seconds a requested ACM certificate stays PENDING_VALIDATION before it is ISSUED"

@@ -30,6 +30,11 @@ CROSS_ZONE_FIXED = (  # not known from AWS
     " load balancers"
 )
 SECURITY_GROUP_INVALID = "One or more security groups are invalid: {ids}"  # not known from AWS
+ASSOCIATION_SAME_ACCOUNT = (  # not known from AWS
+    "'{resource}' is in the trust store's own account: remove its listener's mutual authentication instead"
+)
+ASSOCIATION_NOT_FOUND = "No shared association of '{resource}' with trust store '{store}' exists"  # not known from AWS
+LOG_BUCKET_DENIED = "Access Denied for bucket: {bucket}. Please check S3bucket permission"
 
 # CloudWatch
 START_EQUALS_END = "The parameter StartTime must not equal parameter EndTime."

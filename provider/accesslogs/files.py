@@ -5,6 +5,10 @@ Each batch of committed requests is appended to its 5-minute file as one more gz
 gzip members is one valid gzip stream: zcat, Python's gzip and ALB log tools read it whole), so a file is
 readable at every moment. Lines are written after their rows commit: a crash in between loses those lines from
 the files (the ``requests`` table keeps them).
+
+With an S3-compatible server (``--s3-endpoint-url``), ``Uploads`` puts each file written to since the last flush
+to it whole, under the same ``<bucket>/<key>``: S3 cannot append, so a file still filling is put again with its new
+lines (ALB itself delivers a file every 5 minutes).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from provider.accesslogs.alb import alb_line, file_name, window_end_ms
 from provider.accesslogs.record import Request
@@ -49,9 +54,37 @@ def destinations(state: State) -> dict[str, Destination]:
     return out
 
 
+class ObjectWriter(Protocol):
+    def write(self, bucket: str, key: str, data: bytes) -> None: ...
+
+
+class Uploads:
+    """The log files written since the last flush, to be put to the S3-compatible server."""
+
+    def __init__(self, root: Path, objects: ObjectWriter) -> None:
+        self.root, self.objects = root, objects
+        self.pending: set[Path] = set()
+
+    def flush(self) -> None:
+        """Put each pending file; one that fails stays pending for the next flush (the first error is raised)."""
+        failed: Exception | None = None
+        for path in sorted(self.pending):
+            bucket, *key = path.relative_to(self.root).parts
+            try:
+                self.objects.write(bucket, "/".join(key), path.read_bytes())
+            except FileNotFoundError:  # removed meanwhile: nothing left to put
+                pass
+            except Exception as error:  # the server refused or is away: the file is tried again
+                failed = failed or error
+                continue
+            self.pending.discard(path)
+        if failed is not None:
+            raise failed
+
+
 class AlbLogWriter:
-    def __init__(self, root: Path, node_ip: str) -> None:
-        self.root, self.node_ip = root, node_ip
+    def __init__(self, root: Path, node_ip: str, uploads: Uploads | None = None) -> None:
+        self.root, self.node_ip, self.uploads = root, node_ip, uploads
         self._names: dict[tuple[str, int], Path] = {}  # (lb, window end) -> its file in this process
         self._destinations: tuple[int, Mapping[str, Destination]] = (-1, {})
 
@@ -71,6 +104,8 @@ class AlbLogWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("ab") as f:
                 f.write(gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=6, mtime=0))
+        if self.uploads is not None:
+            self.uploads.pending.update(batches)
         return list(batches)
 
     def _targets(self, state: State) -> Mapping[str, Destination]:

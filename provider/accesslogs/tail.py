@@ -23,6 +23,7 @@ from provider.accesslogs.record import Request
 from provider.accesslogs.rows import Position, RequestLog
 from provider.background import Due, every
 from provider.elbv2.model import State
+from provider.objects import Objects, S3Objects
 from provider.settings import Settings
 from provider.store import Store
 from provider.telemetry.names import Names
@@ -33,6 +34,7 @@ SUFFIX = ".json"
 POLL_S = 0.25  # each commit has a fixed cost (~8 ms of CPU planning the ingest query): fewer, larger batches
 BATCH_BYTES = 4 << 20  # at most this much per transaction
 RETENTION_EVERY_S = 60.0
+UPLOAD_EVERY_S = 5.0  # a file still filling is put whole again: at most this often (ALB: every 5 minutes)
 
 
 class Sink(Protocol):
@@ -151,19 +153,23 @@ class Tailer:
         return max(copies, key=lambda p: p.stat().st_mtime_ns) if copies else None
 
 
-async def run_ingest(store: Store, settings: Settings) -> None:
-    """Follow the Traefik access logs until cancelled (an app background task); also applies retention."""
-    from provider.accesslogs.files import AlbLogWriter
+async def run_ingest(store: Store, settings: Settings, objects: Objects) -> None:
+    """Follow the Traefik access logs until cancelled (an app background task); also applies retention, and puts
+    the ALB log files to the S3-compatible server when there is one."""
+    from provider.accesslogs.files import AlbLogWriter, Uploads
 
     directory = settings.traefik_log_path
     directory.mkdir(parents=True, exist_ok=True)
-    writer = AlbLogWriter(settings.alb_log_path, settings.listen_host)
+    uploads = Uploads(settings.alb_log_path, objects) if isinstance(objects, S3Objects) else None
+    writer = AlbLogWriter(settings.alb_log_path, settings.listen_host, uploads)
     tailer = Tailer(directory, RequestLog(store, INGEST_SELECT), writer)
     retention_ms = settings.metrics_retention_hours * 3_600_000
-    retention = Due(RETENTION_EVERY_S)
+    retention, upload = Due(RETENTION_EVERY_S), Due(UPLOAD_EVERY_S)
 
     async def step(now: float) -> None:
         await asyncio.to_thread(tailer.poll, store.snapshot())
+        if uploads is not None and uploads.pending and upload.due():
+            await asyncio.to_thread(uploads.flush)
         if retention.due():
             await asyncio.to_thread(tailer.requests.delete_before, int(now * 1000) - retention_ms)
 

@@ -40,6 +40,7 @@ from provider.compiler.answers import (
     rule_key,
     transform_options,
 )
+from provider.compiler.connection import Connection, client_auth, connection
 from provider.compiler.dynamic import (
     PLACEHOLDER_SERVICE,
     DynamicConfig,
@@ -56,7 +57,7 @@ from provider.compiler.dynamic import (
 from provider.compiler.groups import INSECURE_TRANSPORT, Weights, group_service
 from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
-from provider.compiler.tls import KeyPair, ListenerTls, client_auth, listener_tls
+from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
 from provider.compiler.tls import render as render_tls
 from provider.elbv2.arns import region_of
 from provider.elbv2.authenticate_cognito import sign_in
@@ -67,12 +68,13 @@ from provider.elbv2.model import (
     Action,
     Listener,
     LoadBalancer,
+    MutualAuthentication,
     ProtocolName,
     Rule,
     State,
     TrustStore,
 )
-from provider.elbv2.response_headers import response_headers
+from provider.elbv2.response_headers import request_header_names, response_headers
 from provider.partitions import PUBLIC_KEYS_HOST
 from provider.traefik import plugin
 
@@ -210,16 +212,12 @@ class _Builder:
             for arn, tg in self.state.target_groups.items()
         }
 
-    def _mutual(self, listener: Listener) -> tuple[str, TrustStore | None]:
-        """(mode, its trust store in verify mode) of an HTTPS listener; ("off", None) otherwise."""
+    def _mutual(self, listener: Listener) -> tuple[MutualAuthentication | None, TrustStore | None]:
+        """An HTTPS listener's mutual authentication and, in verify mode, its trust store; (None, None) otherwise."""
         m = listener.mutual_authentication
         if listener.protocol != ProtocolName.HTTPS or m is None:
-            return "off", None
-        return m.mode, self.state.trust_stores.get(m.trust_store_arn or "")
-
-    def _client(self, listener: Listener) -> tuple[str, str | None]:
-        mode, store = self._mutual(listener)
-        return mode, store.bundle if store else None
+            return None, None
+        return m, self.state.trust_stores.get(m.trust_store_arn or "")
 
     def add_listener(self, listener: Listener) -> None:
         lb = self.state.load_balancers.get(listener.load_balancer_arn)
@@ -229,8 +227,9 @@ class _Builder:
         self.secure_ports.setdefault(listener.port, listener.protocol == ProtocolName.HTTPS)
         if listener.protocol == ProtocolName.HTTPS:  # the oldest load balancer's listener gives the port's defaults
             ordered = sorted(listener.certificates, key=lambda c: not c.is_default)
+            mutual, store = self._mutual(listener)
             part = listener_tls(listener.ssl_policy, [c.arn for c in ordered], self.certificates,
-                                client_auth(*self._client(listener)))
+                                client_auth(mutual, store.bundle if store else None))
             self.tls.setdefault(listener.port, []).append((peers.index(lb) if lb in peers else 0, part))
         qualifier = None
         if peers[0] != lb:
@@ -238,19 +237,22 @@ class _Builder:
         rules = self.state.rules_by_listener.get(listener.arn, ())
         # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
         logged = access_logs_enabled(lb)
-        tls_headers = listener.protocol == ProtocolName.HTTPS and tls_headers_enabled(lb)
-        mode, store = self._mutual(listener)
-        mtls = (mode, store.revoked if store else ()) if mode in ("verify", "passthrough") else None
-        context = (rules, lb.name, qualifier, self.state.target_groups, logged, tls_headers, mtls)
+        mutual, store = self._mutual(listener)
+        tls = connection(
+            listener.protocol == ProtocolName.HTTPS and tls_headers_enabled(lb), mutual,
+            store.bundle if store else None, store.revoked if store else (),
+            tuple(sorted(request_header_names(listener.attributes).items())),
+        )  # fmt: skip
+        context = (rules, lb.name, qualifier, self.state.target_groups, logged, tls)
         out = self.old_listeners.get(listener.arn)
         if out is None or out.listener is not listener or out.context != context:
             # Rule texts carry the LB name, qualifier, port, TLS and logging: reusable only while those stay the same.
             place = (
-                lb.name, qualifier, logged, tls_headers, mtls, listener.port, listener.protocol,
+                lb.name, qualifier, logged, tls, listener.port, listener.protocol,
                 bool(response_headers(listener.attributes)),
             )  # fmt: skip
             reusable = out is not None and (
-                *out.context[1:3], *out.context[4:7], out.listener.port, out.listener.protocol,
+                *out.context[1:3], *out.context[4:6], out.listener.port, out.listener.protocol,
                 bool(response_headers(out.listener.attributes)),
             ) == place  # fmt: skip
             out = self._listener(listener, context, out.rules if out is not None and reusable else {})
@@ -273,7 +275,7 @@ class _Builder:
             self.entries.merge(port, section, texts)
 
     def _listener(self, listener: Listener, context: tuple[Any, ...], memo: dict[int, RuleText]) -> ListenerText:
-        rules, lb_name, qualifier, _, logged, tls_headers, mtls = context
+        rules, lb_name, qualifier, _, logged, tls = context
         secure = listener.protocol == ProtocolName.HTTPS
         texts: dict[str, dict[str, str]] = {"routers": {}, "services": {}, "middlewares": {}}
         routers, used, outs = texts["routers"], set[str](), dict[int, RuleText]()
@@ -298,9 +300,7 @@ class _Builder:
             children = " ".join([child(a) for a in arns])  # service names have no spaces (``_safe``)
             out = memo.get(id(rule))
             if out is None or out.rule is not rule or out.children != children:
-                out = self._rule(
-                    rule, action, children, lb_name, listener, qualifier, headers_name, logged, tls_headers, mtls
-                )
+                out = self._rule(rule, action, children, lb_name, listener, qualifier, headers_name, logged, tls)
             outs[id(rule)] = out
             if not out.name:  # a rule that can never match routes nothing
                 continue
@@ -330,8 +330,7 @@ class _Builder:
         qualifier: str | None,
         headers: str,
         logged: bool,
-        tls_headers: bool = False,
-        mtls: tuple[str, tuple[str, ...]] | None = None,
+        tls: Connection | None = None,
     ) -> RuleText:
         expr = rule_expr(rule.conditions) if rule.priority is not None else 'PathPrefix("/")'
         if expr is None:
@@ -345,10 +344,8 @@ class _Builder:
         forward = action.forward
         names = children.split(" ") if children else []
         options: DynamicConfig = transform_options(rule.transforms) if rule.transforms else {}
-        if tls_headers:  # X-Amzn-Tls-Version and -Cipher-Suite to the targets
-            options["tlsHeaders"] = True
-        if mtls:  # X-Amzn-Mtls-Clientcert* to the targets, revoked serials refused
-            options["mtls"] = {"mode": mtls[0], **({"revoked": list(mtls[1])} if mtls[1] else {})}
+        if tls:  # the TLS and mTLS headers to the targets, revoked or untrusted certificates refused
+            options |= tls.options()
         jwt, oidc = rule.actions[0].jwt_validation, sign_in(rule.actions[0], self.options.fixed_response_url)
         if jwt:
             options |= jwt_options(jwt)

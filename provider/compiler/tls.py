@@ -77,16 +77,6 @@ def options(policy: SslPolicy) -> DynamicConfig:
     return out
 
 
-def client_auth(mode: str, bundle: str | None) -> DynamicConfig | None:
-    """MutualAuthentication as Traefik's ``clientAuth``: verify requires a certificate chaining to the trust store's
-    bundle (inline PEM); passthrough asks for one and takes any, unverified; off asks for none."""
-    if mode == "verify" and bundle:
-        return {"caFiles": [bundle], "clientAuthType": "RequireAndVerifyClientCert"}
-    if mode == "passthrough":
-        return {"clientAuthType": "RequestClientCert"}
-    return None
-
-
 def listener_tls(
     policy_name: str | None, arns: Sequence[str], pairs: Mapping[str, KeyPair], client: DynamicConfig | None = None
 ) -> ListenerTls:

@@ -13,8 +13,6 @@ from provider.elbv2.ssl_policies import POLICIES
 from provider.errors import SSLPolicyNotFound, UnsupportedOperation
 
 UNSUPPORTED = (
-    "GetTrustStoreRevocationContent",
-    "DeleteSharedTrustStoreAssociation",
     "ModifyIpPools",
     "GetResourcePolicy",
 )

@@ -56,6 +56,12 @@ def region_of(arn: str) -> str:
     return arn.split(":")[3]
 
 
+def account_of(arn: str) -> str:
+    """``arn:aws:elasticloadbalancing:eu-west-1:123456789012:...`` -> ``123456789012``; '' when it has none."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
 # resource type -> the number of '/'-separated parts of its ARN's resource: loadbalancer/app/<name>/<id>, ...
 _PARTS = {"loadbalancer": 4, "targetgroup": 3, "listener": 5, "listener-rule": 6, "truststore": 3}
 

@@ -36,7 +36,7 @@ ONCE_PER_RULE = (
 _HOST = re.compile(r"[A-Za-z0-9*?\-]([A-Za-z0-9*?.\-]*)\.[A-Za-z*?]+")
 _PATH = re.compile(r"[A-Za-z0-9_\-.$/~\"'@:+&*?]+")
 _METHOD = re.compile(r"[A-Z_\-]{1,40}")
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}")  # an RFC 7230 token
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}")  # an RFC 7230 token
 
 
 def parse_conditions(raw: Sequence[Mapping[str, Any]]) -> tuple[Condition, ...]:
@@ -127,7 +127,7 @@ def _check_values(c: Condition) -> None:
             raise ValidationError(f"Condition values must be at most {limits.CONDITION_VALUE_LENGTH} characters long")
     for value in c.values:
         _check_value(c.field, value)
-    if c.field is ConditionField.HTTP_HEADER and not _HEADER_NAME.fullmatch(c.header_name or ""):
+    if c.field is ConditionField.HTTP_HEADER and not HEADER_NAME.fullmatch(c.header_name or ""):
         raise ValidationError(f"'{c.header_name}' is not a valid HTTP header name (1-40 token characters)")
     if c.field is ConditionField.QUERY_STRING and any(not p.value for p in c.query):
         raise ValidationError("Every query-string condition value needs a 'Value'")

@@ -73,10 +73,16 @@ class CertificateDirectory(Protocol):
 
 
 class ObjectReader(Protocol):
-    """S3 objects (trust-store bundles, revocation lists): provider/objects.py."""
+    """S3 objects (trust-store bundles, revocation lists, the access logs' bucket): provider/objects/."""
 
     def read(self, bucket: str, key: str, version: str | None = None) -> bytes | None:
         """The object's bytes, or None when there is none."""
+
+    def has_bucket(self, bucket: str) -> bool:
+        """Can objects be put in ``bucket``?"""
+
+    def location(self, bucket: str, key: str, version: str | None = None) -> str:
+        """A URL that reads the object for a while (S3: presigned)."""
 
 
 def utcnow() -> datetime:

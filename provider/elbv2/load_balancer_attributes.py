@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from provider import texts
 from provider.elbv2 import attributes, lookup
 from provider.elbv2.attributes import boolean, choice, fixed, integer, text
-from provider.elbv2.context import Handler
+from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Attributes, LoadBalancer
 from provider.errors import InvalidConfigurationRequest
 
@@ -47,9 +47,21 @@ _ATTRIBUTES = attributes.Operations(
 )
 
 
+def modify_load_balancer_attributes(ctx: Context, p: Params) -> Result:
+    """As AWS, enabling access logs checks that their bucket can be written (outside the write: S3 is a call away)."""
+    changes = p.get("attributes") or []
+    if ctx.objects is not None and any(str(c.get("key", "")).startswith("access_logs.s3.") for c in changes):
+        lb = lookup.load_balancer(ctx.store.snapshot(), p["load_balancer_arn"])
+        values = dict(attributes.merge(LOAD_BALANCER_ATTRIBUTES, lb.attributes, changes))
+        bucket = values["access_logs.s3.bucket"]
+        if values["access_logs.s3.enabled"] == "true" and bucket and not ctx.objects.has_bucket(bucket):
+            raise InvalidConfigurationRequest(texts.LOG_BUCKET_DENIED.format(bucket=bucket))
+    return _ATTRIBUTES.modify(ctx, p)
+
+
 OPERATIONS: dict[str, Handler] = {
     "DescribeLoadBalancerAttributes": _ATTRIBUTES.describe,
-    "ModifyLoadBalancerAttributes": _ATTRIBUTES.modify,
+    "ModifyLoadBalancerAttributes": modify_load_balancer_attributes,
 }
 
 

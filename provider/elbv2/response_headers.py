@@ -1,10 +1,12 @@
 """Listener attributes: the ``routing.http.response.*`` headers ALB adds to every response of a listener (fixed
-responses and redirects included), ``server.enabled=false`` removing the Server header, and the mTLS header-name
-attributes (stored and echoed; not yet applied to the mTLS headers).
+responses and redirects included), ``server.enabled=false`` removing the Server header, and the names the listener
+gives the TLS and mTLS headers ALB adds to requests (``routing.http.request.<header>.header_name``).
 
 >>> response_headers((("routing.http.response.x_frame_options.header_value", "DENY"),
 ...                   ("routing.http.response.server.enabled", "false")))
 {'X-Frame-Options': 'DENY', 'Server': ''}
+>>> request_header_names((("routing.http.request.x_amzn_mtls_clientcert_leaf.header_name", "X-Client-Leaf"),))
+{'X-Amzn-Mtls-Clientcert-Leaf': 'X-Client-Leaf'}
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 
 from provider.elbv2 import attributes
+from provider.elbv2.conditions import HEADER_NAME
 from provider.elbv2.model import Attributes
 
 _PREFIX = "routing.http.response."
@@ -27,7 +30,7 @@ HEADERS = {  # attribute name between the prefix and ``.header_value`` -> the he
     "x_content_type_options": "X-Content-Type-Options",
     "x_frame_options": "X-Frame-Options",
 }
-_MTLS_HEADERS = (
+_REQUEST_HEADERS = (
     "x_amzn_mtls_clientcert_serial_number", "x_amzn_mtls_clientcert_issuer", "x_amzn_mtls_clientcert_subject",
     "x_amzn_mtls_clientcert_validity", "x_amzn_mtls_clientcert_leaf", "x_amzn_mtls_clientcert",
     "x_amzn_tls_version", "x_amzn_tls_cipher_suite",
@@ -40,10 +43,15 @@ def _pattern(default: str, regex: str, expected: str) -> attributes.Spec:
     return attributes.Spec(default, lambda v: v == "" or compiled.fullmatch(v) is not None, expected)
 
 
+def _request_key(name: str) -> str:
+    return f"routing.http.request.{name}.header_name"
+
+
 def _methods(value: str) -> bool:
     return value == "" or all(m.strip() in _METHODS for m in value.split(","))
 
 
+_HEADER_NAME = _pattern("", HEADER_NAME.pattern, "an HTTP header name of 1 to 40 characters")
 _VALUES: dict[str, attributes.Spec] = {
     "x_content_type_options": _pattern("", "nosniff", "'nosniff'"),
     "x_frame_options": _pattern("", r"DENY|SAMEORIGIN|ALLOW-FROM \S{1,1000}", "DENY, SAMEORIGIN or ALLOW-FROM <uri>"),
@@ -56,7 +64,7 @@ _VALUES: dict[str, attributes.Spec] = {
 LISTENER_ATTRIBUTES: attributes.Specs = {
     _PREFIX + "server.enabled": attributes.boolean("true"),
     **{f"{_PREFIX}{name}.header_value": _VALUES.get(name, attributes.text("")) for name in HEADERS},
-    **{f"routing.http.request.{name}.header_name": attributes.text("") for name in _MTLS_HEADERS},
+    **{_request_key(name): _HEADER_NAME for name in _REQUEST_HEADERS},
 }
 
 
@@ -68,3 +76,11 @@ def response_headers(listener_attributes: Attributes) -> dict[str, str]:
     if values.get(_PREFIX + "server.enabled") == "false":
         out["Server"] = ""
     return out
+
+
+def request_header_names(listener_attributes: Attributes) -> dict[str, str]:
+    """ALB's name of each TLS or mTLS request header the listener renames -> its name there."""
+    values = dict(listener_attributes)
+    out = {"-".join(w.capitalize() for w in name.split("_")): values.get(_request_key(name), "")
+           for name in _REQUEST_HEADERS}
+    return {header: renamed for header, renamed in out.items() if renamed}

@@ -1,8 +1,11 @@
-"""Trust stores (mutual TLS): CA bundles and revocation lists read as S3 objects (provider/objects.py: a local
-directory laid out as <bucket>/<key>), kept in the state; the listeners that verify clients against them.
+"""Trust stores (mutual TLS): CA bundles and revocation lists read as S3 objects (provider/objects/: an
+S3-compatible server, or a local directory laid out as <bucket>/<key>), kept in the state; the listeners that verify
+clients against them.
 
 A bundle is read once, when the trust store is created or modified, as on AWS; a revocation list when it is added.
-GetTrustStoreCaCertificatesBundle answers a ``data:`` URL holding the bundle (AWS: a presigned S3 URL).
+GetTrustStoreCaCertificatesBundle answers a ``data:`` URL holding the bundle (AWS: a presigned S3 URL);
+GetTrustStoreRevocationContent a presigned URL of the list's object (S3's, or this server's for the directory).
+There are no shared trust stores here (no other accounts): DeleteSharedTrustStoreAssociation finds none.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from dataclasses import replace
 
 from cryptography import x509
 
+from provider import texts
 from provider.elbv2 import arns, tags
 from provider.elbv2.context import Context, Handler, Params, Result
 from provider.elbv2.model import Revocation, State, TrustStore
 from provider.elbv2.paging import page
 from provider.errors import (
+    AssociationNotFound,
     CaCertificatesBundleNotFound,
+    DeleteAssociationSameAccount,
     DuplicateTrustStoreName,
     InvalidCaCertificatesBundle,
     InvalidRevocationContent,
@@ -146,6 +152,23 @@ def describe_trust_store_associations(ctx: Context, p: Params) -> Result:
     return {"trust_store_associations": [{"resource_arn": arn} for arn in shown], "next_marker": marker}
 
 
+def get_trust_store_revocation_content(ctx: Context, p: Params) -> Result:
+    store = lookup(ctx.store.snapshot(), ctx, p["trust_store_arn"])
+    _check_ids(store, [p["revocation_id"]])
+    r = next(r for r in store.revocations if r.revocation_id == p["revocation_id"])
+    if ctx.objects is None:
+        raise RevocationContentNotFound(f"Revocation content 's3://{r.bucket}/{r.key}' not found")
+    return {"location": ctx.objects.location(r.bucket, r.key, r.version)}
+
+
+def delete_shared_trust_store_association(ctx: Context, p: Params) -> Result:
+    store = lookup(ctx.store.snapshot(), ctx, p["trust_store_arn"])
+    resource = p["resource_arn"]
+    if arns.account_of(resource) == ctx.account:
+        raise DeleteAssociationSameAccount(texts.ASSOCIATION_SAME_ACCOUNT.format(resource=resource))
+    raise AssociationNotFound(texts.ASSOCIATION_NOT_FOUND.format(resource=resource, store=store.arn))
+
+
 def associations(state: State, arn: str) -> list[str]:
     """The load balancers with a listener verifying clients against trust store ``arn``."""
     return sorted({
@@ -224,4 +247,6 @@ OPERATIONS: dict[str, Handler] = {
     "RemoveTrustStoreRevocations": remove_trust_store_revocations,
     "DescribeTrustStoreRevocations": describe_trust_store_revocations,
     "DescribeTrustStoreAssociations": describe_trust_store_associations,
+    "GetTrustStoreRevocationContent": get_trust_store_revocation_content,
+    "DeleteSharedTrustStoreAssociation": delete_shared_trust_store_association,
 }

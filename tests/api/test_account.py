@@ -42,11 +42,6 @@ def test_ssl_policies(elbv2: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "kwargs"),
     [
-        pytest.param(
-            "delete_shared_trust_store_association",
-            {"TrustStoreArn": "arn:aws:x", "ResourceArn": "arn:aws:y"},
-            id="DeleteSharedTrustStoreAssociation",
-        ),
         pytest.param("get_resource_policy", {"ResourceArn": "arn:aws:x"}, id="GetResourcePolicy"),
         pytest.param("modify_ip_pools", {"LoadBalancerArn": "arn:aws:x"}, id="ModifyIpPools"),
     ],

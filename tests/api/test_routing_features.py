@@ -97,6 +97,7 @@ def test_listener_header_attributes_stored_and_echoed(elbv2: Any, listener: dict
         pytest.param("routing.http.response.x_content_type_options.header_value", "sniff", id="content-type-options"),
         pytest.param("routing.http.response.access_control_allow_methods.header_value", "GET,FETCH", id="methods"),
         pytest.param("routing.http.response.server.enabled", "no", id="server-enabled"),
+        pytest.param("routing.http.request.x_amzn_tls_version.header_name", "X Tls", id="header-name"),
     ],
 )
 def test_bad_listener_header_attributes_are_refused(elbv2: Any, listener: dict[str, str], key: str, value: str) -> None:

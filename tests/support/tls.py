@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.client
 import socket
 import ssl
+import subprocess
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from cryptography import x509
@@ -63,6 +65,19 @@ class OutsideCa:
             .sign(self.key, hashes.SHA256())
         )
         return Issued(_pem(cert), _key_pem(key, b"secret" if encrypted else None), self.pem)
+
+
+def crl(ca: OutsideCa, *revoked: Issued, pem: bool = False) -> bytes:
+    """A revocation list of ``ca`` revoking ``revoked`` (DER, or PEM), valid for a week."""
+    now = datetime.now(UTC)
+    builder = x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject).last_update(now).next_update(
+        now + timedelta(days=7))
+    for issued in revoked:
+        serial = x509.load_pem_x509_certificate(issued.certificate).serial_number
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build())
+    encoding = serialization.Encoding.PEM if pem else serialization.Encoding.DER
+    return builder.sign(ca.key, hashes.SHA256()).public_bytes(encoding)
 
 
 def other_key() -> bytes:
@@ -130,3 +145,21 @@ def wait_for_status(what: str, url: str, cafile: str, status: int, timeout: floa
 
     with httpx.Client(verify=ssl.create_default_context(cafile=cafile), timeout=5) as client:
         wait_for(what, answered, timeout=timeout)
+
+
+def ca_names_sent(port: int, sni: str, cert: Path, key: Path) -> list[str]:
+    """The CA names the server's CertificateRequest carries (openssl s_client, TLS 1.2, presenting ``cert``)."""
+    out = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", sni, "-tls1_2",
+         "-cert", str(cert), "-key", str(key)],
+        input=b"", capture_output=True, timeout=20, check=False,
+    ).stdout.decode(errors="replace").splitlines()
+    if "No client certificate CA names sent" in out:
+        return []
+    start = out.index("Acceptable client certificate CA names") + 1
+    names = []
+    for line in out[start:]:
+        if ":" in line or line.startswith("---"):
+            break
+        names.append(line.strip())
+    return names

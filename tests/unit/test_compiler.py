@@ -30,6 +30,7 @@ from provider.elbv2.model import (
     Forward,
     Listener,
     LoadBalancer,
+    MutualAuthentication,
     ProtocolName,
     Redirect,
     Rule,
@@ -349,12 +350,18 @@ def _mutations() -> list[Any]:
         for arn, li in base.listeners.items()
     }
     renamed_lb = {arn: replace(b, name="older") if b.name == "old" else b for arn, b in base.load_balancers.items()}
+    chain_renamed = {
+        arn: replace(li, mutual_authentication=MutualAuthentication("passthrough"),
+                     attributes=(("routing.http.request.x_amzn_mtls_clientcert.header_name", "X-Chain"),))
+        if li.port == 443 else li for arn, li in base.listeners.items()
+    }  # every rule of the listener gets the plugin's mtls options, under the listener's name for the header
     return [
         pytest.param(_rich_state(50), SERVERS, id="one-rule-changed"),
         pytest.param(base, {**SERVERS, BLUE.arn: [("127.0.0.1", 9999)]}, id="servers-changed"),
         pytest.param(replace(base, target_groups=sticky_off), SERVERS, id="tg-stickiness-changed"),
         pytest.param(replace(base, listeners=listener_to_https), SERVERS, id="listener-protocol-changed"),
         pytest.param(replace(base, load_balancers=renamed_lb), SERVERS, id="lb-renamed"),
+        pytest.param(replace(base, listeners=chain_renamed), SERVERS, id="mtls-header-renamed"),
     ]
 
 

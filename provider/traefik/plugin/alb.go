@@ -48,6 +48,9 @@ type Config struct {
 	URLRewrites  []Rewrite `json:"urlRewrites,omitempty"`
 	TLSHeaders   bool      `json:"tlsHeaders,omitempty"`
 	Mtls         *Mtls     `json:"mtls,omitempty"`
+
+	// HeaderNames: ALB's name of a TLS or mTLS header -> the listener's name for it (when renamed)
+	HeaderNames map[string]string `json:"headerNames,omitempty"`
 }
 
 // CreateConfig is called by Traefik before decoding the middleware's options.
@@ -64,7 +67,7 @@ type handler struct {
 	redirect *Redirect
 	hosts    []compiled
 	urls     []compiled
-	tls      bool
+	tls      *tlsHeaders
 	mtls     *mtls
 }
 
@@ -92,9 +95,14 @@ func New(_ context.Context, next http.Handler, cfg *Config, _ string) (http.Hand
 		chain = &bearer{next: chain, v: newVerifier(cfg.Jwt)}
 	}
 	if cfg.TLSHeaders || cfg.Mtls != nil {
-		first := &handler{next: chain, tls: cfg.TLSHeaders}
+		first := &handler{next: chain}
+		if cfg.TLSHeaders {
+			first.tls = newTLSHeaders(cfg.HeaderNames)
+		}
 		if cfg.Mtls != nil {
-			first.mtls = newMtls(cfg.Mtls)
+			if first.mtls, err = newMtls(cfg.Mtls, cfg.HeaderNames); err != nil {
+				return nil, err
+			}
 		}
 		chain = first
 	}
@@ -114,8 +122,8 @@ func compile(rewrites []Rewrite) ([]compiled, error) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.tls {
-		setTLSHeaders(r)
+	if h.tls != nil {
+		h.tls.set(r)
 	}
 	if h.mtls != nil && !h.mtls.allow(w, r) {
 		return

@@ -1,6 +1,7 @@
 package alb
 
-// X-Amzn-Tls-Version and X-Amzn-Tls-Cipher-Suite to targets (routing.http.x_amzn_tls_version_and_cipher_suite.enabled).
+// X-Amzn-Tls-Version and X-Amzn-Tls-Cipher-Suite to targets (routing.http.x_amzn_tls_version_and_cipher_suite.enabled),
+// under the listener's names for them.
 
 import (
 	"crypto/tls"
@@ -35,17 +36,40 @@ var opensslCiphers = map[uint16]string{
 	tls.TLS_CHACHA20_POLY1305_SHA256:              "TLS_CHACHA20_POLY1305_SHA256",
 }
 
-// setTLSHeaders replaces whatever the client sent under these names with the connection's own.
-func setTLSHeaders(r *http.Request) {
-	r.Header.Del("X-Amzn-Tls-Version")
-	r.Header.Del("X-Amzn-Tls-Cipher-Suite")
+const (
+	versionHeader = "X-Amzn-Tls-Version"
+	cipherHeader  = "X-Amzn-Tls-Cipher-Suite"
+)
+
+// tlsHeaders are the two headers' names on the listener (routing.http.request.x_amzn_tls_*.header_name).
+type tlsHeaders struct {
+	version, cipher string
+	removed         []string // every name a client may forge: ALB's and the renamed ones
+}
+
+func newTLSHeaders(names map[string]string) *tlsHeaders {
+	h := &tlsHeaders{version: named(names, versionHeader), cipher: named(names, cipherHeader)}
+	h.removed = []string{versionHeader, cipherHeader}
+	for _, name := range []string{h.version, h.cipher} {
+		if name != versionHeader && name != cipherHeader {
+			h.removed = append(h.removed, name)
+		}
+	}
+	return h
+}
+
+// set replaces whatever the client sent under these names with the connection's own.
+func (h *tlsHeaders) set(r *http.Request) {
+	for _, name := range h.removed {
+		r.Header.Del(name)
+	}
 	if r.TLS == nil {
 		return
 	}
 	if name, ok := tlsVersions[r.TLS.Version]; ok {
-		r.Header.Set("X-Amzn-Tls-Version", name)
+		r.Header.Set(h.version, name)
 	}
 	if name, ok := opensslCiphers[r.TLS.CipherSuite]; ok {
-		r.Header.Set("X-Amzn-Tls-Cipher-Suite", name)
+		r.Header.Set(h.cipher, name)
 	}
 }

@@ -106,7 +106,7 @@ def test_every_request_is_counted_once_across_kill_and_rotations(tmp_path: Path)
         server.start()  # the counters: read across the kill, the stops and the rotations
         answered = sum(s == 200 for s in served)
         wait_for("every request in RequestCount once", lambda: _request_count(server.port) == answered, 30)
-        traefik.stop()  # a Traefik restart: the new process appends to the same file
+        traefik.stop(drain=True)  # a Traefik restart: the new process appends to the same file
         traefik = Traefik(settings, "/traefik/config", [80], tmp_path / "traefik.log", access_log=access)
         client = Client(traefik.ports[80])
         wait_for("the restarted Traefik", lambda: _serves(client, served))

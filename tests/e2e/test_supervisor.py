@@ -30,7 +30,7 @@ from provider.settings import Settings
 from provider.traefik import supervisor
 from tests.support.backends import Backend, forwarded_port
 from tests.support.clients import elbv2_client
-from tests.support.processes import Uvicorn, free_port, start_server
+from tests.support.processes import Uvicorn, free_port, start_server, traefik_children
 from tests.support.waiting import until
 
 TOKEN = "s3cret"
@@ -254,20 +254,6 @@ def test_data_folder_holds_traefik_log_and_static_configs(world: World) -> None:
 
 
 # --- the real server process: no Traefik outlives it ---------------------------------------------------
-
-
-def traefik_children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-            if comm == "traefik" and int(rest[1]) == pid:
-                found.add(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:

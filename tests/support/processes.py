@@ -5,6 +5,7 @@ ASGI app on uvicorn in a thread."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -43,6 +44,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def traefik_children(pid: int, cwd: Path | None = None) -> set[int]:
+    """The traefik processes whose parent is ``pid`` (Linux: /proc), only those working in ``cwd`` if given (`up`
+    runs each of its Traefiks in ``<state dir>/traefik``)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                here = Path(os.readlink(entry / "cwd")) if cwd is not None else None
+            except OSError:
+                continue
+            comm, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+            if comm == "traefik" and int(rest[1]) == pid and here == cwd:
+                found.add(int(entry.name))
+    return found
+
+
+def kill_traefiks(pid: int, state_dir: Path) -> None:
+    """SIGKILL the Traefiks `up` (in process ``pid``, its state in ``state_dir``) started: a test done with them
+    need not wait for their drain (2.5 s and more each, provider/traefik/static.py); `up` retries a crashed one
+    only after seconds, so nothing starts again meanwhile."""
+    for child in traefik_children(pid, state_dir.resolve() / "traefik"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def stop_process(process: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10) -> None:
@@ -93,8 +120,11 @@ class InProcessServer:
         self.app = create_app(self.settings, background=(supervise,) if self.up else ())
         self.uvicorn = Uvicorn(self.app, self.port)
 
-    def stop(self) -> None:
-        """Stop serving and close the DuckDB file (the app's lifespan does), as a server that exits."""
+    def stop(self, *, drain: bool = False) -> None:
+        """Stop serving and close the DuckDB file (the app's lifespan does), as a server that exits; `up`'s
+        Traefiks are killed first unless they should ``drain`` as `up` stops them."""
+        if self.up and not drain and self.settings.db != ":memory:":
+            kill_traefiks(os.getpid(), self.db.parent)
         self.uvicorn.stop()
 
     @property
@@ -152,6 +182,7 @@ class ServerProcess:
         variables = {ENV_PREFIX + name.upper(): str(value) for name, value in settings.items()}
         self.argv = [sys.executable, "-m", "provider", command, "--port", str(self.port), "--db", str(self.db), *args]
         self.env, self.timeout = {**os.environ, **variables, **(env or {})}, timeout
+        self.up = command == "up"
         self.start()
 
     def start(self) -> None:
@@ -169,7 +200,10 @@ class ServerProcess:
         self.stop()
         raise ServerDidNotStart(f"server did not start within {self.timeout:g}s:\n{self.log.read_text()}")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10, *, drain: bool = False) -> None:
+        """``sig``, then wait; `up`'s Traefiks are killed first unless they should ``drain`` as `up` stops them."""
+        if self.up and not drain and self.process.poll() is None:
+            kill_traefiks(self.process.pid, self.db.parent)
         stop_process(self.process, sig, timeout)
 
 

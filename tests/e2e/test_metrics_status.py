@@ -7,6 +7,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,10 +66,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcess
     traefik = Traefik(provider.settings, "/traefik/config", [80], tmp / "traefik.log", access_log=tmp / "access/t.json")
     try:
         traefik.wait_applied(provider.load(s.state()))
-        client = Client(traefik.ports[80])
-        for path, count in SENT.items():
-            for _ in range(count):
+
+        def send(path: str) -> None:  # each path's requests one after another, the paths side by side
+            client = Client(traefik.ports[80])
+            for _ in range(SENT[path]):
                 client.request(path)
+            client.close()
+
+        with ThreadPoolExecutor(len(SENT)) as paths:
+            list(paths.map(send, SENT))
         state = provider.store.snapshot()
         names = {"lb": dimension(next(iter(state.load_balancers)))}
         names |= {t.name: dimension(t.arn) for t in state.target_groups.values()}

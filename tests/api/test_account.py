@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError
 from tests.support.clients import elbv2_client
 from tests.support.processes import start_server
 
+pytestmark = pytest.mark.slow
+
 
 def test_account_limits_are_name_max_strings_and_paged(elbv2: Any) -> None:
     limits = {lim["Name"]: lim["Max"] for lim in elbv2.describe_account_limits()["Limits"]}

@@ -21,6 +21,8 @@ from tests.support.processes import InProcessServer, start_server
 from tests.support.tls import OutsideCa, other_key
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:

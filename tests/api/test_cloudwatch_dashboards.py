@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 from tests.support.clients import AwsCli, cloudwatch, model_speaking
 from tests.support.processes import Server
 
+pytestmark = pytest.mark.slow
+
 PROTOCOLS = ["json", "smithy-rpc-v2-cbor", "query"]
 ALB = "app/web/50dc6c495c0c9188"
 BODY = {"widgets": [

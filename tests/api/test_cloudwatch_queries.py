@@ -19,6 +19,8 @@ from provider.store import Store
 from provider.telemetry.buckets import ERROR_BOUND
 from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
 
+pytestmark = pytest.mark.slow
+
 NS = "AWS/ApplicationELB"
 T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 T0_MS = int(T0.timestamp() * 1000)

@@ -18,6 +18,8 @@ from tests.support.clients import AwsCli, aws_client, elbv2_client
 from tests.support.processes import Server, start_server
 from tests.support.shapes import Generator
 
+pytestmark = pytest.mark.slow
+
 _octets = itertools.count(1)
 
 

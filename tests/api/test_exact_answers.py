@@ -14,6 +14,8 @@ from tests.support.calls import unique
 from tests.support.clients import AwsCli, aws_client, cloudwatch, model_speaking
 from tests.support.processes import Server
 
+pytestmark = pytest.mark.slow
+
 
 def client(server: Server, service: str, region: str = "us-east-1") -> Any:
     """A boto3 client of `region` that leaves validation to the server."""

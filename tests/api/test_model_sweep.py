@@ -29,6 +29,8 @@ from provider.settings import Settings
 from provider.sts.identity import OPERATIONS as STS
 from tests.support.tls import OutsideCa
 
+pytestmark = pytest.mark.slow
+
 _numbers = itertools.count(1)
 IMPORTED = OutsideCa("sweep CA").issue("sweep.example.test")  # what ImportCertificate is given
 

@@ -32,6 +32,8 @@ from tests.support.processes import ROOT, InProcessServer
 from tests.support.rollout import Canary, Running, canary_rule, command, forward, run
 from tests.support.scripted_rollout import Killed, Script, Scripted, rollout
 
+pytestmark = pytest.mark.slow
+
 FAST = ("--interval", "5s", "--min-requests", "0")
 World = tuple[InProcessServer, Canary]
 

@@ -19,6 +19,8 @@ from selenium.webdriver.common.by import By
 from tests.support.chrome import chrome, console_errors, screenshot, wait_until
 from tests.support.cognito import World, cognito_world, oidc_data
 
+pytestmark = pytest.mark.slow
+
 PAGE_S = 20.0
 
 

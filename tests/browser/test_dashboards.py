@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from selenium import webdriver
 
 from tests.support.backends import Backend
@@ -16,6 +17,8 @@ from tests.support.chrome import console_errors, screenshot, wait_until
 from tests.support.clients import Client, cloudwatch, elbv2_client
 from tests.support.processes import free_port, start_server
 from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.slow
 
 REQUESTS = 40
 PAGE_S = 15.0  # the dashboard page reloads itself every 5 s

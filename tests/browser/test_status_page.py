@@ -24,6 +24,8 @@ from tests.support.clients import elbv2_client
 from tests.support.processes import Server, start_server
 from tests.support.status_page import insert_requests, many_rules, request_row
 
+pytestmark = pytest.mark.slow
+
 LIVE_S = 2.0  # the issue's bound for a change to show on an open page
 HEALTH_S = 20.0
 # ip targets, checked every 5 s (0.25 s at the tests' time scale), 2 results in a row flip the state

@@ -18,7 +18,7 @@ from provider.targets.probe import check
 from tests.support.containers import Rig, Run, group, use
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
 WAIT_S = 30  # a container start and two passing checks
 
 

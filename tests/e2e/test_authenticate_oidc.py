@@ -33,6 +33,8 @@ from tests.support.tls import OutsideCa, https_get, wait_for_status
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 CLIENT, SECRET = "shop", "shop-secret"
 KEYS_HOST = "public-keys.auth.elb.us-east-1.amazonaws.com"
 

@@ -20,6 +20,8 @@ from tests.support.tls import OutsideCa, client_context, handshake, https_get
 from tests.support.traefik import Traefik
 from tests.support.waiting import until, wait_for
 
+pytestmark = pytest.mark.slow
+
 FIXED = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "default"}}]
 
 

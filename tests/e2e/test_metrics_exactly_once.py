@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from botocore.exceptions import BotoCoreError
 
 from provider.accesslogs.rows import RequestLog
@@ -25,6 +26,8 @@ from tests.support.clients import Client, cloudwatch, elbv2_client
 from tests.support.processes import ServerProcess, free_port, start_server
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.slow
 
 LOGGING = (("access_logs.s3.bucket", "logs"), ("access_logs.s3.enabled", "true"))
 

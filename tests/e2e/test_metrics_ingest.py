@@ -28,6 +28,8 @@ from tests.support.processes import InProcessServer
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 LOGGING = {"access_logs.s3.enabled": "true", "access_logs.s3.bucket": "logs", "access_logs.s3.prefix": "web/alb"}
 
 

@@ -26,6 +26,8 @@ from tests.support.processes import InProcessServer
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 DELAY_S = 0.1  # what the slow target takes to answer
 # Traefik times one request twice, for its access log and for its histogram, a few microseconds apart
 TIMERS = 0.001

@@ -30,6 +30,8 @@ from tests.support.tls import Issued, OutsideCa, ca_names_sent, crl
 from tests.support.traefik import Traefik
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 NAME = "mtls.example.test"
 MTLS = ("X-Amzn-Mtls-Clientcert-Serial-Number", "X-Amzn-Mtls-Clientcert-Issuer", "X-Amzn-Mtls-Clientcert-Subject",
         "X-Amzn-Mtls-Clientcert-Validity", "X-Amzn-Mtls-Clientcert-Leaf", "X-Amzn-Mtls-Clientcert")

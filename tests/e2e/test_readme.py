@@ -15,6 +15,8 @@ import pytest
 from tests.support.processes import BIN, ROOT, free_port, start_server
 from tests.support.readme import readme_block
 
+pytestmark = pytest.mark.slow
+
 
 def port_free(port: int) -> bool:
     with socket.socket() as s:

@@ -20,6 +20,8 @@ from tests.support.readme import readme_block
 from tests.support.rollout import Canary, Load, Running, Version, canary_rule, forward
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.slow
+
 GATES = ("--interval", "5s", "--max-error-rate", "0.05", "--max-p99", "0.25", "--min-requests", "20")
 
 

@@ -19,6 +19,8 @@ from tests.support.conditions import cond
 from tests.support.processes import InProcessServer
 from tests.support.traefik import Traefik
 
+pytestmark = pytest.mark.slow
+
 
 def apply(provider: InProcessServer, traefik: Traefik, state: State) -> None:
     traefik.wait_applied(provider.load_checked(state))

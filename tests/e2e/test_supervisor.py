@@ -33,6 +33,8 @@ from tests.support.clients import elbv2_client
 from tests.support.processes import Uvicorn, free_port, start_server, traefik_children
 from tests.support.waiting import until
 
+pytestmark = pytest.mark.slow
+
 TOKEN = "s3cret"
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER = ROOT / "provider"
 ENTRY = ("provider.app", "provider.cli", "provider.runtime", "provider.__main__")

@@ -36,6 +36,8 @@ from provider.store import Store, StoreConflict, Transaction
 from provider.store.duck import Resource
 from tests.support.models import target_group
 
+pytestmark = pytest.mark.slow
+
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
 LISTENER_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"

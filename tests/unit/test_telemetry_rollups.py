@@ -14,6 +14,8 @@ from provider.store.telemetry_schema import stats
 from provider.telemetry.tables import Tables
 from tests.support.telemetry import LB, TG_V1, Request, insert
 
+pytestmark = pytest.mark.slow
+
 T0 = 1_700_000_000 // 86400 * 86400  # a midnight: periods of every size start there
 DAY = 86400
 

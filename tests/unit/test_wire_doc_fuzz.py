@@ -8,12 +8,15 @@ from datetime import UTC
 from typing import Any
 
 import cbor2
+import pytest
 from botocore.parsers import create_parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provider.aws import load
 from tests.support.asgi import build_app
+
+pytestmark = pytest.mark.slow
 
 MODEL = load("cloudwatch")
 CLIENT = build_app({name: lambda region, params: {} for name in MODEL.ops})

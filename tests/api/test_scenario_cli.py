@@ -7,11 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from tests.support.clients import AwsCli
-
-pytestmark = pytest.mark.slow
 
 
 def out(result: Any) -> Any:

@@ -80,6 +80,7 @@ def model_speaking(protocol: str, root: Path) -> Path:
 # ---- the aws CLI -------------------------------------------------------------------------------------------------
 AwsCli = Callable[..., subprocess.CompletedProcess[str]]
 _cli_lock = threading.Lock()  # one in-process CLI at a time: it reads os.environ and writes sys.stdout
+SESSION_FLAGS = {"--profile", "--region", "--debug"}  # what the driver's session keeps once a call sets it
 
 
 @contextlib.contextmanager
@@ -96,8 +97,10 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _cli_in_process(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    """``aws *argv`` by awscli's own driver in a thread of this process (a subprocess costs ~1 s of imports)."""
+def _cli_in_process(argv: list[str], drivers: list[Any]) -> subprocess.CompletedProcess[str]:
+    """``aws *argv`` by awscli's own driver in a thread of this process (a subprocess costs ~1 s of imports); the
+    driver in ``drivers`` if there is one, else a new one kept there (a new driver costs ~0.2 s, botocore's session
+    registering its handlers; a call on a kept one ~10 ms)."""
     from awscli.clidriver import create_clidriver
 
     out, err, code = io.StringIO(), io.StringIO(), [255]
@@ -105,7 +108,9 @@ def _cli_in_process(argv: list[str]) -> subprocess.CompletedProcess[str]:
     def run() -> None:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code[0] = create_clidriver().main(argv)
+                if not drivers:
+                    drivers.append(create_clidriver())
+                code[0] = drivers[0].main(argv)
             except SystemExit as e:  # argparse's answer to bad arguments
                 code[0] = e.code if isinstance(e.code, int) else 2
 
@@ -126,11 +131,15 @@ def _cli_process(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 def aws_cli(url: str, *, process: bool = False) -> AwsCli:
     """The `aws` CLI of this venv against `url` with JSON output: ``run(*args, check=True)`` gives the completed
-    process (its returncode, stdout, stderr). In this process unless ``process``: the real program."""
+    process (its returncode, stdout, stderr). In this process unless ``process``: the real program. In this process,
+    one driver serves every call of this ``run`` but those that set its session's profile, region or logging (a
+    driver keeps them for its next calls), which get one of their own."""
+    drivers: list[Any] = []
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         argv = ["--endpoint-url", url, "--output", "json", *args]
-        result = _cli_process(argv) if process else _cli_in_process(argv)
+        kept = [] if SESSION_FLAGS & set(args) else drivers
+        result = _cli_process(argv) if process else _cli_in_process(argv, kept)
         if check and result.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result

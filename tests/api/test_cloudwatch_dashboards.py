@@ -4,14 +4,18 @@ query) and the aws CLI, with AWS's codes and texts (recorded ones where known: p
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from provider.cloudwatch import dashboard_store
+from provider.store import documents
+from provider.store.codec import encode
 from tests.support.clients import AwsCli, cloudwatch, model_speaking
-from tests.support.processes import Server
+from tests.support.processes import InProcessServer, Server
 
 pytestmark = pytest.mark.slow
 
@@ -93,10 +97,15 @@ def test_delete_is_all_or_nothing(client: Any) -> None:
     client.delete_dashboards(DashboardNames=[name])
 
 
-def test_list_pages_of_a_thousand(api_server: Server) -> None:
+def test_list_pages_of_a_thousand(api_server: InProcessServer) -> None:
     client = cloudwatch(api_server.url)
-    for n in range(1003):
+    for n in range(1000, 1003):
         client.put_dashboard(DashboardName=f"page-{n:04d}", DashboardBody='{"widgets": []}')
+    made = dashboard_store.get_dashboard(api_server.store, "page-1000")
+    assert made is not None  # the first thousand as a thousand more such calls would store them, in one write
+    names = [f"page-{n:04d}" for n in range(1000)]
+    copies = [replace(made, name=name, arn=made.arn.replace(made.name, name)) for name in names]
+    documents.put(api_server.store, dashboard_store.KIND, [(d.name, encode(d)) for d in copies])
     first = client.list_dashboards(DashboardNamePrefix="page-")
     assert len(first["DashboardEntries"]) == 1000 and "NextToken" in first
     rest = client.list_dashboards(DashboardNamePrefix="page-", NextToken=first["NextToken"])

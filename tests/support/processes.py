@@ -122,7 +122,8 @@ class InProcessServer:
 
     def stop(self, *, drain: bool = False) -> None:
         """Stop serving and close the DuckDB file (the app's lifespan does), as a server that exits; `up`'s
-        Traefiks are killed first unless they should ``drain`` as `up` stops them."""
+        Traefiks are killed first unless they should ``drain`` as `up` stops them (or they run in a temporary
+        folder: an in-memory server's)."""
         if self.up and not drain and self.settings.db != ":memory:":
             kill_traefiks(os.getpid(), self.db.parent)
         self.uvicorn.stop()

@@ -35,6 +35,8 @@ $(IDP_MODULES): tests/idp/package-lock.json
 test: venv $(IDP_MODULES)
 	$(VENV)/bin/ruff check provider tests bench
 	$(VENV)/bin/mypy provider
+	@# ~40 provider subprocesses would each compile provider/ again where PYTHONDONTWRITEBYTECODE is set
+	$(VENV)/bin/python -m compileall -q provider tests
 	TMPDIR=$${TMPDIR:-$(TEST_TMPDIR)} $(VENV)/bin/pytest -q -n 2 --dist loadscope --no-loadscope-reorder
 
 compose-test: venv

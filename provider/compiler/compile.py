@@ -57,6 +57,7 @@ from provider.compiler.dynamic import (
 from provider.compiler.groups import INSECURE_TRANSPORT, Weights, group_service
 from provider.compiler.matchers import go_quote, rule_expr
 from provider.compiler.memo import CompileMemo, ListenerText, RuleText, TgText
+from provider.compiler.public_keys import public_key_routers
 from provider.compiler.tls import KeyPair, ListenerTls, listener_tls
 from provider.compiler.tls import render as render_tls
 from provider.elbv2.arns import region_of
@@ -75,7 +76,6 @@ from provider.elbv2.model import (
     TrustStore,
 )
 from provider.elbv2.response_headers import request_header_names, response_headers
-from provider.partitions import PUBLIC_KEYS_HOST
 from provider.traefik import plugin
 
 __all__ = [
@@ -176,8 +176,10 @@ class _Builder:
         self.memo.keep(self.new_tgs, self.new_listeners)
         regions = sorted(self.signing_regions)
         extra = [self.public_keys[r] for r in regions if r in self.public_keys]
-        if regions:
-            self._public_keys(regions)
+        for port, (name, router) in public_key_routers(self.secure_ports, regions, self.public_keys,
+                                                            PUBLIC_KEYS_PRIORITY).items():
+            self.entries.merge(port, "routers", {name: router})
+            self.entries.merge(port, "services", {SIGNIN_SERVICE: self.signin})
         every: list[ListenerTls] = []
         for port in sorted(self.tls):
             parts = [part for _, part in sorted(self.tls[port], key=lambda ranked: ranked[0])]
@@ -188,19 +190,6 @@ class _Builder:
         placeholder = load_balancer([self.options.fixed_response_url])
         self.entries.sections["services"][PLACEHOLDER_SERVICE] = entry(PLACEHOLDER_SERVICE, placeholder)
         return self.entries
-
-    def _public_keys(self, regions: Sequence[str]) -> None:
-        """On every listener port, the signing keys' host names of ``regions`` -> this server (which serves the
-        key of the path's kid for them); on HTTPS ports only the regions with a certificate."""
-        for port, secure in sorted(self.secure_ports.items()):
-            hosts = [PUBLIC_KEYS_HOST.format(region=r) for r in regions if not secure or r in self.public_keys]
-            if not hosts:
-                continue
-            name = f"elbv2-public-keys-{port}"
-            expr = " || ".join([f"Host({go_quote(host)})" for host in hosts])
-            router = router_entry(name, port, PUBLIC_KEYS_PRIORITY, expr, SIGNIN_SERVICE, [], secure)
-            self.entries.merge(port, "routers", {name: router})
-            self.entries.merge(port, "services", {SIGNIN_SERVICE: self.signin})
 
     def _tg_service_names(self) -> dict[str, str]:
         """``tg-<name>``; names shared by several TGs (other regions) get the ARN's id appended."""
@@ -225,9 +214,9 @@ class _Builder:
             return
         peers = self.lbs_by_port.get(listener.port, [lb])
         self.secure_ports.setdefault(listener.port, listener.protocol == ProtocolName.HTTPS)
+        mutual, store = self._mutual(listener)
         if listener.protocol == ProtocolName.HTTPS:  # the oldest load balancer's listener gives the port's defaults
             ordered = sorted(listener.certificates, key=lambda c: not c.is_default)
-            mutual, store = self._mutual(listener)
             part = listener_tls(listener.ssl_policy, [c.arn for c in ordered], self.certificates,
                                 client_auth(mutual, store.bundle if store else None))
             self.tls.setdefault(listener.port, []).append((peers.index(lb) if lb in peers else 0, part))
@@ -237,7 +226,6 @@ class _Builder:
         rules = self.state.rules_by_listener.get(listener.arn, ())
         # Equal when unchanged: the store keeps unchanged objects, so these compare by identity, element-wise.
         logged = access_logs_enabled(lb)
-        mutual, store = self._mutual(listener)
         tls = connection(
             listener.protocol == ProtocolName.HTTPS and tls_headers_enabled(lb), mutual,
             store.bundle if store else None, store.revoked if store else (),

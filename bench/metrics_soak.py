@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
 from provider.store import Store  # noqa: E402
-from provider.store.telemetry_schema import RESOLUTIONS, latency, stats  # noqa: E402
+from provider.store.telemetry_schema import RESOLUTIONS, latency_rows, stats  # noqa: E402
 from tests.support.clients import (
     cloudwatch,  # noqa: E402
     elbv2_client,  # noqa: E402
@@ -42,6 +42,12 @@ STALL_S = 3.0
 def rss_mb(pid: int) -> float:
     text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def cpu_s(pid: int) -> float:
+    """The process's user + system CPU seconds so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stall(pid: int, every: float, load: threading.Thread) -> None:
@@ -94,7 +100,7 @@ def main() -> None:
         counted0, served0 = request_count(), nginx_requests(nginx_port)
         result: list[tuple[float, int, int]] = []
         load = threading.Thread(target=lambda: result.append(wrk(port, args.duration)))
-        started = time.monotonic()
+        started, cpu0 = time.monotonic(), cpu_s(server.process.pid)
         load.start()
         if args.stall_every:
             threading.Thread(target=stall, args=(server.process.pid, args.stall_every, load), daemon=True).start()
@@ -110,6 +116,7 @@ def main() -> None:
             samples.append((time.monotonic() - started, rss_mb(server.process.pid), api * 1e3, ui * 1e3))
             time.sleep(1)
         load.join()
+        cpu = (cpu_s(server.process.pid) - cpu0) / (time.monotonic() - started)
         rate, answered, failed = result[0]
         served = nginx_requests(nginx_port) - served0 - 1  # what the targets answered, less that call
         wait(lambda: request_count() - counted0 >= served, 15)
@@ -129,6 +136,7 @@ def main() -> None:
               f"{samples[-1][1] - warm[0][1]:+.1f} MB; least-squares trend "
               f"{statistics.linear_regression([s[0] for s in warm], [s[1] for s in warm]).slope * 3600:+.1f} MB/h, "
               f"range {min(s[1] for s in warm):.1f}-{max(s[1] for s in warm):.1f} MB")
+        print(f"  provider CPU {cpu:.1%} of a core (metrics read every second, the page, the API calls)")
         print("  provider log tail:", out.strip().replace("\n", " | ")[:300])
     finally:
         server.stop()
@@ -143,8 +151,8 @@ def stored(db: Path, duration: float) -> None:
     with store.reader() as cur:
         for r in RESOLUTIONS:
             n = cur.execute(f"SELECT count(*) FROM {stats(r)}").fetchone()[0]
-            h = cur.execute(f"SELECT count(*) FROM {latency(r)}").fetchone()[0]
-            print(f"  rows at {r:>4} s: {n:>9,} sums, {h:>9,} histogram buckets ({(n + h) / duration:,.1f} a second)")
+            h = cur.execute(f"SELECT count(*) FROM {latency_rows(r)}").fetchone()[0]
+            print(f"  rows at {r:>4} s: {n:>9,} sums, {h:>9,} histogram rows ({(n + h) / duration:,.1f} a second)")
         print(f"  requests rows: {cur.execute('SELECT count(*) FROM requests').fetchone()[0]:,}")
     store.close()
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 import duckdb
 
 from provider.store.codec import dumps
+from provider.store.telemetry_schema import PACKED_LATENCY, TELEMETRY_SCHEMA, encode_counted, latency
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,10 +93,35 @@ def _trust_stores(db: duckdb.DuckDBPyConnection) -> None:
     db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
 
 
+def _packed_telemetry(db: duckdb.DuckDBPyConnection) -> None:
+    """4 -> 5: a second's latency histogram of a group is one row (PACKED_LATENCY; ``latency(1)`` becomes a view of
+    it), and what was counted of a Traefik one row (telemetry_counted, in place of telemetry_baselines)."""
+    tables = {n for (n,) in db.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    if latency(1) in tables:
+        db.execute(f"ALTER TABLE {latency(1)} RENAME TO latency_v4")
+    db.execute(TELEMETRY_SCHEMA)
+    if latency(1) in tables:
+        db.execute(
+            f"INSERT INTO {PACKED_LATENCY} SELECT ts_s, load_balancer, target_group, list(bucket ORDER BY bucket),"
+            " list(n ORDER BY bucket) FROM (SELECT ts_s, load_balancer, target_group, bucket, sum(n) AS n"
+            " FROM latency_v4 GROUP BY ALL) GROUP BY ALL ORDER BY ts_s"
+        )
+        db.execute("DROP TABLE latency_v4")
+    if "telemetry_baselines" in tables:
+        counted: dict[str, dict[str, float]] = {}
+        for source, series, value in db.execute("SELECT source, series, value FROM telemetry_baselines").fetchall():
+            counted.setdefault(source, {})[series] = value
+        for source, values in counted.items():
+            db.execute("INSERT INTO telemetry_counted VALUES (?, ?)", [source, encode_counted(values)])
+        db.execute("DROP TABLE telemetry_baselines")
+    db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+
+
 _MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     1: _fold_rule_target_groups,
     2: _names_per_region,
     3: _trust_stores,
+    4: _packed_telemetry,
 }
 
 

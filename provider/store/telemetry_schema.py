@@ -1,12 +1,15 @@
 """The tables behind CloudWatch metrics and ALB access logs: `requests`, one row per request of a load balancer
 with access logs enabled (Traefik's access log, provider/accesslogs/tail.py); `metric_data`, what PutMetricData
 and the host-count sampler put; `alb_*`, per-second sums of what Traefik counted, rolled up on CloudWatch's
-retention ladder (provider/telemetry/). Names are ALB's.
+retention ladder (provider/telemetry/); `telemetry_counted`, what was counted of each Traefik. Names are ALB's.
 
 Times are epoch milliseconds (UTC) so that period bucketing is integer arithmetic: ``ts_ms // (period*1000)``.
 """
 
 from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
 
 # Seconds one row covers, one pair of tables each (an age's rows go as whole row groups, and a query reads only
 # the resolutions it needs): CloudWatch's retention ladder, finest first.
@@ -23,7 +26,29 @@ def latency(resolution: int) -> str:
     return f"alb_latency_{resolution}"
 
 
-TELEMETRY_SCHEMA = """
+# A second's histogram of one group is one row of two lists (bucket indexes, counts): written every second, its
+# ~100-500 buckets as rows were most of what the metrics pipeline wrote. ``latency(1)`` is a view with a row a
+# bucket, as the rolled-up tables have them, for the readers.
+PACKED_LATENCY = "alb_latency_packed_1"
+
+
+def latency_rows(resolution: int) -> str:
+    """The table that keeps one resolution's histograms (what retention deletes from)."""
+    return PACKED_LATENCY if resolution == 1 else latency(resolution)
+
+
+def encode_counted(values: Mapping[str, float]) -> bytes:
+    """A Traefik's series -> their last values counted, as one compressed blob: rewritten whole each second, one
+    row instead of a row per changed series (a histogram changes most of its buckets every second)."""
+    return zlib.compress("\n".join(f"{k} {v!r}" for k, v in values.items()).encode(), 1)
+
+
+def decode_counted(blob: bytes) -> dict[str, float]:
+    text = zlib.decompress(blob).decode()
+    return {k: float(v) for k, _, v in (line.rpartition(" ") for line in text.split("\n"))} if text else {}
+
+
+TELEMETRY_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS requests (
     ts_ms BIGINT NOT NULL,               -- when the response was complete (Traefik StartUTC + Duration)
     load_balancer TEXT NOT NULL,         -- CloudWatch dimension value: 'app/<name>/<id>'
@@ -68,12 +93,20 @@ CREATE TABLE IF NOT EXISTS telemetry_rollups (
     resolution INTEGER PRIMARY KEY,
     done_until BIGINT NOT NULL           -- rows of this resolution exist for every span before this second
 );
-CREATE TABLE IF NOT EXISTS telemetry_baselines (
-    source TEXT NOT NULL,                -- a Traefik's metrics address
-    series TEXT NOT NULL,                -- a Prometheus series as Traefik names it, or 'carry:<lb>:<status>'
-    value DOUBLE NOT NULL,               -- its last value counted
-    PRIMARY KEY (source, series)
+CREATE TABLE IF NOT EXISTS telemetry_counted (
+    source TEXT PRIMARY KEY,             -- a Traefik's metrics address
+    counted BLOB NOT NULL                -- encode_counted(): each Prometheus series as Traefik names it (or
+                                         -- 'carry:<lb>:<status>') -> its last value counted
 );
+CREATE TABLE IF NOT EXISTS {PACKED_LATENCY} (
+    ts_s BIGINT NOT NULL,
+    load_balancer TEXT NOT NULL,
+    target_group TEXT NOT NULL,
+    buckets SMALLINT[] NOT NULL,         -- indexes into provider/traefik/static.py BOUNDS, ascending
+    counts DOUBLE[] NOT NULL             -- target responses in each
+);
+CREATE VIEW IF NOT EXISTS {latency(1)} AS SELECT ts_s, load_balancer, target_group, unnest(buckets) AS bucket,
+    unnest(counts) AS n, NULL::DOUBLE AS cum, NULL::DOUBLE AS total FROM {PACKED_LATENCY};
 """ + "".join(
     f"""
 CREATE TABLE IF NOT EXISTS {stats(r)} (
@@ -83,16 +116,18 @@ CREATE TABLE IF NOT EXISTS {stats(r)} (
     target_group TEXT NOT NULL,          -- 'targetgroup/<name>/<id>'; '' when no group's
     rule TEXT NOT NULL,                  -- '<port>/<priority>' for RuleRequestCount, else ''
     value DOUBLE NOT NULL                -- a sum (TargetResponseTime: of seconds)
-);
+);"""
+    for r in RESOLUTIONS
+) + "".join(
+    f"""
 CREATE TABLE IF NOT EXISTS {latency(r)} (
     ts_s BIGINT NOT NULL,
     load_balancer TEXT NOT NULL,
     target_group TEXT NOT NULL,
     bucket SMALLINT NOT NULL,            -- index into provider/traefik/static.py BOUNDS
     n DOUBLE NOT NULL,                   -- target responses in that bucket
-    cum DOUBLE,                          -- rolled-up rows: the span's responses up to this bucket (percentiles)
-    total DOUBLE                         -- rolled-up rows: the span's responses
+    cum DOUBLE NOT NULL,                 -- the span's responses up to this bucket (percentiles)
+    total DOUBLE NOT NULL                -- the span's responses
 );"""
-    for r in RESOLUTIONS
+    for r in RESOLUTIONS[1:]
 )
-

@@ -49,7 +49,7 @@ class Sources:
 
 
 class Reader:
-    """One Traefik's counters since the last committed scrape (baselines in ``telemetry_baselines``)."""
+    """One Traefik's counters since the last committed scrape (what was counted: ``Tables.counted``)."""
 
     def __init__(self, url: str, tables: Tables) -> None:
         self.url, self.tables = url, tables
@@ -62,7 +62,7 @@ class Reader:
             scrape = Scrape.parse(response.read().decode("utf-8", "replace"))
         changes, gone = scrape.changes(self._previous)
         if self._baselines is None:  # first read since the provider started: what it stored, less what is gone
-            baselines = self.tables.baselines(self.url)
+            baselines = self.tables.counted(self.url)
             gone |= {k for k in baselines if not k.startswith(CARRY)} - scrape.keys()
         else:
             baselines = self._baselines
@@ -90,8 +90,8 @@ class Reader:
         carried = {f"{CARRY}{lb}:{code}": v for (lb, code), v in carry.items()}
         changed = {**changes, **carried}
         dropped = [*gone, *(k for k in baselines if k.startswith(CARRY) and k not in carried)]
-        self.tables.commit(self.url, second, found, changed, dropped, reset)
-        baselines.update(changed)
+        counted = {**baselines, **changed}
         for key in dropped:
-            baselines.pop(key, None)
-        self._baselines, self._previous = baselines, scrape
+            counted.pop(key, None)
+        self.tables.commit(self.url, second, found, counted)
+        self._baselines, self._previous = counted, scrape

@@ -1,6 +1,6 @@
 """The DuckDB tables of the metrics pipeline: per-second sums, rolled up on CloudWatch's retention ladder, and
 each Traefik's last counter values (so a scrape after a provider restart, even kill -9, counts from where the last
-committed one stopped: increments and baselines commit in one transaction).
+committed one stopped: increments and what was counted commit in one transaction).
 
 Rows are appended, never updated: one second may have a row per scrape and per source; readers sum them. A rollup
 writes each finished span of a coarser resolution once and records how far it got (``telemetry_rollups``). Each
@@ -16,7 +16,15 @@ from typing import Any
 
 from provider.store import Store
 from provider.store.schema import transaction
-from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
+from provider.store.telemetry_schema import (
+    PACKED_LATENCY,
+    RESOLUTIONS,
+    decode_counted,
+    encode_counted,
+    latency,
+    latency_rows,
+    stats,
+)
 from provider.telemetry.counting import Increments
 
 # resolution (s) -> how long its rows are kept (s): CloudWatch's ladder
@@ -40,33 +48,23 @@ class Tables:
     def sources(self) -> list[str]:
         """Every Traefik read before (a restarted provider reads them at once, not at their next poll)."""
         with self._lock:
-            return [s for (s,) in self._db.execute("SELECT DISTINCT source FROM telemetry_baselines").fetchall()]
+            return [s for (s,) in self._db.execute("SELECT source FROM telemetry_counted").fetchall()]
 
-    def baselines(self, source: str) -> dict[str, float]:
+    def counted(self, source: str) -> dict[str, float]:
+        """What was counted of a Traefik: its series -> their last values counted."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT series, value FROM telemetry_baselines WHERE source = ?", [source]
-            ).fetchall()
-        return {s: float(v) for s, v in rows}
+            row = self._db.execute("SELECT counted FROM telemetry_counted WHERE source = ?", [source]).fetchone()
+        return {} if row is None else decode_counted(row[0])
 
-    def commit(self, source: str, second: int, found: Increments, changed: Mapping[str, float],
-               gone: Sequence[str], reset: bool) -> None:
-        """The increments of one scrape (at ``second``) and the source's new baselines, atomically."""
+    def commit(self, source: str, second: int, found: Increments, counted: Mapping[str, float]) -> None:
+        """The increments of one scrape (at ``second``) and what is now counted of the source, atomically."""
         counts = [(second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
-        hists = [(second, lb, tg, i, n) for (lb, tg), hist in found.latency.items() for i, n in hist.items()]
+        hists = [(second, lb, tg, sorted(hist), [hist[i] for i in sorted(hist)])
+                 for (lb, tg), hist in found.latency.items()]
         with self._transaction() as db:
-            if reset:
-                db.execute("DELETE FROM telemetry_baselines WHERE source = ?", [source])
-            if gone:
-                db.execute("DELETE FROM telemetry_baselines WHERE source = ? AND series IN (SELECT unnest(?))",
-                           [source, list(gone)])
-            if changed:
-                db.execute(
-                    "INSERT OR REPLACE INTO telemetry_baselines SELECT ?, unnest(?), unnest(?)",
-                    [source, list(changed), list(changed.values())],
-                )
+            db.execute("INSERT OR REPLACE INTO telemetry_counted VALUES (?, ?)", [source, encode_counted(counted)])
             _append(db, stats(1), counts)
-            _append(db, latency(1), hists, "(ts_s, load_balancer, target_group, bucket, n)")
+            _append(db, PACKED_LATENCY, hists)
 
     def rolled(self) -> dict[int, int]:
         """resolution -> the second before which its rows are complete (coarser ones only)."""
@@ -103,7 +101,7 @@ class Tables:
             for resolution, keep in LADDER.items():
                 # a finer row goes only once it is rolled up into the next resolution
                 limit = min(now_s - keep, done.get(_next(resolution), now_s))
-                for name in (stats(resolution), latency(resolution)):
+                for name in (stats(resolution), latency_rows(resolution)):
                     db.execute(f"DELETE FROM {name} WHERE ts_s < ?", [limit])
 
     def _first(self, finer: int, coarser: int) -> int | None:
@@ -121,7 +119,7 @@ def _next(resolution: int) -> int:
     return RESOLUTIONS[at + 1] if at + 1 < len(RESOLUTIONS) else resolution
 
 
-def _append(db: Any, table: str, rows: Sequence[tuple[Any, ...]], names: str = "") -> None:
+def _append(db: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if rows:
         columns = [list(c) for c in zip(*rows, strict=True)]
-        db.execute(f"INSERT INTO {table} {names} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)
+        db.execute(f"INSERT INTO {table} SELECT {', '.join(['unnest(?)'] * len(columns))}", columns)

@@ -11,6 +11,8 @@ from provider.elbv2.model import Action, ActionType, FixedResponse, Forward, Rul
 from provider.store import Store
 from provider.store.codec import dumps, encode
 from provider.store.schema import SCHEMA_VERSION
+from provider.store.telemetry_schema import PACKED_LATENCY, latency
+from provider.telemetry.tables import Tables
 from tests.support.models import target_group
 
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
@@ -64,7 +66,7 @@ def write_v1(path: Path, rules: list[Rule]) -> None:
     db.close()
 
 
-def tables(path: Path) -> tuple[set[str], str]:
+def tables_of(path: Path) -> tuple[set[str], str]:
     db = duckdb.connect(str(path))
     try:
         names = {r[0] for r in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -83,7 +85,7 @@ def test_a_version_1_file_opens_with_its_forward_groups_folded_into_the_rules(tm
     with store.write() as tx:  # and it takes writes after the migration
         tx.delete(RULES[0])
     store.close()
-    names, version = tables(path)
+    names, version = tables_of(path)
     assert "rule_target_groups" not in names and version == str(SCHEMA_VERSION)
     again = Store(str(path))
     assert dict(again.snapshot().rules) == {r.arn: r for r in RULES[1:]}
@@ -119,3 +121,32 @@ def test_a_version_2_file_takes_one_name_in_two_regions(tmp_path: Path) -> None:
     again = Store(str(path))
     assert sorted(again.snapshot().target_groups) == sorted(t.arn for t in twins)
     again.close()
+
+
+def test_a_version_4_file_keeps_its_latency_histograms_and_what_was_counted(tmp_path: Path) -> None:
+    path = tmp_path / "v4.duckdb"
+    Store(str(path)).close()
+    db = duckdb.connect(str(path))  # version 4: a row per histogram bucket, a row per series counted
+    db.execute(f"DROP VIEW {latency(1)}; DROP TABLE {PACKED_LATENCY}; DROP TABLE telemetry_counted")
+    db.execute(f"CREATE TABLE {latency(1)} (ts_s BIGINT NOT NULL, load_balancer TEXT NOT NULL, target_group TEXT NOT"
+               " NULL, bucket SMALLINT NOT NULL, n DOUBLE NOT NULL, cum DOUBLE, total DOUBLE)")
+    buckets = [(100, 7, 2.0), (100, 3, 1.0), (100, 7, 1.0), (101, 9, 4.0)]
+    db.executemany(f"INSERT INTO {latency(1)} VALUES (?, 'lb', 'tg', ?, ?, NULL, NULL)", buckets)
+    db.execute("CREATE TABLE telemetry_baselines (source TEXT NOT NULL, series TEXT NOT NULL, value DOUBLE NOT NULL,"
+               " PRIMARY KEY (source, series))")
+    counted = {"http://a/metrics": {'x_total{code="200"}': 12.0, "carry:lb:502": 0.5}, "http://b/metrics": {"y": 1e9}}
+    for source, values in counted.items():
+        db.executemany("INSERT INTO telemetry_baselines VALUES (?, ?, ?)", [(source, *kv) for kv in values.items()])
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.close()
+    store = Store(str(path))
+    tables = Tables(store)
+    assert sorted(tables.sources()) == sorted(counted)
+    assert {source: tables.counted(source) for source in counted} == counted
+    tables.close()
+    with store.reader() as cur:
+        rows = cur.execute(f"SELECT ts_s, bucket, n FROM {latency(1)} ORDER BY ALL").fetchall()
+    assert rows == [(100, 3, 1.0), (100, 7, 3.0), (101, 9, 4.0)]
+    store.close()
+    names, version = tables_of(path)
+    assert "telemetry_baselines" not in names and version == str(SCHEMA_VERSION)

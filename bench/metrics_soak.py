@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
 from provider.store import Store  # noqa: E402
-from provider.store.telemetry_schema import RESOLUTIONS, latency_rows, stats  # noqa: E402
+from provider.store.telemetry_schema import RESOLUTIONS, latency, stats  # noqa: E402
 from tests.support.clients import (
     cloudwatch,  # noqa: E402
     elbv2_client,  # noqa: E402
@@ -151,7 +151,7 @@ def stored(db: Path, duration: float) -> None:
     with store.reader() as cur:
         for r in RESOLUTIONS:
             n = cur.execute(f"SELECT count(*) FROM {stats(r)}").fetchone()[0]
-            h = cur.execute(f"SELECT count(*) FROM {latency_rows(r)}").fetchone()[0]
+            h = cur.execute(f"SELECT count(*) FROM {latency(r)}").fetchone()[0]
             print(f"  rows at {r:>4} s: {n:>9,} sums, {h:>9,} histogram rows ({(n + h) / duration:,.1f} a second)")
         print(f"  requests rows: {cur.execute('SELECT count(*) FROM requests').fetchone()[0]:,}")
     store.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from provider.cloudwatch.model import Aggregates, Dimensions, SeriesQuery, Statistic, Unit
 from provider.store import Store
-from provider.store.telemetry_schema import latency, stats
+from provider.store.telemetry_schema import UNPACKED, latency, stats
 from provider.telemetry.buckets import ESTIMATES
 from provider.telemetry.counting import RESPONSES
 from provider.telemetry.queries import parts, rolled, union
@@ -156,29 +156,25 @@ def _rank(p: float) -> str:
     return f"greatest(1, ceil({p / 100!r} * total - 1e-9))"
 
 
-def _picks(q: SeriesQuery) -> str:
-    """Each percentile's bucket: the first whose running count reaches its nearest rank."""
-    return "".join(f", min(bucket) FILTER (WHERE cum >= {_rank(p)})" for p in q.percentiles)
-
-
 def _ranked(q: SeriesQuery, rows: str, where: str) -> str:
-    """Percentiles of rows that carry their running count and total (one series, one span a period). Unless its
-    Minimum is read, only the rows from the lowest rank on are grouped (a p99 groups the top 1%, not every bucket)."""
-    low, cut = "min(bucket)", ""
-    if Statistic.MINIMUM not in q.statistics:
-        low, cut = "NULL", f" AND cum >= {_rank(min(q.percentiles))}"
-    return f"SELECT {_start(q.period)}, {low}, max(bucket){_picks(q)} FROM {rows} WHERE {where}{cut} GROUP BY ALL"
+    """Extremes and percentiles of rolled-up rows (one series, one span a period), which carry their running counts
+    and total: each percentile's bucket is the first whose running count reaches its nearest rank (computed once a
+    row, not once a bucket)."""
+    low = "buckets[1]" if Statistic.MINIMUM in q.statistics else "NULL"
+    ranks = "".join(f", {_rank(p)} AS rank{i}" for i, p in enumerate(q.percentiles))
+    picks = "".join(f", buckets[list_position(list_apply(cum, lambda c: c >= rank{i}), true)]"
+                    for i in range(len(q.percentiles)))
+    return f"SELECT {_start(q.period)}, {low}, buckets[-1]{picks} FROM (SELECT *{ranks} FROM {rows} WHERE {where})"
 
 
 def _merged(q: SeriesQuery, rows: str, where: str) -> str:
     """Counts, extremes and percentiles of histograms summed per period (a window only when percentiles are
     asked: the one costly part)."""
-    counted = (f"SELECT {_start(q.period)} AS b, bucket, sum(n) AS n FROM {rows} WHERE {where}"
-               " GROUP BY ALL HAVING sum(n) > 0")
+    counted = (f"SELECT {_start(q.period)} AS b, bucket, sum(n) AS n FROM (SELECT {UNPACKED} FROM {rows})"
+               f" WHERE {where} GROUP BY ALL HAVING sum(n) > 0")
     if not q.percentiles:
         return f"SELECT b, min(bucket), max(bucket) FROM ({counted}) GROUP BY b"
+    picks = "".join(f", min(bucket) FILTER (WHERE cum >= {_rank(p)})" for p in q.percentiles)
     return f"""WITH h AS ({counted}), c AS (SELECT b, bucket, sum(n) OVER (PARTITION BY b ORDER BY bucket) AS cum,
                sum(n) OVER (PARTITION BY b) AS total FROM h)
-               SELECT b, min(bucket), max(bucket){_picks(q)} FROM c GROUP BY b"""
-
-
+               SELECT b, min(bucket), max(bucket){picks} FROM c GROUP BY b"""

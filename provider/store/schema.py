@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import duckdb
 
 from provider.store.codec import dumps
-from provider.store.telemetry_schema import PACKED_LATENCY, TELEMETRY_SCHEMA, encode_counted, latency
+from provider.store.telemetry_schema import RESOLUTIONS, TELEMETRY_SCHEMA, encode_counted, latency
 
 SCHEMA_VERSION = 5
 
@@ -94,19 +94,22 @@ def _trust_stores(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def _packed_telemetry(db: duckdb.DuckDBPyConnection) -> None:
-    """4 -> 5: a second's latency histogram of a group is one row (PACKED_LATENCY; ``latency(1)`` becomes a view of
-    it), and what was counted of a Traefik one row (telemetry_counted, in place of telemetry_baselines)."""
+    """4 -> 5: a span's latency histogram of a group is one row of lists, not a row per bucket; what was counted of
+    a Traefik is one row (telemetry_counted, in place of telemetry_baselines' row per series)."""
     tables = {n for (n,) in db.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    if latency(1) in tables:
-        db.execute(f"ALTER TABLE {latency(1)} RENAME TO latency_v4")
+    rows = {n for (n,) in db.execute("SELECT table_name FROM duckdb_columns() WHERE column_name = 'bucket'").fetchall()}
+    old = [r for r in RESOLUTIONS if latency(r) in rows]
+    for r in old:
+        db.execute(f"ALTER TABLE {latency(r)} RENAME TO {latency(r)}_v4")
     db.execute(TELEMETRY_SCHEMA)
-    if latency(1) in tables:
+    for r in old:
+        rolled = "list(cum ORDER BY bucket), max(total)" if r > 1 else "NULL, NULL"
         db.execute(
-            f"INSERT INTO {PACKED_LATENCY} SELECT ts_s, load_balancer, target_group, list(bucket ORDER BY bucket),"
-            " list(n ORDER BY bucket) FROM (SELECT ts_s, load_balancer, target_group, bucket, sum(n) AS n"
-            " FROM latency_v4 GROUP BY ALL) GROUP BY ALL ORDER BY ts_s"
+            f"INSERT INTO {latency(r)} SELECT ts_s, load_balancer, target_group, list(bucket ORDER BY bucket),"
+            f" list(n ORDER BY bucket), {rolled} FROM (SELECT ts_s, load_balancer, target_group, bucket, sum(n) AS n,"
+            f" max(cum) AS cum, max(total) AS total FROM {latency(r)}_v4 GROUP BY ALL) GROUP BY ALL ORDER BY ts_s"
         )
-        db.execute("DROP TABLE latency_v4")
+        db.execute(f"DROP TABLE {latency(r)}_v4")
     if "telemetry_baselines" in tables:
         counted: dict[str, dict[str, float]] = {}
         for source, series, value in db.execute("SELECT source, series, value FROM telemetry_baselines").fetchall():

@@ -26,15 +26,9 @@ def latency(resolution: int) -> str:
     return f"alb_latency_{resolution}"
 
 
-# A second's histogram of one group is one row of two lists (bucket indexes, counts): written every second, its
-# ~100-500 buckets as rows were most of what the metrics pipeline wrote. ``latency(1)`` is a view with a row a
-# bucket, as the rolled-up tables have them, for the readers.
-PACKED_LATENCY = "alb_latency_packed_1"
-
-
-def latency_rows(resolution: int) -> str:
-    """The table that keeps one resolution's histograms (what retention deletes from)."""
-    return PACKED_LATENCY if resolution == 1 else latency(resolution)
+# A span's histogram of one group is one row of lists, not a row per bucket: the ~100-500 buckets a second hit were
+# most of what the metrics pipeline wrote, and a query reads a row a span. Rows of the histograms, a bucket each:
+UNPACKED = "ts_s, load_balancer, target_group, unnest(buckets) AS bucket, unnest(counts) AS n"
 
 
 def encode_counted(values: Mapping[str, float]) -> bytes:
@@ -48,7 +42,7 @@ def decode_counted(blob: bytes) -> dict[str, float]:
     return {k: float(v) for k, _, v in (line.rpartition(" ") for line in text.split("\n"))} if text else {}
 
 
-TELEMETRY_SCHEMA = f"""
+TELEMETRY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
     ts_ms BIGINT NOT NULL,               -- when the response was complete (Traefik StartUTC + Duration)
     load_balancer TEXT NOT NULL,         -- CloudWatch dimension value: 'app/<name>/<id>'
@@ -98,15 +92,6 @@ CREATE TABLE IF NOT EXISTS telemetry_counted (
     counted BLOB NOT NULL                -- encode_counted(): each Prometheus series as Traefik names it (or
                                          -- 'carry:<lb>:<status>') -> its last value counted
 );
-CREATE TABLE IF NOT EXISTS {PACKED_LATENCY} (
-    ts_s BIGINT NOT NULL,
-    load_balancer TEXT NOT NULL,
-    target_group TEXT NOT NULL,
-    buckets SMALLINT[] NOT NULL,         -- indexes into provider/traefik/static.py BOUNDS, ascending
-    counts DOUBLE[] NOT NULL             -- target responses in each
-);
-CREATE VIEW IF NOT EXISTS {latency(1)} AS SELECT ts_s, load_balancer, target_group, unnest(buckets) AS bucket,
-    unnest(counts) AS n, NULL::DOUBLE AS cum, NULL::DOUBLE AS total FROM {PACKED_LATENCY};
 """ + "".join(
     f"""
 CREATE TABLE IF NOT EXISTS {stats(r)} (
@@ -116,18 +101,15 @@ CREATE TABLE IF NOT EXISTS {stats(r)} (
     target_group TEXT NOT NULL,          -- 'targetgroup/<name>/<id>'; '' when no group's
     rule TEXT NOT NULL,                  -- '<port>/<priority>' for RuleRequestCount, else ''
     value DOUBLE NOT NULL                -- a sum (TargetResponseTime: of seconds)
-);"""
-    for r in RESOLUTIONS
-) + "".join(
-    f"""
+);
 CREATE TABLE IF NOT EXISTS {latency(r)} (
     ts_s BIGINT NOT NULL,
     load_balancer TEXT NOT NULL,
     target_group TEXT NOT NULL,
-    bucket SMALLINT NOT NULL,            -- index into provider/traefik/static.py BOUNDS
-    n DOUBLE NOT NULL,                   -- target responses in that bucket
-    cum DOUBLE NOT NULL,                 -- the span's responses up to this bucket (percentiles)
-    total DOUBLE NOT NULL                -- the span's responses
+    buckets SMALLINT[] NOT NULL,         -- indexes into provider/traefik/static.py BOUNDS, ascending
+    counts DOUBLE[] NOT NULL,            -- target responses in each
+    cum DOUBLE[],                        -- rolled-up rows: the span's responses up to each bucket (percentiles)
+    total DOUBLE                         -- rolled-up rows: the span's responses
 );"""
-    for r in RESOLUTIONS[1:]
+    for r in RESOLUTIONS
 )

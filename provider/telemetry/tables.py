@@ -16,15 +16,7 @@ from typing import Any
 
 from provider.store import Store
 from provider.store.schema import transaction
-from provider.store.telemetry_schema import (
-    PACKED_LATENCY,
-    RESOLUTIONS,
-    decode_counted,
-    encode_counted,
-    latency,
-    latency_rows,
-    stats,
-)
+from provider.store.telemetry_schema import RESOLUTIONS, UNPACKED, decode_counted, encode_counted, latency, stats
 from provider.telemetry.counting import Increments
 
 # resolution (s) -> how long its rows are kept (s): CloudWatch's ladder
@@ -59,12 +51,12 @@ class Tables:
     def commit(self, source: str, second: int, found: Increments, counted: Mapping[str, float]) -> None:
         """The increments of one scrape (at ``second``) and what is now counted of the source, atomically."""
         counts = [(second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
-        hists = [(second, lb, tg, sorted(hist), [hist[i] for i in sorted(hist)])
+        hists = [(second, lb, tg, sorted(hist), [hist[i] for i in sorted(hist)], None, None)
                  for (lb, tg), hist in found.latency.items()]
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO telemetry_counted VALUES (?, ?)", [source, encode_counted(counted)])
             _append(db, stats(1), counts)
-            _append(db, PACKED_LATENCY, hists)
+            _append(db, latency(1), hists)
 
     def rolled(self) -> dict[int, int]:
         """resolution -> the second before which its rows are complete (coarser ones only)."""
@@ -91,9 +83,12 @@ class Tables:
                 )
                 series = "PARTITION BY ts_s, load_balancer, target_group"
                 db.execute(  # with each bucket's running count, so a percentile of one span needs no window
-                    f"INSERT INTO {latency(coarser)} SELECT *, sum(n) OVER ({series} ORDER BY bucket),"
-                    f" sum(n) OVER ({series}) FROM (SELECT {span}, load_balancer, target_group, bucket,"
-                    f" sum(n) AS n FROM {latency(finer)} WHERE ts_s >= ? AND ts_s < ? GROUP BY ALL)", [since, until],
+                    f"INSERT INTO {latency(coarser)} SELECT ts_s, load_balancer, target_group,"
+                    " list(bucket ORDER BY bucket), list(n ORDER BY bucket), list(cum ORDER BY bucket), max(total)"
+                    f" FROM (SELECT *, sum(n) OVER ({series} ORDER BY bucket) AS cum, sum(n) OVER ({series}) AS total"
+                    f" FROM (SELECT {span}, load_balancer, target_group, bucket, sum(n) AS n FROM (SELECT {UNPACKED}"
+                    f" FROM {latency(finer)}) WHERE ts_s >= ? AND ts_s < ? GROUP BY ALL HAVING sum(n) > 0))"
+                    " GROUP BY ALL", [since, until],
                 )
                 db.execute("INSERT OR REPLACE INTO telemetry_rollups VALUES (?, ?)", [coarser, until])
             done[coarser] = until
@@ -101,7 +96,7 @@ class Tables:
             for resolution, keep in LADDER.items():
                 # a finer row goes only once it is rolled up into the next resolution
                 limit = min(now_s - keep, done.get(_next(resolution), now_s))
-                for name in (stats(resolution), latency_rows(resolution)):
+                for name in (stats(resolution), latency(resolution)):
                     db.execute(f"DELETE FROM {name} WHERE ts_s < ?", [limit])
 
     def _first(self, finer: int, coarser: int) -> int | None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provider.store import Store
-from provider.store.telemetry_schema import PACKED_LATENCY, stats
+from provider.store.telemetry_schema import latency, stats
 from provider.telemetry.buckets import BOUNDS
 from provider.telemetry.counting import ANSWERED, RESPONSES, RULE_REQUESTS, Increments
 from provider.telemetry.tables import ROLLUP_LAG_S, Tables
@@ -106,9 +106,9 @@ def synthetic(store: Store, start_s: int, seconds: int, rps: int) -> int:
         for metric, value, rule in (("ProcessedBytes", "300 * count(*)", ""), (RULE_REQUESTS, "count(*)", "80/0")):
             cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
                         " GROUP BY ALL ORDER BY ts_s", [LB])
-        cur.execute(f"INSERT INTO {PACKED_LATENCY} SELECT ts_s, ?, tg, list(bucket ORDER BY bucket),"
-                    " list(n ORDER BY bucket) FROM (SELECT ts_s, tg, bucket, count(*) AS n FROM synthetic GROUP BY ALL)"
-                    " GROUP BY ALL ORDER BY ts_s", [LB])
+        cur.execute(f"INSERT INTO {latency(1)} SELECT ts_s, ?, tg, list(bucket ORDER BY bucket),"
+                    " list(n ORDER BY bucket), NULL, NULL FROM (SELECT ts_s, tg, bucket, count(*) AS n FROM synthetic"
+                    " GROUP BY ALL) GROUP BY ALL ORDER BY ts_s", [LB])
         cur.execute("DROP TABLE synthetic")
     finally:
         cur.close()
@@ -126,8 +126,8 @@ def latency_history(store: Store, start_s: int, seconds: int, buckets: int = 100
     cur = store.cursor()
     try:
         cur.execute(
-            f"INSERT INTO {PACKED_LATENCY} SELECT ? + s, ?, ?, list(200 + b ORDER BY b),"
-            " list(1 + (s + b) % 7 ORDER BY b) FROM range(?) t(s), range(?) u(b) GROUP BY s ORDER BY s",
+            f"INSERT INTO {latency(1)} SELECT ? + s, ?, ?, list(200 + b ORDER BY b),"
+            " list(1 + (s + b) % 7 ORDER BY b), NULL, NULL FROM range(?) t(s), range(?) u(b) GROUP BY s ORDER BY s",
             [start_s, LB, TG_V1, seconds, buckets],
         )
     finally:

@@ -11,7 +11,7 @@ from provider.elbv2.model import Action, ActionType, FixedResponse, Forward, Rul
 from provider.store import Store
 from provider.store.codec import dumps, encode
 from provider.store.schema import SCHEMA_VERSION
-from provider.store.telemetry_schema import PACKED_LATENCY, latency
+from provider.store.telemetry_schema import latency
 from provider.telemetry.tables import Tables
 from tests.support.models import target_group
 
@@ -127,11 +127,15 @@ def test_a_version_4_file_keeps_its_latency_histograms_and_what_was_counted(tmp_
     path = tmp_path / "v4.duckdb"
     Store(str(path)).close()
     db = duckdb.connect(str(path))  # version 4: a row per histogram bucket, a row per series counted
-    db.execute(f"DROP VIEW {latency(1)}; DROP TABLE {PACKED_LATENCY}; DROP TABLE telemetry_counted")
-    db.execute(f"CREATE TABLE {latency(1)} (ts_s BIGINT NOT NULL, load_balancer TEXT NOT NULL, target_group TEXT NOT"
-               " NULL, bucket SMALLINT NOT NULL, n DOUBLE NOT NULL, cum DOUBLE, total DOUBLE)")
-    buckets = [(100, 7, 2.0), (100, 3, 1.0), (100, 7, 1.0), (101, 9, 4.0)]
-    db.executemany(f"INSERT INTO {latency(1)} VALUES (?, 'lb', 'tg', ?, ?, NULL, NULL)", buckets)
+    for r in (1, 60):
+        db.execute(f"DROP TABLE {latency(r)}")
+        db.execute(f"CREATE TABLE {latency(r)} (ts_s BIGINT NOT NULL, load_balancer TEXT NOT NULL, target_group TEXT"
+                   " NOT NULL, bucket SMALLINT NOT NULL, n DOUBLE NOT NULL, cum DOUBLE, total DOUBLE)")
+    seconds = [(100, 7, 2.0), (100, 3, 1.0), (100, 7, 1.0), (101, 9, 4.0)]  # two sources' rows in second 100
+    db.executemany(f"INSERT INTO {latency(1)} VALUES (?, 'lb', 'tg', ?, ?, NULL, NULL)", seconds)
+    minute = [(60, 3, 1.0, 1.0, 4.0), (60, 7, 3.0, 4.0, 4.0)]
+    db.executemany(f"INSERT INTO {latency(60)} VALUES (?, 'lb', 'tg', ?, ?, ?, ?)", minute)
+    db.execute("DROP TABLE telemetry_counted")
     db.execute("CREATE TABLE telemetry_baselines (source TEXT NOT NULL, series TEXT NOT NULL, value DOUBLE NOT NULL,"
                " PRIMARY KEY (source, series))")
     counted = {"http://a/metrics": {'x_total{code="200"}': 12.0, "carry:lb:502": 0.5}, "http://b/metrics": {"y": 1e9}}
@@ -145,8 +149,10 @@ def test_a_version_4_file_keeps_its_latency_histograms_and_what_was_counted(tmp_
     assert {source: tables.counted(source) for source in counted} == counted
     tables.close()
     with store.reader() as cur:
-        rows = cur.execute(f"SELECT ts_s, bucket, n FROM {latency(1)} ORDER BY ALL").fetchall()
-    assert rows == [(100, 3, 1.0), (100, 7, 3.0), (101, 9, 4.0)]
+        got = {r: cur.execute(f"SELECT ts_s, buckets, counts, cum, total FROM {latency(r)} ORDER BY ts_s").fetchall()
+               for r in (1, 60)}
+    assert got == {1: [(100, [3, 7], [1.0, 3.0], None, None), (101, [9], [4.0], None, None)],
+                   60: [(60, [3, 7], [1.0, 3.0], [1.0, 4.0], 4.0)]}
     store.close()
     names, version = tables_of(path)
     assert "telemetry_baselines" not in names and version == str(SCHEMA_VERSION)

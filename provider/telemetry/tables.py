@@ -51,8 +51,8 @@ class Tables:
     def commit(self, source: str, second: int, found: Increments, counted: Mapping[str, float]) -> None:
         """The increments of one scrape (at ``second``) and what is now counted of the source, atomically."""
         counts = [(second, m, lb, tg, rule, v) for (m, lb, tg, rule), v in found.counts.items()]
-        hists = [(second, lb, tg, sorted(hist), [hist[i] for i in sorted(hist)], None, None)
-                 for (lb, tg), hist in found.latency.items()]
+        hists = [(second, lb, tg, *map(list, zip(*sorted(hist.items()), strict=True)), None, None)
+                 for (lb, tg), hist in found.latency.items() if hist]
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO telemetry_counted VALUES (?, ?)", [source, encode_counted(counted)])
             _append(db, stats(1), counts)

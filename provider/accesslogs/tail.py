@@ -60,16 +60,16 @@ class Tailer:
         self.skipped = 0  # lines that are no request of ours
         self._lock = threading.Lock()
         self._state = State()
-        self._routes_version: int | None = None
+        self._names_loaded: int | None = None  # the resolver's changes the ingest tables hold
 
     def poll(self, state: State) -> int:
         """Read every source to its last complete line; returns the rows committed."""
         with self._lock:
             self._state = state
             self.resolver.update(state)
-            if self.resolver.version != self._routes_version:
+            if self.resolver.changes != self._names_loaded:
                 self.requests.set_routes(*self.resolver.tables())
-                self._routes_version = self.resolver.version
+                self._names_loaded = self.resolver.changes
             positions = self.requests.positions()
             try:
                 paths = sorted(p for p in self.directory.iterdir() if p.name.endswith(SUFFIX))

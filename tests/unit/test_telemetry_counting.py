@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from provider.elbv2.arns import dimension
@@ -136,3 +138,26 @@ def test_a_group_shared_by_a_one_group_rule_and_a_split_is_divided_per_rule() ->
         ("RuleRequestCount", lb, stable, "80/10"): 95, ("RuleRequestCount", lb, canary, "80/10"): 5,
         ("RuleRequestCount", lb, stable, "80/0"): 5,
     }  # fmt: skip
+
+
+def test_names_follow_a_changed_rule_and_keep_the_others() -> None:
+    s = StateBuilder()
+    s.lb("web")
+    s.listener("web", 80)
+    s.tg("v1")
+    s.tg("v2")
+    s.rule("web", 80, 10, s.forward(("v1", 1)), cond(ConditionField.PATH_PATTERN, "/a"))
+    s.rule("web", 80, None, fixed("no", "404"))
+    n, state = Names(), s.state()
+    n.update(state)
+    before = n.changes
+    n.update(replace(state, version=state.version + 1))  # the same objects: nothing resolves differently
+    assert n.changes == before
+    rule = next(r for r in state.rules.values() if r.priority == 10)
+    split = replace(rule, actions=(s.forward(("v1", 90), ("v2", 10)),))
+    n.update(replace(state, version=state.version + 2, rules={**state.rules, rule.arn: split}))
+    v1, v2 = (dimension(s.tgs[name].arn) for name in ("v1", "v2"))
+    routed = n.router(ROUTER)
+    assert n.changes == before + 1 and routed is not None and routed.weights == {v1: 90, v2: 10}
+    assert n.service("tg-v2@http") == (dimension(s.lbs["web"].arn), v2)
+    assert n.router(FIXED) is not None

@@ -20,11 +20,18 @@ FIXED = "web-80-default-d0000000000000050@http"
 SERVICE = 'service="tg-v1@http"'
 
 
-def names() -> tuple[Names, str, str]:
+def web(*groups: str) -> StateBuilder:
+    """Load balancer web, its listener on port 80, and these target groups."""
     s = StateBuilder()
     s.lb("web")
     s.listener("web", 80)
-    s.tg("v1")
+    for group in groups:
+        s.tg(group)
+    return s
+
+
+def names() -> tuple[Names, str, str]:
+    s = web("v1")
     s.rule("web", 80, 10, s.forward(("v1", 1)), cond(ConditionField.PATH_PATTERN, "/a"))
     s.rule("web", 80, None, fixed("no", "404"))
     n = Names()
@@ -116,11 +123,7 @@ def test_buckets_that_are_not_ours_place_no_latency_but_keep_the_counts() -> Non
 
 
 def test_a_group_shared_by_a_one_group_rule_and_a_split_is_divided_per_rule() -> None:
-    s = StateBuilder()
-    s.lb("web")
-    s.listener("web", 80)
-    s.tg("stable")
-    s.tg("canary")
+    s = web("stable", "canary")
     s.rule("web", 80, 10, s.forward(("stable", 95), ("canary", 5)), cond(ConditionField.PATH_PATTERN, "/app/*"))
     s.rule("web", 80, None, s.forward(("stable", 1)))
     n = Names()
@@ -141,11 +144,7 @@ def test_a_group_shared_by_a_one_group_rule_and_a_split_is_divided_per_rule() ->
 
 
 def test_names_follow_a_changed_rule_and_keep_the_others() -> None:
-    s = StateBuilder()
-    s.lb("web")
-    s.listener("web", 80)
-    s.tg("v1")
-    s.tg("v2")
+    s = web("v1", "v2")
     s.rule("web", 80, 10, s.forward(("v1", 1)), cond(ConditionField.PATH_PATTERN, "/a"))
     s.rule("web", 80, None, fixed("no", "404"))
     n, state = Names(), s.state()

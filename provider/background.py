@@ -3,7 +3,8 @@
 ``every(1.0, step, log=log, failure="could not evaluate alarms")`` runs ``step(now)`` at once and then one
 second after each run ends. A failing step is logged once per streak of failures, with its traceback, and run
 again at the next tick: a store that refuses for a minute is one error line, not sixty. Cancelling the task
-cancels the step in flight; the caller's own ``finally`` does its cleanup.
+cancels the step in flight; the caller's own ``finally`` does its cleanup. At shutdown ``cancel_all`` ends them
+all, in bounded time.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ async def cancel_all(
 
 
 def _name(task: asyncio.Task[None]) -> str:
-    return getattr(task.get_coro(), "__qualname__", task.get_name())
+    return str(getattr(task.get_coro(), "__qualname__", task.get_name()))
 
 
 def next_tick(now: float, seconds: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
@@ -21,6 +22,7 @@ from provider.auth import devidp
 from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
+from provider.background import cancel_all
 from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
@@ -44,6 +46,8 @@ from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Settings, Store], Coroutine[Any, Any, None]]  # one more task for the app's lifetime
 GIL_SWITCH_S = 0.0005
+
+log = logging.getLogger("elbv2.app")
 
 
 def services(runtime: Runtime) -> Registry:
@@ -96,9 +100,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_all(tasks, log=log)
             store.close()
 
     aws = api.endpoint(settings, services(runtime))

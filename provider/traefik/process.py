@@ -11,18 +11,22 @@ import asyncio
 import contextlib
 import ctypes
 import json
+import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from provider.traefik import plugin
 from provider.traefik.static import StaticConfig
 
+log = logging.getLogger("elbv2.supervisor")
+
 STOP_S = 5.0  # SIGTERM, then SIGKILL after this long (Traefik's own grace is 2 s)
+GONE_S = 2.0  # then at most this long for its exit to be seen, and as long for its output to end: no wait is unbounded
 
 _PR_SET_PDEATHSIG = 1
 # Resolved in the parent: the child between fork and exec should do as little as possible.
@@ -62,15 +66,26 @@ async def start(binary: str, name: str, config_path: Path) -> TraefikProcess:
 
 
 async def stop(t: TraefikProcess) -> None:
-    """SIGTERM to the group, SIGKILL after STOP_S; then the output pump ends."""
+    """SIGTERM to the group, SIGKILL after STOP_S; then ``finish``. A cancel is never lost: no ``asyncio.wait_for``,
+    which before Python 3.12 returns normally when the cancel lands in the loop turn the process exits in (CPython
+    gh-86296); the supervisor would carry on, and `up` never exit."""
     _signal_group(t, signal.SIGTERM)
-    try:
-        await asyncio.wait_for(t.process.wait(), STOP_S)
-    except TimeoutError:
+    if not await _within(STOP_S, t.process.wait()):
         _signal_group(t, signal.SIGKILL)
-        await t.process.wait()
+        if not await _within(GONE_S, t.process.wait()):
+            log.error("Traefik %s (pid %d) not seen to exit %g s after SIGKILL; no longer waited for", t.name, t.pid,
+                      GONE_S)
+    await finish(t)
+
+
+async def finish(t: TraefikProcess) -> None:
+    """After its exit: the output pump reads to the end (at most GONE_S), then the process's transport is freed."""
     if t.pump is not None:
-        await t.pump
+        await asyncio.wait({t.pump}, timeout=GONE_S)  # not `await t.pump`: a cancel of ours would end the pump
+        if not t.pump.done():  # someone else holds its pipe open
+            t.pump.cancel()
+            log.error("the output of Traefik %s (pid %d) did not end %g s after its exit; no longer read", t.name,
+                      t.pid, GONE_S)
     release(t)
 
 
@@ -84,6 +99,16 @@ def release(t: TraefikProcess) -> None:
     transport = getattr(t.process, "_transport", None)
     if transport is not None:
         transport.close()
+
+
+async def _within(seconds: float, done: Awaitable[object]) -> bool:
+    """Whether ``done`` finished within ``seconds``."""
+    try:
+        async with asyncio.timeout(seconds):
+            await done
+    except TimeoutError:
+        return False
+    return True
 
 
 def _signal_group(t: TraefikProcess, sig: int) -> None:

@@ -187,9 +187,7 @@ class Supervisor:
 
     async def _reap(self, t: TraefikProcess, key: int | str) -> None:
         """A Traefik exited on its own: say why (its last error line) and schedule a retry."""
-        if t.pump is not None:
-            await t.pump
-        process.release(t)
+        await process.finish(t)
         why = t.last_error or f"exit code {t.process.returncode}; see {self.log_path}"
         bind = _BIND_ERROR.search(why)
         if bind:
@@ -216,7 +214,8 @@ class Supervisor:
         deadline = t.started + READY_S
         while t.process.returncode is None and time.monotonic() < deadline:
             try:
-                _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 0.5)
+                async with asyncio.timeout(0.5):  # not asyncio.wait_for: it can lose a cancel (process.stop)
+                    _, writer = await asyncio.open_connection(host, port)
                 writer.close()
             except (OSError, TimeoutError):
                 await asyncio.sleep(0.02)

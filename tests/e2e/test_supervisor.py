@@ -15,19 +15,21 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from provider.settings import Settings
-from provider.traefik import supervisor
+from provider.traefik import process, supervisor
+from provider.traefik import static as traefik_static
 from tests.support.backends import Backend, forwarded_port
 from tests.support.clients import elbv2_client
 from tests.support.processes import Uvicorn, free_port, start_server, traefik_children
@@ -253,6 +255,40 @@ def test_data_folder_holds_traefik_log_and_static_configs(world: World) -> None:
     data = Path(world.settings.db).parent
     assert f"[listener{port} pid" in (data / "traefik.log").read_text()
     assert (data / "traefik" / f"listener{port}.yaml").is_file()
+
+
+@pytest.mark.parametrize("new_loop", [asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"])
+def test_a_cancel_landing_as_a_traefik_exits_is_not_lost(
+    tmp_path: Path, new_loop: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    """`up`'s shutdown race: the server cancels the supervisor in the loop turn where the Traefik it is stopping (the
+    dashboard, restarted for a new port) exits. The cancel must still end the supervisor's task, or it carries on and
+    the server never exits (asyncio.wait_for before Python 3.12 lost it: CPython gh-86296). The cancel is landed
+    there, not raced for: by a waiter of the same exit, woken first because it waits from before the stop."""
+    settings = Settings(db=str(tmp_path / "state.duckdb"))
+    config = {"entryPoints": {"web": {"address": f"127.0.0.1:{free_port()}"}}}
+
+    async def scenario() -> tuple[bool, int | None]:
+        path = process.write_config(tmp_path, "dashboard", config)
+        t = await process.start(traefik_static.traefik_binary(settings), "dashboard", path)
+
+        async def stop_then_carry_on() -> None:  # as the supervisor: stop a Traefik, then watch on until cancelled
+            await process.stop(t)
+            await asyncio.Event().wait()
+
+        exited = asyncio.ensure_future(t.process.wait())
+        task = asyncio.create_task(stop_then_carry_on())
+        exited.add_done_callback(lambda _: task.cancel())
+        await asyncio.wait({task}, timeout=30)
+        ended = task.done()
+        task.cancel()
+        await asyncio.gather(task, exited, return_exceptions=True)
+        return ended and task.cancelled(), t.process.returncode
+
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        cancelled, returncode = runner.run(scenario())
+    assert returncode is not None, "the Traefik was not stopped"
+    assert cancelled, "the cancel that landed as the Traefik exited was lost: the task carried on"
 
 
 # --- the real server process: no Traefik outlives it ---------------------------------------------------

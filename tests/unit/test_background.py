@@ -1,13 +1,15 @@
-"""provider/background.py: the loop every background task runs, its failure logging, ticks and cancellation."""
+"""provider/background.py: the loop every background task runs, its failure logging, ticks and cancellation, and the
+bounded cancellation of them all at shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
 
-from provider.background import Due, every
+from provider.background import Due, cancel_all, every
 
 log = logging.getLogger("test.background")
 
@@ -81,3 +83,47 @@ def test_a_chore_is_due_at_once_then_once_per_interval() -> None:
     assert [chore.due(), chore.due()] == [True, False]
     always = Due(0.0)
     assert [always.due(), always.due()] == [True, True]
+
+
+def test_cancel_all_cancels_again_a_lost_cancel_and_leaves_behind_what_never_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ended: dict[str, bool] = {}
+
+    async def main() -> None:
+        released = asyncio.Event()
+
+        async def lost_once() -> None:  # as asyncio.wait_for can before Python 3.12: the first cancel is swallowed
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(60)
+            await asyncio.sleep(60)
+
+        async def stubborn() -> None:
+            while not released.is_set():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.sleep(60)
+
+        async def failing() -> None:
+            try:
+                await asyncio.sleep(60)
+            finally:
+                raise OSError("the cleanup failed")
+
+        tasks = {c.__name__: asyncio.create_task(c()) for c in (lost_once, stubborn, failing)}
+        await asyncio.sleep(0)
+        await cancel_all(tasks.values(), log=log, wait=0.2)
+        ended.update({name: task.done() for name, task in tasks.items()})
+        released.set()
+        tasks["stubborn"].cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+    with caplog.at_level(logging.ERROR, logger=log.name):
+        asyncio.run(main())
+    assert ended == {"lost_once": True, "stubborn": False, "failing": True}
+    said = sorted(r.getMessage().rpartition("<locals>.")[2] for r in caplog.records)
+    assert said == [
+        "failing ended with an error",
+        "lost_once still running 0.2 s after it was cancelled; cancelling it again",
+        "stubborn still running 0.2 s after it was cancelled; cancelling it again",
+        "stubborn still running 0.2 s after it was cancelled; leaving it behind",
+    ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import duckdb
 
 from provider.store.codec import dumps
-from provider.store.telemetry_schema import RESOLUTIONS, TELEMETRY_SCHEMA, encode_counted, latency
+from provider.store.telemetry_schema import PACKED, RESOLUTIONS, TELEMETRY_SCHEMA, encode_counted, latency
 
 SCHEMA_VERSION = 5
 
@@ -105,8 +105,8 @@ def _packed_telemetry(db: duckdb.DuckDBPyConnection) -> None:
     for r in old:
         rolled = "list(cum ORDER BY bucket), max(total)" if r > 1 else "NULL, NULL"
         db.execute(
-            f"INSERT INTO {latency(r)} SELECT ts_s, load_balancer, target_group, list(bucket ORDER BY bucket),"
-            f" list(n ORDER BY bucket), {rolled} FROM (SELECT ts_s, load_balancer, target_group, bucket, sum(n) AS n,"
+            f"INSERT INTO {latency(r)} SELECT ts_s, load_balancer, target_group, {PACKED}, {rolled} FROM"
+            " (SELECT ts_s, load_balancer, target_group, bucket, sum(n) AS n,"
             f" max(cum) AS cum, max(total) AS total FROM {latency(r)}_v4 GROUP BY ALL) GROUP BY ALL ORDER BY ts_s"
         )
         db.execute(f"DROP TABLE {latency(r)}_v4")

@@ -27,8 +27,10 @@ def latency(resolution: int) -> str:
 
 
 # A span's histogram of one group is one row of lists, not a row per bucket: the ~100-500 buckets a second hit were
-# most of what the metrics pipeline wrote, and a query reads a row a span. Rows of the histograms, a bucket each:
+# most of what the metrics pipeline wrote, and a query reads a row a span. Rows of the histograms, a bucket each,
+# and back (aggregates over (bucket, n) rows):
 UNPACKED = "ts_s, load_balancer, target_group, unnest(buckets) AS bucket, unnest(counts) AS n"
+PACKED = "list(bucket ORDER BY bucket) AS buckets, list(n ORDER BY bucket) AS counts"
 
 
 def encode_counted(values: Mapping[str, float]) -> bytes:

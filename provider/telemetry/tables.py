@@ -16,7 +16,15 @@ from typing import Any
 
 from provider.store import Store
 from provider.store.schema import transaction
-from provider.store.telemetry_schema import RESOLUTIONS, UNPACKED, decode_counted, encode_counted, latency, stats
+from provider.store.telemetry_schema import (
+    PACKED,
+    RESOLUTIONS,
+    UNPACKED,
+    decode_counted,
+    encode_counted,
+    latency,
+    stats,
+)
 from provider.telemetry.counting import Increments
 
 # resolution (s) -> how long its rows are kept (s): CloudWatch's ladder
@@ -84,7 +92,7 @@ class Tables:
                 series = "PARTITION BY ts_s, load_balancer, target_group"
                 db.execute(  # with each bucket's running count, so a percentile of one span needs no window
                     f"INSERT INTO {latency(coarser)} SELECT ts_s, load_balancer, target_group,"
-                    " list(bucket ORDER BY bucket), list(n ORDER BY bucket), list(cum ORDER BY bucket), max(total)"
+                    f" {PACKED}, list(cum ORDER BY bucket), max(total)"
                     f" FROM (SELECT *, sum(n) OVER ({series} ORDER BY bucket) AS cum, sum(n) OVER ({series}) AS total"
                     f" FROM (SELECT {span}, load_balancer, target_group, bucket, sum(n) AS n FROM (SELECT {UNPACKED}"
                     f" FROM {latency(finer)}) WHERE ts_s >= ? AND ts_s < ? GROUP BY ALL HAVING sum(n) > 0))"

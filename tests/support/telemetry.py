@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provider.store import Store
-from provider.store.telemetry_schema import latency, stats
+from provider.store.telemetry_schema import PACKED, latency, stats
 from provider.telemetry.buckets import BOUNDS
 from provider.telemetry.counting import ANSWERED, RESPONSES, RULE_REQUESTS, Increments
 from provider.telemetry.tables import ROLLUP_LAG_S, Tables
@@ -106,9 +106,8 @@ def synthetic(store: Store, start_s: int, seconds: int, rps: int) -> int:
         for metric, value, rule in (("ProcessedBytes", "300 * count(*)", ""), (RULE_REQUESTS, "count(*)", "80/0")):
             cur.execute(f"INSERT INTO {stats(1)} SELECT ts_s, '{metric}', ?, '', '{rule}', {value} FROM synthetic"
                         " GROUP BY ALL ORDER BY ts_s", [LB])
-        cur.execute(f"INSERT INTO {latency(1)} SELECT ts_s, ?, tg, list(bucket ORDER BY bucket),"
-                    " list(n ORDER BY bucket), NULL, NULL FROM (SELECT ts_s, tg, bucket, count(*) AS n FROM synthetic"
-                    " GROUP BY ALL) GROUP BY ALL ORDER BY ts_s", [LB])
+        cur.execute(f"INSERT INTO {latency(1)} SELECT ts_s, ?, tg, {PACKED}, NULL, NULL FROM (SELECT ts_s, tg, bucket,"
+                    " count(*) AS n FROM synthetic GROUP BY ALL) GROUP BY ALL ORDER BY ts_s", [LB])
         cur.execute("DROP TABLE synthetic")
     finally:
         cur.close()

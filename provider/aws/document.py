@@ -79,11 +79,16 @@ def read_cbor(raw: Any, shape: Shape) -> Any:
     return _common(raw, shape)
 
 
+class Millis(list[int]):
+    """Timestamps as epoch milliseconds, the store's own time: a day of datapoints' period starts (10,000s in one
+    answer), which every protocol writes from these ints at once, never through a datetime each."""
+
+
 @dataclass(frozen=True, slots=True)
 class Timestamps:
     """A list of timestamps left for the CBOR writer to encode at once (protocols.Cbor)."""
 
-    moments: list[datetime]
+    millis: Millis
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +97,11 @@ class Encoding:
 
     timestamp: Callable[[datetime], Any]
     blob: Callable[[bytes], Any]
-    timestamps: Callable[[list[datetime]], Any]
+    timestamps: Callable[[Millis], Any]
 
 
 JSON = Encoding(timestamp=lambda moment: moment.timestamp(), blob=lambda data: b64encode(data).decode(),
-                timestamps=lambda moments: [moment.timestamp() for moment in moments])
+                timestamps=lambda millis: [ms / 1000 for ms in millis])
 CBOR = Encoding(timestamp=lambda moment: moment, blob=lambda data: data,  # cbor2 writes datetimes as tag 1
                 timestamps=Timestamps)
 
@@ -140,8 +145,8 @@ def to_document(value: Any, shape: Shape, encoding: Encoding) -> Any:
         if each.type in ("double", "float"):
             return [float(item) for item in value if item is not None]
         if each.type == "timestamp":
-            return encoding.timestamps([m if isinstance(m, datetime) and m.tzinfo is not None else _moment(m)
-                                        for m in value if m is not None])
+            return encoding.timestamps(value if isinstance(value, Millis) else Millis(
+                round(_moment(m).timestamp() * 1000) for m in value if m is not None))
         return [to_document(item, each, encoding) for item in value if item is not None]
     if kind == "map":
         assert shape.key is not None and shape.value is not None

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
 import cbor2
+import orjson
 
 from provider.aws import document
 from provider.aws.errors_xml import render_ec2_error, render_error
@@ -142,7 +143,7 @@ class Json(_Document):
         return replace(rendered, content_type=f"application/x-amz-json-{version}")
 
     def encode(self, doc: Any) -> bytes:
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+        return orjson.dumps(doc)
 
 
 class Cbor(_Document):
@@ -167,13 +168,13 @@ def _timestamps(encoder: cbor2.CBOREncoder, value: Any) -> None:
     datetime, and the periods of a day are shared by every series of a response."""
     if not isinstance(value, document.Timestamps):
         raise cbor2.CBOREncodeTypeError(f"cannot serialize type {type(value).__name__}")
-    encoder.encode_length(4, len(value.moments))
-    encoder.write(b"".join(map(_tagged, value.moments)))
+    encoder.encode_length(4, len(value.millis))
+    encoder.write(b"".join(map(_tagged, value.millis)))
 
 
 @lru_cache(maxsize=8192)
-def _tagged(moment: datetime) -> bytes:
-    return bytes(cbor2.dumps(moment, datetime_as_timestamp=True))
+def _tagged(ms: int) -> bytes:
+    return bytes(cbor2.dumps(datetime.fromtimestamp(ms / 1000, UTC), datetime_as_timestamp=True))
 
 
 QUERY, EC2, JSON, CBOR = Query(), Ec2(), Json(), Cbor()

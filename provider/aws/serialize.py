@@ -16,6 +16,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from provider.aws.document import Millis
 from provider.aws.model import ELBV2, ServiceModel, Shape
 from provider.aws.xmltext import escape
 
@@ -71,6 +72,11 @@ def _timestamp_text(value: Any) -> str:
     return escape(_text(value))
 
 
+@lru_cache(maxsize=8192)
+def _millis_text(ms: int) -> str:
+    return _iso(datetime.fromtimestamp(ms / 1000, UTC))
+
+
 def _write_timestamp(value: Any, emit: Emit) -> None:
     emit(_timestamp_text(value))
 
@@ -90,7 +96,7 @@ _SCALAR_WRITERS: dict[str, Writer] = {
 _SCALAR_TEXTS: dict[str, Callable[[list[Any]], Iterable[str]]] = {  # a list's items as _SCALAR_WRITERS write them
     "double": lambda values: map(repr, map(float, values)),
     "float": lambda values: map(repr, map(float, values)),
-    "timestamp": lambda values: map(_timestamp_text, values),
+    "timestamp": lambda values: map(_millis_text if isinstance(values, Millis) else _timestamp_text, values),
 }
 
 
@@ -122,7 +128,7 @@ def _list_writer(shape: Shape, ec2: bool) -> Writer:
         between = close_tag + open_tag
 
         def write_scalars(value: Any, emit: Emit) -> None:
-            present = [item for item in value if item is not None]
+            present = value if isinstance(value, Millis) else [item for item in value if item is not None]
             if present:
                 emit(open_tag + between.join(texts(present)) + close_tag)
 

@@ -147,7 +147,7 @@ def points(ctx: Context, alarm: Alarm, now: datetime) -> tuple[list[Point], dict
                else [_query(q, band_id) for q in alarm.queries])
     result = metric_data.get_metric_data(ctx, {"metric_data_queries": queries, "start_time": to_datetime(grid[0]),
                                                "end_time": to_datetime(end)})
-    found = [(r["id"], dict(zip(map(to_ms, r["timestamps"]), r["values"], strict=True)))
+    found = [(r["id"], dict(zip(r["timestamps"], r["values"], strict=True)))
              for r in result["metric_data_results"]]
     values = next((s for qid, s in found if qid != band_id), {})
     bands: dict[int, Band] = {}

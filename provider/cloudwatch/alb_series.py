@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from provider.cloudwatch.model import Aggregates, Dimensions, SeriesQuery, Statistic, Unit
-from provider.store import Store
+from provider.store import Store, fetched
 from provider.store.telemetry_schema import UNPACKED, latency, stats
 from provider.telemetry.buckets import ESTIMATES
 from provider.telemetry.counting import RESPONSES
@@ -91,11 +91,11 @@ def _sums(cur: Any, summed: str, period: int, start_s: int, end_s: int, keys: li
     period, not a row per period and metric: turning rows into Python objects is most of a query's cost."""
     first = keys[0][0][:1]  # the rows scanned are the first dimension's; a column checks only the rest
     picks = ", ".join(f"sum(CASE WHEN {_match((('metric', m), *dims[1:]))} THEN value END)" for dims, m in keys)
-    rows = cur.execute(
+    rows = fetched(cur.execute(
         f"SELECT {_start(period)}, {picks} FROM {summed} WHERE ts_s >= ? AND ts_s < ? AND rule = ''"
         f" AND {_match(first)} GROUP BY 1 ORDER BY 1",
         [*(x for dims, m in keys for x in (m, *_values(dims[1:]))), start_s, end_s, *_values(first)],
-    ).fetchall()
+    ))
     starts, *columns = list(zip(*rows, strict=True)) or [()] * (len(keys) + 1)
     return {key: (starts, column) for key, column in zip(keys, columns, strict=True)}
 
@@ -133,10 +133,10 @@ def _latency(cur: Any, q: SeriesQuery, starts: Column, seconds: Column, counts: 
     rows = []
     if q.percentiles and hists[0][0] == q.period > 1 and q.metric.dimension_names == {"LoadBalancer", "TargetGroup"}:
         # one series at the rolled-up spans' own size: the running counts are stored (tables.roll_up)
-        rows += cur.execute(_ranked(q, f"({hists[0][1]})", where), params).fetchall()
+        rows += fetched(cur.execute(_ranked(q, f"({hists[0][1]})", where), params))
         hists = hists[1:]
     if hists:
-        rows += cur.execute(_merged(q, union(hists), where), params).fetchall()
+        rows += fetched(cur.execute(_merged(q, union(hists), where), params))
     picked = dict(zip(map(itemgetter(0), rows), rows, strict=True))  # period start -> (start, min, max, *ranks)
     aligned = list(map(picked.get, out.start_ms, repeat((None,) * (3 + len(q.percentiles)))))
     out.minimum.extend(map(_EXTREME.__getitem__, map(itemgetter(1), aligned)))

@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import TypeVar
 
 from provider import texts
+from provider.aws.document import Millis
 from provider.cloudwatch import anomaly_store, band, insights, listing, math, series, validate
 from provider.cloudwatch.context import Context, Handler, Params, Result
 from provider.cloudwatch.errors import InvalidNextToken, MissingParameter, ValidationError
 from provider.cloudwatch.model import Metric, Percentile, SeriesQuery, Stat, Statistic, parse_stat, stat_name
-from provider.cloudwatch.timestamps import to_datetime, to_ms
+from provider.cloudwatch.timestamps import to_ms
 
 MAX_QUERIES = 500
 DEFAULT_MAX_DATAPOINTS = 100_800
@@ -317,7 +318,7 @@ def _page(results: list[tuple[_Query, Points]], offset: int, budget: int) -> Res
         taken, more = min(left, len(stamps)), more or len(stamps) > left
         left -= taken
         out.append({
-            "id": q.id, "label": q.label, "timestamps": list(map(to_datetime, stamps[:taken])),
+            "id": q.id, "label": q.label, "timestamps": Millis(stamps[:taken]),
             "values": values[:taken], "status_code": "PartialData" if taken < len(stamps) else "Complete",
             "messages": [],
         })

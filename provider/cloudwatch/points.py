@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from provider.cloudwatch.model import Aggregates, Datum, Dimensions, Metric, SeriesQuery, Unit
+from provider.store import fetched
 
 if TYPE_CHECKING:
     from provider.store.duck import Store
@@ -45,19 +46,19 @@ def stored_statistics(store: Store, q: SeriesQuery) -> Aggregates:
         params.append(str(q.unit))
     period_ms = q.period * 1000
     with store.reader() as cur:
-        rows = cur.execute(
+        rows = fetched(cur.execute(
             f"SELECT ts_ms // {period_ms} AS b, {_STORED_STATS} FROM metric_data WHERE {where}"
             " GROUP BY b HAVING sum(repeat) > 0 ORDER BY b",
             params,
-        ).fetchall()
+        ))
         ranks: dict[int, list[float | None]] = {}
         if q.percentiles:
             fractions = [p / 100 for p in q.percentiles]
-            for b, values in cur.execute(
+            for b, values in fetched(cur.execute(
                 f"SELECT ts_ms // {period_ms} AS b, quantile_cont(v, {fractions!r})"
                 f" FROM ({_RAW_VALUES.format(where=where)}) GROUP BY b",
                 params,
-            ).fetchall():
+            )):
                 ranks[b] = list(values)
     none = [None for _ in q.percentiles]
     out = Aggregates(Unit(rows[0][-1]) if rows else q.unit or Unit.NONE)

@@ -9,6 +9,6 @@ Of the rest of provider/ it imports only the ELBv2 model whose State it keeps; e
 protocols in elbv2/context.py, so every dependency on the store points one way."""
 
 from provider.store.duck import Store, Transaction
-from provider.store.schema import StoreConflict
+from provider.store.schema import StoreConflict, fetched
 
-__all__ = ["Store", "StoreConflict", "Transaction"]
+__all__ = ["Store", "StoreConflict", "Transaction", "fetched"]

@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import duckdb
 
@@ -153,6 +154,15 @@ def transaction(db: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnec
         if isinstance(error, duckdb.ConstraintException):
             raise StoreConflict(str(error)) from error
         raise
+
+
+def fetched(cur: duckdb.DuckDBPyConnection, chunk: int = 256) -> list[Any]:
+    """The rows of the statement ``cur`` just ran, a chunk at a time: turning rows into Python objects holds the
+    GIL, and a day at 60 s in one piece (~2 ms) would keep the event loop from it (bench/metrics_stalls.py)."""
+    rows: list[Any] = []
+    while found := cur.fetchmany(chunk):
+        rows += found
+    return rows
 
 
 def in_transaction(db: duckdb.DuckDBPyConnection, work: Callable[[], None]) -> None:

@@ -77,7 +77,7 @@ def read(ctx: Context, widget: Widget, start: datetime, end: datetime) -> list[D
         return []
     answer = metric_data.get_metric_data(ctx, {"metric_data_queries": queries, "start_time": start,
                                                "end_time": end, "scan_by": "TimestampAscending"})
-    return [Drawn(str(r["label"]), tuple(zip(map(to_ms, r["timestamps"]), r["values"], strict=True)))
+    return [Drawn(str(r["label"]), tuple(zip(r["timestamps"], r["values"], strict=True)))
             for r in answer["metric_data_results"]]
 
 

@@ -158,7 +158,7 @@ def test_argo_error_rate(ctx: Context, telemetry_store: Store) -> None:
     assert result["id"] == "rate" and result["status_code"] == "Complete"
     # minute 0 had no error: no errors datapoint, so no rate there either (as on AWS); newest first by default
     assert result["values"] == [0.04, 0.03, 0.02, 0.01]
-    assert result["timestamps"] == [T0 + timedelta(minutes=m) for m in (4, 3, 2, 1)]
+    assert result["timestamps"] == [T0_MS + m * MINUTE for m in (4, 3, 2, 1)]  # epoch ms, as stored
 
 
 def test_flagger_newest_first_and_paging(ctx: Context, telemetry_store: Store) -> None:

@@ -5,7 +5,10 @@ another client runs GetMetricData over 24 h (10 metrics, 60 s period) in a loop,
 reader stores it), a real Traefik polling it (long poll, as `up`), two backends; weights toggle 100/0 <-> 0/100
 and a change is live at the first response from the newly weighted backend. Goal: both p95s within 1.5x of idle.
 
-    .venv/bin/python bench/metrics_stalls.py [--calls 200] [--changes 20] [--rps 10] [--boto3-client]
+    .venv/bin/python bench/metrics_stalls.py [--calls 200] [--changes 20] [--rps 10] [--boto3-client] [--apart]
+
+``--apart`` is the control: the querying client asks a second server, on a copy of the file. The machine is as busy,
+but the two servers share no GIL, so what is left of the slowdown is the CPU's, not the server's.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,6 +83,7 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=20)
     ap.add_argument("--rps", type=int, default=10)
     ap.add_argument("--boto3-client", action="store_true", help="the querying client parses each answer with boto3")
+    ap.add_argument("--apart", action="store_true", help="the querying client asks a second server (the control)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-stalls-"))
     db = tmp / "state.duckdb"
@@ -91,6 +96,11 @@ def main() -> None:
     port = free_port()
     process = start_server(tmp, process=True, port=port, db=db).process
     url = f"http://127.0.0.1:{port}"
+    other = None
+    if args.apart:
+        (tmp / "apart").mkdir()
+        shutil.copy(db, tmp / "apart" / db.name)
+        other = start_server(tmp / "apart", process=True, db=tmp / "apart" / db.name)
     traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp / "traefik.log")
     try:
         elbv2 = elbv2_client(url)
@@ -118,7 +128,8 @@ def main() -> None:
         # the querying client is another process: boto3 parsing a day of datapoints would otherwise hold this
         # process's GIL and slow the very calls being timed
         stop, done = multiprocessing.Event(), multiprocessing.Queue()
-        busy_client = multiprocessing.Process(target=query_loop, args=(url, start, end, args.boto3_client, stop, done))
+        to = other.url if other else url
+        busy_client = multiprocessing.Process(target=query_loop, args=(to, start, end, args.boto3_client, stop, done))
         busy_client.start()
         try:
             busy = measure()
@@ -127,13 +138,16 @@ def main() -> None:
             queries = done.get(timeout=120)
             busy_client.join(60)
         print(f"history: {history:,} requests over 24 h; GetMetricData (10 metrics, 24 h, 60 s) ran "
-              f"{len(queries)} times meanwhile, median {statistics.median(queries) * 1e3:.1f} ms")
+              f"{len(queries)} times meanwhile{' on a second server' if other else ''}, "
+              f"median {statistics.median(queries) * 1e3:.1f} ms")
         for i, what in enumerate(("describe-load-balancers", "ModifyRule -> live")):
             a, b = p95(idle[i]) * 1e3, p95(busy[i]) * 1e3
             print(f"{what:24} p95 idle {a:6.1f} ms, while querying {b:6.1f} ms: {b / a:.2f}x (goal <= 1.5x)")
     finally:
         traefik.stop()
         stop_process(process)
+        if other is not None:
+            stop_process(other.process)
         for b in backends.values():
             b.stop()
 

@@ -20,8 +20,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provider.store import Store  # noqa: E402
-from provider.store.schema import transaction  # noqa: E402
-from provider.store.telemetry_schema import encode_counted  # noqa: E402
 from provider.telemetry.counting import Increments  # noqa: E402
 from provider.telemetry.tables import Tables  # noqa: E402
 
@@ -61,11 +59,8 @@ def main() -> None:
     for i in range(seconds):
         for series in SERIES:
             counted[series] += random.random() * 100
-        if args.part == "counted":
-            with transaction(probe) as cur:
-                cur.execute("INSERT OR REPLACE INTO telemetry_counted VALUES (?, ?)", ["t", encode_counted(counted)])
-        else:
-            tables.commit("t", start + i, increments(), counted if args.part == "all" else {})
+        found = increments() if args.part != "counted" else Increments()
+        tables.commit("t", start + i, found, counted if args.part != "rows" else {})
         if i % 10 == 9:
             tables.roll_up(start + i)
         if i == WARM_S:

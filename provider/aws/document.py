@@ -83,6 +83,11 @@ class Millis(list[int]):
     """Timestamps as epoch milliseconds, the store's own time: a day of datapoints' period starts (10,000s in one
     answer), which every protocol writes from these ints at once, never through a datetime each."""
 
+    @staticmethod
+    def moment(ms: int) -> datetime:
+        """One of them as the aware datetime a protocol's writer formats (each writer caches its own text)."""
+        return datetime.fromtimestamp(ms / 1000, UTC)
+
 
 @dataclass(frozen=True, slots=True)
 class Timestamps:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -174,7 +173,7 @@ def _timestamps(encoder: cbor2.CBOREncoder, value: Any) -> None:
 
 @lru_cache(maxsize=8192)
 def _tagged(ms: int) -> bytes:
-    return bytes(cbor2.dumps(datetime.fromtimestamp(ms / 1000, UTC), datetime_as_timestamp=True))
+    return bytes(cbor2.dumps(document.Millis.moment(ms), datetime_as_timestamp=True))
 
 
 QUERY, EC2, JSON, CBOR = Query(), Ec2(), Json(), Cbor()

@@ -74,7 +74,7 @@ def _timestamp_text(value: Any) -> str:
 
 @lru_cache(maxsize=8192)
 def _millis_text(ms: int) -> str:
-    return _iso(datetime.fromtimestamp(ms / 1000, UTC))
+    return _iso(Millis.moment(ms))
 
 
 def _write_timestamp(value: Any, emit: Emit) -> None:

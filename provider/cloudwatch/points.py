@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provider.cloudwatch.model import Aggregates, Datum, Dimensions, Metric, SeriesQuery, Unit
-from provider.store import fetched
-
-if TYPE_CHECKING:
-    from provider.store.duck import Store
+from provider.store import Store, fetched
 
 
 def encode_dimensions(dimensions: Dimensions) -> str:

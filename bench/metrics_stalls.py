@@ -5,10 +5,11 @@ another client runs GetMetricData over 24 h (10 metrics, 60 s period) in a loop,
 reader stores it), a real Traefik polling it (long poll, as `up`), two backends; weights toggle 100/0 <-> 0/100
 and a change is live at the first response from the newly weighted backend. Goal: both p95s within 1.5x of idle.
 
-    .venv/bin/python bench/metrics_stalls.py [--calls 200] [--changes 20] [--rps 10] [--boto3-client] [--apart]
+    .venv/bin/python bench/metrics_stalls.py [--calls 200] [--changes 20] [--rps 10] [--boto3-client] [--apart] [--raw]
 
 ``--apart`` is the control: the querying client asks a second server, on a copy of the file. The machine is as busy,
-but the two servers share no GIL, so what is left of the slowdown is the CPU's, not the server's.
+but the two servers share no GIL, so what is left of the slowdown is the CPU's, not the server's. ``--raw`` times
+describe-load-balancers without boto3's work in this process (the bytes it sent, sent again): the server's share.
 """
 
 from __future__ import annotations
@@ -58,23 +59,39 @@ def query_loop(url: str, start: datetime, end: datetime, parse: bool, stop: Any,
     request boto3 made once is sent again as bytes and the answer read, not parsed: on 2 cores, boto3 parsing
     11,520 datapoints (~150 ms of CPU a call) would otherwise be the load measured, not the server's."""
     cw, params = cloudwatch(url), {"MetricDataQueries": _queries(True), "StartTime": start, "EndTime": end}
-    sent: list[Any] = []
-    cw.meta.events.register("before-send.cloudwatch.GetMetricData", lambda request, **_: sent.append(request))
-    cw.get_metric_data(**params)
-    target = urllib.parse.urlsplit(sent[0].url)
-    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+    again = replay(cw, lambda: cw.get_metric_data(**params))
     out = []
     while not stop.is_set():
         t = time.perf_counter()
         if parse:
             cw.get_metric_data(**params)
         else:
-            connection.request("POST", target.path, body=sent[0].body, headers=dict(sent[0].headers))
-            response = connection.getresponse()
-            assert response.status == 200, response.status
-            response.read()
+            again()
         out.append(time.perf_counter() - t)
     done.put(out)
+
+
+def replay(client: Any, call: Callable[[], object]) -> Callable[[], None]:
+    """``call`` made once through the boto3 ``client``; what it sent, sent again as bytes and the answer read, not
+    parsed."""
+    sent: list[Any] = []
+
+    def keep(request: Any, **_: Any) -> None:
+        sent.append(request)
+
+    client.meta.events.register("before-send", keep)
+    call()
+    client.meta.events.unregister("before-send", keep)
+    target = urllib.parse.urlsplit(sent[-1].url)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+
+    def again() -> None:
+        connection.request("POST", target.path, body=sent[-1].body, headers=dict(sent[-1].headers))
+        response = connection.getresponse()
+        assert response.status == 200, response.status
+        response.read()
+
+    return again
 
 
 def main() -> None:
@@ -84,6 +101,8 @@ def main() -> None:
     ap.add_argument("--rps", type=int, default=10)
     ap.add_argument("--boto3-client", action="store_true", help="the querying client parses each answer with boto3")
     ap.add_argument("--apart", action="store_true", help="the querying client asks a second server (the control)")
+    ap.add_argument("--raw", action="store_true",
+                    help="describe-load-balancers as boto3's bytes sent again, unparsed: the server's share alone")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-stalls-"))
     db = tmp / "state.duckdb"
@@ -121,8 +140,10 @@ def main() -> None:
                 out.append(until_served_by(client, current[0], time.perf_counter()))
             return out
 
+        describe = replay(elbv2, elbv2.describe_load_balancers) if args.raw else elbv2.describe_load_balancers
+
         def measure() -> tuple[list[float], list[float]]:
-            return timed(elbv2.describe_load_balancers, args.calls), propagation()
+            return timed(describe, args.calls), propagation()
 
         idle = measure()
         # the querying client is another process: boto3 parsing a day of datapoints would otherwise hold this

@@ -86,8 +86,15 @@ def replay(client: Any, call: Callable[[], object]) -> Callable[[], None]:
     connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
 
     def again() -> None:
-        connection.request("POST", target.path, body=sent[-1].body, headers=dict(sent[-1].headers))
-        response = connection.getresponse()
+        for reconnect in (False, True):
+            try:
+                connection.request("POST", target.path, body=sent[-1].body, headers=dict(sent[-1].headers))
+                response = connection.getresponse()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                if reconnect:  # closed again at once: not an idle connection timing out
+                    raise
+                connection.close()  # the server closed it while idle (keep-alive timeout); the next call reopens it
         assert response.status == 200, response.status
         response.read()
 

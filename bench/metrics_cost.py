@@ -6,7 +6,7 @@
     dynamic config (a 95/5 weighted rule to two groups on one nginx); runs alternate; goal >= 0.8x.
 (2) soak: wrk at full speed for --duration seconds through the first; this process's RSS (it runs the server)
     and the state files (DuckDB file + WAL) after warm-up (the first third) and at the end; goal: RSS growth
-    <= 10 MB, state growth <= 5 MB over 300 s; and RequestCount equals what wrk was answered.
+    <= 10 MB, state growth <= 5 MB over 300 s; and the targets' answers counted equal what nginx served (`Counted`).
 (3) visibility: one request at a time; from its response to GetMetricStatistics' Sum counting it; goal median
     <= 1 s (AWS: about a minute).
 
@@ -53,6 +53,41 @@ events {{ worker_connections 1024; }}
 http {{ access_log off; server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok\\n"; }}
                                   location = /nginx-status {{ stub_status; }} }} }}
 """
+
+
+class Counted:
+    """A load balancer's sums, since this was made, of the metrics a run is checked with. wrk leaves requests in
+    flight when it stops, and ALB counts a client that closed before its answer in RequestCount and in
+    HTTPCode_ELB_4XX_Count (its 460), not as the target's answer, whether or not the target had answered; so do we.
+    So each request counted is either the targets' or a client's that left, and what nginx served lies between the
+    targets' answers and RequestCount."""
+
+    TARGETS, LEFT = "HTTPCode_Target_2XX_Count", "HTTPCode_ELB_4XX_Count"
+    CHECKED = ("RequestCount", TARGETS, LEFT)
+
+    def __init__(self, cw: Any, lb_dim: str) -> None:
+        self.cw, self.lb_dim = cw, lb_dim
+        self.base = self._sums(self.CHECKED)
+
+    def _sums(self, names: tuple[str, ...]) -> dict[str, float]:
+        end = datetime.now(UTC) + timedelta(minutes=1)
+        return {name: sum(p["Sum"] for p in self.cw.get_metric_statistics(
+            Namespace="AWS/ApplicationELB", MetricName=name, Statistics=["Sum"], Period=86400,
+            StartTime=end - timedelta(days=1), EndTime=end, Dimensions=[{"Name": "LoadBalancer", "Value": self.lb_dim}],
+        )["Datapoints"]) for name in names}  # fmt: skip
+
+    def since(self, *names: str) -> dict[str, float]:
+        """Each of ``names`` (default: all three) counted since this was made."""
+        return {name: value - self.base[name] for name, value in self._sums(names or self.CHECKED).items()}
+
+    def against(self, served: int, within: float) -> str:
+        """Once RequestCount reaches ``served`` (or ``within`` s): how the counts compare with it."""
+        wait(lambda: self.since("RequestCount")["RequestCount"] >= served, within)
+        n = self.since()
+        exact = n["RequestCount"] == n[self.TARGETS] + n[self.LEFT] and n[self.TARGETS] <= served <= n["RequestCount"]
+        return (f"nginx served {served:,}, {self.TARGETS} {n[self.TARGETS]:,.0f}, RequestCount "
+                f"{n['RequestCount']:,.0f} of which {self.LEFT} {n[self.LEFT]:,.0f} "
+                f"({'exact' if exact else 'DIFFERENT'})")
 
 
 def nginx_requests(port: int) -> int:
@@ -158,14 +193,6 @@ def main() -> None:
     cw = boto3.client("cloudwatch", endpoint_url=f"http://127.0.0.1:{api_port}", region_name="us-east-1",
                       aws_access_key_id="t", aws_secret_access_key="t")
 
-    def request_count() -> float:
-        end = datetime.now(UTC) + timedelta(minutes=1)
-        points = cw.get_metric_statistics(
-            Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=86400,
-            StartTime=end - timedelta(days=1), EndTime=end, Dimensions=[{"Name": "LoadBalancer", "Value": lb}],
-        )["Datapoints"]  # fmt: skip
-        return sum(p["Sum"] for p in points)
-
     on_port, off_port = free_port(), free_port()
     procs = [traefik(settings, on_port, tmp, "telemetry", True), traefik(settings, off_port, tmp, "none", False)]
     try:
@@ -183,7 +210,7 @@ def main() -> None:
 
         # (2) soak
         time.sleep(1.5)
-        counted0, served0 = request_count(), nginx_requests(nginx_port)
+        counted, served0 = Counted(cw, lb), nginx_requests(nginx_port)
         warm = args.duration / 3
         result: list[tuple[float, int, int]] = []
         load = threading.Thread(target=lambda: result.append(wrk(on_port, args.duration)))
@@ -201,12 +228,10 @@ def main() -> None:
         provider_cpu = (time.process_time() - cpu0) / (time.monotonic() - started)
         rate, answered, failed = result[0]
         served = nginx_requests(nginx_port) - served0 - 1  # what the targets answered, less that call
-        wait(lambda: request_count() - counted0 >= served, 10)
-        counted = request_count() - counted0
+        compared = counted.against(served, 10)
         rss_end, disk_end = rss_mb(), state_mb(db, store)
         print(f"(2) soak: {rate:,.0f} req/s for {args.duration:.0f} s; wrk {answered:,} answered, {failed} failed; "
-              f"nginx served {served:,}, RequestCount counted {counted:,.0f} "
-              f"({'exact' if counted == served else 'DIFFERENT'}); the provider used {provider_cpu:.1%} of a core")
+              f"{compared}; the provider used {provider_cpu:.1%} of a core")
         print(f"    RSS after warm-up ({warm:.0f} s) {rss_warm:.1f} MB, peak {peak:.1f} MB, at end {rss_end:.1f} MB: "
               f"growth {rss_end - (rss_warm or rss_end):+.1f} MB (goal <= 10 MB over 300 s)")
         assert disk_warm is not None
@@ -218,11 +243,11 @@ def main() -> None:
         delays = []
         conn = http.client.HTTPConnection("127.0.0.1", on_port, timeout=5)
         for _ in range(args.visibility_requests):
-            before = request_count()
+            before = counted.since("RequestCount")["RequestCount"]
             conn.request("GET", "/")
             conn.getresponse().read()
             answered_at = time.monotonic()
-            wait(lambda before=before: request_count() > before, 10)
+            wait(lambda before=before: counted.since("RequestCount")["RequestCount"] > before, 10)
             delays.append(time.monotonic() - answered_at)
             time.sleep(random.uniform(0, 1))  # requests at every phase of the once-a-second read
         print(f"(3) visibility: response -> counted by GetMetricStatistics, median "

@@ -1,7 +1,8 @@
 """Soak: `elbv2-provider up` at full speed for --duration seconds (an hour by default) with the status page open:
 wrk through the listener to nginx (a 95/5 canary), the page's body fetched every second, DescribeLoadBalancers
 timed every second, the provider's RSS sampled. At the end: failed requests, RSS over time, the API's latency
-over time, and RequestCount against what wrk was answered. Not a test: run it once and report.
+over time, and what was counted against what nginx served (`metrics_cost.Counted`). Not a test: run it once and
+report.
 
     .venv/bin/python bench/metrics_soak.py [--duration 3600] [--stall-every 15]
 
@@ -22,12 +23,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.metrics_cost import NGINX_CONF, nginx_requests, serves, wait, wrk  # noqa: E402
+from bench.metrics_cost import NGINX_CONF, Counted, nginx_requests, serves, wait, wrk  # noqa: E402
 from provider.store import Store  # noqa: E402
 from provider.store.telemetry_schema import RESOLUTIONS, latency, stats  # noqa: E402
 from tests.support.clients import (
@@ -88,16 +88,8 @@ def main() -> None:
         lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
         cw = cloudwatch(server.url)
 
-        def request_count() -> float:
-            end = datetime.now(UTC) + timedelta(minutes=1)
-            points = cw.get_metric_statistics(
-                Namespace="AWS/ApplicationELB", MetricName="RequestCount", Statistics=["Sum"], Period=86400,
-                StartTime=end - timedelta(days=1), EndTime=end, Dimensions=[{"Name": "LoadBalancer", "Value": lb_dim}],
-            )["Datapoints"]  # fmt: skip
-            return sum(p["Sum"] for p in points)
-
         time.sleep(2)
-        counted0, served0 = request_count(), nginx_requests(nginx_port)
+        counted, served0 = Counted(cw, lb_dim), nginx_requests(nginx_port)
         result: list[tuple[float, int, int]] = []
         load = threading.Thread(target=lambda: result.append(wrk(port, args.duration)))
         started, cpu0 = time.monotonic(), cpu_s(server.process.pid)
@@ -119,12 +111,10 @@ def main() -> None:
         cpu = (cpu_s(server.process.pid) - cpu0) / (time.monotonic() - started)
         rate, answered, failed = result[0]
         served = nginx_requests(nginx_port) - served0 - 1  # what the targets answered, less that call
-        wait(lambda: request_count() - counted0 >= served, 15)
-        counted = request_count() - counted0
+        compared = counted.against(served, 15)
         out = subprocess.run(["tail", "-n", "3", str(server.log)], capture_output=True, text=True).stdout
         print(f"soak: {rate:,.0f} req/s for {args.duration:.0f} s through `up`; {answered:,} answered 2xx, "
-              f"{failed} failed; nginx served {served:,}, RequestCount {counted:,.0f} "
-              f"({'exact' if counted == served else 'DIFFERENT'})")
+              f"{failed} failed; {compared}")
         tenth = max(1, len(samples) // 10)
         for i in range(0, len(samples), tenth):
             chunk = samples[i : i + tenth]

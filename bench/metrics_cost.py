@@ -6,7 +6,8 @@
     dynamic config (a 95/5 weighted rule to two groups on one nginx); runs alternate; goal >= 0.8x.
 (2) soak: wrk at full speed for --duration seconds through the first; this process's RSS (it runs the server)
     and the state files (DuckDB file + WAL) after warm-up (the first third) and at the end; goal: RSS growth
-    <= 10 MB, state growth <= 5 MB over 300 s; and the targets' answers counted equal what nginx served (`Counted`).
+    <= 10 MB, state growth <= 5 MB over 300 s; and RequestCount is the targets' answers plus the clients that left,
+    with what nginx served between the two (`Counted`).
 (3) visibility: one request at a time; from its response to GetMetricStatistics' Sum counting it; goal median
     <= 1 s (AWS: about a minute).
 

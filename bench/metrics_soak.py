@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.metrics_cost import NGINX_CONF, Counted, nginx_requests, serves, wait, wrk  # noqa: E402
+from bench.metrics_cost import NGINX_CONF, Counted, cpu_s, nginx_requests, rss_mb, serves, wait, wrk  # noqa: E402
 from provider.store import Store  # noqa: E402
 from provider.store.telemetry_schema import RESOLUTIONS, latency, stats  # noqa: E402
 from tests.support.clients import (
@@ -35,19 +34,9 @@ from tests.support.clients import (
     elbv2_client,  # noqa: E402
 )
 from tests.support.processes import free_port, start_server  # noqa: E402
+from tests.support.telemetry import metrics_file  # noqa: E402
 
 STALL_S = 3.0
-
-
-def rss_mb(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
-
-
-def cpu_s(pid: int) -> float:
-    """The process's user + system CPU seconds so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stall(pid: int, every: float, load: threading.Thread) -> None:
@@ -137,12 +126,15 @@ def main() -> None:
 
 def stored(db: Path, duration: float) -> None:
     """Rows kept per resolution: what grows with time (and the number of series), against the requests served."""
-    store = Store(str(db))
+    store = Store(metrics_file(db))
     with store.reader() as cur:
         for r in RESOLUTIONS:
             n = cur.execute(f"SELECT count(*) FROM {stats(r)}").fetchone()[0]
             h = cur.execute(f"SELECT count(*) FROM {latency(r)}").fetchone()[0]
             print(f"  rows at {r:>4} s: {n:>9,} sums, {h:>9,} histogram rows ({(n + h) / duration:,.1f} a second)")
+    store.close()
+    store = Store(str(db))
+    with store.reader() as cur:
         print(f"  requests rows: {cur.execute('SELECT count(*) FROM requests').fetchone()[0]:,}")
     store.close()
 

@@ -37,7 +37,7 @@ from provider.store import Store  # noqa: E402
 from tests.support.backends import Backend  # noqa: E402
 from tests.support.clients import Client, cloudwatch, elbv2_client  # noqa: E402
 from tests.support.processes import free_port, start_server, stop_process  # noqa: E402
-from tests.support.telemetry import synthetic  # noqa: E402
+from tests.support.telemetry import metrics_file, synthetic  # noqa: E402
 from tests.support.traefik import Traefik  # noqa: E402
 
 
@@ -115,18 +115,18 @@ def main() -> None:
     db = tmp / "state.duckdb"
     end = datetime.now(UTC).replace(second=0, microsecond=0)
     start = end - timedelta(days=1)
-    store = Store(str(db))
+    store = Store(metrics_file(db))
     history = synthetic(store, int(start.timestamp()), 86_400, args.rps)
     store.close()
+    other = None
+    if args.apart:
+        (tmp / "apart").mkdir()
+        shutil.copy(metrics_file(db), metrics_file(tmp / "apart" / db.name))
+        other = start_server(tmp / "apart", process=True, db=tmp / "apart" / db.name)
     backends = {n: Backend(n) for n in "ab"}
     port = free_port()
     process = start_server(tmp, process=True, port=port, db=db).process
     url = f"http://127.0.0.1:{port}"
-    other = None
-    if args.apart:
-        (tmp / "apart").mkdir()
-        shutil.copy(db, tmp / "apart" / db.name)
-        other = start_server(tmp / "apart", process=True, db=tmp / "apart" / db.name)
     traefik = Traefik(Settings(port=port), "/traefik/config", [80], tmp / "traefik.log")
     try:
         elbv2 = elbv2_client(url)

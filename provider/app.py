@@ -23,19 +23,19 @@ from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
 from provider.background import cancel_all
-from provider.cloudwatch.alarm_eval import run_alarms
-from provider.cloudwatch.context import Context as CloudWatchContext
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
-from provider.cloudwatch.sampler import run_metrics
+from provider.cloudwatch.sampler import run_host_counts
 from provider.configserver import endpoint as dataplane
 from provider.configserver.cache import ConfigCache
 from provider.ec2.operations import OPERATIONS as EC2_OPERATIONS
 from provider.elbv2.operations import OPERATIONS as ELBV2_OPERATIONS
+from provider.metricsserver.client import MetricsUnavailable
+from provider.metricsserver.process import MetricsProcess
 from provider.objects import routes as objects
 from provider.rollout import routes as rollouts
 from provider.runtime import Runtime
 from provider.settings import Settings
-from provider.store import Store
+from provider.store import Store, move_metrics
 from provider.sts.identity import OPERATIONS as STS_OPERATIONS
 from provider.targets import docker as containers
 from provider.targets.health import HealthMonitor
@@ -50,11 +50,11 @@ GIL_SWITCH_S = 0.0005
 log = logging.getLogger("elbv2.app")
 
 
-def services(runtime: Runtime) -> Registry:
+def services(runtime: Runtime, metrics: MetricsProcess) -> Registry:
     return Registry(
         [
             Service("elbv2", ELBV2_OPERATIONS, runtime.context),
-            Service("cloudwatch", CLOUDWATCH_OPERATIONS, runtime.cloudwatch_context, threaded=True),
+            Service("cloudwatch", CLOUDWATCH_OPERATIONS, relay=metrics.client.relay),
             Service("ec2", EC2_OPERATIONS, runtime.ec2_context),
             Service("sts", STS_OPERATIONS, runtime.sts_context),
             Service("acm", ACM_OPERATIONS, runtime.acm_context),
@@ -70,6 +70,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
     health = HealthMonitor(settings.health_time_scale)
     runtime = Runtime(settings=settings, store=store, health=health, instances=instances)
     sources = Sources()  # the Traefiks whose counters become CloudWatch metrics, as their config polls announce
+    metrics = MetricsProcess(settings)  # CloudWatch and the metrics tables: provider/metricsserver/
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse(f"ok {store.version}\n")
@@ -82,16 +83,17 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         # The loaded state and the imported modules live as long as the server: keep them out of every
         # garbage-collector sweep (one full sweep of a 10,000-rule state costs ~25 ms of a compile).
         runtime.local_ca  # noqa: B018  # created on first start, beside the state
+        await asyncio.to_thread(move_metrics, store, settings.metrics_db)  # from a state file of before the split
         gc.freeze()
-        # A metrics query's Python work in a worker thread gives the GIL back to the event loop within this long
-        # (CPython's default: 5 ms), so API calls and config polls do not wait behind it (bench/metrics_stalls.py).
+        # A worker thread's Python work (the status page, ingestion) gives the GIL back to the event loop within
+        # this long (CPython's default: 5 ms), so API calls and config polls do not wait behind it.
         sys.setswitchinterval(GIL_SWITCH_S)
         work = [
+            metrics.watch(),
             run_health(store, health, instances, settings.health_time_scale),
-            run_metrics(store, health, settings.metrics_retention_hours),
+            run_host_counts(store, health, metrics.client.put_host_counts),
             run_ingest(store, settings, runtime.objects),
-            run_alarms(CloudWatchContext(store, settings.region, settings.account_id)),
-            run_telemetry(store, sources),
+            run_telemetry(store, metrics.client, sources),
             *(task(settings, store) for task in background),
         ]
         if instances is not None:  # the follower needs the engine itself, not only the resolver protocol
@@ -101,9 +103,19 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
             yield
         finally:
             await cancel_all(tasks, log=log)
+            metrics.stop()
             store.close()
 
-    aws = api.endpoint(settings, services(runtime))
+    async def relayed(request: Request) -> Response:  # a page the metrics process draws
+        target = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
+        try:
+            status, headers, body = await metrics.client.relay(request.method, target, request.headers.items(),
+                                                               await request.body())
+        except MetricsUnavailable as e:
+            return PlainTextResponse(f"{e.message}\n", status_code=e.status)
+        return Response(body, status, headers)
+
+    aws = api.endpoint(settings, services(runtime, metrics))
     routes: list[BaseRoute] = [
         Route("/", aws, methods=["POST", "GET"]),
         Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
@@ -114,7 +126,7 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
                           settings.provider_token, sources.announce),
         *auth.routes(runtime.signin, runtime.auth_keys),
         *devidp.routes(devidp.DevIdp(runtime.auth_keys)),
-        *ui.routes(store, health, CloudWatchContext(store, settings.region, settings.account_id)),
+        *ui.routes(store, health, metrics.client.traffic_rows, relayed),
         *rollouts.routes(store),
         *objects.routes(runtime.objects),
     ]

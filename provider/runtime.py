@@ -14,7 +14,6 @@ from provider.acm.records import Certificates
 from provider.auth import keys
 from provider.auth.keys import AuthKeys
 from provider.auth.signin import SignIn, trust
-from provider.cloudwatch import context as cloudwatch
 from provider.compiler.tls import KeyPair
 from provider.ec2 import context as ec2
 from provider.ec2.directory import Directory
@@ -63,9 +62,6 @@ class Runtime:
     @cached_property
     def ec2_store(self) -> Ec2Store:
         return Ec2Store(self.store, seed)
-
-    def cloudwatch_context(self, region: str) -> cloudwatch.Context:
-        return cloudwatch.Context(self.store, region, self.settings.account_id)
 
     def ec2_context(self, region: str) -> ec2.Context:
         return ec2.Context(self.ec2_store, region, self.settings.account_id, dependents=self)

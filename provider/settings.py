@@ -116,6 +116,14 @@ class Settings:
         return Path(self.db).resolve().parent
 
     @property
+    def metrics_db(self) -> str:
+        """The metrics process's DuckDB file, beside the state (``state.duckdb`` -> ``state.metrics.duckdb``)."""
+        if self.db == ":memory:":
+            return self.db
+        path = Path(self.db)
+        return str(path.with_name(f"{path.stem}.metrics.duckdb"))
+
+    @property
     def ca_dir(self) -> Path:
         """Where the local CA that signs ACM's certificates lives (its key never leaves it)."""
         return self.state_dir / "ca"

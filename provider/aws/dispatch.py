@@ -20,7 +20,7 @@ provider.errors.UnknownOperation: The service Nope is not served here in the smi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ from provider.aws.validate import shown
 from provider.errors import UnknownOperation
 
 Handler = Callable[[Any, dict[str, Any]], Any]
+# (method, path and query, headers, body) -> (status, headers, body): the service answered by another process
+Relay = Callable[[str, str, Iterable[tuple[str, str]], bytes], Awaitable[tuple[int, Mapping[str, str], bytes]]]
 DEFAULT_SERVICE = "elbv2"  # a form request that names no known Version or scope: today's only query service
 
 
@@ -40,10 +42,11 @@ class Service:
 
     model: str  # botocore service name: "elbv2", "cloudwatch"
     operations: Mapping[str, Handler]  # PascalCase op name -> handler(context, params) -> result
-    context: Callable[[str], object]  # region -> that domain's context object
+    context: Callable[[str], object] | None = None  # region -> that domain's context object (None: relayed)
     # Handlers that read more than a few rows run in a worker thread, so API calls and Traefik's config polls
     # never queue behind them on the event loop (DuckDB lets go of the GIL while it works).
     threaded: bool = False
+    relay: Relay | None = None  # set: the request is passed on as it came, once its service is known
 
 
 class Registry:

@@ -55,10 +55,14 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
         try:
             incoming = Incoming(await read_body(request, settings.max_body_bytes), request.url.query.encode())
             model, protocol = registry.route(protocol, incoming, path, headers)
-            parsed = protocol.parse(model, incoming)
             service = registry.service(model)
+            if service.relay is not None:
+                target = f"{path}?{request.url.query}" if request.url.query else path
+                status, relayed, body = await service.relay(request.method, target, headers.items(), incoming.body)
+                return Response(body, status, relayed)
+            parsed = protocol.parse(model, incoming)
             handler = service.operations.get(parsed.action)
-            if handler is None:
+            if handler is None or service.context is None:
                 raise UnsupportedOperation.named(parsed.action)
             region = region_from_authorization(headers.get("authorization"), settings.region)
             context = service.context(region)

@@ -1,6 +1,6 @@
-"""HealthyHostCount / UnHealthyHostCount from the health checker, sampled into `metric_data` every
-SAMPLE_SECONDS (AWS/ApplicationELB, dimensions LoadBalancer + TargetGroup), and the retention of
-`metric_data` (older than Settings.metrics_retention_hours is deleted every RETENTION_SECONDS).
+"""HealthyHostCount / UnHealthyHostCount from the health checker, sampled every SAMPLE_SECONDS by the server and
+stored in `metric_data` by the metrics process (AWS/ApplicationELB, dimensions LoadBalancer + TargetGroup), and
+the retention of `metric_data` (older than Settings.metrics_retention_hours is deleted every RETENTION_SECONDS).
 
 A period's Average is then the mean host count over the period, Minimum/Maximum its extremes, as on AWS.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from provider.background import Due, every
+from provider.background import every
 from provider.cloudwatch import alb, points
 from provider.cloudwatch.model import Datum, Metric, Unit
 from provider.cloudwatch.timestamps import to_ms
@@ -58,23 +59,24 @@ def samples(counts: list[HostCounts], at: datetime) -> list[Datum]:
     return out
 
 
-def sample_once(store: Store, health: HealthView, at: datetime) -> int:
-    return points.put(store, samples(host_counts(store, health), at))
-
-
 def expire_once(store: Store, retention_hours: int, now: datetime) -> int:
     cutoff = now - timedelta(hours=retention_hours)
     return points.delete_metric_data_before(store, to_ms(cutoff))
 
 
-async def run_metrics(store: Store, health: HealthView, retention_hours: int) -> None:
-    """Sample host counts and apply retention until cancelled (an app background task)."""
-    retention = Due(RETENTION_SECONDS)
+async def run_host_counts(store: Store, health: HealthView, put: Callable[[list[HostCounts], int], None]) -> None:
+    """Until cancelled (a server background task): ``put(counts, at_ms)`` every SAMPLE_SECONDS."""
 
     async def step(now_s: float) -> None:
-        now = datetime.fromtimestamp(now_s, UTC)
-        await asyncio.to_thread(sample_once, store, health, now)
-        if retention.due():
-            await asyncio.to_thread(expire_once, store, retention_hours, now)
+        await asyncio.to_thread(put, host_counts(store, health), int(now_s * 1000))
 
-    await every(SAMPLE_SECONDS, step, log=log, failure="could not sample host counts or apply retention")
+    await every(SAMPLE_SECONDS, step, log=log, failure="could not sample host counts")
+
+
+async def run_retention(store: Store, retention_hours: int) -> None:
+    """Until cancelled (a metrics process background task)."""
+
+    async def step(now_s: float) -> None:
+        await asyncio.to_thread(expire_once, store, retention_hours, datetime.fromtimestamp(now_s, UTC))
+
+    await every(RETENTION_SECONDS, step, log=log, failure="could not apply the retention of metric_data")

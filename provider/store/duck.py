@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -30,6 +31,8 @@ from provider.store.codec import decoder, dumps, encode
 from provider.store.documents import create_documents
 from provider.store.schema import StoreConflict, in_transaction, prepare
 from provider.store.telemetry_schema import TELEMETRY_SCHEMA
+
+OPEN_WAIT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,19 @@ class Store:
         # Every statement from here on is a point read or write; DuckDB's per-statement scheduling across worker
         # threads cost ~0.06 ms of each ~0.3 ms statement (measured, duckdb 2.0.1). Durability is unaffected.
         self._db.execute("SET threads = 1")
+
+    @classmethod
+    def open(cls, path: str, wait_s: float = OPEN_WAIT_S) -> Store:
+        """``Store(path)``, waiting up to ``wait_s`` while another process still holds the file (one that was
+        just told to stop, or killed with its parent, lets go of it in a moment)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                return cls(path)
+            except duckdb.IOException as e:
+                if "lock" not in str(e) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
 
     @property
     def version(self) -> int:

@@ -82,13 +82,19 @@ GROUP BY ALL
 """
 
 
-def read_traffic(store: Store, now_ms: int, window_s: int = WINDOW_S) -> Traffic:
+def traffic_rows(store: Store, since: int, until: int) -> list[tuple[Any, ...]]:
+    """The rows ``read_traffic`` shapes: (metric, load balancer, target group, rule, second, sum)."""
+    with store.reader() as cur:
+        return cur.execute(_PAGE, [since, until]).fetchall()
+
+
+def read_traffic(rows_of: Callable[[int, int], Sequence[tuple[Any, ...]]], now_ms: int,
+                 window_s: int = WINDOW_S) -> Traffic:
     """The last ``window_s`` whole seconds before ``now_ms``: each load balancer's requests and 5xx per second,
-    and each rule's requests per target group."""
+    and each rule's requests per target group (from ``rows_of(since, until)``: ``traffic_rows`` where they are)."""
     until = now_ms // 1000
     since = until - window_s
-    with store.reader() as cur:
-        rows = cur.execute(_PAGE, [since, until]).fetchall()
+    rows = rows_of(since, until)
     counts: dict[str, tuple[list[int], list[int]]] = {}
     shares: dict[RuleKey, dict[str, int]] = {}
     for metric, lb, tg, rule, ts, value in rows:

@@ -14,11 +14,12 @@ import logging
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping
+from typing import Protocol
 
-from provider.telemetry.counting import Carry, increments
+from provider.telemetry.counting import Carry, Increments, increments
 from provider.telemetry.exposition import Scrape
 from provider.telemetry.names import Names
-from provider.telemetry.tables import Tables
 
 log = logging.getLogger("elbv2.metrics")
 
@@ -26,6 +27,19 @@ FORGET_S = 30.0
 TIMEOUT_S = 2.0
 START = "process_start_time_seconds"  # a Traefik restart starts every counter again from 0
 CARRY = "carry:"
+
+
+class Ledger(Protocol):
+    """Where the counts go: telemetry.tables.Tables, in the metrics process; the server reaches them through
+    metricsserver.client.Client."""
+
+    def sources(self) -> list[str]: ...
+
+    def counted(self, source: str) -> dict[str, float]: ...
+
+    def commit(self, source: str, second: int, found: Increments, counted: Mapping[str, float]) -> None: ...
+
+    def roll_up(self, now_s: int) -> None: ...
 
 
 class Sources:
@@ -49,9 +63,9 @@ class Sources:
 
 
 class Reader:
-    """One Traefik's counters since the last committed scrape (what was counted: ``Tables.counted``)."""
+    """One Traefik's counters since the last committed scrape (what was counted: ``Ledger.counted``)."""
 
-    def __init__(self, url: str, tables: Tables) -> None:
+    def __init__(self, url: str, tables: Ledger) -> None:
         self.url, self.tables = url, tables
         self._previous = Scrape(frozenset())
         self._baselines: dict[str, float] | None = None
@@ -93,5 +107,11 @@ class Reader:
         counted = {**baselines, **changed}
         for key in dropped:
             counted.pop(key, None)
-        self.tables.commit(self.url, second, found, counted)
+        try:
+            self.tables.commit(self.url, second, found, counted)
+        except BaseException:
+            # It may have committed all the same (an answer lost on the way back): start again from what the
+            # ledger holds, as after a restart, so that nothing is counted twice.
+            self._baselines, self._previous = None, Scrape(frozenset())
+            raise
         self._baselines, self._previous = counted, scrape

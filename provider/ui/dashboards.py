@@ -20,12 +20,17 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
 from provider.cloudwatch import dashboard_body, metric_data
 from provider.cloudwatch import dashboard_store as stored
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.dashboard_body import MetricLine, Widget
 from provider.cloudwatch.timestamps import to_ms
 from provider.errors import ApiError
+from provider.ui.render import HEADERS
 
 DEFAULT_WINDOW_S = 3 * 3600
 ROW_PX = 36  # the height of one grid row (a widget is 6 rows high by default)
@@ -163,3 +168,21 @@ def _numbers(drawn: list[Drawn]) -> str:
         for d in drawn
     )
     return f'<div class="numbers">{cells}</div>'
+
+
+def routes(ctx: Context) -> list[BaseRoute]:
+    """GET /ui/dashboards/ and /ui/dashboards/<name> (served by the metrics process: provider/metricsserver/)."""
+
+    def index(_: Request) -> Response:
+        return HTMLResponse(index_html(ctx), headers=HEADERS)
+
+    def dashboard(request: Request) -> Response:
+        drawn = dashboard_html(ctx, request.path_params["name"])
+        if drawn is None:
+            return HTMLResponse("<p>No dashboard of that name.</p>", status_code=404, headers=HEADERS)
+        return HTMLResponse(drawn, headers=HEADERS)
+
+    return [
+        Route("/ui/dashboards/", index, methods=["GET"]),
+        Route("/ui/dashboards/{name}", dashboard, methods=["GET"]),
+    ]

@@ -16,6 +16,13 @@ from provider.rollout.model import Status
 from provider.ui.rollouts import GateRow, RolloutView
 from provider.ui.view import GroupView, ListenerView, LoadBalancerView, Page, RuleRow, Split
 
+# Every page of the UI (and the metrics process's dashboards) is sent with these.
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+}
 OPEN_RULES = 50  # listeners with more rules start collapsed, so a page of 1000 rules paints at once
 
 _CSS = resources.files("provider.ui").joinpath("static/page.css").read_text()

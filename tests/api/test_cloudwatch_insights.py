@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from provider.store import Store
 from tests.support.clients import cloudwatch
 from tests.support.processes import Server, start_server
-from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert
+from tests.support.telemetry import LB, TG_V1, TG_V2, Request, insert, metrics_file
 from tests.support.waiting import wait_for
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -35,7 +35,7 @@ def traffic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A client of a server started on a store that already holds the traffic history (written before the server
     rolls anything up, as the metrics reader would have written it)."""
     db = tmp_path_factory.mktemp("insights-alb") / "state.duckdb"
-    store = Store(str(db))
+    store = Store(metrics_file(db))
     rows = [Request(AT_MS + i * 10, target_group=TG_V1 if i % 20 else TG_V2) for i in range(1000)]
     insert(store, rows + [Request(AT_MS + i, load_balancer=LB2, target_group=TG_API) for i in range(30)])
     store.close()

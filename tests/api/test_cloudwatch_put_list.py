@@ -121,16 +121,21 @@ def _host_dimensions(lb: str, tg: str) -> list[dict[str, str]]:
             {"name": "TargetGroup", "value": dimension(tg)}]
 
 
+def _sample(store: Store, health: HealthMonitor, at: datetime) -> None:
+    """What the server samples and the metrics process stores (here, one store for both)."""
+    points.put(store, sampler.samples(sampler.host_counts(store, health), at))
+
+
 def test_host_counts_follow_the_health_checker(ctx: Context, telemetry_store: Store) -> None:
     health = HealthMonitor()
     lb, tg = _web(telemetry_store, health)
     state = telemetry_store.snapshot()
     first, second, _ = state.targets_by_group[tg]
-    sampler.sample_once(telemetry_store, health, T0)  # all initial: neither healthy nor unhealthy
+    _sample(telemetry_store, health, T0)  # all initial: neither healthy nor unhealthy
     health.record_probe(state, first, Probe(Outcome.OK, 200))
     for _ in range(2):
         health.record_probe(state, second, Probe(Outcome.FAILED))
-    sampler.sample_once(telemetry_store, health, T0 + timedelta(seconds=5))
+    _sample(telemetry_store, health, T0 + timedelta(seconds=5))
     for metric, expected in (("HealthyHostCount", 1), ("UnHealthyHostCount", 1)):
         [point] = statistics(ctx, metric, namespace="AWS/ApplicationELB", dimensions=_host_dimensions(lb, tg))
         assert (point["minimum"], point["maximum"], point["sample_count"]) == (0, expected, 2)
@@ -142,8 +147,12 @@ def test_background_task_samples_and_applies_retention(telemetry_store: Store) -
     old = Datum(Metric.of("Shop", "Orders"), to_ms(datetime.now(UTC) - timedelta(hours=2)), Unit.NONE, ((1.0, 1.0),))
     points.put(telemetry_store, [old])
 
+    def put(counts: list[sampler.HostCounts], at_ms: int) -> None:
+        points.put(telemetry_store, sampler.samples(counts, datetime.fromtimestamp(at_ms / 1000, UTC)))
+
     async def one_round() -> list[tuple[Any, ...]]:
-        task = asyncio.create_task(sampler.run_metrics(telemetry_store, health, retention_hours=1))
+        tasks = [asyncio.create_task(sampler.run_host_counts(telemetry_store, health, put)),
+                 asyncio.create_task(sampler.run_retention(telemetry_store, retention_hours=1))]
         try:
             for _ in range(100):  # bounded: 10 s
                 rows = _rows(telemetry_store, "SELECT namespace, metric_name, value FROM metric_data ORDER BY 2")
@@ -152,8 +161,9 @@ def test_background_task_samples_and_applies_retention(telemetry_store: Store) -
                 await asyncio.sleep(0.1)
             return rows
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     rows = asyncio.run(one_round())
     assert rows == [("AWS/ApplicationELB", "HealthyHostCount", 0.0), ("AWS/ApplicationELB", "UnHealthyHostCount", 0.0)]

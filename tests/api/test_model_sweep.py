@@ -25,6 +25,7 @@ from provider.app import create_app
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH
 from provider.ec2.operations import OPERATIONS as EC2
 from provider.elbv2.operations import OPERATIONS as ELBV2
+from provider.metricsserver.server import create_metrics_app
 from provider.settings import Settings
 from provider.sts.identity import OPERATIONS as STS
 from tests.support.tls import OutsideCa
@@ -92,8 +93,10 @@ class World:
     """The app, one of each resource to name, and a fingerprint of every table."""
 
     def __init__(self) -> None:
-        app = create_app(Settings(db=":memory:"))
-        self.store = app.state.runtime.store
+        app, metrics = create_app(Settings(db=":memory:")), create_metrics_app(Settings(db=":memory:"))
+        self.stores = (app.state.runtime.store, metrics.state.store)
+        # CloudWatch asked where the server relays it: the metrics process's app, with its own store
+        self.clients = {"cloudwatch": TestClient(metrics, raise_server_exceptions=False)}
         self.client = TestClient(app, raise_server_exceptions=False)
         self.session = botocore.session.get_session()
         self.values: dict[str, Any] = {}
@@ -108,14 +111,18 @@ class World:
         if isinstance(body, dict):  # the query protocols hand over the form
             body = urllib.parse.urlencode(body).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
-        return self.client.request(request["method"], url, headers=headers, content=body)
+        client = self.clients.get(service, self.client)
+        return client.request(request["method"], url, headers=headers, content=body)
 
     def fingerprint(self) -> list[Any]:
-        """Each table's row count and the sum of its rows' hashes (any order), in one query."""
-        cursor = self.store.cursor()
-        tables = [row[0] for row in cursor.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        each = [f"SELECT '{t}', count(*), sum(hash(\"{t}\")::HUGEINT) FROM \"{t}\"" for t in sorted(tables)]
-        return sorted(cursor.execute(" UNION ALL ".join(each)).fetchall())
+        """Each table's row count and the sum of its rows' hashes (any order), in one query a store."""
+        out = []
+        for store in self.stores:
+            cursor = store.cursor()
+            tables = [row[0] for row in cursor.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+            each = [f"SELECT '{t}', count(*), sum(hash(\"{t}\")::HUGEINT) FROM \"{t}\"" for t in sorted(tables)]
+            out.append(sorted(cursor.execute(" UNION ALL ".join(each)).fetchall()))
+        return out
 
 
 def _first(response: Any, *path: str) -> str:

@@ -1,5 +1,6 @@
-"""State for status-page tests and the first-paint bench, written into a DuckDB file while no server holds it:
-rules from the domain dataclasses, and traffic as the per-second sums the metrics reader writes."""
+"""State for status-page tests and the first-paint bench, written while no server holds the files: rules from the
+domain dataclasses into the state, and traffic as the per-second sums the metrics reader writes into the metrics
+file."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from provider.elbv2.model import ConditionField, State
 from provider.store import Store
 from tests.support.builders import StateBuilder
 from tests.support.conditions import cond
-from tests.support.telemetry import Request, insert
+from tests.support.telemetry import Request, insert, metrics_file
 
 
 def request_row(load_balancer: str, port: int, priority: int, group: str, ts_ms: int, status: int = 200) -> Request:
@@ -20,7 +21,8 @@ def request_row(load_balancer: str, port: int, priority: int, group: str, ts_ms:
 
 
 def insert_requests(db: Path, rows: list[Request]) -> None:
-    store = Store(str(db))
+    """Into the metrics file of a server on state file ``db``."""
+    store = Store(metrics_file(db))
     try:
         insert(store, rows)
     finally:

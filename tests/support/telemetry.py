@@ -7,7 +7,9 @@ import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from provider.settings import Settings
 from provider.store import Store
 from provider.store.telemetry_schema import PACKED, latency, stats
 from provider.telemetry.buckets import BOUNDS
@@ -15,6 +17,11 @@ from provider.telemetry.counting import ANSWERED, RESPONSES, RULE_REQUESTS, Incr
 from provider.telemetry.tables import ROLLUP_LAG_S, Tables
 
 ANSWERED_BY = {action.value: metric for action, metric in ANSWERED.items()}
+
+
+def metrics_file(db: str | Path) -> str:
+    """Where a server on state file ``db`` keeps its metrics (its metrics process's file)."""
+    return Settings(db=str(db)).metrics_db
 
 LB = "app/web/50dc6c495c0c9188"
 TG_V1 = "targetgroup/api-v1/73e2d6bc24d8a067"

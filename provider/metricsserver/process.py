@@ -1,0 +1,135 @@
+"""The server's side of the metrics process: start it when it is first needed, restart it if it dies, stop it.
+
+It starts with the server when its file exists (alarms to evaluate, Traefiks read before); otherwise at the first
+call that needs it (a CloudWatch request, a Traefik to read, host counts to store). A server that only answers the
+other services never starts one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import dataclasses
+import json
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from provider.metricsserver.client import Client, MetricsUnavailable
+from provider.metricsserver.wire import HEALTH
+from provider.settings import Settings
+
+log = logging.getLogger("elbv2.metrics")
+
+READY_WAIT_S = 60.0  # a cold start imports the service models and may replay the file's write-ahead log
+STOP_WAIT_S = 10.0
+WATCH_EVERY_S = 1.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel kills it when the server's thread that started it ends, so a
+    server killed with -9 leaves no metrics process holding the file."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class MetricsProcess:
+    """``process.client`` for every call; ``await process.watch()`` for the server's lifetime (on its event loop's
+    thread, whose end kills the child), ``process.stop()`` at its end."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._folder = Path(tempfile.mkdtemp(prefix="elbv2-metrics-"))  # a Unix socket's path is at most 107 bytes
+        self.client = Client(str(self._folder / "metrics.sock"), self)
+        self._child: subprocess.Popen[bytes] | None = None
+        self._ready = False  # the child answered
+        self._ever = False  # started once
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting: asyncio.Lock | None = None
+
+    @property
+    def started(self) -> bool:
+        """Started and answering."""
+        return self._ready and self._child is not None and self._child.poll() is None
+
+    @property
+    def empty(self) -> bool:
+        """No metrics can be stored yet: never started, and no file from before."""
+        db = self.settings.metrics_db
+        return not self._ever and (db == ":memory:" or not Path(db).exists())
+
+    async def ensure(self) -> None:
+        """Started and answering (on the event loop)."""
+        if self.started:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._starting = self._starting or asyncio.Lock()
+        async with self._starting:
+            if not self.started:
+                await self._start()
+
+    def ensure_blocking(self) -> None:
+        """``ensure`` from a worker thread: the child is started on the event loop's thread."""
+        if self.started:
+            return
+        if self._loop is None:
+            raise MetricsUnavailable("the metrics process has not been started")
+        asyncio.run_coroutine_threadsafe(self.ensure(), self._loop).result(READY_WAIT_S + STOP_WAIT_S)
+
+    async def _start(self) -> None:
+        self._ready = False
+        self.client.forget()
+        Path(self.client.socket).unlink(missing_ok=True)
+        settings = json.dumps(dataclasses.asdict(self.settings))
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "provider.metricsserver", self.client.socket, settings],
+            preexec_fn=_die_with_parent,  # noqa: PLW1509  # only prctl: safe between fork and exec
+        )
+        deadline = time.monotonic() + READY_WAIT_S
+        while True:
+            if self._child.poll() is not None:
+                raise MetricsUnavailable(f"the metrics process exited with {self._child.returncode} while starting")
+            try:
+                await self.client.exchange("GET", HEALTH, (), b"")
+                self._ready = self._ever = True
+                return
+            except MetricsUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.02)
+
+    async def watch(self) -> None:
+        """Until cancelled (a server background task): start it now if its file exists; start it again if it
+        ends."""
+        self._loop = asyncio.get_running_loop()
+        if not self.empty:
+            await self._ensure_logged()
+        while True:
+            await asyncio.sleep(WATCH_EVERY_S)
+            if self._child is not None and self._child.poll() is not None:
+                log.error("the metrics process exited with %s; starting it again", self._child.returncode)
+                await self._ensure_logged()
+
+    async def _ensure_logged(self) -> None:
+        try:
+            await self.ensure()
+        except MetricsUnavailable as e:
+            log.error("could not start the metrics process: %s", e)
+
+    def stop(self) -> None:
+        child, self._child, self._ready = self._child, None, False
+        self.client.forget()
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                log.error("the metrics process did not stop within %g s; killing it", STOP_WAIT_S)
+                child.kill()
+                child.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)

@@ -131,5 +131,5 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         *objects.routes(runtime.objects),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(auth.PublicKeysHost)])
-    app.state.runtime = runtime
+    app.state.runtime, app.state.metrics = runtime, metrics
     return app

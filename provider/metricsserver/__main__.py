@@ -1,7 +1,6 @@
-"""``python -m provider.metricsserver <socket> <settings as JSON>``: started by the server (process.py), never by
-hand."""
+"""``python -m provider.metricsserver <socket>``, its settings in ``ELBV2_*`` variables: started by the server
+(process.py), never by hand."""
 
-import json
 import logging
 import sys
 
@@ -20,4 +19,4 @@ def main(socket_path: str, settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Settings(**json.loads(sys.argv[2])))
+    main(sys.argv[1], Settings.from_env())

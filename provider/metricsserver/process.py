@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import dataclasses
-import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from provider.metricsserver.client import Client, MetricsUnavailable
 from provider.metricsserver.wire import HEALTH
-from provider.settings import Settings
+from provider.settings import Settings, env_var
 
 log = logging.getLogger("elbv2.metrics")
 
@@ -36,6 +36,19 @@ def _die_with_parent() -> None:
     """Runs in the child before exec: the kernel kills it when the server's thread that started it ends, so a
     server killed with -9 leaves no metrics process holding the file."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """The server's settings as ``ELBV2_*`` variables (Settings.from_env): not in the command line, which every
+    user of the machine can read."""
+    env = dict(os.environ)
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value is None:
+            env.pop(env_var(f), None)
+        else:
+            env[env_var(f)] = str(value)
+    return env
 
 
 class MetricsProcess:
@@ -56,6 +69,10 @@ class MetricsProcess:
     def started(self) -> bool:
         """Started and answering."""
         return self._ready and self._child is not None and self._child.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self.started and self._child is not None else None
 
     @property
     def empty(self) -> bool:
@@ -85,9 +102,8 @@ class MetricsProcess:
         self._ready = False
         self.client.forget()
         Path(self.client.socket).unlink(missing_ok=True)
-        settings = json.dumps(dataclasses.asdict(self.settings))
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "provider.metricsserver", self.client.socket, settings],
+            [sys.executable, "-m", "provider.metricsserver", self.client.socket], env=_environment(self.settings),
             preexec_fn=_die_with_parent,  # noqa: PLW1509  # only prctl: safe between fork and exec
         )
         deadline = time.monotonic() + READY_WAIT_S

@@ -24,6 +24,7 @@ from provider.compiler.compile import CompileOptions, compile_config
 from provider.configserver.cache import public_key_pairs
 from provider.elbv2.model import State
 from provider.elbv2.target_health import TargetHealthState
+from provider.metricsserver.process import MetricsProcess
 from provider.runtime import Runtime
 from provider.settings import ENV_PREFIX, Settings
 from provider.store import Store
@@ -136,6 +137,11 @@ class InProcessServer:
     @property
     def store(self) -> Store:
         return self.runtime.store
+
+    @property
+    def metrics(self) -> MetricsProcess:
+        """The server's metrics process (provider/metricsserver/), started at the first call that needs it."""
+        return self.app.state.metrics  # type: ignore[no-any-return]
 
     @property
     def health(self) -> HealthMonitor:

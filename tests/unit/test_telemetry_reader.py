@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +78,37 @@ def test_each_request_is_counted_once(
         reader.read(names, 1_796_000_100 + second)
     tables.close()
     assert counted(store) == expected
+
+
+class AnswerLost(Tables):
+    """A ledger across a process boundary (the metrics process) whose answer to a commit may be lost, after the
+    commit was made."""
+
+    lose = False
+
+    def commit(self, *args: Any, **kwargs: Any) -> None:
+        super().commit(*args, **kwargs)
+        if self.lose:
+            self.lose = False
+            raise ConnectionResetError("the answer was lost")
+
+
+def test_a_commit_whose_answer_is_lost_is_not_counted_twice(counters: Counters, store: Store) -> None:
+    b = StateBuilder()
+    b.lb("web")
+    b.listener("web", 80)
+    b.tg("api")
+    b.rule("web", 80, None, b.forward(("api", 1)))
+    names = Names()
+    names.update(b.state())
+    tables = AnswerLost(store)
+    reader = Reader(f"{counters.backend.url}/metrics", tables)
+    counters.requests = 100
+    reader.read(names, 1_796_000_100)
+    counters.requests, tables.lose = 250, True
+    with pytest.raises(ConnectionResetError):
+        reader.read(names, 1_796_000_101)  # committed: 250
+    counters.requests = 300
+    reader.read(names, 1_796_000_102)
+    tables.close()
+    assert counted(store) == 300

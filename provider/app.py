@@ -107,10 +107,8 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
             store.close()
 
     async def relayed(request: Request) -> Response:  # a page the metrics process draws
-        target = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
         try:
-            status, headers, body = await metrics.client.relay(request.method, target, request.headers.items(),
-                                                               await request.body())
+            status, headers, body = await metrics.client.relay(request, await request.body())
         except MetricsUnavailable as e:
             return PlainTextResponse(f"{e.message}\n", status_code=e.status)
         return Response(body, status, headers)

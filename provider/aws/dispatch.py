@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
+
 from provider.aws.model import ServiceModel, load
 from provider.aws.protocols import CBOR, EC2, JSON, QUERY, Incoming, Protocol
 from provider.aws.region import service_from_authorization
@@ -31,8 +33,8 @@ from provider.aws.validate import shown
 from provider.errors import UnknownOperation
 
 Handler = Callable[[Any, dict[str, Any]], Any]
-# (method, path and query, headers, body) -> (status, headers, body): the service answered by another process
-Relay = Callable[[str, str, Iterable[tuple[str, str]], bytes], Awaitable[tuple[int, Mapping[str, str], bytes]]]
+# (the request, its body) -> (status, headers, body): the service answered by another process
+Relay = Callable[[Request, bytes], Awaitable[tuple[int, Mapping[str, str], bytes]]]
 DEFAULT_SERVICE = "elbv2"  # a form request that names no known Version or scope: today's only query service
 
 

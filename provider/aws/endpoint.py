@@ -57,8 +57,7 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
             model, protocol = registry.route(protocol, incoming, path, headers)
             service = registry.service(model)
             if service.relay is not None:
-                target = f"{path}?{request.url.query}" if request.url.query else path
-                status, relayed, body = await service.relay(request.method, target, headers.items(), incoming.body)
+                status, relayed, body = await service.relay(request, incoming.body)
                 return Response(body, status, relayed)
             parsed = protocol.parse(model, incoming)
             handler = service.operations.get(parsed.action)

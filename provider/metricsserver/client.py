@@ -16,6 +16,8 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from starlette.requests import Request
+
 from provider.cloudwatch.sampler import HostCounts
 from provider.errors import ApiError
 from provider.metricsserver import wire
@@ -69,10 +71,12 @@ class Client:
             writer.close()
         self._idle.clear()
 
-    async def relay(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Relayed:
-        """``target`` (path and query) answered by the metrics process: its status, headers and body."""
+    async def relay(self, request: Request, body: bytes) -> Relayed:
+        """``request`` (with its ``body``, read) answered by the metrics process: its status, headers and body."""
         await self.process.ensure()
-        return await self.exchange(method, target, headers, body)
+        raw, query = request.scope.get("raw_path") or request.url.path.encode(), request.scope["query_string"]
+        target = (raw + b"?" + query if query else raw).decode("latin-1")  # as it came, still percent-encoded
+        return await self.exchange(request.method, target, request.headers.items(), body)
 
     async def exchange(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Relayed:
         """``relay`` to a process already started."""

@@ -76,6 +76,10 @@ class Settings:
     metrics_retention_hours: int = setting(24, Flag(
         "keep access-log rows and PutMetricData points this long; traffic metrics follow CloudWatch's ladder"
     ))
+    metrics_recycle_mb: int = setting(32, Flag(
+        "start the metrics process again, between two requests, once its memory has grown this many MB past its size "
+        "a minute after it started (DuckDB's memory grows with the seconds written); 0: never"
+    ))
     traefik_log_dir: str | None = setting(None, Flag(
         "directory of Traefik JSON access logs to ingest, one <name>.json per Traefik", shown="<db dir>/access"
     ))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -18,7 +19,13 @@ from provider.aws.dispatch import Registry
 from provider.aws.model import ServiceModel
 from provider.aws.protocols import Incoming, Rendered
 from provider.aws.region import region_from_authorization
-from provider.errors import ApiError, InvalidConfigurationRequest, PayloadTooLarge, UnsupportedOperation
+from provider.errors import (
+    ApiError,
+    InvalidConfigurationRequest,
+    PayloadTooLarge,
+    UnsupportedOperation,
+    ValidationError,
+)
 from provider.settings import Settings
 from provider.store import StoreConflict
 
@@ -31,6 +38,7 @@ class InternalFailure(ApiError):
 
 
 async def read_body(request: Request, limit: int) -> bytes:
+    """The body, at most ``limit`` bytes, gzip undone (botocore compresses PutMetricData's bodies from 10 KB)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
@@ -41,7 +49,19 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    return _gunzip(body, limit) if request.headers.get("content-encoding", "").lower() == "gzip" else body
+
+
+def _gunzip(body: bytes, limit: int) -> bytes:
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(body, limit + 1)
+    except zlib.error as e:
+        raise ValidationError("The request body is not valid gzip") from e
+    if len(out) > limit:
+        raise PayloadTooLarge(f"Request body is larger than {limit} bytes")
+    return out
 
 
 def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awaitable[Response]]:

@@ -25,8 +25,9 @@ from provider.telemetry.counting import Increments
 
 CALL_TIMEOUT_S = 30.0
 RELAY_TIMEOUT_S = 300.0  # a query over a year of many series may take a while; a hung child must not pin a client
-_HOP_BY_HOP = frozenset({"host", "connection", "content-length", "transfer-encoding", "keep-alive", "date",
-                         "server", "expect", "te", "upgrade"})
+# Not passed on: this hop's own, and the body's encoding (the relay passes the body as read: gzip undone)
+_NOT_PASSED = frozenset({"host", "connection", "content-length", "transfer-encoding", "keep-alive", "date",
+                         "server", "expect", "te", "upgrade", "content-encoding"})
 
 Relayed = tuple[int, dict[str, str], bytes]
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -80,7 +81,7 @@ class Client:
 
     async def exchange(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Relayed:
         """``relay`` to a process already started."""
-        kept = [f"{k}: {v}" for k, v in headers if k.lower() not in _HOP_BY_HOP]
+        kept = [f"{k}: {v}" for k, v in headers if k.lower() not in _NOT_PASSED]
         head = "\r\n".join([f"{method} {target} HTTP/1.1", "Host: metrics", f"Content-Length: {len(body)}", *kept])
         request = f"{head}\r\n\r\n".encode("latin-1") + body
         for _ in range(2):
@@ -160,6 +161,6 @@ async def _exchange(streams: Streams, request: bytes) -> Relayed:
         name, _, value = line.partition(":")
         if name.lower() == "content-length":
             length = int(value)
-        elif name and name.lower() not in _HOP_BY_HOP:
+        elif name and name.lower() not in _NOT_PASSED:
             headers[name] = value.strip()
     return status, headers, await reader.readexactly(length)

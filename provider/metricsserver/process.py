@@ -3,6 +3,11 @@
 It starts with the server when its file exists (alarms to evaluate, Traefiks read before); otherwise at the first
 call that needs it (a CloudWatch request, a Traefik to read, host counts to store). A server that only answers the
 other services never starts one.
+
+It is also started again once its memory has grown ``Settings.metrics_recycle_mb`` past its size a minute after it
+started. DuckDB's memory outside its own accounting grows with the seconds written, whatever it is set to
+(bench/telemetry_store_rss.py); a new process opens the same file at its starting size. Calls meanwhile wait for
+it (about a second), none fails, and a scrape's commit in flight is finished first (a graceful stop).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ log = logging.getLogger("elbv2.metrics")
 READY_WAIT_S = 60.0  # a cold start imports the service models and may replay the file's write-ahead log
 STOP_WAIT_S = 10.0
 WATCH_EVERY_S = 1.0
+WARM_S = 60.0  # its size this long after a start is the one growth is measured from
 PR_SET_PDEATHSIG = 1
 
 
@@ -57,13 +63,15 @@ class MetricsProcess:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._folder = Path(tempfile.mkdtemp(prefix="elbv2-metrics-"))  # a Unix socket's path is at most 107 bytes
-        self.client = Client(str(self._folder / "metrics.sock"), self)
+        self._folder: Path | None = None  # made at the first start: a Unix socket's path is at most 107 bytes
+        self.client = Client("", self)
         self._child: subprocess.Popen[bytes] | None = None
         self._ready = False  # the child answered
         self._ever = False  # started once
         self._loop: asyncio.AbstractEventLoop | None = None
         self._starting: asyncio.Lock | None = None
+        self._started_at = 0.0
+        self._warm_mb: float | None = None
 
     @property
     def started(self) -> bool:
@@ -84,11 +92,14 @@ class MetricsProcess:
         """Started and answering (on the event loop)."""
         if self.started:
             return
-        self._loop = asyncio.get_running_loop()
-        self._starting = self._starting or asyncio.Lock()
-        async with self._starting:
+        async with self._lock():
             if not self.started:
                 await self._start()
+
+    def _lock(self) -> asyncio.Lock:
+        self._loop = asyncio.get_running_loop()
+        self._starting = self._starting or asyncio.Lock()
+        return self._starting
 
     def ensure_blocking(self) -> None:
         """``ensure`` from a worker thread: the child is started on the event loop's thread."""
@@ -101,6 +112,9 @@ class MetricsProcess:
     async def _start(self) -> None:
         self._ready = False
         self.client.forget()
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="elbv2-metrics-"))
+            self.client.socket = str(self._folder / "metrics.sock")
         Path(self.client.socket).unlink(missing_ok=True)
         self._child = subprocess.Popen(
             [sys.executable, "-m", "provider.metricsserver", self.client.socket], env=_environment(self.settings),
@@ -113,6 +127,7 @@ class MetricsProcess:
             try:
                 await self.client.exchange("GET", HEALTH, (), b"")
                 self._ready = self._ever = True
+                self._started_at, self._warm_mb = time.monotonic(), None
                 return
             except MetricsUnavailable:
                 if time.monotonic() > deadline:
@@ -121,7 +136,7 @@ class MetricsProcess:
 
     async def watch(self) -> None:
         """Until cancelled (a server background task): start it now if its file exists; start it again if it
-        ends."""
+        ends, or once it has grown ``metrics_recycle_mb``."""
         self._loop = asyncio.get_running_loop()
         if not self.empty:
             await self._ensure_logged()
@@ -130,6 +145,24 @@ class MetricsProcess:
             if self._child is not None and self._child.poll() is not None:
                 log.error("the metrics process exited with %s; starting it again", self._child.returncode)
                 await self._ensure_logged()
+            elif self._grown():
+                log.info("the metrics process grew %d MB past its size a minute after it started; starting it "
+                         "again", self.settings.metrics_recycle_mb)
+                async with self._lock():
+                    self._ready = False  # calls wait for the new one
+                    if self._child is not None:
+                        await asyncio.to_thread(_end, self._child)
+                    await self._start()
+
+    def _grown(self) -> bool:
+        if not self.settings.metrics_recycle_mb or not self.started or self._child is None:
+            return False
+        size = _rss_mb(self._child.pid)
+        if self._warm_mb is None:
+            if time.monotonic() - self._started_at >= WARM_S:
+                self._warm_mb = size
+            return False
+        return size - self._warm_mb > self.settings.metrics_recycle_mb
 
     async def _ensure_logged(self) -> None:
         try:
@@ -140,12 +173,28 @@ class MetricsProcess:
     def stop(self) -> None:
         child, self._child, self._ready = self._child, None, False
         self.client.forget()
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                log.error("the metrics process did not stop within %g s; killing it", STOP_WAIT_S)
-                child.kill()
-                child.wait()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if child is not None:
+            _end(child)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """Stop ``child`` as uvicorn stops (requests in flight are answered, the file closed); kill it if it will not."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            log.error("the metrics process did not stop within %g s; killing it", STOP_WAIT_S)
+            child.kill()
+            child.wait()
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return resident * os.sysconf("SC_PAGE_SIZE") / 2**20

@@ -100,3 +100,23 @@ def test_elbv2_and_cloudwatch_share_the_endpoint(api_server: Server, elbv2: Any)
     assert response.status_code == 400
     assert response.json()["__type"] == "UnknownOperationException"
     assert response.headers["x-amzn-query-error"] == "UnknownOperationException;Sender"
+
+
+@pytest.mark.parametrize("protocol", ["json", "smithy-rpc-v2-cbor", "query"])
+def test_a_body_botocore_compresses_is_read(api_server: Server, tmp_path: Path, protocol: str) -> None:
+    """botocore gzips PutMetricData's bodies from 10 KB (Content-Encoding: gzip), in every protocol."""
+    client = cloudwatch(api_server.url, model_speaking(protocol, tmp_path))
+    headers = sent_headers(client)
+    namespace = f"Gzip/{protocol}"
+    values = [float(v) for v in range(150)]
+    client.put_metric_data(Namespace=namespace, MetricData=[{"MetricName": f"m{i}", "Values": values}
+                                                            for i in range(20)])
+    assert headers[0]["Content-Encoding"] == b"gzip"
+    assert len(client.list_metrics(Namespace=namespace)["Metrics"]) == 20
+
+
+def test_a_body_that_is_not_gzip_is_refused(api_server: Server) -> None:
+    response = httpx.post(api_server.url, content=b"not gzip", headers={
+        "Content-Encoding": "gzip", "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": "GraniteServiceVersion20100801.PutMetricData"})
+    assert (response.status_code, response.json()["__type"].rsplit("#", 1)[-1]) == (400, "ValidationError")

@@ -1,16 +1,21 @@
 """The metrics process (provider/metricsserver/): CloudWatch answered by a process of its own, started when first
-needed, started again when it dies, gone when its server is, and the metrics of an older state file moved to it."""
+needed, started again when it dies or has grown past its limit, gone when its server is, and the metrics of an
+older state file moved to it."""
 
 from __future__ import annotations
 
 import os
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from provider.cloudwatch.context import Context
 from provider.cloudwatch.operations import OPERATIONS
+from provider.metricsserver import process
 from provider.store import Store
 from tests.support.clients import cloudwatch, elbv2_client
 from tests.support.processes import start_server
@@ -91,3 +96,30 @@ def test_alarms_of_an_older_state_file_are_kept(tmp_path: Path) -> None:
         assert [(a["AlarmName"], a["MetricName"], a["Threshold"]) for a in alarms] == [("kept", "m", 1.0)]
     finally:
         server.stop()
+
+
+def test_grown_past_its_limit_it_is_started_again_and_no_call_fails(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process, "WARM_S", 0.0)  # its size at the first look is the one growth counts from
+    server = start_server(tmp_path, metrics_recycle_mb=1)
+    try:
+        cw = cloudwatch(server.url)
+        cw.list_metrics()
+        first, sent = server.metrics.pid, 0
+        values = [float(v) for v in range(150)]
+        while server.metrics.pid in (first, None) and sent < 2000:  # bounded: DuckDB grows with what it holds
+            cw.put_metric_data(Namespace="Shop", MetricData=[
+                {"MetricName": f"m{sent + i}", "Values": values} for i in range(20)])
+            sent += 20
+        assert server.metrics.pid not in (first, None)
+        stats = cw.get_metric_statistics(Namespace="Shop", MetricName="m0", Statistics=["SampleCount"],
+                                         StartTime=datetime.now(UTC) - timedelta(hours=1),
+                                         EndTime=datetime.now(UTC) + timedelta(minutes=1), Period=3600)
+        assert [p["SampleCount"] for p in stats["Datapoints"]] == [150.0]  # kept across the new start
+        assert len(list_all(cw, "Shop")) == sent
+    finally:
+        server.stop()
+
+
+def list_all(cw: Any, namespace: str) -> list[Any]:
+    return [m for page in cw.get_paginator("list_metrics").paginate(Namespace=namespace) for m in page["Metrics"]]

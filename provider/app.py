@@ -22,7 +22,7 @@ from provider.auth import devidp
 from provider.auth import routes as auth
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
-from provider.background import cancel_all
+from provider.background import GIL_SWITCH_S, cancel_all
 from provider.cloudwatch.operations import OPERATIONS as CLOUDWATCH_OPERATIONS
 from provider.cloudwatch.sampler import run_host_counts
 from provider.configserver import endpoint as dataplane
@@ -45,7 +45,6 @@ from provider.telemetry.sources import Sources
 from provider.ui import routes as ui
 
 BackgroundTask = Callable[[Settings, Store], Coroutine[Any, Any, None]]  # one more task for the app's lifetime
-GIL_SWITCH_S = 0.0005
 
 log = logging.getLogger("elbv2.app")
 
@@ -85,8 +84,6 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
         runtime.local_ca  # noqa: B018  # created on first start, beside the state
         await asyncio.to_thread(move_metrics, store, settings.metrics_db)  # from a state file of before the split
         gc.freeze()
-        # A worker thread's Python work (the status page, ingestion) gives the GIL back to the event loop within
-        # this long (CPython's default: 5 ms), so API calls and config polls do not wait behind it.
         sys.setswitchinterval(GIL_SWITCH_S)
         work = [
             metrics.watch(),
@@ -113,10 +110,8 @@ def create_app(settings: Settings, background: tuple[BackgroundTask, ...] = ()) 
             return PlainTextResponse(f"{e.message}\n", status_code=e.status)
         return Response(body, status, headers)
 
-    aws = api.endpoint(settings, services(runtime, metrics))
     routes: list[BaseRoute] = [
-        Route("/", aws, methods=["POST", "GET"]),
-        Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
+        *api.routes(settings, services(runtime, metrics)),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/ca.pem", ca_pem, methods=["GET"]),
         *dataplane.routes(ConfigCache(store, health, instances, settings.base_url, runtime.served_certificates,

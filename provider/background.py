@@ -16,6 +16,9 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 
 Step = Callable[[float], Awaitable[None]]  # told the wall-clock time (epoch s) it runs for
+# A worker thread's Python work gives the GIL back to the event loop within this long (CPython's default: 5 ms), so
+# API calls and config polls (the metrics process's internal calls) do not wait behind a task's step.
+GIL_SWITCH_S = 0.0005
 # How long shutdown waits for the tasks' cleanup (the supervisor's stop of its Traefiks takes ~2.5 s, at most ~9 s)
 # before it cancels the ones left again, and then how long once more before it leaves them behind.
 CANCEL_WAIT_S = 10.0

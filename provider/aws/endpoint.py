@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from provider.aws.dispatch import Registry
 from provider.aws.model import ServiceModel
@@ -106,3 +107,11 @@ def endpoint(settings: Settings, registry: Registry) -> Callable[[Request], Awai
         return Response(rendered.body, status, response_headers, rendered.content_type)
 
     return handle
+
+
+def routes(settings: Settings, registry: Registry) -> list[BaseRoute]:
+    """The endpoint's two paths: ``/`` (query, ec2, json) and smithy-rpc-v2-cbor's
+    ``/service/<targetPrefix>/operation/<Op>``."""
+    handle = endpoint(settings, registry)
+    return [Route("/", handle, methods=["POST", "GET"]),
+            Route("/service/{service}/operation/{operation}", handle, methods=["POST"])]

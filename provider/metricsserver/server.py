@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from provider.aws import endpoint as api
 from provider.aws.dispatch import Registry, Service
-from provider.background import cancel_all
+from provider.background import GIL_SWITCH_S, cancel_all
 from provider.cloudwatch import points, sampler
 from provider.cloudwatch.alarm_eval import run_alarms
 from provider.cloudwatch.context import Context
@@ -32,8 +32,6 @@ from provider.telemetry.tables import Tables
 from provider.ui import dashboards
 
 log = logging.getLogger("elbv2.metrics")
-
-GIL_SWITCH_S = 0.0005  # as the server's (provider/app.py): internal calls answer while a query works
 
 
 def create_metrics_app(settings: Settings) -> Starlette:
@@ -84,10 +82,8 @@ def create_metrics_app(settings: Settings) -> Starlette:
             tables.close()
             store.close()
 
-    aws = api.endpoint(settings, Registry([Service("cloudwatch", OPERATIONS, context, threaded=True)]))
     routes = [
-        Route("/", aws, methods=["POST", "GET"]),
-        Route("/service/{service}/operation/{operation}", aws, methods=["POST"]),
+        *api.routes(settings, Registry([Service("cloudwatch", OPERATIONS, context, threaded=True)])),
         Route(wire.HEALTH, health, methods=["GET"]),
         Route(wire.SOURCES, sources, methods=["GET"]),
         Route(wire.COUNTED, counted, methods=["GET"]),

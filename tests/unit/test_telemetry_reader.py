@@ -53,6 +53,18 @@ def counted(store: Store) -> int:
     return int(n)
 
 
+def web_names() -> Names:
+    """Load balancer `web` forwarding to group `api` (Traefik's service `tg-api`)."""
+    b = StateBuilder()
+    b.lb("web")
+    b.listener("web", 80)
+    b.tg("api")
+    b.rule("web", 80, None, b.forward(("api", 1)))
+    names = Names()
+    names.update(b.state())
+    return names
+
+
 @pytest.mark.parametrize(
     ("steps", "expected"),
     [
@@ -64,13 +76,7 @@ def counted(store: Store) -> int:
 def test_each_request_is_counted_once(
     counters: Counters, store: Store, steps: list[tuple[int, float]], expected: int
 ) -> None:
-    b = StateBuilder()
-    b.lb("web")
-    b.listener("web", 80)
-    b.tg("api")
-    b.rule("web", 80, None, b.forward(("api", 1)))
-    names = Names()
-    names.update(b.state())
+    names = web_names()
     tables = Tables(store)
     reader = Reader(f"{counters.backend.url}/metrics", tables)
     for second, (requests, moved) in enumerate(steps):
@@ -94,13 +100,7 @@ class AnswerLost(Tables):
 
 
 def test_a_commit_whose_answer_is_lost_is_not_counted_twice(counters: Counters, store: Store) -> None:
-    b = StateBuilder()
-    b.lb("web")
-    b.listener("web", 80)
-    b.tg("api")
-    b.rule("web", 80, None, b.forward(("api", 1)))
-    names = Names()
-    names.update(b.state())
+    names = web_names()
     tables = AnswerLost(store)
     reader = Reader(f"{counters.backend.url}/metrics", tables)
     counters.requests = 100

@@ -6,19 +6,24 @@ from __future__ import annotations
 import http.client
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from provider.store import Store
 from tests.support.clients import cloudwatch, elbv2_client
-from tests.support.processes import InProcessServer
-from tests.support.telemetry import LB, TG_V1, latency_history
+from tests.support.processes import start_server
+from tests.support.telemetry import LB, TG_V1, latency_history, metrics_file
 
 HOURS = 1
 
 
-def test_api_and_config_poll_answer_while_a_long_metrics_query_runs() -> None:
-    provider = InProcessServer()
+def test_api_and_config_poll_answer_while_a_long_metrics_query_runs(tmp_path: Path) -> None:
+    end = datetime.now(UTC).replace(microsecond=0)
+    history = Store(metrics_file(tmp_path / "state.duckdb"))
+    latency_history(history, int(end.timestamp()) - HOURS * 3600, HOURS * 3600)
+    history.close()
+    provider = start_server(tmp_path)
     try:
-        end = datetime.now(UTC).replace(microsecond=0)
-        latency_history(provider.store, int(end.timestamp()) - HOURS * 3600, HOURS * 3600)
+        cloudwatch(provider.url).list_metrics()  # its metrics process is up: the query below is the long part
         dims = [{"Name": "LoadBalancer", "Value": LB}, {"Name": "TargetGroup", "Value": TG_V1}]
         queries = [
             {"Id": f"q{i}", "MetricStat": {"Period": 1, "Stat": f"p{50 + i}", "Metric": {

@@ -110,8 +110,11 @@ class MetricsProcess:
         asyncio.run_coroutine_threadsafe(self.ensure(), self._loop).result(READY_WAIT_S + STOP_WAIT_S)
 
     async def _start(self) -> None:
+        """A new child (the one before, if any, stopped first: one process at a time holds the file)."""
         self._ready = False
         self.client.forget()
+        if self._child is not None:
+            await asyncio.to_thread(_end, self._child)
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="elbv2-metrics-"))
             self.client.socket = str(self._folder / "metrics.sock")
@@ -148,10 +151,7 @@ class MetricsProcess:
             elif self._grown():
                 log.info("the metrics process grew %d MB past its size a minute after it started; starting it "
                          "again", self.settings.metrics_recycle_mb)
-                async with self._lock():
-                    self._ready = False  # calls wait for the new one
-                    if self._child is not None:
-                        await asyncio.to_thread(_end, self._child)
+                async with self._lock():  # calls wait for the new one
                     await self._start()
 
     def _grown(self) -> bool:

@@ -16,7 +16,6 @@ COMMIT = "/internal/commit"  # POST: one scrape's increments and what is now cou
 ROLL_UP = "/internal/roll-up"  # POST: roll up and apply the retention ladder
 HOST_COUNTS = "/internal/host-counts"  # POST: the targets' health, sampled
 TRAFFIC = "/internal/traffic"  # GET ?since=&until=: the status page's rows
-DASHBOARDS = "/ui/dashboards/"  # the stored dashboards drawn: served by the metrics process
 
 
 def commit_body(source: str, second: int, found: Increments, counted: Mapping[str, float]) -> dict[str, Any]:

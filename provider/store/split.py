@@ -9,12 +9,9 @@ A move cut short is finished at the next start: it copies again only if the metr
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
+from provider.store.duck import Store
 from provider.store.telemetry_schema import RESOLUTIONS, latency, stats
-
-if TYPE_CHECKING:
-    from provider.store.duck import Store
 
 METRICS_TABLES = ("metric_data", "telemetry_rollups", "telemetry_counted",
                   *(t(r) for r in RESOLUTIONS for t in (stats, latency)))
@@ -34,7 +31,7 @@ def move_metrics(store: Store, target: str) -> int:
         total = sum(cur.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in sources)
         if not total:
             return 0
-        store.__class__(target).close()  # the metrics file, with every table
+        Store(target).close()  # the metrics file, with every table
         noted = cur.execute("SELECT value FROM meta WHERE key = ?", [_MOVING]).fetchall()
         token = noted[0][0] if noted else str(uuid.uuid4())
         cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_MOVING, token])
